@@ -1,0 +1,42 @@
+"""The group's entry: its people move into the hosts its strategy allocates them to."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from lever.kernels.mobility import move, org_sizes
+
+
+@nb.njit(cache=True)
+def enter(state, params, allocation, conviction: float, step: int, flows, rng) -> None:
+    """Send the group's people in its own organization into the organizations of
+    ``allocation`` (float64 ``(K,)`` summing to 1; the group's own share stays outside).
+
+    Counts per host follow the largest-remainder rule; who goes where is a random draw; each
+    entrant takes a random branch of the host, so the group sits spread among its branches.
+    Each cadre member is convinced of the step with chance ``conviction``.
+    """
+    K = params.n_orgs
+    members = np.nonzero(state.faction & (state.org == params.group))[0]
+    n = members.shape[0]
+    if n == 0:
+        return
+    order = rng.permutation(n)
+    exact = allocation * n
+    counts = np.floor(exact).astype(np.int64)
+    rest = exact - counts
+    for _ in range(n - counts.sum()):
+        m = np.argmax(rest)
+        counts[m] += 1
+        rest[m] = -1.0
+    size = org_sizes(state, K)
+    pos = 0
+    for k in range(K):
+        for _ in range(counts[k]):
+            i = members[order[pos]]
+            pos += 1
+            if k != params.group:
+                move(state, params, i, k, step, size, flows, rng)
+            if state.cadre[i]:
+                state.convinced[i] = rng.random() < conviction

@@ -1,0 +1,37 @@
+"""Opinion exchange shared by the engine and the classic models."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+
+@nb.njit(cache=True, inline="always")
+def distance(opinion: np.ndarray, i: int, j: int) -> float:
+    """Euclidean distance between rows ``i`` and ``j`` of ``opinion`` (shape ``(n, dims)``)."""
+    s = 0.0
+    for k in range(opinion.shape[1]):
+        diff = opinion[i, k] - opinion[j, k]
+        s += diff * diff
+    return np.sqrt(s)
+
+
+@nb.njit(cache=True, inline="always")
+def deffuant_exchange(
+    opinion: np.ndarray, i: int, j: int, bound: float, mu_i: float, mu_j: float
+) -> bool:
+    """Bounded-confidence exchange (Deffuant et al. 2000) between persons ``i`` and ``j``.
+
+    If their opinions lie closer than ``bound``, ``i`` moves the fraction ``mu_i`` of the gap
+    toward ``j`` and ``j`` the fraction ``mu_j`` toward ``i``, both from the opinions held before
+    the exchange. ``opinion`` has shape ``(n, dims)`` with values in [0, 1]; a convex step keeps
+    them there. Returns whether the two were close enough to talk.
+    """
+    if distance(opinion, i, j) >= bound:
+        return False
+    for k in range(opinion.shape[1]):
+        a = opinion[i, k]
+        b = opinion[j, k]
+        opinion[i, k] = a + mu_i * (b - a)
+        opinion[j, k] = b + mu_j * (a - b)
+    return True

@@ -1,0 +1,48 @@
+"""Mechanism 1, the press: readers move toward what they read (MODEL.md §4.1)."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+
+
+@nb.njit(cache=True)
+def read_press(state, params, rng) -> None:
+    """Each reader of each organ may read an issue and move toward its line.
+
+    An issue of organ ``o`` reaches a member of organization ``k`` with chance
+    ``organ_reach[o, k]``; with chance ``organ_voice[o]`` it carries the group's line (the group
+    writing in a host's press), otherwise its owner's platform. Bounded confidence applies: a
+    reader farther than ``confidence`` from the line is unmoved. The step is ``convergence``
+    times the reader's receptivity times their trust in the owner. Mutates ``state.opinion``.
+    """
+    n = state.org.shape[0]
+    K = params.n_orgs
+    for i in range(n):
+        if state.committed[i]:
+            continue
+        k = state.org[i]
+        for o in range(params.organ_owner.shape[0]):
+            if rng.random() >= params.organ_reach[o, k]:
+                continue
+            owner = params.organ_owner[o]
+            if rng.random() < params.organ_voice[o]:
+                lx, ly = params.line[0], params.line[1]
+            else:
+                lx, ly = state.platform[owner, 0], state.platform[owner, 1]
+            dx = lx - state.opinion[i, 0]
+            dy = ly - state.opinion[i, 1]
+            if np.sqrt(dx * dx + dy * dy) >= params.confidence:
+                continue
+            if owner == k:
+                t = params.trust_inside
+            elif owner == params.group and k < K:
+                t = params.trust_rival
+            else:
+                t = params.trust_outside
+            step = params.convergence * params.receptivity[state.stratum[i]] * t
+            state.opinion[i, 0] += step * dx
+            state.opinion[i, 1] += step * dy
+
+

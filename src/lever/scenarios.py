@@ -1,0 +1,161 @@
+"""Scenarios as files: the built-ins, loading TOML, clear errors, and changing values by path."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from lever.scenario import Scenario
+
+#: Tables whose entries are shares summing to 1: setting one entry rescales the rest.
+SHARE_TABLES = ("strata", "allocation")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used, with the file, the field and the problem in one line."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        self.source, self.field, self.problem = source, field, problem
+        where = f"{source}: {field}: " if field else f"{source}: "
+        super().__init__(where + problem)
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with Lever."""
+    folder = resources.files("lever") / "scenarios"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    """The TOML text of a built-in scenario."""
+    if name not in builtin_names():
+        known = ", ".join(builtin_names())
+        raise ScenarioError(name, "", f"no such built-in scenario (built-ins: {known})")
+    return (resources.files("lever") / "scenarios" / f"{name}.toml").read_text()
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p not in ("function-after", "tagged-union"))
+
+
+def validate(data: dict[str, Any], source: str) -> Scenario:
+    """A :class:`Scenario` from plain data, or a :class:`ScenarioError` naming the first problem."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        problem = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            problem = "unknown field (misspelt?)"
+        raise ScenarioError(source, _field(first["loc"]), problem) from None
+
+
+def parse(text: str, source: str) -> dict[str, Any]:
+    """TOML text as data, or a :class:`ScenarioError` pointing at the bad line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(source, "", f"malformed TOML: {err}") from None
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a TOML file by path."""
+    spec = str(name_or_path)
+    if spec in builtin_names():
+        return validate(parse(builtin_text(spec), spec), spec)
+    path = Path(spec)
+    if not path.is_file():
+        known = ", ".join(builtin_names())
+        raise ScenarioError(spec, "", f"no such file, nor a built-in scenario (built-ins: {known})")
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(spec, "", f"cannot read: {err}") from None
+    return validate(parse(text, spec), spec)
+
+
+def to_toml(scenario: Scenario) -> str:
+    """The scenario as TOML that :func:`load` reads back to an equal scenario."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    return tomli_w.dumps(data)
+
+
+def _parse_value(text: str) -> Any:
+    """A ``--set`` value: TOML syntax where it parses (numbers, booleans, arrays), else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _set(data: Any, parts: list[str], value: Any, path: str, source: str) -> None:
+    node = data
+    for depth, part in enumerate(parts[:-1]):
+        key: Any = int(part) if isinstance(node, list) and part.isdigit() else part
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError(source, ".".join(parts[: depth + 1]), f"no such field in '{path}'") from None
+    last = parts[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise ScenarioError(source, path, "no such list entry")
+        node[int(last)] = value
+        return
+    if not isinstance(node, dict):
+        raise ScenarioError(source, path, "no such field")
+    if len(parts) >= 2 and parts[-2] in SHARE_TABLES and isinstance(value, int | float):
+        _rescale(node, last, float(value))
+    node[last] = value
+
+
+def _rescale(shares: dict[str, float], key: str, value: float) -> None:
+    """Keep a share table summing to 1 when one entry is set: the others share the rest in
+    their old proportions."""
+    others = {k: v for k, v in shares.items() if k != key}
+    rest = sum(others.values())
+    for k, v in others.items():
+        shares[k] = (1.0 - value) * (v / rest if rest > 0 else 1.0 / len(others))
+
+
+def with_values(scenario: Scenario, values: dict[str, Any], source: str = "--set") -> Scenario:
+    """A copy of ``scenario`` with dotted paths set (``"dynamics.gravity": 2.0``), validated.
+
+    Setting an entry of a share table (``strata``, ``allocation``) rescales its other entries
+    so the table still sums to 1.
+    """
+    if not values:
+        return scenario
+    data = copy.deepcopy(scenario.model_dump(mode="python"))
+    for path, value in values.items():
+        _set(data, path.split("."), value, path, source)
+    return validate(data, source)
+
+
+def parse_assignments(items: list[str]) -> dict[str, Any]:
+    """``["a.b=1", ...]`` from the command line as ``{"a.b": 1}``."""
+    out: dict[str, Any] = {}
+    for item in items:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError("--set", item, "expected path=value")
+        out[path.strip()] = _parse_value(text.strip())
+    return out
+
+
+def with_scale(scenario: Scenario, persons_per_agent: float) -> Scenario:
+    """Every organization and the unorganized at ``persons_per_agent`` persons per agent,
+    except the group, which is always counted person by person."""
+    values: dict[str, Any] = {
+        f"organizations.{k}.persons_per_agent": persons_per_agent
+        for k in scenario.organizations
+        if k != scenario.group
+    }
+    values["unorganized.persons_per_agent"] = persons_per_agent
+    return with_values(scenario, values, "--scale")

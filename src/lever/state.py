@@ -1,0 +1,119 @@
+"""The population as a struct of arrays, and the numbers the kernels read.
+
+``State`` holds one equal-length array per attribute of a person (an *agent*, who may stand
+for several persons: ``weight``). Organizations are small integers ``0..K-1`` in the order of
+``Scenario.organizations``; ``K`` is the unorganized. ``Params`` is the scenario and strategy
+flattened into scalars and small arrays, so that the compiled kernels never see Python objects.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class State(NamedTuple):
+    """Mutable per-agent arrays (length ``n``) plus the field's per-organization arrays.
+
+    org : int16, organization index, ``K`` for none.
+    branch : int32, global branch id inside ``org``, ``-1`` for none.
+    stratum : int8, index into ``Params.receptivity``.
+    opinion : float64 ``(n, 2)``, (radicalism, independence) in [0, 1].
+    satisfaction : float64 in [0, 1], with the organization (or, for the group's people, its line).
+    committed : bool, never changes its mind nor its organization.
+    faction : bool, one of the group's people, wherever they are.
+    cadre : bool, a trained member of the group.
+    convinced : bool, a cadre member who believes in the strategy (only they recruit inside).
+    faction_since : int32, step the person joined the group.
+    expelled_from : int16, organization that expelled them, ``-1`` if none.
+    weight : float64, persons this agent stands for.
+    origin : int16, organization at step 0.
+    revolutionary0 : bool, revolutionary-minded at step 0.
+    platform : float64 ``(K, 2)``, each organization's platform, which may drift.
+    branch_start : int32 ``(B + 1,)``, CSR offsets of the membership layer (branch -> agents).
+    branch_members : int32 ``(n,)``, agents sorted by branch (the unorganized at the end).
+    """
+
+    org: np.ndarray
+    branch: np.ndarray
+    stratum: np.ndarray
+    opinion: np.ndarray
+    satisfaction: np.ndarray
+    committed: np.ndarray
+    faction: np.ndarray
+    cadre: np.ndarray
+    convinced: np.ndarray
+    faction_since: np.ndarray
+    expelled_from: np.ndarray
+    weight: np.ndarray
+    origin: np.ndarray
+    revolutionary0: np.ndarray
+    platform: np.ndarray
+    branch_start: np.ndarray
+    branch_members: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.org.shape[0])
+
+    def copy(self) -> State:
+        return State(*(a.copy() for a in self))
+
+
+class Network(NamedTuple):
+    """The static social layer in CSR form: the neighbours of ``i`` are
+    ``indices[indptr[i]:indptr[i + 1]]`` (int64 offsets, int32 ids, symmetric, no self-loops)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+
+class Params(NamedTuple):
+    """Scenario and strategy as numbers; per-step rates already converted from weekly ones."""
+
+    n_orgs: int
+    group: int
+    rival: int
+    host: int
+    # per organization (length K)
+    homogeneity: np.ndarray
+    attraction: np.ndarray
+    tolerance: np.ndarray
+    branch_offset: np.ndarray  # int32 (K + 1,), global branch ids of org k: [off[k], off[k+1])
+    disappointment: np.ndarray  # float64 (steps + 1, K), level at each step
+    # per stratum
+    receptivity: np.ndarray
+    # press (O organs)
+    organ_owner: np.ndarray  # int16 (O,)
+    organ_reach: np.ndarray  # float64 (O, K + 1), per-step chance a member of k reads an issue
+    organ_voice: np.ndarray  # float64 (O,), share of an issue carrying the group's line
+    # dynamics
+    confidence: float
+    convergence: float
+    trust_inside: float
+    trust_outside: float
+    trust_rival: float
+    trust_expelled: float
+    committed_talk: float
+    satisfaction_rate: float
+    leave_threshold: float
+    gravity: float
+    closeness: float
+    ties_weight: float
+    stay_unorganized: float
+    join_rate: float
+    branch_talk: float
+    recruit_contacts: float
+    recruit_radius: float
+    recruit_prob: float
+    training_steps: int
+    platform_drift: float
+    bloc_weight: float
+    detection: float
+    visibility: float
+    expel_share: float
+    revolutionary_threshold: float
+    independence_threshold: float
+    # the group's line
+    line: np.ndarray  # float64 (2,)
