@@ -181,7 +181,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None) -> Params:
         trust_expelled=dyn.trust_expelled,
         committed_talk=dyn.committed_talk,
         satisfaction_rate=dyn.satisfaction_rate,
-        leave_threshold=dyn.leave_threshold,
+        leave_steepness=dyn.leave_steepness,
         gravity=dyn.gravity,
         closeness=dyn.closeness,
         ties_weight=dyn.ties_weight,

@@ -121,7 +121,9 @@ class Dynamics(_Strict):
     committed_talk: NonNegative = Field(2.0, description="extra conversations a committed person starts")
     press_strength: Fraction = Field(0.05, description="weekly chance a reader is moved by an issue")
     satisfaction_rate: Fraction = 0.1
-    leave_threshold: Fraction = 0.3
+    leave_steepness: Annotated[float, Field(ge=1.0)] = Field(
+        6.0, description="weekly chance of leaving is (1 - satisfaction) ** leave_steepness"
+    )
     gravity: NonNegative = Field(1.0, description="alpha: weight of a destination's size^alpha")
     closeness: NonNegative = Field(6.0, description="beta: weight exp(-beta * distance to platform)")
     ties_weight: NonNegative = Field(1.0, description="gamma: weight per tie to a destination's members")

@@ -77,7 +77,11 @@ def load(name_or_path: str | Path) -> Scenario:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(spec, "", f"cannot read: {err}") from None
-    return validate(parse(text, spec), spec)
+    scenario = validate(parse(text, spec), spec)
+    edges = scenario.network.edges
+    if edges and not Path(edges).is_absolute():  # an edge list sits beside its scenario
+        scenario = with_values(scenario, {"network.edges": str(path.parent / edges)}, spec)
+    return scenario
 
 
 def to_toml(scenario: Scenario) -> str:

@@ -97,7 +97,7 @@ class Params(NamedTuple):
     trust_expelled: float
     committed_talk: float
     satisfaction_rate: float
-    leave_threshold: float
+    leave_steepness: float
     gravity: float
     closeness: float
     ties_weight: float

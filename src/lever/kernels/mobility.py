@@ -113,15 +113,15 @@ def move(state, params, i: int, dest: int, step: int, size, flows, rng, branch: 
 def leave_and_join(state, params, net, step: int, flows, rng) -> None:
     """The dissatisfied leave; the unorganized join at a base rate.
 
-    A member whose satisfaction ``s`` is below ``leave_threshold`` leaves with chance
-    ``(threshold - s) / threshold`` (certain at ``s = 0``). One of the group's people inside
+    A member with satisfaction ``s`` leaves with chance ``(1 - s) ** leave_steepness``: never
+    when fully satisfied, certainly at ``s = 0``, and rarely in between for steep values. One of the group's people inside
     another organization leaves the group and stays; anyone else goes to no organization with
     chance ``stay_unorganized``, otherwise to a destination chosen by gravity. Each unorganized
     person joins with chance ``join_rate``. Mutates membership arrays and ``flows``.
     """
     K = params.n_orgs
     size = org_sizes(state, K)
-    theta = params.leave_threshold
+    steep = params.leave_steepness
     for i in range(state.org.shape[0]):
         k = state.org[i]
         if state.committed[i]:
@@ -132,8 +132,7 @@ def leave_and_join(state, params, net, step: int, flows, rng) -> None:
                 if dest != K:
                     move(state, params, i, dest, step, size, flows, rng)
             continue
-        s = state.satisfaction[i]
-        if s >= theta or rng.random() >= (theta - s) / theta:
+        if rng.random() >= (1.0 - state.satisfaction[i]) ** steep:
             continue
         if state.faction[i] and k != params.group:
             state.faction[i] = False

@@ -1,0 +1,163 @@
+"""The ``lever`` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from lever.cli_classic import classic
+from lever.network import NetworkError
+from lever.scenarios import (
+    ScenarioError,
+    builtin_names,
+    builtin_text,
+    load,
+    parse_assignments,
+    with_scale,
+    with_values,
+)
+
+DEFAULT_SCENARIO = "britain-1933"
+
+app = typer.Typer(
+    help="Lever: simulate and weigh the strategy of a small group in a field of organizations.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+scenario_app = typer.Typer(help="Show a scenario.", add_completion=False)
+app.add_typer(scenario_app, name="scenario")
+app.command("classic")(classic)
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one clear line to stderr; the caller raises the returned exit (code 2)."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+@contextmanager
+def clean_errors() -> Iterator[None]:
+    """Bad input ends in one line and exit code 2, never a traceback."""
+    try:
+        yield
+    except (ScenarioError, NetworkError) as err:
+        raise fail(str(err)) from None
+
+
+def prepare(spec: str, assignments: list[str], scale: float | None):
+    """Load a scenario and apply ``--set`` and ``--scale``."""
+    scenario = load(spec)
+    scenario = with_values(scenario, parse_assignments(assignments), f"{spec} (--set)")
+    if scale is not None:
+        scenario = with_scale(scenario, scale)
+    return scenario
+
+
+@app.command("scenarios")
+def scenarios_command() -> None:
+    """List the built-in scenarios."""
+    table = Table("name", "title")
+    for name in builtin_names():
+        table.add_row(name, load(name).title)
+    out_console.print(table)
+
+
+@scenario_app.command("show")
+def scenario_show(name: Annotated[str, typer.Argument(help="a built-in scenario's name")]) -> None:
+    """Print a built-in scenario as TOML, ready to copy and edit."""
+    with clean_errors():
+        sys.stdout.write(builtin_text(name))
+
+
+def _summary_table(summary: dict) -> Table:
+    table = Table(title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, "
+                  f"{summary['weeks']:g} weeks, {summary['agents']:,} agents)")
+    for col in ("organization", "members at start", "at end", "kernel at start", "at end"):
+        table.add_column(col, justify="left" if col == "organization" else "right")
+    for org in summary["organizations"]:
+        table.add_row(
+            org["name"],
+            f"{org['size_start']:,.0f}",
+            f"{org['size_end']:,.0f}",
+            f"{org['kernel_start']:,.0f}",
+            f"{org['kernel_end']:,.0f}",
+        )
+    return table
+
+
+def _group_table(summary: dict) -> Table:
+    table = Table("the group", "value", title="The group's lever")
+    rows = [
+        ("members (start → end)", f"{summary['group_members_start']:,.0f} → {summary['group_members_end']:,.0f}"),
+        ("cadre at end", f"{summary['group_cadre_end']:,.0f}"),
+        ("revolutionaries won to its views (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
+        ("host's revolutionaries now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
+        ("expelled", f"{summary['expelled']:,.0f}"),
+    ]
+    for m in (1000, 10000):
+        weeks = summary[f"weeks_to_{m}"]
+        rows.append((f"weeks to {m:,} members", "not reached" if weeks is None else f"{weeks:g}"))
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
+    strategy: Annotated[str | None, typer.Option(help="strategy name (default: the scenario's)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
+    steps: Annotated[int | None, typer.Option(min=1, help="steps to run (default: the horizon)")] = None,
+    scale: Annotated[float | None, typer.Option(min=1e-9, help="persons per agent (1 = every person)")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+) -> None:
+    """Run one strategy on a scenario; print a summary and write the outputs."""
+    from lever.engine import simulate
+    from lever.results import summarize, write_run
+
+    with clean_errors():
+        field = prepare(scenario, set_ or [], scale)
+        name = strategy or field.default_strategy
+        if name not in field.strategies:
+            raise fail(f"{scenario}: strategy '{name}' not found (strategies: {', '.join(field.strategies)})")
+        total = steps or field.steps
+        with _progress() as progress:
+            task = progress.add_task(f"{field.name} / {name}", total=total)
+            result = simulate(
+                field, name, seed=seed, steps=steps, on_step=lambda t: progress.update(task, completed=t)
+            )
+        folder = out or Path("lever-out") / field.name / f"{name}-seed{seed}"
+        paths = write_run(result, folder)
+    summary = summarize(result)
+    out_console.print(_summary_table(summary))
+    out_console.print(_group_table(summary))
+    out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def main() -> None:
+    """Entry point of the ``lever`` command."""
+    app()

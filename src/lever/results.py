@@ -1,0 +1,94 @@
+"""What a run leaves behind: a summary, and files a user opens with DuckDB, pandas or polars."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lever.engine import Run
+from lever.scenario import NONE
+
+#: Group sizes whose first crossing the summary reports (the letter's point 3).
+MILESTONES = (1000, 10000)
+
+
+def weeks_to(run: Run, persons: float) -> float | None:
+    """First week the group counts at least ``persons`` members, or ``None`` if never."""
+    hit = np.nonzero(run.series["group_members"].to_numpy() >= persons)[0]
+    return float(run.series["week"].iloc[hit[0]]) if hit.size else None
+
+
+def summarize(run: Run) -> dict[str, Any]:
+    """The run's outcomes at start and horizon (MODEL.md §7), as plain JSON-ready data."""
+    first, last = run.series.iloc[0], run.series.iloc[-1]
+    names = {k: o.name for k, o in run.scenario.organizations.items()} | {NONE: "unorganized"}
+    orgs = [
+        {
+            "key": key,
+            "name": names[key],
+            "size_start": float(first[f"size_{key}"]),
+            "size_end": float(last[f"size_{key}"]),
+            "kernel_start": float(first[f"kernel_{key}"]),
+            "kernel_end": float(last[f"kernel_{key}"]),
+        }
+        for key in run.labels
+    ]
+    return {
+        "scenario": run.scenario.name,
+        "strategy": run.strategy,
+        "seed": run.seed,
+        "steps": int(last["step"]),
+        "weeks": float(last["week"]),
+        "agents": run.final.n,
+        "organizations": orgs,
+        "group_members_start": float(first["group_members"]),
+        "group_members_end": float(last["group_members"]),
+        "group_cadre_end": float(last["group_cadre"]),
+        "won_start": float(first["won"]),
+        "won_end": float(last["won"]),
+        "host_revolutionaries_in_rival": float(last["host_revolutionaries_in_rival"]),
+        "expelled": float(last["expelled"]),
+        **{f"weeks_to_{m}": weeks_to(run, m) for m in MILESTONES},
+    }
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: a run killed halfway
+    leaves the old file or none, never a torn one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for sharing
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_run(run: Run, out: str | Path) -> dict[str, Path]:
+    """Write the run's four outputs into ``out`` and return their paths:
+    ``timeseries.parquet`` (one row per step), ``summary.json``, ``flows.csv`` (persons moved
+    from row to column) and ``trajectories.png``."""
+    from lever.plots import plot_run  # Matplotlib is slow to import; only writers need it
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "timeseries": folder / "timeseries.parquet",
+        "summary": folder / "summary.json",
+        "flows": folder / "flows.csv",
+        "figure": folder / "trajectories.png",
+    }
+    summary = summarize(run)
+    _atomic(paths["timeseries"], lambda p: run.series.to_parquet(p, index=False))
+    _atomic(paths["summary"], lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
+    _atomic(paths["flows"], lambda p: run.flow_table().to_csv(p))
+    _atomic(paths["figure"], lambda p: plot_run(run).savefig(p, format="png", dpi=110))
+    return paths
