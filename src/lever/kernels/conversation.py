@@ -6,22 +6,7 @@ import numba as nb
 
 from lever.kernels.draw import below
 from lever.kernels.opinion import deffuant_exchange
-from lever.kernels.social import partner, ties, trust_of, trust_table
-
-
-@nb.njit(cache=True)
-def _talk(people, receptivity, table, mu: float, bound: float, i: int, j: int) -> None:
-    # helpers take the few arrays they read: passing a whole State or Params tuple into a
-    # helper costs a copy of it per call (measured: 2-3x slower conversations)
-    opinion, committed, stratum, org, faction, expelled = people
-    mu_i = 0.0
-    mu_j = 0.0
-    if not committed[i]:
-        mu_i = mu * receptivity[stratum[i]] * trust_of(org, faction, expelled, table, i, j)
-    if not committed[j]:
-        mu_j = mu * receptivity[stratum[j]] * trust_of(org, faction, expelled, table, j, i)
-    if mu_i > 0.0 or mu_j > 0.0:
-        deffuant_exchange(opinion, i, j, bound, mu_i, mu_j)
+from lever.kernels.social import partner, trust_of, trust_table
 
 
 @nb.njit(cache=True)
@@ -33,22 +18,44 @@ def converse(state, params, net, rng) -> None:
     ``convergence x receptivity x trust``; committed persons never move. Mutates
     ``state.opinion``.
     """
-    n = state.org.shape[0]
-    table = trust_table(params)
-    rec, mu, bound, talk = params.receptivity, params.convergence, params.confidence, params.branch_talk
-    links = ties(state, net)
-    people = (state.opinion, state.committed, state.stratum, state.org, state.faction, state.expelled_from)
+    # the loop and its helpers take plain arrays: a whole State or Params passed into a
+    # helper is copied on every call
+    _sweep(
+        state.opinion, state.committed, state.stratum, state.org, state.faction,
+        state.expelled_from, (state.branch, state.branch_start, state.branch_members,
+                              net.indptr, net.indices),
+        params.receptivity, trust_table(params), params.convergence, params.confidence,
+        params.branch_talk, params.committed_talk, rng,
+    )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivity, table,
+           mu, bound, talk, extra, rng) -> None:  # fmt: skip
+    n = org.shape[0]
     for _ in range(n):
         i = below(rng, n)
         j = partner(links, talk, i, rng)
         if j >= 0:
-            _talk(people, rec, table, mu, bound, i, j)
-    extra = params.committed_talk
+            _talk(opinion, committed, stratum, org, faction, expelled, receptivity, table, mu, bound, i, j)
     for i in range(n):
-        if not state.committed[i]:
+        if not committed[i]:
             continue
         talks = int(extra) + (1 if rng.random() < extra - int(extra) else 0)
         for _ in range(talks):
             j = partner(links, talk, i, rng)
             if j >= 0:
-                _talk(people, rec, table, mu, bound, j, i)
+                _talk(opinion, committed, stratum, org, faction, expelled, receptivity, table, mu, bound, j, i)
+
+
+@nb.njit(cache=True, inline="always")
+def _talk(opinion, committed, stratum, org, faction, expelled, receptivity, table,
+          mu, bound, i, j) -> None:  # fmt: skip
+    mu_i = 0.0
+    mu_j = 0.0
+    if not committed[i]:
+        mu_i = mu * receptivity[stratum[i]] * trust_of(org, faction, expelled, table, i, j)
+    if not committed[j]:
+        mu_j = mu * receptivity[stratum[j]] * trust_of(org, faction, expelled, table, j, i)
+    if mu_i > 0.0 or mu_j > 0.0:
+        deffuant_exchange(opinion, i, j, bound, mu_i, mu_j)

@@ -1,0 +1,34 @@
+"""The README teaches by running: its Python example must work as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_readme_has_a_python_example():
+    assert len(python_blocks()) >= 1
+
+
+def test_readme_python_example_runs(capsys):
+    for block in python_blocks():
+        namespace: dict = {}
+        exec(compile(block, str(README), "exec"), namespace)
+        run = namespace["run"]
+        assert len(run.series) == 27  # steps=26 plus the starting row
+        assert namespace["opinions"].shape == (run.final.n, 2)
+    assert "group_members" in capsys.readouterr().out
+
+
+def test_quick_start_is_two_commands():
+    section = README.read_text().split("## Quick start", 1)[1].split("##", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["./bin/lever run", "./bin/test"]
+    assert "./bin/test" in (README.parent / ".ci" / "run").read_text()
