@@ -37,7 +37,8 @@ scenario_app = typer.Typer(help="Show a scenario.", add_completion=False)
 app.add_typer(scenario_app, name="scenario")
 app.command("classic")(classic)
 
-out_console = Console()
+# piped output is not squeezed to 80 columns: the tables are meant to be read whole
+out_console = Console() if sys.stdout.isatty() else Console(width=160)
 err_console = Console(stderr=True)
 
 
@@ -145,6 +146,65 @@ def run_command(
     out_console.print(_summary_table(summary))
     out_console.print(_group_table(summary))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+
+
+def _ranked_table(ranking, title: str) -> Table:
+    out = ranking.outcome
+    table = Table(title=title)
+    for col in ("#", "strategy", f"{out} median [90%]", "won median [90%]",
+                f"Δ vs {ranking.baseline} median [90%]", "P(beat)", "regret mean / worst"):  # fmt: skip
+        table.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=col == "strategy")
+    for i, r in ranking.table.iterrows():
+        p_beat = "—" if r["p_beat"] != r["p_beat"] else f"{100 * r['p_beat']:.0f}%"
+        table.add_row(
+            str(i + 1),
+            str(r["strategy"]),
+            f"{r[f'{out}_median']:,.0f} [{r[f'{out}_low']:,.0f}, {r[f'{out}_high']:,.0f}]",
+            f"{r['won_median']:,.0f} [{r['won_low']:,.0f}, {r['won_high']:,.0f}]",
+            f"{r['diff_median']:+,.0f} [{r['diff_low']:+,.0f}, {r['diff_high']:+,.0f}]",
+            p_beat,
+            f"{r['regret_mean']:,.1f} / {r['regret_worst']:,.1f}",
+        )
+    return table
+
+
+@app.command("weigh")
+def weigh_command(
+    scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
+    replications: Annotated[int, typer.Option(min=1, help="replications per draw")] = 2,
+    samples: Annotated[int, typer.Option(min=1, help="Latin-hypercube draws of the uncertainties")] = 8,
+    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
+    outcome: Annotated[str, typer.Option(help="outcome to rank by")] = "group_members",
+    set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, help="steps per run (default: the horizon)")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+) -> None:
+    """Weigh every strategy of a scenario across its uncertainties; rank them and report."""
+    from lever.analysis import baseline_strategy, conclusion, rank
+    from lever.report import write_report
+    from lever.weigh import OUTCOMES, Design, default_jobs, weigh
+
+    if outcome not in OUTCOMES:
+        raise fail(f"--outcome: unknown outcome '{outcome}' (outcomes: {', '.join(OUTCOMES)})")
+    with clean_errors():
+        field = prepare(scenario, set_ or [], None)
+        design = Design(field, samples=samples, replications=replications, seed=seed, steps=steps)
+        total = len(design.strategies) * samples * replications
+        with _progress() as progress:
+            task = progress.add_task(f"weigh {field.name}", total=total)
+            result = weigh(
+                design,
+                jobs=jobs or default_jobs(),
+                on_done=lambda done, _: progress.update(task, completed=done),
+            )
+        ranking = rank(result.runs, outcome, baseline_strategy(field))
+        folder = out or Path("lever-out") / field.name / "weigh"
+        paths = write_report(result, ranking, folder)
+    title = f"{field.name}: {len(design.strategies)} strategies × {samples} draws × {replications} replications"
+    out_console.print(_ranked_table(ranking, title))
+    out_console.print(conclusion(ranking, samples, replications), highlight=False)
+    out_console.print(f"Wrote {paths['report']} (and {', '.join(p.name for k, p in paths.items() if k != 'report')})")
 
 
 def _progress() -> Progress:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,6 +11,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from lever.engine import Run  # noqa: E402
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes; closes it (pyplot keeps every open figure alive)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def plot_run(run: Run) -> Figure:

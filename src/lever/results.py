@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lever.engine import Run
+from lever.files import write_atomic
 from lever.scenario import NONE
 
 #: Group sizes whose first crossing the summary reports (the letter's point 3).
@@ -58,25 +56,11 @@ def summarize(run: Run) -> dict[str, Any]:
     }
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: a run killed halfway
-    leaves the old file or none, never a torn one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for sharing
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_run(run: Run, out: str | Path) -> dict[str, Path]:
     """Write the run's four outputs into ``out`` and return their paths:
     ``timeseries.parquet`` (one row per step), ``summary.json``, ``flows.csv`` (persons moved
     from row to column) and ``trajectories.png``."""
-    from lever.plots import plot_run  # Matplotlib is slow to import; only writers need it
+    from lever.plots import plot_run, png_bytes  # Matplotlib is slow to import; only writers need it
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,8 +71,8 @@ def write_run(run: Run, out: str | Path) -> dict[str, Path]:
         "figure": folder / "trajectories.png",
     }
     summary = summarize(run)
-    _atomic(paths["timeseries"], lambda p: run.series.to_parquet(p, index=False))
-    _atomic(paths["summary"], lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
-    _atomic(paths["flows"], lambda p: run.flow_table().to_csv(p))
-    _atomic(paths["figure"], lambda p: plot_run(run).savefig(p, format="png", dpi=110))
+    write_atomic(paths["timeseries"], lambda p: run.series.to_parquet(p, index=False))
+    write_atomic(paths["summary"], lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
+    write_atomic(paths["flows"], lambda p: run.flow_table().to_csv(p))
+    write_atomic(paths["figure"], lambda p: p.write_bytes(png_bytes(plot_run(run))))
     return paths

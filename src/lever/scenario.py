@@ -129,8 +129,8 @@ class Dynamics(_Strict):
     ties_weight: NonNegative = Field(1.0, description="gamma: weight per tie to a destination's members")
     stay_unorganized: NonNegative = Field(0.5, description="share of leavers who join nothing")
     join_rate: Fraction = Field(0.002, description="weekly chance an unorganized person joins one")
-    recruit_contacts: NonNegative = Field(1.0, description="contacts a cadre member makes a week")
-    recruit_radius: Positive = Field(0.4, description="how near the group's line a recruit must be")
+    recruit_contacts: NonNegative = Field(2.0, description="contacts a cadre member makes a week")
+    recruit_radius: Positive = Field(0.45, description="how near the group's line a recruit must be")
     recruit_prob: Fraction = 0.2
     training_weeks: NonNegative = 26.0
     platform_drift: Fraction = Field(0.02, description="weekly pull of a loose platform to its members")

@@ -1,0 +1,169 @@
+"""Weigh's report: figures as PNG files and one self-contained HTML page that opens offline."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from lever.analysis import Ranking, conclusion, differences  # noqa: E402
+from lever.files import write_atomic  # noqa: E402
+from lever.plots import png_bytes  # noqa: E402
+from lever.weigh import OUTCOMES, TRACKED, WeighResult  # noqa: E402
+
+TRACKED_TITLES = {
+    "group_members": "The group's members",
+    "won": "Won to the group's views",
+    "size_host": "The host's members",
+}
+
+
+def plot_bands(result: WeighResult) -> Figure:
+    """Median and 90% band of each tracked series over weeks, one line per strategy."""
+    fig, axes = plt.subplots(1, len(TRACKED), figsize=(13, 4), layout="constrained")
+    for m, (ax, name) in enumerate(zip(axes, TRACKED, strict=True)):
+        for strategy, arr in result.series.items():
+            low, mid, high = np.quantile(arr[:, :, m], [0.05, 0.5, 0.95], axis=0)
+            (line,) = ax.plot(result.weeks, mid, label=strategy)
+            ax.fill_between(result.weeks, low, high, color=line.get_color(), alpha=0.15)
+        title = TRACKED_TITLES[name].replace("host", f"host ({result.design.scenario.host})")
+        ax.set(title=title, xlabel="week", ylabel="persons")
+    axes[0].legend(fontsize=7)
+    return fig
+
+
+def plot_outcomes(result: WeighResult, ranking: Ranking) -> Figure:
+    """The primary outcome per strategy, and its paired difference against the baseline."""
+    order = list(ranking.table["strategy"])
+    runs = result.runs
+    values = [runs.loc[runs["strategy"] == s, ranking.outcome].dropna() for s in order]
+    diffs = differences(runs, ranking.outcome, ranking.baseline)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 0.6 * len(order) + 2), layout="constrained")
+    a.boxplot(values, vert=False, tick_labels=order, whis=(5, 95))
+    a.set(title=OUTCOMES[ranking.outcome][0], xlabel="persons")
+    b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=order, whis=(5, 95))
+    b.axvline(0, color="grey", lw=1)
+    b.set(title=f"paired difference against '{ranking.baseline}'", xlabel="persons")
+    a.invert_yaxis()
+    b.invert_yaxis()
+    return fig
+
+
+def plot_flows(result: WeighResult) -> Figure:
+    """Who went where under each strategy: from (left) to (right), line widths growing with
+    the square root of persons moved (mean over runs)."""
+    n = len(result.flows)
+    cols = min(3, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.6 * rows), layout="constrained", squeeze=False)
+    labels = result.labels
+    top = max(float(np.max(f - np.diag(np.diag(f)))) for f in result.flows.values()) or 1.0
+    y = np.linspace(1, 0, len(labels))
+    for ax, (strategy, flows) in zip(axes.flat, result.flows.items(), strict=False):
+        for i, src in enumerate(labels):
+            for j in range(len(labels)):
+                if i != j and flows[i, j] >= 1.0:  # square-root widths keep small flows visible
+                    lw = 0.4 + 12 * np.sqrt(flows[i, j] / top)
+                    ax.plot([0, 1], [y[i], y[j]], lw=lw, alpha=0.45, color=f"C{i}")
+            ax.text(-0.03, y[i], src, ha="right", va="center", fontsize=8)
+            ax.text(1.03, y[i], src, ha="left", va="center", fontsize=8)
+        ax.set_title(strategy, fontsize=9)
+        ax.set(xlim=(-0.45, 1.45), ylim=(-0.1, 1.1))
+        ax.axis("off")
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.suptitle(f"Flows between organizations, from (left) to (right); widest line: {top:,.0f} persons")
+    return fig
+
+
+def _table_html(ranking: Ranking) -> str:
+    out = ranking.outcome
+    head = ["rank", "strategy", f"{out} median [90%]", "won median [90%]",
+            f"Δ {out} vs {ranking.baseline} [90%]", "P(beat)", "regret mean / worst"]  # fmt: skip
+    rows = []
+    for i, r in ranking.table.iterrows():
+        p_beat = "—" if np.isnan(r["p_beat"]) else f"{100 * r['p_beat']:.0f}%"
+        rows.append([
+            str(i + 1), html.escape(str(r["strategy"])),
+            f"{r[f'{out}_median']:,.0f} [{r[f'{out}_low']:,.0f}, {r[f'{out}_high']:,.0f}]",
+            f"{r['won_median']:,.0f} [{r['won_low']:,.0f}, {r['won_high']:,.0f}]",
+            f"{r['diff_median']:+,.0f} [{r['diff_low']:+,.0f}, {r['diff_high']:+,.0f}]",
+            p_beat, f"{r['regret_mean']:,.1f} / {r['regret_worst']:,.1f}",
+        ])  # fmt: skip
+    cells = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _uncertainty_html(result: WeighResult) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(u.label or u.path)}</td><td><code>{html.escape(u.path)}</code></td>"
+        f"<td>{u.low:g} – {u.high:g}</td></tr>"
+        for u in result.design.scenario.uncertainties
+    )
+    return f"<table><thead><tr><th>uncertainty</th><th>path</th><th>range</th></tr></thead><tbody>{rows}</tbody></table>"
+
+
+STYLE = """
+body { font-family: sans-serif; max-width: 1150px; margin: 2em auto; color: #222; line-height: 1.45; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
+th:nth-child(2), td:nth-child(2) { text-align: left; }
+img { max-width: 100%; }
+.conclusion { background: #f4f4ee; padding: 1em; border-left: 4px solid #a33; }
+"""
+
+
+def write_report(result: WeighResult, ranking: Ranking, out: str | Path) -> dict[str, Path]:
+    """Write ``report.html`` (self-contained: figures inline, no external URL), the figures
+    as PNG, and ``runs.parquet`` (one row per run) into ``out``; returns the paths."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "trajectories": png_bytes(plot_bands(result)),
+        "outcomes": png_bytes(plot_outcomes(result, ranking)),
+        "flows": png_bytes(plot_flows(result)),
+    }
+    paths = {name: folder / f"{name}.png" for name in figures}
+    for name, data in figures.items():
+        write_atomic(paths[name], lambda p, data=data: p.write_bytes(data))
+    paths["runs"] = folder / "runs.parquet"
+    write_atomic(paths["runs"], lambda p: result.runs.to_parquet(p, index=False))
+    paths["report"] = folder / "report.html"
+    page = _page(result, ranking, figures)
+    write_atomic(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
+    return paths
+
+
+def _page(result: WeighResult, ranking: Ranking, figures: dict[str, bytes]) -> str:
+    d = result.design
+    sc = d.scenario
+    img = {k: base64.b64encode(v).decode() for k, v in figures.items()}
+    text = html.escape(conclusion(ranking, d.samples, d.replications))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Lever — weigh {html.escape(sc.name)}</title>
+<style>{STYLE}</style></head><body>
+<h1>Weighing the strategies: {html.escape(sc.title or sc.name)}</h1>
+<p class="conclusion">{text}</p>
+<h2>Ranking</h2>
+<p>{len(d.strategies)} strategies × {d.samples} draws × {d.replications} replications = {len(result.runs)} runs,
+seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired.
+Primary outcome: {html.escape(OUTCOMES[ranking.outcome][0])}. Regret is the shortfall against the best
+strategy in the same paired run.</p>
+{_table_html(ranking)}
+<h2>Trajectories</h2><p>Median and 90% band over all runs of each strategy.</p>
+<img alt="trajectories" src="data:image/png;base64,{img['trajectories']}">
+<h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img['outcomes']}">
+<h2>Who went where</h2><img alt="flows" src="data:image/png;base64,{img['flows']}">
+<h2>Uncertainties</h2><p>Sampled by a Latin hypercube over these ranges.</p>
+{_uncertainty_html(result)}
+<p>Per-run results: <code>runs.parquet</code> beside this file (one row per run).</p>
+</body></html>
+"""
