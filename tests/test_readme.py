@@ -30,5 +30,5 @@ def test_quick_start_is_two_commands():
     section = README.read_text().split("## Quick start", 1)[1].split("##", 1)[0]
     block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
     commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
-    assert commands == ["./bin/lever run", "./bin/test"]
+    assert commands == ["./bin/lever weigh", "./bin/test"]
     assert "./bin/test" in (README.parent / ".ci" / "run").read_text()

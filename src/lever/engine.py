@@ -128,10 +128,12 @@ def simulate(
         converse(state, params, net, rng)
         update_satisfaction(state, params, t)
         leave_and_join(state, params, net, t, flows, rng)
+        # the apparatus acts before the week's recruiting: a current it will not tolerate is
+        # out before it wins anyone ("expulsion at once")
+        expelled[t] = expelled[t - 1] + expel_currents(state, params, t, flows, rng)
         regroup_branches(state, n_branches)
         recruit(state, params, net, t, flows, rng)
         drift_platforms(state, params)
-        expelled[t] = expelled[t - 1] + expel_currents(state, params, t, flows, rng)
         rows[t], platforms[t] = observe(state, params), state.platform
         if on_step is not None:
             on_step(t)

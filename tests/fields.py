@@ -1,0 +1,20 @@
+"""Small fields for fast tests of the layers above the engine."""
+
+from __future__ import annotations
+
+from lever.scenario import Scenario
+from lever.scenarios import load, with_values
+
+
+def tiny(**values) -> Scenario:
+    """britain-1933 shrunk to a few hundred agents and 12 weeks; ``values`` are further
+    dotted-path changes."""
+    base = {
+        "organizations.labour.size": 2000.0,
+        "organizations.ilp.size": 300.0,
+        "organizations.cpgb.size": 200.0,
+        "organizations.group.size": 10.0,
+        "unorganized.size": 1000.0,
+        "horizon_weeks": 12.0,
+    }
+    return with_values(load("britain-1933"), base | values)
