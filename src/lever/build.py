@@ -69,9 +69,9 @@ def _population(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.nd
         committed = rng.random(n) < pop.committed
         opinion[committed] = pop.platform  # a committed core holds its organization's line
         is_org = k < len(scenario.organizations)
-        branch = (
-            rng.integers(branches[k], branches[k + 1], n) if is_org else np.full(n, -1)
-        ).astype(np.int32)
+        # dealt round-robin in random order: every branch gets n // branches agents or one more
+        n_br = branches[k + 1] - branches[k] if is_org else 0
+        branch = (branches[k] + rng.permutation(n) % n_br if is_org else np.full(n, -1)).astype(np.int32)
         for name, arr in (
             ("org", np.full(n, k, np.int16)),
             ("branch", branch),
@@ -122,7 +122,7 @@ def _disappointment(scenario: Scenario) -> np.ndarray:
             end = spell.level if spell.end_level is None else spell.end_level
             span = max(spell.end_week - spell.start_week, 1e-9)
             level = spell.level + (end - spell.level) * (weeks - spell.start_week) / span
-            inside = (weeks >= spell.start_week) & (weeks < spell.end_week)
+            inside = (weeks >= spell.start_week) & (weeks <= spell.end_week)
             out[:, k] += np.where(inside, level, 0.0)
     return np.clip(out, 0.0, 1.0)
 

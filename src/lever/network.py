@@ -59,7 +59,10 @@ def workplace_network(
 
 def read_edge_list(path: str | Path, n: int) -> Network:
     """An edge list file (two integer columns, whitespace or comma separated, ``#`` comments)."""
-    text = Path(path).read_text().replace(",", " ")
+    try:
+        text = Path(path).read_text().replace(",", " ")
+    except (OSError, UnicodeDecodeError) as err:
+        raise NetworkError(f"{path}: cannot read the edge list: {err}") from None
     rows = [line.split()[:2] for line in text.splitlines() if line.strip() and not line.startswith("#")]
     try:
         edges = np.array(rows, dtype=np.int64).reshape(-1, 2)

@@ -23,7 +23,7 @@ def png_bytes(fig: Figure) -> bytes:
 
 def plot_run(run: Run) -> Figure:
     """Four panels over weeks: organization sizes, their revolutionary kernels, the group
-    (members, cadre) beside those won to its views, and the organizations' platforms."""
+    (members, cadre) beside those holding its views, and the organizations' platforms."""
     s = run.series
     orgs = run.scenario.org_keys
     names = {k: o.name for k, o in run.scenario.organizations.items()}
@@ -36,7 +36,7 @@ def plot_run(run: Run) -> Figure:
     ax[0, 1].set(yscale="symlog", title="Revolutionary kernel", ylabel="persons")
     ax[1, 0].plot(s["week"], s["group_members"], label="group members")
     ax[1, 0].plot(s["week"], s["group_cadre"], label="group cadre")
-    ax[1, 0].plot(s["week"], s["won"], label="won to the group's views")
+    ax[1, 0].plot(s["week"], s["won"], label="holding the group's views")
     ax[1, 0].plot(s["week"], s["host_revolutionaries_in_rival"], label="host's revolutionaries in rival")
     ax[1, 0].set(yscale="symlog", title="The group and its reach", ylabel="persons", xlabel="week")
     ax[1, 1].set(title="Platform radicalism", ylabel="reform → revolution", xlabel="week", ylim=(0, 1))

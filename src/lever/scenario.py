@@ -110,13 +110,14 @@ class Network(_Strict):
 
 
 class Dynamics(_Strict):
-    """Parameters of the six mechanisms. Rates are per week."""
+    """Parameters of the six mechanisms. Rates and chances are per step (``step_weeks``
+    long: one week in britain-1933); change them with the step length."""
 
     confidence: Positive = Field(0.25, description="bounded-confidence radius in opinion space")
     convergence: Annotated[float, Field(gt=0.0, le=0.5)] = 0.05
     trust_inside: Fraction = 0.9
     trust_outside: Fraction = 0.4
-    trust_rival: Fraction = 0.1
+    trust_rival: Fraction = Field(0.1, description="trust toward the group speaking from outside")
     trust_expelled: Fraction = 0.02
     committed_talk: NonNegative = Field(2.0, description="extra conversations a committed person starts")
     press_strength: Fraction = Field(0.05, description="weekly chance a reader is moved by an issue")

@@ -49,7 +49,9 @@ def validate(data: dict[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
+        errors = err.errors()
+        # a misspelt name also leaves its correct name missing: name the misspelling
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         problem = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             problem = "unknown field (misspelt?)"
@@ -114,7 +116,8 @@ def _set(data: Any, parts: list[str], value: Any, path: str, source: str) -> Non
         return
     if not isinstance(node, dict):
         raise ScenarioError(source, path, "no such field")
-    if len(parts) >= 2 and parts[-2] in SHARE_TABLES and isinstance(value, int | float):
+    shares = all(isinstance(v, int | float) for v in node.values())  # not [strata.<name>] tables
+    if len(parts) >= 2 and parts[-2] in SHARE_TABLES and shares and isinstance(value, int | float):
         _rescale(node, last, float(value))
     node[last] = value
 
@@ -155,7 +158,8 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
 
 def with_scale(scenario: Scenario, persons_per_agent: float) -> Scenario:
     """Every organization and the unorganized at ``persons_per_agent`` persons per agent,
-    except the group, which is always counted person by person."""
+    except the group's own organization, whose founders are always counted person by person
+    (a recruit from a coarser organization brings the persons its agent stands for)."""
     values: dict[str, Any] = {
         f"organizations.{k}.persons_per_agent": persons_per_agent
         for k in scenario.organizations

@@ -24,7 +24,8 @@ class State(NamedTuple):
     committed : bool, never changes its mind nor its organization.
     faction : bool, one of the group's people, wherever they are.
     cadre : bool, a trained member of the group.
-    convinced : bool, a cadre member who believes in the strategy (only they recruit inside).
+    convinced : bool, a cadre member who believes in the strategy (only they recruit); those
+        who stay outside and those trained later are convinced.
     faction_since : int32, step the person joined the group.
     expelled_from : int16, organization that expelled them, ``-1`` if none.
     weight : float64, persons this agent stands for.
@@ -70,7 +71,7 @@ class Network(NamedTuple):
 
 
 class Params(NamedTuple):
-    """Scenario and strategy as numbers; per-step rates already converted from weekly ones."""
+    """Scenario and strategy as numbers. Rates are per step, as the scenario gives them."""
 
     n_orgs: int
     group: int

@@ -15,7 +15,8 @@ def enter(state, params, allocation, conviction: float, step: int, flows, rng) -
 
     Counts per host follow the largest-remainder rule; who goes where is a random draw; each
     entrant takes a random branch of the host, so the group sits spread among its branches.
-    Each cadre member is convinced of the step with chance ``conviction``.
+    Each cadre member who enters is convinced of the step with chance ``conviction``; an
+    unconvinced one makes no recruiting contacts ("your entry will be to no purpose").
     """
     K = params.n_orgs
     members = np.nonzero(state.faction & (state.org == params.group))[0]
@@ -38,5 +39,5 @@ def enter(state, params, allocation, conviction: float, step: int, flows, rng) -
             pos += 1
             if k != params.group:
                 move(state, params, i, k, step, size, flows, rng)
-            if state.cadre[i]:
-                state.convinced[i] = rng.random() < conviction
+                if state.cadre[i]:
+                    state.convinced[i] = rng.random() < conviction

@@ -12,8 +12,8 @@ def observe(state, params) -> np.ndarray:
 
     ``[0 : K+1]`` size of each organization (none last); ``[K+1 : 2K+2]`` its revolutionary
     kernel (radicalism >= ``revolutionary_threshold``); then the group's members, its cadre,
-    the revolutionary-minded won to the group's views (radicalism and independence above their
-    thresholds, wherever they are), and the host's revolutionaries of step 0 now in the rival.
+    the revolutionary-minded holding the group's views (radicalism and independence above
+    their thresholds, wherever they are, the group included: the reach of its ideas), and the host's revolutionaries of step 0 now in the rival.
     """
     K = params.n_orgs
     out = np.zeros(2 * (K + 1) + 4)

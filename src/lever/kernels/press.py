@@ -13,12 +13,17 @@ def read_press(state, params, rng) -> None:
 
     An issue of organ ``o`` reaches a member of organization ``k`` with chance
     ``organ_reach[o, k]``; with chance ``organ_voice[o]`` it carries the group's line (the group
-    writing in a host's press), otherwise its owner's platform. Bounded confidence applies: a
+    writing in a host's press, while it has people inside the owner), otherwise its owner's
+    platform. Bounded confidence applies: a
     reader farther than ``confidence`` from the line is unmoved. The step is ``convergence``
     times the reader's receptivity times their trust in the owner. Mutates ``state.opinion``.
     """
     n = state.org.shape[0]
     K = params.n_orgs
+    inside = np.zeros(K, np.bool_)  # an expelled group has no voice left in the host's press
+    for i in range(n):
+        if state.faction[i] and state.org[i] < K and state.org[i] != params.group:
+            inside[state.org[i]] = True
     for i in range(n):
         if state.committed[i]:
             continue
@@ -27,7 +32,7 @@ def read_press(state, params, rng) -> None:
             if rng.random() >= params.organ_reach[o, k]:
                 continue
             owner = params.organ_owner[o]
-            if rng.random() < params.organ_voice[o]:
+            if inside[owner] and rng.random() < params.organ_voice[o]:
                 lx, ly = params.line[0], params.line[1]
             else:
                 lx, ly = state.platform[owner, 0], state.platform[owner, 1]

@@ -1,0 +1,183 @@
+"""Shared fixtures for the engine's tests: a tiny field that runs in milliseconds, and
+hand-made populations whose right answers are known.
+
+The tiny field has four organizations (``big``, ``host``, ``rival``, ``group``) and a few
+hundred agents. Hand-made states keep the dtypes :func:`lever.build.build_state` uses, so the
+compiled kernels are reused from the cache instead of being compiled again.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lever.build import build_params
+from lever.kernels.social import regroup_branches
+from lever.network import from_edges
+from lever.scenario import Scenario
+from lever.scenarios import validate
+from lever.state import Network, Params, State
+
+#: Organization indices of the tiny field (the unorganized are ``K``).
+BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+
+
+def _org(name: str, size: float, ppa: float, platform, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "size": size,
+        "persons_per_agent": ppa,
+        "platform": list(platform),
+        "spread": 0.1,
+        "strata": {"worker": 0.7, "clerk": 0.3},
+        "homogeneity": 0.5,
+        **extra,
+    }
+
+
+def tiny_data() -> dict[str, Any]:
+    """Plain data of the tiny field (a fresh copy each call, free to edit)."""
+    return copy.deepcopy(
+        {
+            "name": "tiny",
+            "title": "A tiny field for tests",
+            "horizon_weeks": 10.0,
+            "group": "group",
+            "rival": "rival",
+            "host": "host",
+            "default_strategy": "enter",
+            "strata": {"worker": {"receptivity": 1.0}, "clerk": {"receptivity": 0.5}},
+            "organizations": {
+                "big": _org("Big Party", 2000.0, 10.0, (0.25, 0.5), homogeneity=0.8, committed=0.05,
+                            branch_size=60.0, revolutionary={"worker": 0.05}),
+                "host": _org("Host Party", 150.0, 1.0, (0.6, 0.6), homogeneity=0.2, tolerance=0.8,
+                             revolutionary={"worker": 0.4, "clerk": 0.1},
+                             disappointment=[{"start_week": 0.0, "end_week": 10.0, "level": 0.2,
+                                              "end_level": 0.4}]),
+                "rival": _org("Rival Party", 60.0, 1.0, (0.85, 0.1), homogeneity=0.95, committed=0.4,
+                              tolerance=0.4, attraction=2.0),
+                "group": _org("The Group", 10.0, 1.0, (0.9, 0.95), spread=0.03, homogeneity=0.9,
+                              committed=1.0, branch_size=10.0),
+            },
+            "unorganized": {
+                "size": 1000.0,
+                "persons_per_agent": 10.0,
+                "platform": [0.35, 0.5],
+                "spread": 0.2,
+                "strata": {"worker": 0.8, "clerk": 0.2},
+                "revolutionary": {"worker": 0.05},
+            },
+            "organs": {
+                "host_paper": {"name": "Host Weekly", "owner": "host",
+                               "circulation": {"host": 0.6, "none": 0.05}, "openness": 0.3},
+                "rival_paper": {"name": "Rival Daily", "owner": "rival",
+                                "circulation": {"rival": 0.8, "host": 0.1}},
+                "own_organ": {"name": "Own Organ", "owner": "group",
+                              "circulation": {"group": 1.0, "host": 0.05, "none": 0.01}},
+            },
+            "network": {"workplace_size": 10, "workplace_ties": 4, "random_ties": 1},
+            # explicit, so the tests do not follow the schema's defaults when they change
+            "dynamics": {
+                "confidence": 0.25, "convergence": 0.05, "trust_inside": 0.9, "trust_outside": 0.4,
+                "trust_rival": 0.1, "trust_expelled": 0.02, "committed_talk": 2.0,
+                "press_strength": 0.05, "satisfaction_rate": 0.1, "leave_steepness": 6.0,
+                "gravity": 1.0, "closeness": 6.0, "ties_weight": 1.0, "stay_unorganized": 0.5,
+                "join_rate": 0.002, "recruit_contacts": 2.0, "recruit_radius": 0.45,
+                "recruit_prob": 0.2, "training_weeks": 26.0, "platform_drift": 0.02,
+                "bloc_weight": 3.0, "detection": 0.1, "organ_cost": 0.3,
+                "revolutionary_threshold": 0.65, "independence_threshold": 0.6,
+            },
+            "strategies": {
+                "outside": {"allocation": {"group": 1.0}, "press": "own"},
+                "enter": {"allocation": {"host": 1.0}, "press": "host"},
+                "enter_individuals": {"allocation": {"host": 1.0}, "form": "individuals",
+                                      "declaration": False, "press": "host"},
+                "keep_organ": {"allocation": {"host": 1.0}, "press": "both"},
+                "split": {"allocation": {"host": 0.5, "rival": 0.5}},
+            },
+            "uncertainties": [{"path": "dynamics.gravity", "low": 0.5, "high": 2.0, "label": "alpha"}],
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def field_data():
+    """A factory: ``field_data()`` gives the tiny field's plain data, fresh each call."""
+    return tiny_data
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Scenario:
+    """The tiny field as a validated scenario (a few hundred agents, 10 steps)."""
+    return validate(tiny_data(), "tiny")
+
+
+class Hand:
+    """Hand-made populations on the tiny field's organizations."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+
+    def params(self, strategy: str | None = None, **changes: Any) -> Params:
+        """The tiny field's parameters (before entry, or under ``strategy``), with changes."""
+        chosen = None if strategy is None else self.scenario.strategies[strategy]
+        return build_params(self.scenario, chosen)._replace(**changes)
+
+    def state(self, org, opinion, **arrays: Any) -> State:
+        """A population with the given organizations and opinions; every other attribute
+        takes a plain default (stratum 0, satisfied, nobody committed nor in the group's
+        faction, no branch, weight 1) unless given. The membership layer is built."""
+        org = np.asarray(org, np.int16)
+        n = org.size
+        opinion = np.array(opinion, np.float64).reshape(n, 2)
+        platform = np.array([o.platform for o in self.scenario.organizations.values()], np.float64)
+        defaults: dict[str, Any] = {
+            "org": org,
+            "branch": np.full(n, -1, np.int32),
+            "stratum": np.zeros(n, np.int8),
+            "opinion": opinion,
+            "satisfaction": np.ones(n),
+            "committed": np.zeros(n, np.bool_),
+            "faction": np.zeros(n, np.bool_),
+            "cadre": np.zeros(n, np.bool_),
+            "convinced": np.zeros(n, np.bool_),
+            "faction_since": np.zeros(n, np.int32),
+            "expelled_from": np.full(n, -1, np.int16),
+            "weight": np.ones(n),
+            "origin": org.copy(),
+            "revolutionary0": np.zeros(n, np.bool_),
+            "platform": platform,
+            "branch_start": np.zeros(self.n_branches + 1, np.int64),
+            "branch_members": np.zeros(n, np.int32),
+        }
+        for key, value in arrays.items():
+            dtype = defaults[key].dtype
+            defaults[key] = np.ascontiguousarray(np.asarray(value).astype(dtype).reshape(defaults[key].shape))
+        state = State(**defaults)
+        regroup_branches(state, self.n_branches)
+        return state
+
+    @property
+    def n_branches(self) -> int:
+        return int(build_params(self.scenario, None).branch_offset[-1])
+
+    def first_branch(self, k: int) -> int:
+        """The global id of organization ``k``'s first branch."""
+        return int(build_params(self.scenario, None).branch_offset[k])
+
+    @staticmethod
+    def net(n: int, edges: list[tuple[int, int]] = ()) -> Network:
+        edges = np.array(list(edges), np.int64).reshape(-1, 2)
+        return from_edges(edges[:, 0], edges[:, 1], n)
+
+    @staticmethod
+    def flows() -> np.ndarray:
+        return np.zeros((K + 1, K + 1))
+
+
+@pytest.fixture(scope="session")
+def hand(tiny: Scenario) -> Hand:
+    return Hand(tiny)

@@ -1,0 +1,111 @@
+"""Mechanism 6, the apparatus: loose platforms drift; homogeneous ones expel currents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lever.kernels.apparatus import drift_platforms, expel_currents
+from lever.kernels.conversation import converse
+from lever.kernels.social import trust_of, trust_table
+
+BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+
+
+def test_loose_platform_drifts_toward_members_weighted_mean_and_faction_votes_as_a_bloc(hand):
+    params = hand.params(homogeneity=np.array([1.0, 0.0, 0.5, 0.0]), platform_drift=0.1, bloc_weight=3.0)
+    state = hand.state(
+        [HOST, HOST, BIG, RIVAL, GROUP, K], [[0.2, 0.4], [0.8, 0.6], [0.9, 0.9], [0.0, 0.0], [0.0, 0.0], [1, 1]],
+        weight=[2.0, 1.0, 1.0, 1.0, 1.0, 5.0], faction=[False, True, False, False, True, False],
+    )
+    before = state.platform.copy()
+    drift_platforms(state, params)
+    mean = (2 * np.array([0.2, 0.4]) + 3 * np.array([0.8, 0.6])) / 5
+    assert state.platform[HOST] == pytest.approx(before[HOST] + 0.1 * (mean - before[HOST]), abs=1e-15)
+    assert np.array_equal(state.platform[BIG], before[BIG])  # h = 1: no drift
+    assert state.platform[RIVAL] == pytest.approx(before[RIVAL] * (1 - 0.05), abs=1e-15)  # h = 0.5
+    assert np.array_equal(state.platform[GROUP], before[GROUP])  # the group's line never drifts
+
+
+def test_empty_organization_keeps_its_platform(hand):
+    params = hand.params(homogeneity=np.zeros(4), platform_drift=1.0)
+    state = hand.state([K], [[0.0, 0.0]])
+    before = state.platform.copy()
+    drift_platforms(state, params)
+    assert np.array_equal(state.platform, before)
+
+
+def _host_with_faction(hand):
+    # 0-3 host members of the group's faction (two cadre), 4-5 ordinary host members,
+    # 6 a faction member in the group's own organization, 7 a faction member in the big party
+    org = [HOST, HOST, HOST, HOST, HOST, HOST, GROUP, BIG]
+    faction = [True, True, True, True, False, False, True, True]
+    cadre = [True, True, False, False, False, False, True, False]
+    return hand.state(org, np.full((8, 2), 0.7), faction=faction, cadre=cadre, committed=cadre,
+                      weight=[1, 1, 1, 2, 1, 1, 1, 1])
+
+
+def test_detected_faction_is_expelled_to_the_group_and_then_distrusted(hand):
+    params = hand.params(homogeneity=np.array([0.0, 1.0, 1.0, 1.0]), detection=1.0, visibility=1.0, expel_share=1.0)
+    state = _host_with_faction(hand)
+    flows = hand.flows()
+    expelled = expel_currents(state, params, 4, flows, np.random.default_rng(0))
+    assert expelled == 5.0
+    assert np.array_equal(state.org, [GROUP, GROUP, GROUP, GROUP, HOST, HOST, GROUP, BIG])
+    assert np.array_equal(state.expelled_from, [HOST] * 4 + [-1] * 4)
+    assert state.faction[:4].all()
+    assert flows[HOST, GROUP] == 5.0 and flows.sum() == 5.0
+    g = params.branch_offset[GROUP]
+    assert np.all((state.branch[:4] >= g) & (state.branch[:4] < params.branch_offset[GROUP + 1]))
+    table = trust_table(params)
+    for speaker in range(4):
+        assert trust_of(state.org, state.faction, state.expelled_from, table, 4, speaker) == params.trust_expelled
+    assert trust_of(state.org, state.faction, state.expelled_from, table, 4, 5) == params.trust_inside
+
+
+def test_host_member_moves_less_toward_an_expelled_speaker_than_toward_a_fellow_member(hand):
+    params = hand.params(homogeneity=np.array([0.0, 1.0, 1.0, 1.0]), detection=1.0, visibility=1.0,
+                         committed_talk=0.0)
+    # listener 0 (host), speaker 1 (committed, of the group's faction in the host)
+    moved = {}
+    for case in ("fellow", "expelled"):
+        state = hand.state([HOST, HOST], [[0.5, 0.5], [0.6, 0.5]], faction=[False, True],
+                           cadre=[False, True], committed=[False, True])
+        if case == "expelled":
+            assert expel_currents(state, params, 1, hand.flows(), np.random.default_rng(0)) == 1.0
+        converse(state, params, hand.net(2, [(0, 1)]), np.random.default_rng(0))
+        moved[case] = state.opinion[0, 0] - 0.5
+    mu = params.convergence
+    assert moved["fellow"] == pytest.approx(0.1 * (1 - (1 - mu * params.trust_inside) ** 2), abs=1e-14)
+    assert moved["expelled"] == pytest.approx(0.1 * (1 - (1 - mu * params.trust_expelled) ** 2), abs=1e-14)
+    assert 0 < moved["expelled"] < moved["fellow"]
+
+
+def test_no_detection_no_expulsion(hand):
+    params = hand.params(homogeneity=np.ones(4), detection=0.0)
+    state = _host_with_faction(hand)
+    rng = np.random.default_rng(0)
+    flows = hand.flows()
+    for step in range(100):
+        assert expel_currents(state, params, step, flows, rng) == 0.0
+    assert np.array_equal(state.org, [HOST] * 6 + [GROUP, BIG])
+    assert flows.sum() == 0
+
+
+def test_loose_apparatus_never_expels(hand):
+    params = hand.params(homogeneity=np.array([0.0, 0.0, 0.0, 1.0]), detection=1.0)
+    state = _host_with_faction(hand)
+    rng = np.random.default_rng(0)
+    for step in range(100):
+        assert expel_currents(state, params, step, hand.flows(), rng) == 0.0
+    assert (state.expelled_from == -1).all()
+
+
+def test_individuals_are_expelled_only_in_part(hand):
+    params = hand.params("enter_individuals", homogeneity=np.ones(4), detection=1.0, visibility=1.0)
+    assert params.expel_share == 0.5
+    n = 200
+    state = hand.state([HOST] * n, np.full((n, 2), 0.7), faction=np.ones(n, bool))
+    expelled = expel_currents(state, params, 1, hand.flows(), np.random.default_rng(0))
+    assert 70 < expelled < 130
+    assert expelled == np.count_nonzero(state.org == GROUP) == np.count_nonzero(state.expelled_from == HOST)

@@ -1,0 +1,78 @@
+"""The group's entry: largest-remainder allocation, conviction drawn per cadre member."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lever.kernels.entry import enter
+
+BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+
+
+def _group(hand, n: int, extra_org=(), extra_faction=()):
+    org = [GROUP] * n + list(extra_org)
+    faction = [True] * n + list(extra_faction)
+    return hand.state(org, np.full((len(org), 2), 0.9), faction=faction, cadre=faction,
+                      committed=faction, convinced=faction)
+
+
+@pytest.mark.parametrize(
+    ("n", "allocation", "counts"),
+    [
+        (7, [0.3, 0.5, 0.0, 0.2], [2, 4, 0, 1]),  # 2.1, 3.5, 1.4: the extra seat goes to 0.5
+        (10, [0.0, 0.55, 0.45, 0.0], [0, 6, 4, 0]),  # tie on the remainders: the first wins
+        (40, [0.0, 1.0, 0.0, 0.0], [0, 40, 0, 0]),
+        (40, [0.0, 0.0, 0.0, 1.0], [0, 0, 0, 40]),  # staying outside
+        (3, [1 / 3, 1 / 3, 1 / 3, 0.0], [1, 1, 1, 0]),
+        (5, [0.0, 0.7, 0.3, 0.0], [0, 4, 1, 0]),  # 3.5, 1.5: first remainder wins
+    ],
+)
+def test_enter_allocates_by_largest_remainder(hand, n, allocation, counts):
+    params = hand.params()
+    state = _group(hand, n)
+    flows = hand.flows()
+    enter(state, params, np.array(allocation), 1.0, 1, flows, np.random.default_rng(0))
+    assert np.bincount(state.org, minlength=K + 1)[:K].tolist() == counts
+    assert flows[GROUP, :K].tolist() == [c if k != GROUP else 0 for k, c in enumerate(counts)]
+    assert state.faction.all()
+    for k in range(K):
+        inside = state.org == k
+        if k != GROUP and inside.any():
+            lo, hi = params.branch_offset[k], params.branch_offset[k + 1]
+            assert np.all((state.branch[inside] >= lo) & (state.branch[inside] < hi))
+
+
+@pytest.mark.parametrize(("conviction", "convinced"), [(0.0, 0), (1.0, 40)])
+def test_conviction_decides_who_is_convinced(hand, conviction, convinced):
+    state = _group(hand, 40)
+    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), conviction, 1, hand.flows(), np.random.default_rng(0))
+    assert np.count_nonzero(state.convinced) == convinced
+
+
+def test_those_staying_outside_stay_convinced(hand):
+    state = _group(hand, 10)
+    enter(state, hand.params(), np.array([0.0, 0.6, 0.0, 0.4]), 0.0, 1, hand.flows(), np.random.default_rng(0))
+    assert np.array_equal(state.convinced, state.org == GROUP)
+    assert np.count_nonzero(state.org == GROUP) == 4
+
+
+def test_half_conviction_convinces_some(hand):
+    state = _group(hand, 200)
+    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 0.5, 1, hand.flows(), np.random.default_rng(0))
+    assert 70 < np.count_nonzero(state.convinced) < 130
+
+
+def test_only_the_groups_people_in_its_own_organization_enter(hand):
+    state = _group(hand, 4, extra_org=[GROUP, RIVAL, K], extra_faction=[False, True, False])
+    flows = hand.flows()
+    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, flows, np.random.default_rng(0))
+    assert np.array_equal(state.org, [HOST] * 4 + [GROUP, RIVAL, K])
+    assert flows[GROUP, HOST] == 4 and flows.sum() == 4
+
+
+def test_enter_without_people_does_nothing(hand):
+    state = hand.state([HOST, K], np.full((2, 2), 0.5))
+    flows = hand.flows()
+    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, flows, np.random.default_rng(0))
+    assert np.array_equal(state.org, [HOST, K]) and flows.sum() == 0
