@@ -103,7 +103,7 @@ def _group_table(summary: dict) -> Table:
     rows = [
         ("members (start → end)", f"{summary['group_members_start']:,.0f} → {summary['group_members_end']:,.0f}"),
         ("cadre at end", f"{summary['group_cadre_end']:,.0f}"),
-        ("revolutionaries won to its views (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
+        ("revolutionaries holding its views (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
         ("host's revolutionaries now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
         ("expelled", f"{summary['expelled']:,.0f}"),
     ]
@@ -205,6 +205,48 @@ def weigh_command(
     out_console.print(_ranked_table(ranking, title))
     out_console.print(conclusion(ranking, samples, replications), highlight=False)
     out_console.print(f"Wrote {paths['report']} (and {', '.join(p.name for k, p in paths.items() if k != 'report')})")
+
+
+def _parse_only(only: str | None) -> list[int] | None:
+    if not only:
+        return None
+    try:
+        numbers = [int(x) for x in only.split(",") if x.strip()]
+    except ValueError:
+        raise fail(f"--only: expected thesis numbers like 1,5 (got '{only}')") from None
+    if not numbers or any(n < 1 or n > 8 for n in numbers):
+        raise fail(f"--only: thesis numbers run from 1 to 8 (got '{only}')")
+    return numbers
+
+
+@app.command("theses")
+def theses_command(
+    only: Annotated[str | None, typer.Option(help="theses to run, e.g. 1,5 (default: all eight)")] = None,
+    replications: Annotated[int, typer.Option(min=1, help="replications per draw and level")] = 2,
+    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
+    scenario: Annotated[str, typer.Option(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+) -> None:
+    """Test the letter's eight theses as experiments and give each a verdict."""
+    from lever.theses import design_for, run_theses, select
+    from lever.theses_report import line, write_theses_report
+    from lever.weigh import default_jobs
+
+    chosen = select(_parse_only(only))
+    with clean_errors():
+        base = load(scenario)
+        total = sum(len(design_for(base, t, replications, seed).tasks()) for t in chosen)
+        with _progress() as progress:
+            task = progress.add_task("theses", total=total)
+            outcomes = run_theses(
+                base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
+                on_done=lambda done, _: progress.update(task, completed=done),
+            )  # fmt: skip
+        paths = write_theses_report(outcomes, out or Path("lever-out") / base.name / "theses")
+    for o in outcomes:
+        out_console.print(line(o), highlight=False)
+    out_console.print(f"Wrote {paths['report']}")
 
 
 def _progress() -> Progress:

@@ -20,7 +20,7 @@ from lever.weigh import OUTCOMES, TRACKED, WeighResult  # noqa: E402
 
 TRACKED_TITLES = {
     "group_members": "The group's members",
-    "won": "Won to the group's views",
+    "won": "Holding the group's views",
     "size_host": "The host's members",
 }
 
@@ -56,25 +56,30 @@ def plot_outcomes(result: WeighResult, ranking: Ranking) -> Figure:
     return fig
 
 
-def plot_flows(result: WeighResult) -> Figure:
-    """Who went where under each strategy: from (left) to (right), line widths growing with
-    the square root of persons moved (mean over runs)."""
-    n = len(result.flows)
+def plot_flows(flows: dict[str, np.ndarray], labels: list[str], source: int | None = None) -> Figure:
+    """Who went where under each strategy (panel titles: the keys of ``flows``): from (left)
+    to (right), line widths growing with the square root of persons moved. ``source`` draws
+    only the moves out of that organization."""
+    n = len(flows)
     cols = min(3, n)
     rows = -(-n // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.6 * rows), layout="constrained", squeeze=False)
-    labels = result.labels
-    top = max(float(np.max(f - np.diag(np.diag(f)))) for f in result.flows.values()) or 1.0
+    sources = range(len(labels)) if source is None else [source]
+    top = max(float(f[i, j]) for f in flows.values() for i in sources for j in range(len(labels)) if i != j) or 1.0
     y = np.linspace(1, 0, len(labels))
-    for ax, (strategy, flows) in zip(axes.flat, result.flows.items(), strict=False):
-        for i, src in enumerate(labels):
+    for ax, (name, f) in zip(axes.flat, flows.items(), strict=False):
+        for i in sources:
             for j in range(len(labels)):
-                if i != j and flows[i, j] >= 1.0:  # square-root widths keep small flows visible
-                    lw = 0.4 + 12 * np.sqrt(flows[i, j] / top)
+                if i != j and f[i, j] >= 1.0:  # square-root widths keep small flows visible
+                    lw = 0.4 + 12 * np.sqrt(f[i, j] / top)
                     ax.plot([0, 1], [y[i], y[j]], lw=lw, alpha=0.45, color=f"C{i}")
-            ax.text(-0.03, y[i], src, ha="right", va="center", fontsize=8)
-            ax.text(1.03, y[i], src, ha="left", va="center", fontsize=8)
-        ax.set_title(strategy, fontsize=9)
+                    if source is not None:
+                        ax.text(0.62, y[i] + 0.62 * (y[j] - y[i]), f"{f[i, j]:,.0f}", fontsize=7)
+        for i, label in enumerate(labels):
+            if i in sources:
+                ax.text(-0.03, y[i], label, ha="right", va="center", fontsize=8)
+            ax.text(1.03, y[i], label, ha="left", va="center", fontsize=8)
+        ax.set_title(name, fontsize=9)
         ax.set(xlim=(-0.45, 1.45), ylim=(-0.1, 1.1))
         ax.axis("off")
     for ax in list(axes.flat)[n:]:
@@ -129,7 +134,7 @@ def write_report(result: WeighResult, ranking: Ranking, out: str | Path) -> dict
     figures = {
         "trajectories": png_bytes(plot_bands(result)),
         "outcomes": png_bytes(plot_outcomes(result, ranking)),
-        "flows": png_bytes(plot_flows(result)),
+        "flows": png_bytes(plot_flows(result.flows, result.labels)),
     }
     paths = {name: folder / f"{name}.png" for name in figures}
     for name, data in figures.items():

@@ -29,15 +29,29 @@ from lever.scenarios import with_values
 OUTCOMES: dict[str, tuple[str, bool]] = {
     "group_members": ("the group's members at the horizon", True),
     "group_cadre": ("the group's trained cadre at the horizon", True),
-    "won": ("revolutionary-minded people won to the group's views", True),
+    "won": ("revolutionary-minded people holding the group's views", True),
     "host_kernel": ("the host's revolutionary kernel at the horizon", True),
     "host_revolutionaries_in_rival": ("the host's revolutionaries of week 0 now in the rival", False),
     "expelled": ("persons expelled over the run", False),
     "weeks_to_1000": ("weeks for the group to reach 1,000 (NaN: never)", False),
+    "weeks_to_10000": ("weeks for the group to reach 10,000 (NaN: never)", False),
+    "won_from_host": ("the host's members of week 0 now in the group", True),
 }
 
 #: Per-step series kept from every run, for the bands in the report.
 TRACKED = ("group_members", "won", "size_host")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor varied on purpose: each level is a set of dotted-path changes, applied over the
+    sampled uncertainties (a level wins where both set the same path)."""
+
+    name: str
+    levels: tuple[dict[str, Any], ...]
+    labels: tuple[str, ...]
+    #: the number that stands for each level in tables, rules and figures
+    values: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -46,10 +60,11 @@ class Task:
 
     index: int
     strategy: str
+    level: int
     draw: int
     replication: int
     seed: int
-    values: dict[str, float]
+    values: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,7 @@ class Design:
     seed: int = 0
     steps: int | None = None
     strategies: tuple[str, ...] = ()
+    factor: Factor | None = None
 
     def __post_init__(self) -> None:
         if not self.strategies:
@@ -83,14 +99,21 @@ class Design:
         ss = np.random.SeedSequence(self.seed, spawn_key=(1, draw, replication))
         return int(ss.generate_state(1, np.uint32)[0])
 
+    @property
+    def levels(self) -> tuple[dict[str, Any], ...]:
+        return self.factor.levels if self.factor else ({},)
+
     def tasks(self) -> list[Task]:
+        """Every level x draw x replication x strategy; the seed depends on the draw and the
+        replication only, so strategies and levels are compared in the same worlds."""
         draws = self.draws()
         out = []
-        for d in range(self.samples):
-            values = {k: float(v) for k, v in draws.iloc[d].items()}
-            for r in range(self.replications):
-                for s in self.strategies:
-                    out.append(Task(len(out), s, d, r, self.run_seed(d, r), values))
+        for lv, changes in enumerate(self.levels):
+            for d in range(self.samples):
+                values = {k: float(v) for k, v in draws.iloc[d].items()} | changes
+                for r in range(self.replications):
+                    for s in self.strategies:
+                        out.append(Task(len(out), s, lv, d, r, self.run_seed(d, r), values))
         return out
 
 
@@ -101,6 +124,7 @@ class WeighResult:
     runs : one row per run: strategy, draw, replication, seed, the sampled values, outcomes.
     series : strategy -> array ``(runs, steps + 1, len(TRACKED))`` of per-step series.
     flows : strategy -> mean from->to matrix of persons over its runs.
+    level_series, level_flows : the same per (strategy, level).
     """
 
     design: Design
@@ -108,6 +132,8 @@ class WeighResult:
     weeks: np.ndarray
     series: dict[str, np.ndarray] = field(default_factory=dict)
     flows: dict[str, np.ndarray] = field(default_factory=dict)
+    level_series: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+    level_flows: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
     labels: list[str] = field(default_factory=list)
 
 
@@ -117,7 +143,6 @@ def run_task(scenario: Scenario, steps: int | None, task: Task) -> dict[str, Any
     run = simulate(field_, task.strategy, seed=task.seed, steps=steps)
     s = run.series
     host, last = scenario.host, s.iloc[-1]
-    reached = np.nonzero(s["group_members"].to_numpy() >= 1000)[0]
     outcomes = {
         "group_members": last["group_members"],
         "group_cadre": last["group_cadre"],
@@ -125,11 +150,34 @@ def run_task(scenario: Scenario, steps: int | None, task: Task) -> dict[str, Any
         "host_kernel": last[f"kernel_{host}"],
         "host_revolutionaries_in_rival": last["host_revolutionaries_in_rival"],
         "expelled": last["expelled"],
-        "weeks_to_1000": float(s["week"].iloc[reached[0]]) if reached.size else math.nan,
+        "weeks_to_1000": _weeks_to(s, 1000),
+        "weeks_to_10000": _weeks_to(s, 10000),
+        "host_kernel_start": s[f"kernel_{host}"].iloc[0],
+        **_origins(run),
     }
     tracked = np.column_stack([s["group_members"], s["won"], s[f"size_{host}"]])
     return {"task": task, "outcomes": outcomes, "series": tracked, "flows": run.flows,
             "weeks": s["week"].to_numpy()}  # fmt: skip
+
+
+def _weeks_to(series: pd.DataFrame, persons: float) -> float:
+    hit = np.nonzero(series["group_members"].to_numpy() >= persons)[0]
+    return float(series["week"].iloc[hit[0]]) if hit.size else math.nan
+
+
+def _origins(run) -> dict[str, float]:
+    """What became of the host's people: its members of week 0 now in the group, and its
+    revolutionary-minded workers of week 0 (the letter's point 2: those within reach)."""
+    st, keys = run.final, run.scenario.org_keys
+    host = keys.index(run.scenario.host)
+    worker = list(run.scenario.strata).index("worker") if "worker" in run.scenario.strata else -1
+    from_host = st.origin == host
+    return {
+        "won_from_host": float(st.weight[from_host & st.faction].sum()),
+        "host_revolutionary_workers_start": float(
+            st.weight[from_host & st.revolutionary0 & (st.stratum == worker)].sum()
+        ),
+    }
 
 
 def default_jobs() -> int:
@@ -180,12 +228,18 @@ def _collect(design: Design, outputs: list[dict[str, Any]]) -> WeighResult:
     rows = []
     for out in outputs:
         t: Task = out["task"]
-        rows.append({"strategy": t.strategy, "draw": t.draw, "replication": t.replication,
-                     "seed": t.seed, **t.values, **out["outcomes"]})  # fmt: skip
+        level = {"level": t.level, "factor": design.factor.values[t.level]} if design.factor else {}
+        sampled = {k: v for k, v in t.values.items() if isinstance(v, float)}
+        rows.append({"strategy": t.strategy, **level, "draw": t.draw, "replication": t.replication,
+                     "seed": t.seed, **sampled, **out["outcomes"]})  # fmt: skip
     runs = pd.DataFrame(rows)
     result = WeighResult(design, runs, outputs[0]["weeks"], labels=[*design.scenario.org_keys, "none"])
     for s in design.strategies:
         mine = [o for o in outputs if o["task"].strategy == s]
         result.series[s] = np.stack([o["series"] for o in mine])
         result.flows[s] = np.mean([o["flows"] for o in mine], axis=0)
+        for lv in range(len(design.levels)):
+            at = [o for o in mine if o["task"].level == lv]
+            result.level_series[s, lv] = np.stack([o["series"] for o in at])
+            result.level_flows[s, lv] = np.mean([o["flows"] for o in at], axis=0)
     return result

@@ -1,0 +1,356 @@
+"""The letter's eight theses (MODEL.md §8) as experiments declared as data, run by weigh.
+
+Each :class:`Thesis` names the changes it makes to the field, the strategies it compares,
+the factor it varies, and the :class:`Comparison` that turns its runs into one paired
+difference ``D`` per world, positive where the claim holds; :mod:`lever.verdict` decides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from lever.scenario import Scenario
+from lever.scenarios import with_values
+from lever.verdict import Verdict, decide
+from lever.weigh import OUTCOMES, Design, Factor, WeighResult, weigh
+
+#: Proportional growth takes ln(1000/40) / ln(10000/1000) times as long for the first jump.
+PROPORTIONAL_RATIO = math.log(25) / math.log(10)
+
+Kind = Literal["strategies", "levels", "crossover", "growth"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How runs become ``D``, one number per paired world (positive: the claim holds).
+
+    ``strategies``: ``outcome[a] - outcome[b]`` at every level, worlds = (level, draw, rep).
+    ``levels``: ``outcome[level a] - outcome[level b]`` under strategy ``a``.
+    ``crossover``: ``a`` beats ``b`` at the first level and loses at the last (the smaller
+    margin of the two), worlds = (draw, rep); the region rule is learned on ``a - b`` per level.
+    ``growth``: weeks 40 -> 1,000 over weeks 1,000 -> 10,000 under ``a``, minus ln25/ln10.
+    ``tolerance`` is added to ``D`` (a claim of "costs nothing" allows a small loss);
+    ``outcome`` is taken with its sign (less is better for some).
+    """
+
+    kind: Kind
+    a: str
+    b: str = ""
+    outcome: str = "group_members"
+    level_a: int = 0
+    level_b: int = -1
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Thesis:
+    """One claim of the letter and the experiment that tests it."""
+
+    number: int
+    title: str
+    claim: str
+    quote: str
+    comparison: Comparison
+    strategies: dict[str, dict[str, Any]]
+    changes: dict[str, Any] = field(default_factory=dict)
+    factor: Factor | None = None
+    samples: int = 4
+    key: str = ""
+
+
+ENTER = {"allocation": {"ilp": 1.0}, "form": "faction", "declaration": True, "press": "host"}
+OUTSIDE = {"allocation": {"group": 1.0}, "press": "own"}
+
+
+def _level(path: str, values: list[float], name: str, fmt: str = "{:g}", extra=None) -> Factor:
+    levels = tuple({path: v, **(extra(v) if extra else {})} for v in values)
+    return Factor(name, levels, tuple(fmt.format(v) for v in values), tuple(float(v) for v in values))
+
+
+def _host_agents(size: float) -> dict[str, float]:
+    # keep a big host to about 10,000 agents: a 1M-member host is weighed, not enumerated
+    return {"organizations.ilp.persons_per_agent": max(1.0, size / 10_000)}
+
+
+THESES: tuple[Thesis, ...] = (
+    Thesis(
+        1, "Relative leverage", "a small lever moves a small host more than a big one",
+        "Your small lever is insufficient to move the Labour Party but can have a big effect on the ILP.",
+        Comparison("levels", "enter", outcome="share_of_host_kernel_won", level_a=0, level_b=-1),
+        {"enter": ENTER},
+        factor=_level("organizations.ilp.size", [1e3, 1e4, 1e5, 1e6], "host size", "{:,.0f}", _host_agents),
+        key="share of the host's revolutionary kernel won: smallest host minus largest",
+    ),
+    Thesis(
+        2, "Composition", "the host's worker share decides how many can be won",
+        "Even if the workers make up only 10 percent, you will get one thousand revolutionary-minded workers.",
+        Comparison("levels", "enter", outcome="group_members", level_a=-1, level_b=0),
+        {"enter": ENTER},
+        factor=_level("organizations.ilp.strata.worker", [0.05, 0.1, 0.2, 0.4], "ILP worker share"),
+        key="group members at the horizon: 40% workers minus 5%",
+    ),
+    Thesis(
+        3, "Growth", "growing from 1,000 to 10,000 is easier than from 40 to 1,000",
+        "The jump from a thousand to ten thousand is much easier than the jump from forty to one thousand.",
+        Comparison("growth", "enter"),
+        {"enter": ENTER},
+        # growth to 10,000 needs a pool larger than the ILP of 1933: a loose host of 200,000
+        # with everyone within reach, so the shape of growth, not the pool, is measured
+        changes={
+            "horizon_weeks": 520.0,
+            "organizations.ilp.size": 200_000.0,
+            "organizations.ilp.persons_per_agent": 5.0,
+            "organizations.ilp.homogeneity": 0.0,
+            "organizations.ilp.disappointment": [],
+            "dynamics.recruit_radius": 1.5,
+        },
+        samples=3,
+        key="(weeks 40 -> 1,000) / (weeks 1,000 -> 10,000) minus the proportional 1.40",
+    ),
+    Thesis(
+        4, "Inside vs outside", "the disappointed go to the biggest alternative unless you are inside",
+        "If they grow disappointed with the ILP, they will go not to you but to the Stalinists.",
+        Comparison("strategies", "enter", "outside", outcome="host_revolutionaries_in_rival"),
+        {"enter": ENTER, "outside": OUTSIDE},
+        samples=6,
+        key="host's revolutionaries in the rival: outside minus inside",
+    ),
+    Thesis(
+        5, "Homogeneity", "entry works in a loose party and is fatal in a homogeneous one",
+        "In a formed, homogeneous party with a stable apparatus, entry would be not only useless but fatal.",
+        Comparison("crossover", "enter", "outside"),
+        {"enter": ENTER, "outside": OUTSIDE},
+        factor=_level("organizations.ilp.homogeneity", [0.0, 1 / 3, 2 / 3, 1.0], "host homogeneity h", "{:.2f}"),
+        samples=3,
+        key="smaller of (entry - outside at h=0) and (outside - entry at h=1), group members",
+    ),
+    Thesis(
+        6, "Press", "the host's press serves better than an organ of one's own",
+        "Even if you give up your special organ you will be able to use to advantage the press of the ILP.",
+        Comparison("strategies", "host_press", "own_organ"),
+        {"host_press": ENTER, "own_organ": ENTER | {"press": "own"}, "both": ENTER | {"press": "both"}},
+        samples=6,
+        key="group members: host's press minus own organ",
+    ),
+    Thesis(
+        7, "Allocation", "a cadre member is worth a few times more in the ILP than in the CPGB",
+        "The useful effect of their work would be a few times greater in the ILP.",
+        Comparison("levels", "split", outcome="group_members", level_a=0, level_b=-1),
+        {"split": ENTER | {"allocation": {"ilp": 0.5, "cpgb": 0.5}}},
+        factor=_level("strategies.split.allocation.cpgb", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the CPGB"),
+        key="group members: all in the ILP minus all in the CPGB",
+    ),
+    Thesis(
+        8, "Form and declaration", "faction or individuals is formal; a public declaration costs nothing",
+        "In what sense could such a declaration lower the prestige of your group? This is not clear to me.",
+        Comparison("strategies", "declared", "undeclared", tolerance=2.0),
+        {
+            "declared": ENTER,
+            "undeclared": ENTER | {"declaration": False},
+            "individuals": ENTER | {"form": "individuals"},
+            "individuals_undeclared": ENTER | {"form": "individuals", "declaration": False},
+        },
+        samples=6,
+        key="group members: declared minus undeclared faction (a loss of up to 2 counts as nothing)",
+    ),
+)
+
+
+def field_for(base: Scenario, thesis: Thesis) -> Scenario:
+    """The thesis's field: ``base`` with its changes and its strategies (and only those)."""
+    strategies = {k: base.strategies[k].model_dump() if isinstance(v, str) else v for k, v in thesis.strategies.items()}
+    fixed = [*thesis.changes, *(thesis.factor.levels[0] if thesis.factor else {})]
+    # an uncertainty the thesis sets on purpose is no longer uncertain there
+    kept = [u.model_dump() for u in base.uncertainties
+            if not any(u.path == f or u.path.startswith(f + ".") for f in fixed)]  # fmt: skip
+    values = {**thesis.changes, "strategies": strategies, "default_strategy": next(iter(strategies)), "uncertainties": kept}
+    return with_values(base, values, f"thesis {thesis.number}")
+
+
+def design_for(base: Scenario, thesis: Thesis, replications: int, seed: int = 0) -> Design:
+    """The weigh design of a thesis: its field, strategies, factor, samples, replications."""
+    sc = field_for(base, thesis)
+    return Design(sc, samples=thesis.samples, replications=replications, seed=seed, factor=thesis.factor)
+
+
+def _with_shares(runs: pd.DataFrame) -> pd.DataFrame:
+    if "won_from_host" not in runs:
+        return runs
+    runs = runs.copy()
+    runs["share_of_host_kernel_won"] = runs["won_from_host"] / runs["host_kernel_start"].where(runs["host_kernel_start"] > 0)
+    return runs
+
+
+def _sign(outcome: str) -> float:
+    return -1.0 if outcome in OUTCOMES and not OUTCOMES[outcome][1] else 1.0
+
+
+def _wide(runs: pd.DataFrame, outcome: str, by: list[str]) -> pd.DataFrame:
+    return runs.pivot_table(index=by, columns="strategy", values=outcome, dropna=False)
+
+
+def growth_margin(runs: pd.DataFrame, horizon: float) -> np.ndarray:
+    """(weeks 40 -> 1,000) / (weeks 1,000 -> 10,000) minus ln25/ln10, per run.
+
+    A run that reached 1,000 but not 10,000 by the horizon is censored: its second jump took
+    longer than the weeks left, so its ratio is at most ``first / (horizon - first)``. Where
+    that bound already falls short of ln25/ln10 the claim fails in that run and the bound is
+    its margin; otherwise the run cannot tell (NaN), nor can one that never reached 1,000.
+    """
+    first = runs["weeks_to_1000"].to_numpy(float)
+    second = (runs["weeks_to_10000"] - runs["weeks_to_1000"]).to_numpy(float)
+    margin = first / np.where(second > 0, second, np.nan) - PROPORTIONAL_RATIO
+    censored = ~np.isnan(first) & np.isnan(second)
+    bound = first / np.maximum(horizon - first, 1e-9) - PROPORTIONAL_RATIO
+    return np.where(censored, np.where(bound < 0, bound, np.nan), margin)
+
+
+def differences(
+    runs: pd.DataFrame, c: Comparison, params: list[str], horizon: float = math.inf
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """``D`` per world and the world's parameters (for the region rule)."""
+    runs = _with_shares(runs)
+    sign = _sign(c.outcome)
+    has_level = "level" in runs
+    if c.kind == "growth":
+        mine = runs[runs["strategy"] == c.a]
+        return growth_margin(mine, horizon), mine[params].reset_index(drop=True)
+    if c.kind == "strategies":
+        by = ["level", "draw", "replication"] if has_level else ["draw", "replication"]
+        wide = _wide(runs, c.outcome, by)
+        d = sign * (wide[c.a] - wide[c.b]) + c.tolerance
+        feats = runs[runs["strategy"] == c.a].set_index(by)[params].loc[wide.index]
+        return d.to_numpy(float), feats.reset_index(drop=True)
+    wide = _wide(runs[runs["strategy"] == c.a], c.outcome, ["draw", "replication", "level"])[c.a].unstack("level")
+    feats = runs[(runs["strategy"] == c.a) & (runs["level"] == 0)].set_index(["draw", "replication"])
+    feats = feats[[p for p in params if p != "factor"]].loc[wide.index].reset_index(drop=True)
+    if c.kind == "levels":
+        cols = list(wide.columns)
+        d = sign * (wide[cols[c.level_a]] - wide[cols[c.level_b]]) + c.tolerance
+        return d.to_numpy(float), feats
+    # crossover: both halves must hold in the world, so D is the smaller margin
+    both = _wide(runs, c.outcome, ["draw", "replication", "level"])
+    gap = (both[c.a] - both[c.b]).unstack("level")
+    cols = list(gap.columns)
+    d = np.minimum(gap[cols[0]], -gap[cols[-1]]) + c.tolerance
+    return d.to_numpy(float), feats
+
+
+def region(runs: pd.DataFrame, c: Comparison) -> tuple[np.ndarray, pd.DataFrame]:
+    """For a crossover, ``a - b`` per (level, world) with the level as a feature: where ``a``
+    wins. Other kinds use their own worlds."""
+    wide = _wide(runs, c.outcome, ["level", "draw", "replication"])
+    feats = runs[runs["strategy"] == c.a].set_index(["level", "draw", "replication"]).loc[wide.index]
+    return (wide[c.a] - wide[c.b]).to_numpy(float), feats
+
+
+@dataclass
+class Outcome:
+    """A thesis's result: its runs, its verdict, and the numbers its report shows."""
+
+    thesis: Thesis
+    result: WeighResult
+    verdict: Verdict
+    extras: dict[str, float]
+    region_rule: str | None = None
+
+
+def _labels(design: Design) -> dict[str, str]:
+    labels = {u.path: u.label or u.path for u in design.scenario.uncertainties}
+    if design.factor:
+        labels["factor"] = design.factor.name
+    return labels
+
+
+def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
+    """The verdict of ``thesis`` from its runs (a pure function of ``result.runs``)."""
+    runs = result.runs
+    params = [u.path for u in result.design.scenario.uncertainties if u.path in runs] + (
+        ["factor"] if "factor" in runs else []
+    )
+    labels = _labels(result.design)
+    d, feats = differences(runs, thesis.comparison, params, result.design.scenario.horizon_weeks)
+    verdict = decide(d, feats, labels)
+    extras = _extras(thesis, runs)
+    region_rule = None
+    if thesis.comparison.kind == "crossover":
+        from lever.verdict import find_rule
+
+        gap, f = region(runs, thesis.comparison)
+        cols = [p for p in params if p in f]
+        region_rule = find_rule(f[cols].reset_index(drop=True), gap > 0, labels)
+    return Outcome(thesis, result, verdict, extras, region_rule)
+
+
+def _median(x: pd.Series) -> float:
+    x = x.dropna()
+    return float(np.median(x)) if len(x) else math.nan
+
+
+def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
+    """Numbers the letter names, measured beside the verdict."""
+    runs = _with_shares(runs)
+    if thesis.number == 2:
+        at = runs[runs["factor"] == 0.1]
+        return {"revolutionary-minded ILP workers at 10% workers (median)": _median(at["host_revolutionary_workers_start"])}
+    if thesis.number == 3:
+        mine = runs[runs["strategy"] == thesis.comparison.a]
+        ratio = mine["weeks_to_1000"] / (mine["weeks_to_10000"] - mine["weeks_to_1000"])
+        return {
+            "measured ratio, runs reaching 10,000 (median)": _median(ratio),
+            "proportional growth ln25/ln10": PROPORTIONAL_RATIO,
+            "weeks 40 -> 1,000 (median)": _median(mine["weeks_to_1000"]),
+            "runs reaching 1,000": float(mine["weeks_to_1000"].notna().sum()),
+            "runs reaching 10,000": float(mine["weeks_to_10000"].notna().sum()),
+            "runs": float(len(mine)),
+            "the group's members at the horizon (median)": _median(mine["group_members"]),
+        }
+    if thesis.number == 7:
+        gains = runs.groupby("factor")["group_members"].median() - 40.0
+        ilp, cpgb = gains.iloc[0], gains.iloc[-1]
+        return {"gain all in ILP (median)": ilp, "gain all in CPGB (median)": cpgb,
+                "ratio ILP / CPGB": ilp / cpgb if cpgb > 0 else math.inf}  # fmt: skip
+    if thesis.number == 8:
+        w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="group_members")
+        diff = w["declared"] - w["individuals"]
+        return {"faction minus individuals (median)": _median(diff),
+                "faction minus individuals (5%)": float(diff.quantile(0.05)),
+                "faction minus individuals (95%)": float(diff.quantile(0.95))}  # fmt: skip
+    return {}
+
+
+def select(only: list[int] | None) -> list[Thesis]:
+    return [t for t in THESES if not only or t.number in only]
+
+
+def run_theses(
+    base: Scenario,
+    theses: list[Thesis],
+    replications: int,
+    *,
+    jobs: int = 1,
+    seed: int = 0,
+    on_done: Callable[[int, int], None] | None = None,
+) -> list[Outcome]:
+    """Run each thesis's design and decide it; ``on_done(done, total)`` counts runs."""
+    designs = [design_for(base, t, replications, seed) for t in theses]
+    total = sum(len(d.tasks()) for d in designs)
+    done = 0
+    outcomes = []
+    for thesis, design in zip(theses, designs, strict=True):
+        offset = done
+
+        def tick(n: int, _: int, offset: int = offset) -> None:
+            if on_done:
+                on_done(offset + n, total)
+
+        result = weigh(design, jobs=jobs, on_done=tick)
+        done += len(result.runs)
+        outcomes.append(evaluate(thesis, result))
+    return outcomes

@@ -1,0 +1,120 @@
+"""The eight theses: each design produces the runs it claims; each comparison decides right."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from fields import tiny
+
+from lever.theses import (
+    PROPORTIONAL_RATIO,
+    THESES,
+    Comparison,
+    design_for,
+    differences,
+    field_for,
+    growth_margin,
+    run_theses,
+)
+from lever.theses_report import write_theses_report
+
+
+def test_there_are_eight_theses_numbered_in_order():
+    assert [t.number for t in THESES] == list(range(1, 9))
+    assert PROPORTIONAL_RATIO == pytest.approx(1.3979, abs=1e-4)
+
+
+@pytest.mark.parametrize("thesis", THESES, ids=lambda t: f"thesis{t.number}")
+def test_each_design_produces_the_runs_it_claims(thesis):
+    base = tiny()
+    design = design_for(base, thesis, replications=2)
+    tasks = design.tasks()
+    levels = len(thesis.factor.levels) if thesis.factor else 1
+    assert len(tasks) == levels * thesis.samples * 2 * len(thesis.strategies)
+    assert set(design.scenario.strategies) == set(thesis.strategies)
+    for task in tasks:
+        level = thesis.factor.levels[task.level] if thesis.factor else {}
+        assert all(task.values[k] == v for k, v in level.items())
+        # strategies in one (draw, replication) share a seed: the comparisons are paired
+    seeds = pd.DataFrame([(t.level, t.draw, t.replication, t.seed) for t in tasks])
+    assert (seeds.groupby([1, 2])[3].nunique() == 1).all()
+
+
+def test_a_thesis_field_drops_the_uncertainties_it_sets_itself():
+    growth = THESES[2]
+    sc = field_for(tiny(), growth)
+    assert all(not u.path.startswith("organizations.ilp.disappointment") for u in sc.uncertainties)
+    homogeneity = THESES[4]
+    paths = [u.path for u in field_for(tiny(), homogeneity).uncertainties]
+    assert "organizations.ilp.homogeneity" not in paths and "dynamics.gravity" in paths
+
+
+def _runs(values: dict[tuple[str, int], list[float]]) -> pd.DataFrame:
+    rows = []
+    for (strategy, level), outcome in values.items():
+        for draw, v in enumerate(outcome):
+            rows.append({"strategy": strategy, "level": level, "factor": float(level), "draw": draw,
+                         "replication": 0, "group_members": v, "p": float(draw)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_strategies_comparison_subtracts_within_each_world():
+    runs = _runs({("a", 0): [5, 6, 7], ("b", 0): [1, 1, 9]})
+    d, feats = differences(runs, Comparison("strategies", "a", "b"), ["p"])
+    assert d.tolist() == [4, 5, -2]
+    assert feats["p"].tolist() == [0, 1, 2]
+
+
+def test_levels_comparison_takes_first_minus_last_level_per_world():
+    runs = _runs({("a", 0): [10, 10], ("a", 1): [7, 7], ("a", 2): [3, 12]})
+    d, _ = differences(runs, Comparison("levels", "a", level_a=0, level_b=-1), ["p"])
+    assert d.tolist() == [7, -2]
+
+
+def test_crossover_needs_both_halves_in_the_same_world():
+    runs = _runs({("a", 0): [9, 9, 2], ("b", 0): [5, 5, 5], ("a", 1): [1, 8, 1], ("b", 1): [4, 4, 4]})
+    d, _ = differences(runs, Comparison("crossover", "a", "b"), ["p"])
+    assert d.tolist() == [3, -4, -3]  # min(a-b at first level, b-a at last level)
+
+
+def test_growth_margin_handles_finished_censored_and_unfinished_runs():
+    runs = pd.DataFrame({
+        "weeks_to_1000": [70.0, 40.0, 400.0, np.nan],
+        "weeks_to_10000": [120.0, np.nan, np.nan, np.nan],
+    })  # fmt: skip
+    m = growth_margin(runs, horizon=520.0)
+    assert m[0] == pytest.approx(70 / 50 - PROPORTIONAL_RATIO)
+    assert m[1] == pytest.approx(40 / 480 - PROPORTIONAL_RATIO)  # censored, already short
+    assert math.isnan(m[2])  # censored, but 400/120 could still exceed 1.40
+    assert math.isnan(m[3])
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    small = []
+    for t in THESES:
+        changes = {"horizon_weeks": 16.0} if t.number == 3 else t.changes
+        small.append(dataclasses.replace(t, samples=1, changes=changes))
+    outcomes = run_theses(tiny(), small, replications=1)
+    return outcomes, write_theses_report(outcomes, tmp_path_factory.mktemp("theses"))
+
+
+def test_report_has_all_eight_sections_with_figures(report):
+    outcomes, paths = report
+    page = paths["report"].read_text()
+    for n in range(1, 9):
+        assert f'<section id="thesis-{n}">' in page
+        assert paths[f"thesis{n}"].read_bytes()[:4] == b"\x89PNG"
+    assert page.count('src="data:image/png;base64,') == 8
+    assert "ln25/ln10" in page and "Verdict" in page
+    assert "://" not in page
+
+
+def test_every_thesis_gets_a_verdict_from_the_stated_rule(report):
+    outcomes, _ = report
+    for o in outcomes:
+        assert o.verdict.label in ("supported", "refuted", "undecided") or o.verdict.label.startswith("holds where")
