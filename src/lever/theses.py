@@ -85,6 +85,7 @@ THESES: tuple[Thesis, ...] = (
         Comparison("levels", "enter", outcome="share_of_host_kernel_won", level_a=0, level_b=-1),
         {"enter": ENTER},
         factor=_level("organizations.ilp.size", [1e3, 1e4, 1e5, 1e6], "host size", "{:,.0f}", _host_agents),
+        samples=6,
         key="share of the host's revolutionary kernel won: smallest host minus largest",
     ),
     Thesis(
@@ -93,6 +94,7 @@ THESES: tuple[Thesis, ...] = (
         Comparison("levels", "enter", outcome="group_members", level_a=-1, level_b=0),
         {"enter": ENTER},
         factor=_level("organizations.ilp.strata.worker", [0.05, 0.1, 0.2, 0.4], "ILP worker share"),
+        samples=6,
         key="group members at the horizon: 40% workers minus 5%",
     ),
     Thesis(
@@ -114,12 +116,12 @@ THESES: tuple[Thesis, ...] = (
         key="(weeks 40 -> 1,000) / (weeks 1,000 -> 10,000) minus the proportional 1.40",
     ),
     Thesis(
-        4, "Inside vs outside", "the disappointed go to the biggest alternative unless you are inside",
+        4, "Inside vs outside", "the host's disappointed come to the group only if it is inside",
         "If they grow disappointed with the ILP, they will go not to you but to the Stalinists.",
-        Comparison("strategies", "enter", "outside", outcome="host_revolutionaries_in_rival"),
+        Comparison("strategies", "enter", "outside", outcome="won_from_host"),
         {"enter": ENTER, "outside": OUTSIDE},
-        samples=6,
-        key="host's revolutionaries in the rival: outside minus inside",
+        samples=10,
+        key="the host's people won to the group: inside minus outside",
     ),
     Thesis(
         5, "Homogeneity", "entry works in a loose party and is fatal in a homogeneous one",
@@ -135,7 +137,7 @@ THESES: tuple[Thesis, ...] = (
         "Even if you give up your special organ you will be able to use to advantage the press of the ILP.",
         Comparison("strategies", "host_press", "own_organ"),
         {"host_press": ENTER, "own_organ": ENTER | {"press": "own"}, "both": ENTER | {"press": "both"}},
-        samples=6,
+        samples=8,
         key="group members: host's press minus own organ",
     ),
     Thesis(
@@ -144,6 +146,7 @@ THESES: tuple[Thesis, ...] = (
         Comparison("levels", "split", outcome="group_members", level_a=0, level_b=-1),
         {"split": ENTER | {"allocation": {"ilp": 0.5, "cpgb": 0.5}}},
         factor=_level("strategies.split.allocation.cpgb", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the CPGB"),
+        samples=6,
         key="group members: all in the ILP minus all in the CPGB",
     ),
     Thesis(
@@ -156,7 +159,7 @@ THESES: tuple[Thesis, ...] = (
             "individuals": ENTER | {"form": "individuals"},
             "individuals_undeclared": ENTER | {"form": "individuals", "declaration": False},
         },
-        samples=6,
+        samples=8,
         key="group members: declared minus undeclared faction (a loss of up to 2 counts as nothing)",
     ),
 )
@@ -311,6 +314,10 @@ def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
             "runs": float(len(mine)),
             "the group's members at the horizon (median)": _median(mine["group_members"]),
         }
+    if thesis.number == 4:
+        w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="host_revolutionaries_in_rival")
+        return {"host's revolutionaries in the rival, outside (median)": _median(w["outside"]),
+                "host's revolutionaries in the rival, inside (median)": _median(w["enter"])}  # fmt: skip
     if thesis.number == 7:
         gains = runs.groupby("factor")["group_members"].median() - 40.0
         ilp, cpgb = gains.iloc[0], gains.iloc[-1]

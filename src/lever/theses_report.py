@@ -33,7 +33,7 @@ def plot_levels(o: Outcome) -> Figure:
         (line,) = ax.plot(q.index, q[0.5], marker="o", label=strategy)
         ax.fill_between(q.index, q[0.05], q[0.95], color=line.get_color(), alpha=0.15)
     factor = o.result.design.factor
-    if factor and max(factor.values) / max(min(factor.values), 1e-12) >= 100:
+    if factor and min(factor.values) > 0 and max(factor.values) / min(factor.values) >= 100:
         ax.set_xscale("log")
     ax.set(xlabel=factor.name if factor else "", ylabel=_outcome_title(c.outcome))
     ax.legend(fontsize=8)
