@@ -72,3 +72,20 @@ def test_from_networkx():
     assert [neighbours(net, i) for i in range(5)] == [[1], [0, 2], [1, 3], [2], []]
     with pytest.raises(NetworkError):
         from_networkx(nx.path_graph(6), 5)
+
+
+def test_from_edges_matches_a_sparse_matrix_build():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(5)
+    n = 300
+    src, dst = rng.integers(0, n, 5000), rng.integers(0, n, 5000)
+    net = from_edges(src, dst, n)
+    keep = src != dst
+    m = sp.csr_matrix(
+        (np.ones(2 * keep.sum()), (np.r_[src[keep], dst[keep]], np.r_[dst[keep], src[keep]])), shape=(n, n)
+    )
+    m.sum_duplicates()
+    assert np.array_equal(net.indptr, m.indptr) and np.array_equal(net.indices, m.indices)
+    hub = from_edges(np.zeros(100, np.int64), np.arange(100), 100)  # a row long enough to sort
+    assert neighbours(hub, 0) == list(range(1, 100)) and hub.indices[:99].tolist() == list(range(1, 100))
