@@ -93,25 +93,30 @@ def _mean_rank(sc, samples=4, replications=3):
     return order, runs.groupby("strategy")["group_members"].mean()
 
 
-def test_entry_into_a_host_that_tolerates_no_current_ranks_below_staying_outside():
-    """h = 1 and certain detection: the faction is expelled at once and then distrusted.
-
-    The host holds the group's likeliest recruits; both strategies keep the own organ, so
-    the only difference is entry (and its expulsion)."""
-    sc = tiny(**{
-        "organizations.group.size": 40.0,
-        "organizations.ilp.homogeneity": 1.0,
+def entry_field(**changes):
+    """A radical host holding the group's likeliest recruits, no crisis, no uncertainty, and
+    two strategies that differ only in entry (both keep the own organ)."""
+    return tiny(**{
         "organizations.ilp.platform": [0.75, 0.8],
         "organizations.ilp.revolutionary": {"worker": 0.8, "petty_bourgeois": 0.6},
         "organizations.ilp.disappointment": [],
-        "dynamics.detection": 1.0,
-        "horizon_weeks": 52.0,
         "uncertainties": [],
         "strategies": {
             "outside": {"allocation": {"group": 1.0}, "press": "own"},
             "enter": {"allocation": {"ilp": 1.0}, "form": "faction", "press": "own"},
         },
         "default_strategy": "enter",
+        **changes,
+    })  # fmt: skip
+
+
+def test_entry_into_a_host_that_tolerates_no_current_ranks_below_staying_outside():
+    """h = 1 and certain detection: the faction is expelled at once and then distrusted."""
+    sc = entry_field(**{
+        "organizations.group.size": 40.0,
+        "organizations.ilp.homogeneity": 1.0,
+        "dynamics.detection": 1.0,
+        "horizon_weeks": 52.0,
     })  # fmt: skip
     order, means = _mean_rank(sc)
     assert order.index("enter") > order.index("outside")
@@ -119,22 +124,12 @@ def test_entry_into_a_host_that_tolerates_no_current_ranks_below_staying_outside
 
 
 def test_entry_into_a_loose_large_leftward_host_ranks_above_staying_outside():
-    """h = 0, a host 50 times the group whose members pull its platform toward revolution;
-    both strategies keep the own organ, so the only difference is entry."""
-    sc = tiny(**{
+    """h = 0, a host 50 times the group whose members pull its platform toward revolution."""
+    sc = entry_field(**{
         "organizations.ilp.homogeneity": 0.0,
         "organizations.ilp.size": 500.0,
-        "organizations.ilp.platform": [0.75, 0.8],
-        "organizations.ilp.revolutionary": {"worker": 0.8, "petty_bourgeois": 0.6},
-        "organizations.ilp.disappointment": [],
         "dynamics.platform_drift": 0.2,
         "horizon_weeks": 30.0,
-        "uncertainties": [],
-        "strategies": {
-            "outside": {"allocation": {"group": 1.0}, "press": "own"},
-            "enter": {"allocation": {"ilp": 1.0}, "form": "faction", "press": "own"},
-        },
-        "default_strategy": "enter",
     })  # fmt: skip
     order, means = _mean_rank(sc)
     assert order.index("enter") < order.index("outside")
