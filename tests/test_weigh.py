@@ -116,7 +116,7 @@ def test_entry_into_a_host_that_tolerates_no_current_ranks_below_staying_outside
         "organizations.group.size": 40.0,
         "organizations.ilp.homogeneity": 1.0,
         "dynamics.detection": 1.0,
-        "horizon_weeks": 52.0,
+        "horizon_weeks": 104.0,  # long enough for the distrust to tell
     })  # fmt: skip
     order, means = _mean_rank(sc)
     assert order.index("enter") > order.index("outside")
