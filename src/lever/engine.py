@@ -123,21 +123,29 @@ def simulate(
         if t - 1 == entry_step:
             enter(state, params, allocation, chosen.conviction, t, flows, rng)
             params = after
-        regroup_branches(state, n_branches)
-        read_press(state, params, rng)
-        converse(state, params, net, rng)
-        update_satisfaction(state, params, t)
-        leave_and_join(state, params, net, t, flows, rng)
-        # the apparatus acts before the week's recruiting: a current it will not tolerate is
-        # out before it wins anyone ("expulsion at once")
-        expelled[t] = expelled[t - 1] + expel_currents(state, params, t, flows, rng)
-        regroup_branches(state, n_branches)
-        recruit(state, params, net, t, flows, rng)
-        drift_platforms(state, params)
+        expelled[t] = expelled[t - 1] + step(state, params, net, t, flows, rng, n_branches)
         rows[t], platforms[t] = observe(state, params), state.platform
         if on_step is not None:
             on_step(t)
     return Run(scenario, name, seed, _series(scenario, rows, platforms, expelled), flows, state)
+
+
+def step(state: State, params, net: Network, t: int, flows: np.ndarray, rng: np.random.Generator,
+         n_branches: int) -> float:
+    """The six mechanisms of step ``t`` in order (the group's entry is the caller's); returns
+    the persons expelled in it."""
+    regroup_branches(state, n_branches)
+    read_press(state, params, rng)
+    converse(state, params, net, rng)
+    update_satisfaction(state, params, t)
+    leave_and_join(state, params, net, t, flows, rng)
+    # the apparatus acts before the week's recruiting: a current it will not tolerate is
+    # out before it wins anyone ("expulsion at once")
+    expelled = expel_currents(state, params, t, flows, rng)
+    regroup_branches(state, n_branches)
+    recruit(state, params, net, t, flows, rng)
+    drift_platforms(state, params)
+    return expelled
 
 
 def _series(scenario: Scenario, rows: np.ndarray, platforms: np.ndarray, expelled: np.ndarray) -> pd.DataFrame:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 
 from lever.kernels.draw import below
 from lever.kernels.opinion import deffuant_exchange
 from lever.kernels.social import partner, trust_of, trust_table
+
+
+#: conversations drawn before they are held (see :func:`_sweep`)
+_BLOCK = 256
 
 
 @nb.njit(cache=True)
@@ -33,11 +38,21 @@ def converse(state, params, net, rng) -> None:
 def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivity, table,
            mu, bound, talk, extra, rng) -> None:  # fmt: skip
     n = org.shape[0]
-    for _ in range(n):
-        i = below(rng, n)
-        j = partner(links, talk, i, rng)
-        if j >= 0:
-            _talk(opinion, committed, stratum, org, faction, expelled, receptivity, table, mu, bound, i, j)
+    # in blocks: first every pair of the block (the draws in the same order as one by one),
+    # then their talks in order. Partners never depend on opinions, so this is the same
+    # sweep; the short loops let the CPU overlap the random loads of many pairs at once.
+    pairs = np.empty((_BLOCK, 2), np.int64)
+    for lo in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - lo)
+        for b in range(m):
+            i = below(rng, n)
+            pairs[b, 0] = i
+            pairs[b, 1] = partner(links, talk, i, rng)
+        for b in range(m):
+            i = pairs[b, 0]
+            j = pairs[b, 1]
+            if j >= 0:
+                _talk(opinion, committed, stratum, org, faction, expelled, receptivity, table, mu, bound, i, j)
     for i in range(n):
         if not committed[i]:
             continue
