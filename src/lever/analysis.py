@@ -72,7 +72,8 @@ def _interval(x: pd.Series | np.ndarray) -> tuple[float, float, float]:
 def rank(runs: pd.DataFrame, outcome: str, baseline: str) -> Ranking:
     """Per strategy: median and 90% interval of each shown outcome; the paired difference of
     ``outcome`` against ``baseline`` (median, interval, chance of beating it); regret (mean,
-    worst). Ranked by mean outcome (best first), which is the same order as mean regret."""
+    worst). Ranked by mean regret (best first): the order of the mean outcome where no run
+    misses it (weeks-to outcomes can be missing)."""
     diffs = differences(runs, outcome, baseline)
     reg = regret(runs, outcome)
     rows = []

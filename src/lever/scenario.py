@@ -120,23 +120,23 @@ class Dynamics(_Strict):
     trust_rival: Fraction = Field(0.1, description="trust toward the group speaking from outside")
     trust_expelled: Fraction = 0.02
     committed_talk: NonNegative = Field(2.0, description="extra conversations a committed person starts")
-    press_strength: Fraction = Field(0.05, description="weekly chance a reader is moved by an issue")
+    press_strength: Fraction = Field(0.05, description="chance per step a reader reads an issue, scaled by circulation")
     satisfaction_rate: Fraction = 0.1
     leave_steepness: Annotated[float, Field(ge=1.0)] = Field(
-        6.0, description="weekly chance of leaving is (1 - satisfaction) ** leave_steepness"
+        6.0, description="chance per step of leaving is (1 - satisfaction) ** leave_steepness"
     )
     gravity: NonNegative = Field(1.0, description="alpha: weight of a destination's size^alpha")
     closeness: NonNegative = Field(6.0, description="beta: weight exp(-beta * distance to platform)")
     ties_weight: NonNegative = Field(1.0, description="gamma: weight per tie to a destination's members")
-    stay_unorganized: NonNegative = Field(0.5, description="share of leavers who join nothing")
-    join_rate: Fraction = Field(0.002, description="weekly chance an unorganized person joins one")
-    recruit_contacts: NonNegative = Field(2.0, description="contacts a cadre member makes a week")
+    stay_unorganized: Fraction = Field(0.5, description="share of leavers who join nothing")
+    join_rate: Fraction = Field(0.002, description="chance per step an unorganized person joins one")
+    recruit_contacts: NonNegative = Field(2.0, description="contacts a cadre member makes per step")
     recruit_radius: Positive = Field(0.45, description="how near the group's line a recruit must be")
     recruit_prob: Fraction = 0.2
     training_weeks: NonNegative = 26.0
-    platform_drift: Fraction = Field(0.02, description="weekly pull of a loose platform to its members")
+    platform_drift: Fraction = Field(0.02, description="pull per step of a loose platform to its members")
     bloc_weight: Positive = Field(3.0, description="weight of a disciplined faction's votes")
-    detection: Fraction = Field(0.1, description="weekly chance h=1 apparatus spots a visible current")
+    detection: Fraction = Field(0.1, description="chance per step an h=1 apparatus spots a visible current")
     organ_cost: Fraction = Field(0.3, description="share of cadre effort an own organ takes")
     revolutionary_threshold: Fraction = 0.65
     independence_threshold: Fraction = 0.6
@@ -147,7 +147,8 @@ class Strategy(_Strict):
 
     description: str = ""
     allocation: dict[str, Fraction] = Field(
-        description="share of the cadre in each organization; the group's own key = stay outside"
+        description="share of the group's people (cadre and recruits) sent into each organization"
+        " at entry; the group's own key is the share that stays outside"
     )
     form: Literal["faction", "individuals"] = "faction"
     declaration: bool = True

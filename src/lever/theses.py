@@ -35,8 +35,9 @@ class Comparison:
     ``crossover``: ``a`` beats ``b`` at the first level and loses at the last (the smaller
     margin of the two), worlds = (draw, rep); the region rule is learned on ``a - b`` per level.
     ``growth``: weeks 40 -> 1,000 over weeks 1,000 -> 10,000 under ``a``, minus ln25/ln10.
-    ``tolerance`` is added to ``D`` (a claim of "costs nothing" allows a small loss);
-    ``outcome`` is taken with its sign (less is better for some).
+    For ``strategies`` and ``levels``, ``tolerance`` is added to ``D`` (a claim of "costs
+    nothing" allows a small loss) and ``outcome`` is taken with its sign (less is better for
+    some); ``crossover`` adds the tolerance to the raw margins, ``growth`` has neither.
     """
 
     kind: Kind

@@ -22,7 +22,8 @@ RULE = (
     "supported: the bootstrap 90% CI of the mean paired difference lies above 0 and the claim "
     "holds in >= 80% of paired worlds; refuted: the CI lies below 0 and it holds in <= 20%; "
     "otherwise 'holds where' a one- or two-condition rule on the sampled parameters separates "
-    "the worlds where it holds with >= 80% accuracy, else undecided"
+    "the worlds where it holds with >= 80% accuracy (10 points above always guessing the "
+    "commoner answer; a second condition must add 2 points), else undecided"
 )
 SUPPORT_SHARE, REFUTE_SHARE, RULE_ACCURACY, RULE_GAIN = 0.8, 0.2, 0.8, 0.1
 BOOTSTRAP = 2000

@@ -1,0 +1,39 @@
+"""History as a regression: britain-1933 run from October 1933 to October 1935.
+
+MODEL.md §2 and §9 give the record for 1935: an ILP of 4,000-4,900 members and a CPGB near
+6,500. The ILP's deepening crisis (its disappointment schedule) and the CPGB's attraction
+were calibrated to these 1935 sizes, so this is a calibration check that guards the model
+against drifting from the record, not an out-of-sample prediction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lever
+
+SEEDS = range(4)
+
+
+@pytest.fixture(scope="module")
+def last_weeks():
+    field = lever.load("britain-1933")
+    return [lever.simulate(field, seed=s).series.iloc[-1] for s in SEEDS]
+
+
+def test_the_ilp_ends_in_its_recorded_1935_range(last_weeks):
+    """ILP, 1935: 4,000-4,900 members (MODEL.md §2); the median over seeds must lie there."""
+    assert 4000 <= np.median([w["size_ilp"] for w in last_weeks]) <= 4900
+
+
+def test_the_cpgb_ends_near_its_recorded_1935_size(last_weeks):
+    """CPGB, 1935: ~6,500 members (MODEL.md §2); within 10% (the record is itself rounded)."""
+    assert np.median([w["size_cpgb"] for w in last_weeks]) == pytest.approx(6500, rel=0.10)
+
+
+def test_labour_grows_toward_its_1935_size(last_weeks):
+    """Labour, individual members: 371,600 (1932) -> 419,300 (1935); the model grows it
+    without reaching past the record."""
+    median = np.median([w["size_labour"] for w in last_weeks])
+    assert 371_600 < median <= 419_300
