@@ -7,7 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import below
 from lever.kernels.opinion import deffuant_exchange
-from lever.kernels.social import partner, trust_of, trust_table
+from lever.kernels.social import partner, trust_table
 
 
 #: conversations drawn before they are held (see :func:`_sweep`)
@@ -38,21 +38,51 @@ def converse(state, params, net, rng) -> None:
 def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivity, table,
            mu, bound, talk, extra, rng) -> None:  # fmt: skip
     n = org.shape[0]
-    # in blocks: first every pair of the block (the draws in the same order as one by one),
-    # then their talks in order. Partners never depend on opinions, so this is the same
-    # sweep; the short loops let the CPU overlap the random loads of many pairs at once.
-    pairs = np.empty((_BLOCK, 2), np.int64)
+    # what a talk reads of each person, packed in one word (none of it changes in a sweep):
+    # one random load per person instead of five
+    who = np.empty(n, np.int64)
+    for i in range(n):
+        who[i] = _pack(org[i], expelled[i], stratum[i], committed[i], faction[i])
+    # in blocks of conversations, stage by stage: the draws, then each level of the partner's
+    # lookup for the whole block, then the talks in order. Every load of a stage is
+    # independent of the others in it, so the CPU overlaps many random loads at once instead
+    # of waiting for each. Partners never depend on opinions: the talks see the same sweep.
+    branch, branch_start, branch_members, indptr, indices = links
+    pi = np.empty(_BLOCK, np.int64)
+    pj = np.empty(_BLOCK, np.int64)
+    pu = np.empty(_BLOCK)
+    pv = np.empty(_BLOCK)
     for lo in range(0, n, _BLOCK):
         m = min(_BLOCK, n - lo)
+        for b in range(m):  # three draws per conversation: who, branch or network, which one
+            pi[b] = below(rng, n)
+            pu[b] = rng.random()
+            pv[b] = rng.random()
+        for b in range(m):  # a branch mate (as a slot in branch_members), or -1
+            i = pi[b]
+            br = branch[i]
+            pj[b] = -1
+            if br >= 0 and pu[b] < talk:
+                first = branch_start[br]
+                size = branch_start[br + 1] - first
+                if size >= 2:
+                    pj[b] = first + min(int(pv[b] * (size - 1)), size - 2)
+        for b in range(m):  # the person: the mate, or else a social neighbour
+            i = pi[b]
+            if pj[b] >= 0:
+                j = branch_members[pj[b]]
+                if j == i:  # the draw skipped one slot: the branch's last member stands in
+                    br = branch[i]
+                    j = branch_members[branch_start[br + 1] - 1]
+                pj[b] = j
+            else:
+                first = indptr[i]
+                deg = indptr[i + 1] - first
+                pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
         for b in range(m):
-            i = below(rng, n)
-            pairs[b, 0] = i
-            pairs[b, 1] = partner(links, talk, i, rng)
-        for b in range(m):
-            i = pairs[b, 0]
-            j = pairs[b, 1]
+            j = pj[b]
             if j >= 0:
-                _talk(opinion, committed, stratum, org, faction, expelled, receptivity, table, mu, bound, i, j)
+                _talk(opinion, who, receptivity, table, mu, bound, pi[b], j)
     for i in range(n):
         if not committed[i]:
             continue
@@ -60,17 +90,45 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
         for _ in range(talks):
             j = partner(links, talk, i, rng)
             if j >= 0:
-                _talk(opinion, committed, stratum, org, faction, expelled, receptivity, table, mu, bound, j, i)
+                _talk(opinion, who, receptivity, table, mu, bound, j, i)
 
 
 @nb.njit(cache=True, inline="always")
-def _talk(opinion, committed, stratum, org, faction, expelled, receptivity, table,
-          mu, bound, i, j) -> None:  # fmt: skip
+def _pack(org, expelled, stratum, committed, faction):
+    """org (16 bits), expelled_from + 1 (16), stratum (8), committed (1), faction (1)."""
+    return (
+        np.int64(org)
+        | (np.int64(expelled + 1) << 16)
+        | (np.int64(stratum) << 32)
+        | (np.int64(committed) << 40)
+        | (np.int64(faction) << 41)
+    )
+
+
+@nb.njit(cache=True, inline="always")
+def _trust(table, listener, speaker):
+    """:func:`lever.kernels.social.trust_of` on packed persons."""
+    n_orgs, group, inside, outside, rival, expelled = table
+    k = listener & 0xFFFF
+    if k < n_orgs:
+        if ((speaker >> 16) & 0xFFFF) - 1 == k:
+            return expelled
+        if speaker & 0xFFFF == k:
+            return inside
+        if (speaker >> 41) & 1 and speaker & 0xFFFF == group:
+            return rival
+    return outside
+
+
+@nb.njit(cache=True, inline="always")
+def _talk(opinion, who, receptivity, table, mu, bound, i, j) -> None:
+    wi = who[i]
+    wj = who[j]
     mu_i = 0.0
     mu_j = 0.0
-    if not committed[i]:
-        mu_i = mu * receptivity[stratum[i]] * trust_of(org, faction, expelled, table, i, j)
-    if not committed[j]:
-        mu_j = mu * receptivity[stratum[j]] * trust_of(org, faction, expelled, table, j, i)
+    if not (wi >> 40) & 1:
+        mu_i = mu * receptivity[(wi >> 32) & 0xFF] * _trust(table, wi, wj)
+    if not (wj >> 40) & 1:
+        mu_j = mu * receptivity[(wj >> 32) & 0xFF] * _trust(table, wj, wi)
     if mu_i > 0.0 or mu_j > 0.0:
         deffuant_exchange(opinion, i, j, bound, mu_i, mu_j)
