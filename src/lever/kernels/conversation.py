@@ -79,10 +79,13 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
                 first = indptr[i]
                 deg = indptr[i + 1] - first
                 pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
-        for b in range(m):
+        for b in range(m):  # how far each would move (who they are does not change)
             j = pj[b]
             if j >= 0:
-                _talk(opinion, who, receptivity, table, mu, bound, pi[b], j)
+                pu[b], pv[b] = _steps(who, receptivity, table, mu, pi[b], j)
+        for b in range(m):
+            if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
+                deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
     for i in range(n):
         if not committed[i]:
             continue
@@ -121,7 +124,9 @@ def _trust(table, listener, speaker):
 
 
 @nb.njit(cache=True, inline="always")
-def _talk(opinion, who, receptivity, table, mu, bound, i, j) -> None:
+def _steps(who, receptivity, table, mu, i, j):
+    """The shares of the gap ``i`` and ``j`` would move: ``mu x receptivity x trust``, zero for
+    the committed."""
     wi = who[i]
     wj = who[j]
     mu_i = 0.0
@@ -130,5 +135,11 @@ def _talk(opinion, who, receptivity, table, mu, bound, i, j) -> None:
         mu_i = mu * receptivity[(wi >> 32) & 0xFF] * _trust(table, wi, wj)
     if not (wj >> 40) & 1:
         mu_j = mu * receptivity[(wj >> 32) & 0xFF] * _trust(table, wj, wi)
+    return mu_i, mu_j
+
+
+@nb.njit(cache=True, inline="always")
+def _talk(opinion, who, receptivity, table, mu, bound, i, j) -> None:
+    mu_i, mu_j = _steps(who, receptivity, table, mu, i, j)
     if mu_i > 0.0 or mu_j > 0.0:
         deffuant_exchange(opinion, i, j, bound, mu_i, mu_j)

@@ -27,11 +27,14 @@ def deffuant_exchange(
     the exchange. ``opinion`` has shape ``(n, dims)`` with values in [0, 1]; a convex step keeps
     them there. Returns whether the two were close enough to talk.
     """
-    if distance(opinion, i, j) >= bound:
-        return False
+    close = distance(opinion, i, j) < bound
+    # no branch on ``close`` (a coin flip the CPU cannot predict): apart, both steps are
+    # zero, and ``a + 0.0 * (b - a)`` is ``a`` exactly
+    m_i = mu_i if close else 0.0
+    m_j = mu_j if close else 0.0
     for k in range(opinion.shape[1]):
         a = opinion[i, k]
         b = opinion[j, k]
-        opinion[i, k] = a + mu_i * (b - a)
-        opinion[j, k] = b + mu_j * (a - b)
-    return True
+        opinion[i, k] = a + m_i * (b - a)
+        opinion[j, k] = b + m_j * (a - b)
+    return close
