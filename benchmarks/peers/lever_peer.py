@@ -1,0 +1,44 @@
+"""Lever's classic Deffuant and voter models (run with the project's own venv)."""
+
+from __future__ import annotations
+
+from common import args, measure, report, rss_mb
+
+from lever.classic import Deffuant, Voter, barabasi_albert, from_edge_list
+import numpy as np
+
+
+def main() -> None:
+    a = args()
+    # compile (or load the cache) on a small graph before anything is measured
+    small = barabasi_albert(100, 5, np.random.default_rng(0))
+    Deffuant(small, bound=0.3, mu=0.5, rng=0, record=False).run(2)
+    Voter(small, rho=0.5, rng=0, record=False).run(2)
+    base = rss_mb()
+    net = from_edge_list(a.edges)
+    n = net.n
+    rng = np.random.default_rng(a.seed)
+    if a.model == "deffuant":
+        m = Deffuant(net, bound=0.3, mu=0.5, rng=rng, record=False)
+        sweeps = max(1, 2_000_000 // n)
+
+        def unit():
+            m.run(sweeps)
+            return sweeps * n
+    else:
+        state = {"m": Voter(net, rho=0.5, rng=rng, record=False)}
+        sweeps = max(1, 2_000_000 // n)
+
+        def unit():
+            m = state["m"]
+            m.run(sweeps)
+            if m.consensus:  # absorbed: count only the updates up to consensus, start afresh
+                state["m"] = Voter(net, rho=0.5, rng=rng, record=False)
+                return int(m.consensus_time * n)
+            return sweeps * n
+    updates, el = measure(unit, a.seconds)
+    report(updates, el, base, n=n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+"""Lever's benchmarks: peers side by side, Lever's own model up to 10^8 agents, weigh
+throughput and the machine's random-read limit. Prints the tables and writes BENCHMARKS.md.
+
+    .venv/bin/python benchmarks/run.py            # full (about 15-20 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick    # a smoke run (a few minutes); not for the record
+
+Every measurement runs in its own subprocess: Lever in the project's venv, Mesa 3.5 and NDlib
+in environments this script builds under benchmarks/.envs (python3.12 for Mesa). Peak memory is
+each subprocess's ``ru_maxrss``. The peers read one Barabási-Albert edge list per size, written
+once. Implementations are interleaved within each repetition (the order rotates), and each
+ratio is taken pair by pair within a repetition, then the median over repetitions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import glob
+import json
+import os
+import platform
+import shutil
+import statistics as stats
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+ENVS = HERE / ".envs"
+LEVER_PY = Path(sys.executable)
+ENV_SPECS = {
+    "mesa": ("3.12", ["mesa==3.5.*", "networkx"]),
+    "ndlib": (None, ["ndlib", "six", "scikit-learn"]),
+}
+IMPLS = ["lever", "mesa-lean", "mesa-idiomatic", "ndlib"]
+
+
+def say(*a) -> None:
+    print(*a, flush=True)
+
+
+def find_python(version: str | None) -> str:
+    if version is None:
+        return sys.executable
+    exe = shutil.which(f"python{version}")
+    if exe:
+        return exe
+    found = sorted(glob.glob(f"/root/.pyenv/versions/{version}*/bin/python{version}"))
+    found += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}*/bin/python{version}")))
+    if not found:
+        sys.exit(f"python{version} not found (Mesa 3.5 needs Python >= 3.12)")
+    return found[-1]
+
+
+def ensure_env(name: str) -> Path:
+    version, packages = ENV_SPECS[name]
+    py = ENVS / name / "bin" / "python"
+    if py.exists():
+        return py
+    say(f"building benchmarks/.envs/{name} ...")
+    base = find_python(version)
+    if version is None:  # the project's venv python: build from its base interpreter
+        base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", str(ENVS / name)], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", *packages], check=True)
+    return py
+
+
+def run_json(cmd: list[str], cwd: Path = ROOT, timeout: float = 1200) -> dict:
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    lines = [x for x in r.stdout.splitlines() if x.startswith("{")]
+    if r.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def _version(mod: str) -> str:
+    import importlib.metadata as md
+
+    try:
+        return md.version(mod)
+    except md.PackageNotFoundError:
+        return "?"
+
+
+def _commit() -> str:
+    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True, text=True)
+    return r.stdout.strip() + (" with uncommitted changes in src/" if dirty.stdout.strip() else "")
+
+
+def pyver(py: Path | str, mod: str) -> str:
+    code = f"import importlib.metadata as m, sys; print(sys.version.split()[0], m.version('{mod}'))"
+    return subprocess.run([str(py), "-c", code], capture_output=True, text=True).stdout.strip()
+
+
+# ---------------------------------------------------------------------------------------- 1
+def write_graphs(sizes: list[int]) -> dict[int, Path]:
+    from lever.classic import barabasi_albert
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for n in sizes:
+        path = OUT / f"ba-{n}-m5.txt"
+        if not path.exists():
+            net = barabasi_albert(n, 5, np.random.default_rng(n))
+            np.savetxt(path, net.edges(), fmt="%d")
+        paths[n] = path
+    return paths
+
+
+def peers(sizes, reps, seconds, envs) -> list[dict]:
+    graphs = write_graphs(sizes)
+    cmd_of = {
+        "lever": lambda m, g, s: [str(LEVER_PY), "lever_peer.py"],
+        "mesa-lean": lambda m, g, s: [str(envs["mesa"]), "mesa_peer.py", "--variant", "lean"],
+        "mesa-idiomatic": lambda m, g, s: [str(envs["mesa"]), "mesa_peer.py", "--variant", "idiomatic"],
+        "ndlib": lambda m, g, s: [str(envs["ndlib"]), "ndlib_peer.py"],
+    }
+    rows = []
+    for rep in range(reps):
+        order = IMPLS[rep % len(IMPLS):] + IMPLS[:rep % len(IMPLS)]
+        for n in sizes:
+            for model in ("deffuant", "voter"):
+                for impl in order:
+                    cmd = cmd_of[impl](model, graphs[n], rep) + [
+                        "--model", model, "--edges", str(graphs[n]),
+                        "--seconds", str(seconds), "--seed", str(rep)]
+                    r = run_json(cmd, cwd=HERE / "peers")
+                    r.update(impl=impl, model=model, size=n, rep=rep)
+                    rows.append(r)
+                    say(f"  rep {rep} {model:8s} n={n:>7,} {impl:15s} {r['rate']:14,.0f} updates/s"
+                        f"  peak {r['peak_mb']:7.1f} MB")
+    return rows
+
+
+def peer_table(rows: list[dict], sizes) -> tuple[list[str], dict]:
+    lines = ["| model | nodes | implementation | agent-updates/s (median) | range | peak RSS MB | "
+             "RSS over imports MB | Lever's speed-up (median of paired ratios) |",
+             "|---|---|---|---:|---|---:|---:|---:|"]
+    ratios = {}
+    for model in ("deffuant", "voter"):
+        for n in sizes:
+            sel = [r for r in rows if r["model"] == model and r["size"] == n]
+            lever_by_rep = {r["rep"]: r["rate"] for r in sel if r["impl"] == "lever"}
+            for impl in IMPLS:
+                rs = [r for r in sel if r["impl"] == impl]
+                rates = [r["rate"] for r in rs]
+                paired = [lever_by_rep[r["rep"]] / r["rate"] for r in rs]
+                ratio = stats.median(paired)
+                ratios[(model, n, impl)] = (ratio, min(paired), max(paired))
+                rtxt = "1" if impl == "lever" else f"{ratio:,.0f}× ({min(paired):,.0f}–{max(paired):,.0f})"
+                lines.append(
+                    f"| {model} | {n:,} | {impl} | {stats.median(rates):,.0f} | "
+                    f"{min(rates):,.0f}–{max(rates):,.0f} | {stats.median(r['peak_mb'] for r in rs):,.0f} | "
+                    f"{stats.median(r['model_mb'] for r in rs):,.0f} | {rtxt} |")
+    return lines, ratios
+
+
+# ---------------------------------------------------------------------------------------- 2
+def mem_available() -> int:
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def own_model(sizes_steps) -> list[dict]:
+    rows = []
+    for n, steps, ties in sizes_steps:
+        need = 190 * n  # peak resident bytes per agent while building, measured at 10^7: ~155
+        if need > mem_available():
+            say(f"  {n:,} agents: skipped, needs ~{need / 2**30:.0f} GiB, "
+                f"{mem_available() / 2**30:.0f} GiB available")
+            rows.append({"agents": n, "skipped": True, "ties": ties})
+            continue
+        t = time.perf_counter()
+        r = run_json([str(LEVER_PY), str(HERE / "lever_model.py"), str(n), str(steps), "--ties", ties],
+                     timeout=1800)
+        r.update(ties=ties, wall_s=time.perf_counter() - t)
+        rows.append(r)
+        say(f"  {r['agents']:>11,} agents (degree {r['mean_degree']:.1f}): build {r['build_state_s'] + r['build_network_s']:.1f} s,"
+            f" step {r['step_s']:.3f} s = {r['agent_steps_per_s']:,.0f} agent-steps/s,"
+            f" {r['bytes_per_agent']:.1f} B/agent in arrays, peak RSS {r['peak_rss_bytes_per_agent']:.0f} B/agent")
+    return rows
+
+
+def lever_run_scale1() -> dict:
+    out = OUT / "run-scale-1"
+    cmd = [str(ROOT / ".venv" / "bin" / "lever"), "run", "--scale", "1", "--out", str(out)]
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    return {"seconds": time.perf_counter() - t, "command": "lever run --scale 1 --out benchmarks/out/run-scale-1"}
+
+
+# ---------------------------------------------------------------------------------------- main
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small sizes, 3 repetitions: a smoke run")
+    p.add_argument("--reps", type=int, default=None, help="repetitions of the peer comparison (default 5)")
+    p.add_argument("--no-1e8", action="store_true", help="skip the 10^8-agent field")
+    p.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    a = p.parse_args()
+    started = dt.datetime.now(dt.timezone.utc)
+    t_all = time.perf_counter()
+    load_before = os.getloadavg()
+    envs = {name: ensure_env(name) for name in ENV_SPECS}
+    OUT.mkdir(parents=True, exist_ok=True)
+    quick = a.quick
+    reps = a.reps or (3 if quick else 5)
+    sizes = [10_000] if quick else [10_000, 100_000]
+    seconds = 0.5 if quick else 1.0
+
+    say(f"1. peers: Deffuant (mu=0.5, d=0.3) and voter on BA graphs (m=5), {reps} repetitions")
+    rows = peers(sizes, reps, seconds, envs)
+    ptable, ratios = peer_table(rows, sizes)
+
+    say("2. Lever's own model (britain-1933 scaled, one agent per person)")
+    plan = [(100_000, 20, "10"), (1_000_000, 8, "10"), (1_000_000, 8, "default"), (10_000_000, 3, "10")]
+    if not quick and not a.no_1e8:
+        plan.append((100_000_000, 1, "10"))
+    if quick:
+        plan = [(100_000, 10, "10"), (1_000_000, 4, "10")]
+    model_rows = own_model(plan)
+    scale1 = lever_run_scale1()
+    say(f"  {scale1['command']}: {scale1['seconds']:.1f} s")
+
+    say("3. weigh throughput")
+    samples = 2 if quick else 4
+    weigh_rows = [run_json([str(LEVER_PY), str(HERE / "weigh_rate.py"), str(samples), str(j)]) for j in (1, 2)]
+    for w in weigh_rows:
+        say(f"  --jobs {w['jobs']}: {w['runs']} runs in {w['seconds']:.1f} s = {w['runs_per_minute']:.0f} runs/min")
+
+    say("4. the limit: random reads")
+    lim_args = ("1e7", "1e6", "1e6") if quick else ("1e8", "1e7", "1e7")
+    limit = run_json([str(LEVER_PY), str(HERE / "limit.py"), *lim_args], timeout=1800)
+    say(f"  gather {limit['gather_numpy_per_s']:,.0f}/s, chase {limit['chase_per_s']:,.0f}/s,"
+        f" Lever Deffuant at {limit['deffuant_nodes']:,} nodes {limit['deffuant_per_s']:,.0f}/s")
+
+    load_after = os.getloadavg()
+    elapsed = time.perf_counter() - t_all
+    raw = {"peers": rows, "model": model_rows, "scale1": scale1, "weigh": weigh_rows, "limit": limit,
+           "started": started.isoformat(), "elapsed_s": elapsed, "quick": quick,
+           "load_before": load_before, "load_after": load_after}
+    (OUT / ("results-quick.json" if quick else "results.json")).write_text(json.dumps(raw, indent=1, default=str))
+    md = render(raw, ptable, ratios, sizes, envs, reps, seconds)
+    Path(a.output).write_text(md)
+    say(f"\nwrote {a.output} ({elapsed / 60:.1f} min)")
+
+
+def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
+    model_rows = [r for r in raw["model"] if not r.get("skipped")]
+    by = {(r["agents"] // 10 ** (len(str(r["agents"])) - 1) * 10 ** (len(str(r["agents"])) - 1), r["ties"]): r
+          for r in model_rows}
+    import numba
+
+    cmd = ".venv/bin/python benchmarks/run.py" + (" --quick" if raw["quick"] else "")
+    L = ["# Benchmarks", ""]
+    if raw["quick"]:
+        L += ["**A quick smoke run (`--quick`): small sizes, 3 repetitions; not the record.**", ""]
+    L += ["Reproduce (from the repository root, on this machine):", "", "```", cmd, "```", "",
+          f"It builds the peers' environments under `benchmarks/.envs` on its first run, writes the raw "
+          f"figures to `benchmarks/out/`, and took {raw['elapsed_s'] / 60:.1f} minutes for this file.", "",
+          "## Conditions", "",
+          f"- Started {raw['started'][:19]} UTC; {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+          f"{platform.platform()}.",
+          f"- Load average before / after: {raw['load_before'][0]:.2f} / {raw['load_after'][0]:.2f} "
+          "(another developer shares the machine; figures move by some 10-20 % with it).",
+          f"- Lever {_version('lever')} (commit {_commit()}) on Python "
+          f"{platform.python_version()}, Numba {numba.__version__}, NumPy {np.__version__}; "
+          f"Mesa (Python, version) {pyver(envs['mesa'], 'mesa')}; NDlib {pyver(envs['ndlib'], 'ndlib')}.", ""]
+
+    # targets
+    L += ["## Targets", "", "| target | figure | met |", "|---|---|---|"]
+    big = max(sizes)
+    rl = ratios.get(("deffuant", big, "mesa-lean"))
+    rn = ratios.get(("deffuant", big, "ndlib"))
+    if rl:
+        L.append(f"| Deffuant at {big:,} nodes ≥ 100× lean Mesa | {rl[0]:,.0f}× | {'yes' if rl[0] >= 100 else 'no'} |")
+    if rn:
+        L.append(f"| Deffuant at {big:,} nodes ≥ 1,000× NDlib | {rn[0]:,.0f}× | {'yes' if rn[0] >= 1000 else 'no'} |")
+    r6 = by.get((1_000_000, "10"))
+    if r6:
+        L.append(f"| full step ≥ 10^7 agent-steps/s at 10^6 agents | {r6['agent_steps_per_s']:,.0f} | "
+                 f"{'yes' if r6['agent_steps_per_s'] >= 1e7 else 'no'} |")
+        L.append(f"| ≤ 120 bytes per agent at mean degree 10 | {r6['bytes_per_agent']:.1f} B in the arrays "
+                 f"(degree {r6['mean_degree']:.1f}); peak RSS {r6['peak_rss_bytes_per_agent']:.0f} B/agent at 10^6 | "
+                 f"{'yes' if r6['bytes_per_agent'] <= 120 else 'no'} (arrays) |")
+    r8 = by.get((100_000_000, "10"))
+    skipped8 = any(r.get("skipped") and r["agents"] == 100_000_000 for r in raw["model"])
+    if r8:
+        L.append(f"| a 10^8-agent field builds and steps in 24 GiB | built in "
+                 f"{r8['build_state_s'] + r8['build_network_s']:.0f} s, one step {r8['step_s']:.0f} s, "
+                 f"peak RSS {r8['peak_rss_bytes_per_agent'] * r8['agents'] / 2**30:.1f} GiB | yes |")
+    else:
+        L.append(f"| a 10^8-agent field builds and steps in 24 GiB | "
+                 f"{'skipped: not enough free memory' if skipped8 else 'not run (--quick or --no-1e8)'} | not measured |")
+    L += [""]
+
+    L += [f"## 1. Peers, same work", "",
+          "Deffuant (μ = 0.5, d = 0.3, 1-D opinions uniform on [0, 1]) and the voter model on one "
+          "Barabási–Albert graph per size (m = 5, mean degree 10), written once to "
+          "`benchmarks/out/ba-N-m5.txt` and read by all. An agent-update is one elementary update "
+          "(a random agent and a random neighbour). "
+          f"{reps} repetitions; in each, every implementation runs in its own subprocess, in an order "
+          f"that rotates, and repeats its unit of work (a sweep of n updates; NDlib's voter: its "
+          f"iteration, one update) until {seconds:g} s have passed, after a warm-up (Lever: "
+          "compiled kernels loaded from the cache). Peak RSS is the subprocess's own high-water mark (`VmHWM`; its `ru_maxrss` would carry the runner's over `exec`) "
+          "(interpreter and libraries included); 'over imports' subtracts the RSS after the imports.", "",
+          "- **lever**: `lever.classic.Deffuant` / `Voter` (`record=False`), `run(sweeps)`.",
+          "- **mesa-lean**: Mesa 3 `Agent`s plus a list of neighbour agents per agent; a step is a "
+          "plain loop of n updates.",
+          "- **mesa-idiomatic**: `FixedAgent`s on the cells of `mesa.discrete_space.Network`; a step is "
+          "`agents.shuffle_do(\"step\")` (each agent once, in random order), the partner "
+          "`cell.neighborhood.select_random_agent()`.",
+          "- **ndlib**: `AlgorithmicBiasModel` with γ = 0 (no bias) and ε = 0.3, whose exchange moves "
+          "both to their mean (μ = 0.5), one iteration = n updates; `VoterModel`, one iteration = one "
+          "update (NDlib copies and scans its status each iteration, hence its rate).", ""]
+    L += ptable + [""]
+
+    L += ["## 2. Lever's own model", "",
+          "britain-1933 with every population but the group's forty scaled up and one agent per "
+          "person (`benchmarks/field.py`, via `lever.with_values`: sizes and persons_per_agent); "
+          "`network.workplace_ties = 5, random_ties = 1` give a mean degree near 10 (the rows "
+          "marked 'default' keep 6 and 2, about 16). A step is `lever.engine.step`, the six "
+          "mechanisms of one week, timed alone (median of the steps run). Bytes per agent: the "
+          "population's and the network's arrays (`State` + CSR); peak RSS per agent is the whole "
+          "process's, build transients included.", "",
+          "| agents | mean degree | build s | step s | steps/s | agent-steps/s | bytes/agent (state + network) | peak RSS bytes/agent |",
+          "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in raw["model"]:
+        if r.get("skipped"):
+            L.append(f"| {r['agents']:,} | | skipped: not enough free memory | | | | | |")
+            continue
+        L.append(f"| {r['agents']:,}{' (default ties)' if r['ties'] == 'default' else ''} | {r['mean_degree']:.1f} | "
+                 f"{r['build_state_s'] + r['build_network_s']:.1f} | {r['step_s']:.3f} | {r['steps_per_s']:.2f} | "
+                 f"{r['agent_steps_per_s']:,.0f} | {r['bytes_per_agent']:.1f} ({r['state_bytes_per_agent']:.1f} + "
+                 f"{r['network_bytes_per_agent']:.1f}) | {r['peak_rss_bytes_per_agent']:.0f} |")
+    L += ["", f"`{raw['scale1']['command']}` (586,640 agents, 104 steps, outputs written; "
+          f"wall time of the command): **{raw['scale1']['seconds']:.1f} s**.", ""]
+
+    L += ["## 3. Weigh throughput", "",
+          "britain-1933 at its default scale (43,620 agents, 104 steps), every strategy, one "
+          "replication per Latin-hypercube draw, through `lever.weigh.weigh` "
+          "(`benchmarks/weigh_rate.py`; the process pool's start-up is counted).", "",
+          "| jobs | runs | seconds | runs per minute |", "|---:|---:|---:|---:|"]
+    for w in raw["weigh"]:
+        L.append(f"| {w['jobs']} | {w['runs']} | {w['seconds']:.1f} | {w['runs_per_minute']:.0f} |")
+    lim = raw["limit"]
+    L += ["", "## 4. The limit", "",
+          f"Random reads on this machine (`benchmarks/limit.py`): {lim['reads']:,} reads from an array "
+          f"of {lim['size']:,} elements.", "",
+          "| what | per second | ns each |", "|---|---:|---:|",
+          f"| independent reads (NumPy gather `a[idx]`, float64) | {lim['gather_numpy_per_s']:,.0f} | {1e9 / lim['gather_numpy_per_s']:.1f} |",
+          f"| independent reads (compiled loop) | {lim['gather_loop_per_s']:,.0f} | {1e9 / lim['gather_loop_per_s']:.1f} |",
+          f"| dependent reads (pointer chasing, one random cycle, int32) | {lim['chase_per_s']:,.0f} | {1e9 / lim['chase_per_s']:.1f} |",
+          f"| Lever Deffuant updates, BA graph of {lim['deffuant_nodes']:,} nodes | {lim['deffuant_per_s']:,.0f} | {1e9 / lim['deffuant_per_s']:.1f} |"]
+    d5 = [r for r in raw["peers"] if r["impl"] == "lever" and r["model"] == "deffuant" and r["size"] == big]
+    if d5:
+        rate = stats.median(r["rate"] for r in d5)
+        L.append(f"| Lever Deffuant updates, BA graph of {big:,} nodes (section 1) | {rate:,.0f} | {1e9 / rate:.1f} |")
+    if r6:
+        L.append(f"| Lever full step, per agent, 10^6 agents (section 2) | {r6['agent_steps_per_s']:,.0f} | "
+                 f"{1e9 / r6['agent_steps_per_s']:.1f} |")
+    L += [""]
+    return "\n".join(L) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Weigh throughput: runs per minute of britain-1933 at its default scale.
+
+    python benchmarks/weigh_rate.py SAMPLES JOBS
+
+One replication per draw, every strategy: SAMPLES x strategies runs, through
+``lever.weigh.weigh`` (as ``lever weigh`` does; JOBS > 1 is its process pool, whose start-up
+is counted).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import lever
+from lever.weigh import Design, weigh
+
+
+def main() -> None:
+    samples, jobs = int(sys.argv[1]), int(sys.argv[2])
+    field = lever.load("britain-1933")
+    lever.simulate(field, steps=2)  # compile or load the kernels in this process
+    design = Design(field, samples=samples, replications=1, seed=0)
+    runs = len(design.tasks())
+    t = time.perf_counter()
+    weigh(design, jobs=jobs)
+    el = time.perf_counter() - t
+    print(json.dumps({"samples": samples, "jobs": jobs, "runs": runs, "seconds": el,
+                      "runs_per_minute": runs / el * 60.0}))
+
+
+if __name__ == "__main__":
+    main()
