@@ -96,3 +96,15 @@ def test_receptivity_scales_the_step(hand):
     assert params.receptivity[1] == 0.5
     assert moved[1] == pytest.approx(0.5 * moved[0], rel=1e-12)
     assert moved[0] > 0
+
+
+def test_readers_are_counted_off_with_the_reach_as_each_ones_chance():
+    from lever.kernels.press import _NEVER, _until_reached
+
+    rng = np.random.default_rng(3)
+    for p in (0.02, 0.3):
+        g = np.array([_until_reached(rng, p) for _ in range(20_000)])
+        assert g.min() >= 1
+        assert np.mean(g == 1) == pytest.approx(p, abs=4 * np.sqrt(p / 20_000) + 1e-3)
+        assert g.mean() == pytest.approx(1 / p, rel=0.05)
+    assert _until_reached(rng, 1.0) == 1 and _until_reached(rng, 0.0) == _NEVER

@@ -7,7 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import below
 from lever.kernels.opinion import deffuant_exchange
-from lever.kernels.social import partner, trust_table
+from lever.kernels.social import trust_table
 
 
 #: conversations drawn before they are held (see :func:`_sweep`)
@@ -47,53 +47,66 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
     # lookup for the whole block, then the talks in order. Every load of a stage is
     # independent of the others in it, so the CPU overlaps many random loads at once instead
     # of waiting for each. Partners never depend on opinions: the talks see the same sweep.
-    branch, branch_start, branch_members, indptr, indices = links
     pi = np.empty(_BLOCK, np.int64)
     pj = np.empty(_BLOCK, np.int64)
     pu = np.empty(_BLOCK)
     pv = np.empty(_BLOCK)
     for lo in range(0, n, _BLOCK):
         m = min(_BLOCK, n - lo)
-        for b in range(m):  # three draws per conversation: who, branch or network, which one
-            pi[b] = below(rng, n)
-            pu[b] = rng.random()
-            pv[b] = rng.random()
-        for b in range(m):  # a branch mate (as a slot in branch_members), or -1
-            i = pi[b]
-            br = branch[i]
-            pj[b] = -1
-            if br >= 0 and pu[b] < talk:
-                first = branch_start[br]
-                size = branch_start[br + 1] - first
-                if size >= 2:
-                    pj[b] = first + min(int(pv[b] * (size - 1)), size - 2)
-        for b in range(m):  # the person: the mate, or else a social neighbour
-            i = pi[b]
-            if pj[b] >= 0:
-                j = branch_members[pj[b]]
-                if j == i:  # the draw skipped one slot: the branch's last member stands in
-                    br = branch[i]
-                    j = branch_members[branch_start[br + 1] - 1]
-                pj[b] = j
-            else:
-                first = indptr[i]
-                deg = indptr[i + 1] - first
-                pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
-        for b in range(m):  # how far each would move (who they are does not change)
-            j = pj[b]
-            if j >= 0:
-                pu[b], pv[b] = _steps(who, receptivity, table, mu, pi[b], j)
         for b in range(m):
-            if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
-                deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
+            pi[b] = below(rng, n)
+        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng)
+    # the committed speak again, in the same blocks (a talk is symmetric in its two persons)
+    m = 0
     for i in range(n):
         if not committed[i]:
             continue
         talks = int(extra) + (1 if rng.random() < extra - int(extra) else 0)
         for _ in range(talks):
-            j = partner(links, talk, i, rng)
-            if j >= 0:
-                _talk(opinion, who, receptivity, table, mu, bound, j, i)
+            pi[m] = i
+            m += 1
+            if m == _BLOCK:
+                _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng)
+                m = 0
+    if m:
+        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng)
+
+
+@nb.njit(cache=True)
+def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng):
+    """Conversations of ``pi[:m]`` with partners drawn for them, stage by stage."""
+    branch, branch_start, branch_members, indptr, indices = links
+    for b in range(m):  # two draws per conversation: branch or network, which one
+        pu[b] = rng.random()
+        pv[b] = rng.random()
+    for b in range(m):  # a branch mate (as a slot in branch_members), or -1
+        i = pi[b]
+        br = branch[i]
+        pj[b] = -1
+        if br >= 0 and pu[b] < talk:
+            first = branch_start[br]
+            size = branch_start[br + 1] - first
+            if size >= 2:
+                pj[b] = first + min(int(pv[b] * (size - 1)), size - 2)
+    for b in range(m):  # the person: the mate, or else a social neighbour
+        i = pi[b]
+        if pj[b] >= 0:
+            j = branch_members[pj[b]]
+            if j == i:  # the draw skipped one slot: the branch's last member stands in
+                br = branch[i]
+                j = branch_members[branch_start[br + 1] - 1]
+            pj[b] = j
+        else:
+            first = indptr[i]
+            deg = indptr[i + 1] - first
+            pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
+    for b in range(m):  # how far each would move (who they are does not change)
+        j = pj[b]
+        if j >= 0:
+            pu[b], pv[b] = _steps(who, receptivity, table, mu, pi[b], j)
+    for b in range(m):
+        if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
+            deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
 
 
 @nb.njit(cache=True, inline="always")
@@ -136,10 +149,3 @@ def _steps(who, receptivity, table, mu, i, j):
     if not (wj >> 40) & 1:
         mu_j = mu * receptivity[(wj >> 32) & 0xFF] * _trust(table, wj, wi)
     return mu_i, mu_j
-
-
-@nb.njit(cache=True, inline="always")
-def _talk(opinion, who, receptivity, table, mu, bound, i, j) -> None:
-    mu_i, mu_j = _steps(who, receptivity, table, mu, i, j)
-    if mu_i > 0.0 or mu_j > 0.0:
-        deffuant_exchange(opinion, i, j, bound, mu_i, mu_j)

@@ -7,6 +7,22 @@ import numpy as np
 
 
 
+#: "never": more readers than any population holds
+_NEVER = 1 << 62
+
+
+@nb.njit(cache=True, inline="always")
+def _until_reached(rng, p: float) -> int:
+    """Readers until (and including) the next one an issue reaches, each with chance ``p``:
+    geometric on 1, 2, ..."""
+    if p >= 1.0:
+        return 1
+    if p <= 0.0:
+        return _NEVER
+    g = np.floor(np.log1p(-rng.random()) / np.log1p(-p))
+    return 1 + int(min(g, 1e18))
+
+
 @nb.njit(cache=True)
 def read_press(state, params, rng) -> None:
     """Each reader of each organ may read an issue and move toward its line.
@@ -24,13 +40,24 @@ def read_press(state, params, rng) -> None:
     for i in range(n):
         if state.faction[i] and state.org[i] < K and state.org[i] != params.group:
             inside[state.org[i]] = True
+    # Whether an issue reaches a reader is a coin with the chance organ_reach[o, k]. Readers of
+    # one class (organ, organization) are counted off instead of tossed one by one: the
+    # number of readers until the next one reached is geometric, so one draw per reader
+    # reached (most chances are a few percent) gives the same independent coins.
+    n_organs = params.organ_owner.shape[0]
+    left = np.empty((n_organs, K + 1), np.int64)
+    for o in range(n_organs):
+        for k in range(K + 1):
+            left[o, k] = _until_reached(rng, params.organ_reach[o, k])
     for i in range(n):
         if state.committed[i]:
             continue
         k = state.org[i]
-        for o in range(params.organ_owner.shape[0]):
-            if rng.random() >= params.organ_reach[o, k]:
+        for o in range(n_organs):
+            left[o, k] -= 1
+            if left[o, k] > 0:
                 continue
+            left[o, k] = _until_reached(rng, params.organ_reach[o, k])
             owner = params.organ_owner[o]
             if inside[owner] and rng.random() < params.organ_voice[o]:
                 lx, ly = params.line[0], params.line[1]
