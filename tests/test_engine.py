@@ -256,3 +256,18 @@ def test_committed_people_never_move_over_a_long_run(tiny):
     assert np.array_equal(run.final.org[committed], start.org[committed])
     assert np.array_equal(run.final.opinion[committed], start.opinion[committed])
     assert not np.array_equal(run.final.org[~committed], start.org[~committed])  # others did move
+
+
+def test_same_seed_same_run_whatever_the_number_of_threads(tiny):
+    import numba
+
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = simulate(tiny, seed=4, steps=6)
+        numba.set_num_threads(before)
+        many = simulate(tiny, seed=4, steps=6)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one.final.opinion, many.final.opinion)
+    assert one.series.equals(many.series)

@@ -11,7 +11,7 @@ from lever.kernels.social import trust_table
 
 
 #: conversations drawn before they are held (see :func:`_sweep`)
-_BLOCK = 256
+_BLOCK = 4096
 
 
 @nb.njit(cache=True)
@@ -72,14 +72,19 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
         _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=True)
 def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng):
-    """Conversations of ``pi[:m]`` with partners drawn for them, stage by stage."""
+    """Conversations of ``pi[:m]`` with partners drawn for them, stage by stage.
+
+    The draws are made in order from the one ``rng``; the lookups (no draws, nothing they
+    read changes in a sweep) run on all of Numba's threads; the exchanges then run in order.
+    So the same seed gives the same bits whatever the number of threads.
+    """
     branch, branch_start, branch_members, indptr, indices = links
     for b in range(m):  # two draws per conversation: branch or network, which one
         pu[b] = rng.random()
         pv[b] = rng.random()
-    for b in range(m):  # a branch mate (as a slot in branch_members), or -1
+    for b in nb.prange(m):  # a branch mate (as a slot in branch_members), or -1
         i = pi[b]
         br = branch[i]
         pj[b] = -1
@@ -88,7 +93,7 @@ def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu,
             size = branch_start[br + 1] - first
             if size >= 2:
                 pj[b] = first + min(int(pv[b] * (size - 1)), size - 2)
-    for b in range(m):  # the person: the mate, or else a social neighbour
+    for b in nb.prange(m):  # the person: the mate, or else a social neighbour
         i = pi[b]
         if pj[b] >= 0:
             j = branch_members[pj[b]]
@@ -100,7 +105,7 @@ def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu,
             first = indptr[i]
             deg = indptr[i + 1] - first
             pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
-    for b in range(m):  # how far each would move (who they are does not change)
+    for b in nb.prange(m):  # how far each would move (who they are does not change)
         j = pj[b]
         if j >= 0:
             pu[b], pv[b] = _steps(who, receptivity, table, mu, pi[b], j)
