@@ -155,10 +155,38 @@ def _converged_on_network(opinion, indptr, indices, bound, tol):
     return True
 
 
+#: updates whose pairs are drawn before they are made (see :func:`_deffuant_sweep`)
+_BLOCK = 512
+
+
 @nb.njit(cache=True)
 def _deffuant_sweep(opinion, bound, mu, n, is_complete, indptr, indices, rng):
-    for _ in range(n):
-        i = uniform_index(n, rng)
-        j = random_neighbor(i, n, is_complete, indptr, indices, rng)
-        if j >= 0:
-            deffuant_exchange(opinion, i, j, bound, mu, mu)
+    """``n`` random sequential updates, in blocks: the block's pairs first (in the order the
+    draws come, and pairs never depend on opinions), then its exchanges in order; the short
+    loops let the CPU overlap the random loads of many pairs."""
+    pi = np.empty(_BLOCK, np.int64)
+    pj = np.empty(_BLOCK, np.int64)
+    pu = np.empty(_BLOCK)
+    for lo in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - lo)
+        for b in range(m):
+            pi[b] = uniform_index(n, rng)
+            pu[b] = rng.random()
+        for b in range(m):
+            pj[b] = _neighbor(pi[b], pu[b], n, is_complete, indptr, indices)
+        for b in range(m):
+            if pj[b] >= 0:
+                deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
+
+
+@nb.njit(cache=True, inline="always")
+def _neighbor(i, u, n, is_complete, indptr, indices):
+    """:func:`random_neighbor` from a uniform ``u`` already drawn."""
+    if is_complete:
+        j = min(int(u * (n - 1)), n - 2)
+        return j + 1 if j >= i else j
+    lo = indptr[i]
+    d = indptr[i + 1] - lo
+    if d == 0:
+        return -1
+    return indices[lo + min(int(u * d), d - 1)]
