@@ -68,3 +68,17 @@ def test_runs_on_a_network_and_isolated_agents_stay():
 def test_bad_parameters(bad):
     with pytest.raises(ValueError):
         Deffuant(network=2, **bad)
+
+
+def test_same_seed_same_opinions_whatever_the_number_of_threads():
+    import numba
+
+    net = erdos_renyi(5000, 6, np.random.default_rng(2))
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = Deffuant(net, bound=0.3, mu=0.5, rng=7, record=False).run(3).opinion
+    finally:
+        numba.set_num_threads(before)
+    many = Deffuant(net, bound=0.3, mu=0.5, rng=7, record=False).run(3).opinion
+    assert np.array_equal(one, many)
