@@ -5,7 +5,6 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from lever.kernels.draw import below
 from lever.kernels.opinion import deffuant_exchange
 from lever.kernels.social import trust_table
 
@@ -34,14 +33,14 @@ def converse(state, params, net, rng) -> None:
     )  # fmt: skip
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=True)
 def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivity, table,
            mu, bound, talk, extra, rng) -> None:  # fmt: skip
     n = org.shape[0]
     # what a talk reads of each person, packed in one word (none of it changes in a sweep):
     # one random load per person instead of five
     who = np.empty(n, np.int64)
-    for i in range(n):
+    for i in nb.prange(n):
         who[i] = _pack(org[i], expelled[i], stratum[i], committed[i], faction[i])
     # in blocks of conversations, stage by stage: the draws, then each level of the partner's
     # lookup for the whole block, then the talks in order. Every load of a stage is
@@ -54,8 +53,12 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
     for lo in range(0, n, _BLOCK):
         m = min(_BLOCK, n - lo)
         for b in range(m):
-            pi[b] = below(rng, n)
-        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng)
+            # the draw's fraction left over (about n * 2**-52 fine) tosses branch or network
+            x = rng.random() * n
+            i = min(int(x), n - 1)
+            pi[b] = i
+            pu[b] = x - i
+        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, True, rng)
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons)
     m = 0
     for i in range(n):
@@ -66,14 +69,14 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
             pi[m] = i
             m += 1
             if m == _BLOCK:
-                _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng)
+                _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
                 m = 0
     if m:
-        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng)
+        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
 
 
 @nb.njit(cache=True, parallel=True)
-def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, rng):
+def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
     """Conversations of ``pi[:m]`` with partners drawn for them, stage by stage.
 
     The draws are made in order from the one ``rng``; the lookups (no draws, nothing they
@@ -81,8 +84,9 @@ def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu,
     So the same seed gives the same bits whatever the number of threads.
     """
     branch, branch_start, branch_members, indptr, indices = links
-    for b in range(m):  # two draws per conversation: branch or network, which one
-        pu[b] = rng.random()
+    for b in range(m):  # the draws: branch or network (unless ``tossed``), which one
+        if not tossed:
+            pu[b] = rng.random()
         pv[b] = rng.random()
     for b in nb.prange(m):  # a branch mate (as a slot in branch_members), or -1
         i = pi[b]
