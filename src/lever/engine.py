@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -68,6 +70,15 @@ def make_network(
     return workplace_network(n, net.workplace_size, net.workplace_ties, net.random_ties, rng)
 
 
+def _one_thread_in_workers() -> None:
+    """A run inside a pool of worker processes (``lever weigh --jobs``) keeps to one thread:
+    the pool fills the cores already, and the conversation kernel's parallel stages would
+    wait on threads the other workers hold (measured ten times slower). Results do not
+    depend on the number of threads."""
+    if multiprocessing.parent_process() is not None and numba.get_num_threads() > 1:
+        numba.set_num_threads(1)
+
+
 def _columns(scenario: Scenario) -> list[str]:
     labels = [*scenario.org_keys, NONE]
     return [
@@ -96,6 +107,7 @@ def simulate(
     on nodes ``0..n-1``, or a :class:`lever.state.Network`). ``on_step(t)`` is called after
     each step (for progress bars).
     """
+    _one_thread_in_workers()
     name = strategy or scenario.default_strategy
     chosen = scenario.strategies[name]
     steps = scenario.steps if steps is None else steps

@@ -82,3 +82,18 @@ def test_same_seed_same_opinions_whatever_the_number_of_threads():
         numba.set_num_threads(before)
     many = Deffuant(net, bound=0.3, mu=0.5, rng=7, record=False).run(3).opinion
     assert np.array_equal(one, many)
+
+
+def test_the_serial_sweep_is_the_parallel_one():
+    from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
+
+    net = erdos_renyi(3000, 6, np.random.default_rng(4))
+    x0 = np.random.default_rng(5).random((3000, 1))
+    out = []
+    for sweep in (_deffuant_sweep, _deffuant_sweep_serial):
+        for split in (True, False):
+            x = x0.copy()
+            sweep(x, 0.3, 0.5, 3000, False, net.indptr, net.indices, split, np.random.default_rng(6))
+            out.append(x)
+    assert np.array_equal(out[0], out[2]) and np.array_equal(out[1], out[3])
+    assert not np.array_equal(out[0], x0)

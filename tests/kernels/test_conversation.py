@@ -102,3 +102,30 @@ def test_listener_moves_by_trust_toward_fellow_outsider_group_and_expelled(hand)
                          (group, params.trust_rival), (expelled, params.trust_expelled)):
         assert moved == pytest.approx(0.1 * (1 - (1 - mu * trust) ** 2), abs=1e-14)
     assert fellow > outsider > group > expelled > 0
+
+
+def test_the_serial_block_is_the_parallel_one(tiny):
+    from lever.build import build_params, build_state
+    from lever.engine import make_network
+    from lever.kernels.conversation import _block, _block_serial, _pack
+    from lever.kernels.social import regroup_branches, trust_table
+
+    rng = np.random.default_rng(8)
+    state = build_state(tiny, rng)
+    net = make_network(tiny, state.n, rng)
+    params = build_params(tiny, tiny.strategies[tiny.default_strategy])
+    regroup_branches(state, state.branch_start.shape[0] - 1)
+    who = np.array([_pack(state.org[i], state.expelled_from[i], state.stratum[i], state.committed[i],
+                          state.faction[i]) for i in range(state.n)], np.int64)
+    links = (state.branch, state.branch_start, state.branch_members, net.indptr, net.indices)
+    m = min(state.n, 300)
+    outs = []
+    for block in (_block, _block_serial):
+        opinion = state.opinion.copy()
+        pi = np.random.default_rng(9).integers(0, state.n, m)
+        pj, pu, pv = np.empty(m, np.int64), np.empty(m), np.empty(m)
+        block(opinion, who, links, params.receptivity, trust_table(params), params.convergence,
+              params.confidence, params.branch_talk, pi, pj, pu, pv, m, False, np.random.default_rng(10))
+        outs.append((opinion, pj.copy()))
+    assert np.array_equal(outs[0][0], outs[1][0]) and np.array_equal(outs[0][1], outs[1][1])
+    assert not np.array_equal(outs[0][0], state.opinion)

@@ -106,9 +106,10 @@ class Deffuant(SweepModel):
         # the leftover fraction of i's draw (about 2**-52 * n fine) may pick j when n times
         # the largest degree is below 2**32
         split = not net.is_complete and net.n * int(net.degrees.max(initial=0)) <= 2**32
+        sweep = _deffuant_sweep if net.n >= PARALLEL_MIN else _deffuant_sweep_serial
         for s in range(1, int(sweeps) + 1):
-            _deffuant_sweep(self.opinion, self.bound, self.mu, net.n, net.is_complete,
-                            net.indptr, net.indices, split, self.rng)  # fmt: skip
+            sweep(self.opinion, self.bound, self.mu, net.n, net.is_complete,
+                  net.indptr, net.indices, split, self.rng)  # fmt: skip
             if self.record:
                 times.append(s)
                 recs.append(self._observe())
@@ -185,6 +186,34 @@ def _deffuant_sweep(opinion, bound, mu, n, is_complete, indptr, indices, split, 
         for b in range(m):
             if pj[b] >= 0:
                 deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
+
+
+@nb.njit(cache=True)
+def _deffuant_sweep_serial(opinion, bound, mu, n, is_complete, indptr, indices, split, rng):
+    """:func:`_deffuant_sweep` on one thread (a copy with ``range`` for ``prange``: the two
+    must stay the same). Small networks use it."""
+    pi = np.empty(_BLOCK, np.int64)
+    pj = np.empty(_BLOCK, np.int64)
+    pu = np.empty(_BLOCK)
+    for lo in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - lo)
+        for b in range(m):
+            x = rng.random() * n
+            i = min(int(x), n - 1)
+            pi[b] = i
+            # one draw per update where its fraction left over is fine enough: below one part
+            # in 2**20 of a neighbour's chance (``split``), as for ``uniform_index`` itself
+            pu[b] = x - i if split else rng.random()
+        for b in range(m):
+            pj[b] = _neighbor(pi[b], pu[b], n, is_complete, indptr, indices)
+        for b in range(m):
+            if pj[b] >= 0:
+                deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
+
+
+#: nodes from which a sweep's lookups run on all of Numba's threads (below, they would cost
+#: more than they save)
+PARALLEL_MIN = 1 << 16
 
 
 @nb.njit(cache=True, inline="always")

@@ -33,19 +33,20 @@ def converse(state, params, net, rng) -> None:
     )  # fmt: skip
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)
 def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivity, table,
            mu, bound, talk, extra, rng) -> None:  # fmt: skip
     n = org.shape[0]
     # what a talk reads of each person, packed in one word (none of it changes in a sweep):
     # one random load per person instead of five
     who = np.empty(n, np.int64)
-    for i in nb.prange(n):
+    for i in range(n):
         who[i] = _pack(org[i], expelled[i], stratum[i], committed[i], faction[i])
     # in blocks of conversations, stage by stage: the draws, then each level of the partner's
     # lookup for the whole block, then the talks in order. Every load of a stage is
     # independent of the others in it, so the CPU overlaps many random loads at once instead
     # of waiting for each. Partners never depend on opinions: the talks see the same sweep.
+    par = n >= _PARALLEL_MIN
     pi = np.empty(_BLOCK, np.int64)
     pj = np.empty(_BLOCK, np.int64)
     pu = np.empty(_BLOCK)
@@ -58,7 +59,7 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
             i = min(int(x), n - 1)
             pi[b] = i
             pu[b] = x - i
-        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, True, rng)
+        _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, True, rng)
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons)
     m = 0
     for i in range(n):
@@ -69,10 +70,18 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
             pi[m] = i
             m += 1
             if m == _BLOCK:
-                _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
+                _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
                 m = 0
     if m:
-        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
+        _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
+
+
+@nb.njit(cache=True, inline="always")
+def _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
+    if par:
+        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng)
+    else:
+        _block_serial(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -81,7 +90,8 @@ def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu,
 
     The draws are made in order from the one ``rng``; the lookups (no draws, nothing they
     read changes in a sweep) run on all of Numba's threads; the exchanges then run in order.
-    So the same seed gives the same bits whatever the number of threads.
+    So the same seed gives the same bits whatever the number of threads. Fields smaller than
+    ``_PARALLEL_MIN`` use :func:`_block_serial`.
     """
     branch, branch_start, branch_members, indptr, indices = links
     for b in range(m):  # the draws: branch or network (unless ``tossed``), which one
@@ -116,6 +126,52 @@ def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu,
     for b in range(m):
         if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
             deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
+
+
+@nb.njit(cache=True)
+def _block_serial(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
+    """:func:`_block` on one thread (a copy with ``range`` for ``prange``: the two must stay
+    the same)."""
+    branch, branch_start, branch_members, indptr, indices = links
+    for b in range(m):  # the draws: branch or network (unless ``tossed``), which one
+        if not tossed:
+            pu[b] = rng.random()
+        pv[b] = rng.random()
+    for b in range(m):  # a branch mate (as a slot in branch_members), or -1
+        i = pi[b]
+        br = branch[i]
+        pj[b] = -1
+        if br >= 0 and pu[b] < talk:
+            first = branch_start[br]
+            size = branch_start[br + 1] - first
+            if size >= 2:
+                pj[b] = first + min(int(pv[b] * (size - 1)), size - 2)
+    for b in range(m):  # the person: the mate, or else a social neighbour
+        i = pi[b]
+        if pj[b] >= 0:
+            j = branch_members[pj[b]]
+            if j == i:  # the draw skipped one slot: the branch's last member stands in
+                br = branch[i]
+                j = branch_members[branch_start[br + 1] - 1]
+            pj[b] = j
+        else:
+            first = indptr[i]
+            deg = indptr[i + 1] - first
+            pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
+    for b in range(m):  # how far each would move (who they are does not change)
+        j = pj[b]
+        if j >= 0:
+            pu[b], pv[b] = _steps(who, receptivity, table, mu, pi[b], j)
+    for b in range(m):
+        if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
+            deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
+
+
+#: agents from which a sweep's lookups run on all of Numba's threads. Below it they stay on
+#: one: the parallel stages would cost more than they save, and they slow down badly on a
+#: machine whose cores are busy with other work (set NUMBA_NUM_THREADS=1 there for large
+#: fields too).
+_PARALLEL_MIN = 1 << 19
 
 
 @nb.njit(cache=True, inline="always")
