@@ -39,6 +39,44 @@ ENV_SPECS = {
 }
 IMPLS = ["lever", "mesa-lean", "mesa-idiomatic", "ndlib"]
 
+#: What was optimized for issue 6, measured on this machine while the work was done (not
+#: re-measured by this script): before -> after.
+NOTES = """\
+## What was optimized (issue 6)
+
+Profiled first: at 10^6 agents (britain-1933 scaled, workplace_ties 4, random_ties 1, mean
+degree 8.4) a step took 387 ms, of which the conversation kernel 346 ms (~350 ns a
+conversation: dependent random loads), press 9 ms, leaving and joining 13 ms. Changes, each
+under the existing tests (plus new ones where noted), before -> after on this machine:
+
+| change | before | after |
+|---|---:|---:|
+| conversation: pairs drawn for a block of 4,096, then each level of the partner lookup for the whole block, then the exchanges in order (partners never depend on opinions) | 346 ms/sweep | 254 ms |
+| conversation: what a talk reads of a person (organization, expelled-from, stratum, committed, faction) packed into one 64-bit word per sweep | 254 ms | 195 ms |
+| conversation: three draws per conversation (who, branch or network, which), lookups stage by stage | 195 ms | 105 ms |
+| conversation: steps computed for the block before the exchanges; exchange without an unpredictable branch (a zero step leaves an opinion exactly as it was) | 105 ms | 92 ms |
+| conversation: the committed's extra talks in the same blocks | 84 ms | 77 ms |
+| conversation: the lookups of a block on both cores (Numba `prange`; no draws in them, so the same seed gives the same bits for any thread count; tested) | 77 ms | 53 ms |
+| conversation: branch-or-network toss from the fraction left over of the talker's draw (packing on both cores too: 46 ms; kept on one thread in the end, ~50 ms) | 53 ms | ~50 ms |
+| press: readers of each (organ, organization) counted off by geometric gaps, one draw per reader reached (same chances; tested) | 8.8 ms | 4.4 ms |
+| full step at 10^6 agents | 387 ms (2.6 M agent-steps/s) | ~77 ms (~13 M) |
+| classic Deffuant (shared exchange kernel): blocks, lookups on both cores, one draw per update where its leftover fraction is fine enough (n x max degree <= 2^32) | 24 ns/update at 10^4, 40 ns at 10^5 | ~10 ns, ~11 ns |
+| network: a compiled counting-sort CSR builder (sorted rows, same edges as the SciPy build, tested) and workplace draws in chunks (the same numbers) instead of SciPy on 64-bit edge pairs | could not build 10^8 in 24 GiB | 10^8 agents built in ~2-3 min, peak RSS ~14 GiB |
+
+Threads: the parallel stages run only from 2^19 agents (the engine) and 2^16 nodes (classic
+Deffuant), with serial twins below, and a run inside a worker pool (`lever weigh --jobs`)
+keeps to one thread. Measured while this was done: with both cores busy (two pool workers,
+or another developer's test run) the fork-join stages of Numba's OpenMP layer slowed the
+default-scale runs 10-25 times (weigh `--jobs 2` fell to 17 runs/min). On a shared machine
+set `NUMBA_NUM_THREADS=1` for large fields too; the results do not depend on it (tested).
+
+Left alone: opinions stay float64 (the state is 56 bytes an agent and the target holds
+without halving them); the conversation's exchanges stay sequential (random sequential
+updates are the mechanism; a parallel exchange would change it); the voter kernel and the
+other classic models; leaving and joining (13 ms at 10^6: a draw and a power per member,
+tried skipping the power when the draw decides alone: no gain).
+"""
+
 
 def say(*a) -> None:
     print(*a, flush=True)
@@ -256,8 +294,7 @@ def main() -> None:
 
 def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
     model_rows = [r for r in raw["model"] if not r.get("skipped")]
-    by = {(r["agents"] // 10 ** (len(str(r["agents"])) - 1) * 10 ** (len(str(r["agents"])) - 1), r["ties"]): r
-          for r in model_rows}
+    by = {(10 ** round(np.log10(r["agents"])), r["ties"]): r for r in model_rows}
     import numba
 
     cmd = ".venv/bin/python benchmarks/run.py" + (" --quick" if raw["quick"] else "")
@@ -369,7 +406,7 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
     if r6:
         L.append(f"| Lever full step, per agent, 10^6 agents (section 2) | {r6['agent_steps_per_s']:,.0f} | "
                  f"{1e9 / r6['agent_steps_per_s']:.1f} |")
-    L += [""]
+    L += ["", NOTES]
     return "\n".join(L) + "\n"
 
 
