@@ -86,7 +86,7 @@ THESES: tuple[Thesis, ...] = (
         Comparison("levels", "enter", outcome="share_of_host_kernel_won", level_a=0, level_b=-1),
         {"enter": ENTER},
         factor=_level("organizations.ilp.size", [1e3, 1e4, 1e5, 1e6], "host size", "{:,.0f}", _host_agents),
-        samples=6,
+        samples=12,
         key="share of the host's revolutionary kernel won: smallest host minus largest",
     ),
     Thesis(
@@ -95,7 +95,7 @@ THESES: tuple[Thesis, ...] = (
         Comparison("levels", "enter", outcome="group_members", level_a=-1, level_b=0),
         {"enter": ENTER},
         factor=_level("organizations.ilp.strata.worker", [0.05, 0.1, 0.2, 0.4], "ILP worker share"),
-        samples=6,
+        samples=12,
         key="group members at the horizon: 40% workers minus 5%",
     ),
     Thesis(
@@ -113,7 +113,7 @@ THESES: tuple[Thesis, ...] = (
             "organizations.ilp.disappointment": [],
             "dynamics.recruit_radius": 1.5,
         },
-        samples=3,
+        samples=4,
         key="(weeks 40 -> 1,000) / (weeks 1,000 -> 10,000) minus the proportional 1.40",
     ),
     Thesis(
@@ -121,7 +121,7 @@ THESES: tuple[Thesis, ...] = (
         "If they grow disappointed with the ILP, they will go not to you but to the Stalinists.",
         Comparison("strategies", "enter", "outside", outcome="won_from_host"),
         {"enter": ENTER, "outside": OUTSIDE},
-        samples=10,
+        samples=20,
         key="the host's people won to the group: inside minus outside",
     ),
     Thesis(
@@ -130,7 +130,7 @@ THESES: tuple[Thesis, ...] = (
         Comparison("crossover", "enter", "outside"),
         {"enter": ENTER, "outside": OUTSIDE},
         factor=_level("organizations.ilp.homogeneity", [0.0, 1 / 3, 2 / 3, 1.0], "host homogeneity h", "{:.2f}"),
-        samples=3,
+        samples=6,
         key="smaller of (entry - outside at h=0) and (outside - entry at h=1), group members",
     ),
     Thesis(
@@ -138,7 +138,7 @@ THESES: tuple[Thesis, ...] = (
         "Even if you give up your special organ you will be able to use to advantage the press of the ILP.",
         Comparison("strategies", "host_press", "own_organ"),
         {"host_press": ENTER, "own_organ": ENTER | {"press": "own"}, "both": ENTER | {"press": "both"}},
-        samples=8,
+        samples=16,
         key="group members: host's press minus own organ",
     ),
     Thesis(
@@ -147,7 +147,7 @@ THESES: tuple[Thesis, ...] = (
         Comparison("levels", "split", outcome="group_members", level_a=0, level_b=-1),
         {"split": ENTER | {"allocation": {"ilp": 0.5, "cpgb": 0.5}}},
         factor=_level("strategies.split.allocation.cpgb", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the CPGB"),
-        samples=6,
+        samples=12,
         key="group members: all in the ILP minus all in the CPGB",
     ),
     Thesis(
@@ -160,7 +160,7 @@ THESES: tuple[Thesis, ...] = (
             "individuals": ENTER | {"form": "individuals"},
             "individuals_undeclared": ENTER | {"form": "individuals", "declaration": False},
         },
-        samples=8,
+        samples=16,
         key="group members: declared minus undeclared faction (a loss of up to 2 counts as nothing)",
     ),
 )
