@@ -27,3 +27,16 @@ def test_bad_arguments_exit_2(args, tmp_path):
     result = runner.invoke(app, ["theses", *args, "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_a_field_without_the_theses_organizations_is_one_clean_line(tmp_path):
+    field = tmp_path / "other.toml"
+    sc = tiny()
+    data = sc.model_dump(mode="json")
+    data["host"] = "labour"
+    from lever.scenarios import to_toml, validate
+
+    field.write_text(to_toml(validate(data, "t")))
+    result = runner.invoke(app, ["theses", "--only", "8", "--scenario", str(field), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "host 'ilp'" in result.output and "Traceback" not in result.output

@@ -49,3 +49,33 @@ def test_missing_scenario_file_exits_2(tmp_path):
     result = runner.invoke(app, ["weigh", str(tmp_path / "nowhere.toml")])
     assert result.exit_code == 2
     assert "nowhere.toml" in result.output and "Traceback" not in result.output
+
+
+def test_a_value_fixed_with_set_is_not_sampled(scenario_file, tmp_path):
+    args = ["weigh", str(scenario_file), "--samples", "3", "--replications", "1", "--jobs", "1",
+            "--steps", "2", "--set", "dynamics.gravity=1.0", "--out", str(tmp_path)]  # fmt: skip
+    assert runner.invoke(app, args).exit_code == 0
+    import pandas as pd
+
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    assert "dynamics.gravity" not in runs.columns and "dynamics.confidence" in runs.columns
+
+
+def test_an_uncertainty_a_worker_cannot_set_is_one_clean_line_even_in_a_pool(scenario_file, tmp_path):
+    args = ["weigh", str(scenario_file), "--samples", "3", "--replications", "1", "--jobs", "2", "--steps", "2",
+            "--set", "uncertainties.0.low=0.9", "--set", "uncertainties.0.high=50", "--out", str(tmp_path)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "strata" in result.output and "Traceback" not in result.output
+
+
+def test_an_output_path_that_is_a_file_fails_before_any_run(scenario_file, tmp_path):
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    result = runner.invoke(app, ["weigh", str(scenario_file), "--out", str(blocker)])
+    assert result.exit_code == 2 and "--out" in result.output
+
+
+def test_outcomes_missing_where_never_reached_cannot_rank(scenario_file, tmp_path):
+    result = runner.invoke(app, ["weigh", str(scenario_file), "--outcome", "weeks_to_1000", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "weeks_to_1000" in result.output

@@ -170,3 +170,35 @@ def test_relative_edge_list_is_read_beside_its_scenario(tmp_path, tiny):
     absolute = str(tmp_path / "elsewhere.txt")
     path.write_text(to_toml(with_values(tiny, {"network.edges": absolute})))
     assert load(path).network.edges == absolute
+
+
+def test_scenario_error_crosses_a_process_boundary():
+    import pickle
+
+    from lever.scenarios import ScenarioError
+
+    err = pickle.loads(pickle.dumps(ScenarioError("f.toml", "dynamics.gravity", "too big")))
+    assert (err.source, err.field, err.problem) == ("f.toml", "dynamics.gravity", "too big")
+    assert str(err) == "f.toml: dynamics.gravity: too big"
+
+
+def test_entries_of_one_share_table_set_together_keep_their_values():
+    from lever.scenarios import load, with_values
+
+    sc = load("britain-1933")
+    three = with_values(sc, {"strategies.split_cpgb_ilp.allocation": {"cpgb": 0.2, "ilp": 0.3, "labour": 0.5}})
+    both = with_values(three, {"strategies.split_cpgb_ilp.allocation.cpgb": 0.1,
+                               "strategies.split_cpgb_ilp.allocation.ilp": 0.6})  # fmt: skip
+    alloc = both.strategies["split_cpgb_ilp"].allocation
+    assert alloc["cpgb"] == 0.1 and alloc["ilp"] == 0.6
+    assert abs(alloc["labour"] - 0.3) < 1e-12
+
+
+def test_without_uncertainties_drops_paths_fixed_on_purpose():
+    from lever.scenarios import load, without_uncertainties
+
+    sc = without_uncertainties(load("britain-1933"), ["dynamics.gravity", "organizations.ilp.disappointment"], "t")
+    paths = [u.path for u in sc.uncertainties]
+    assert "dynamics.gravity" not in paths
+    assert not any(p.startswith("organizations.ilp.disappointment") for p in paths)
+    assert "dynamics.confidence" in paths

@@ -60,3 +60,14 @@ def test_no_rule_is_invented_for_noise():
 def test_missing_differences_are_left_out_and_none_at_all_is_undecided():
     assert decide(np.array([np.nan, np.nan])).label == "undecided"
     assert decide(np.array([np.nan, *np.full(50, 2.0)])).worlds == 50
+
+
+def test_a_pair_is_kept_when_it_beats_the_best_single_condition_by_more_than_two_points():
+    """With many worlds a pair gains only a point or two per world over earlier pairs; it is
+    judged against the best single condition, not against the pairs tried before it."""
+    rng = np.random.default_rng(1)
+    n = 120
+    a, b, c = rng.uniform(0, 1, (3, n))
+    holds = ((a > 0.4) & (c > 0.3)) ^ (rng.random(n) < 0.15)
+    rule = find_rule(pd.DataFrame({"a": a, "b": b, "c": c}), holds, {})
+    assert rule is not None and "a >" in rule and "c >" in rule

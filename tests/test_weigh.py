@@ -76,6 +76,7 @@ def test_one_and_two_jobs_give_identical_results(field, result):
 def test_a_different_seed_gives_different_runs(field, result):
     other = weigh(Design(field, samples=3, replications=2, seed=6))
     assert not result.runs["seed"].equals(other.runs["seed"])
+    assert not result.runs["won"].equals(other.runs["won"])
 
 
 def test_uncertainty_on_a_missing_path_fails_before_running(field):

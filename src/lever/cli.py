@@ -23,6 +23,7 @@ from lever.scenarios import (
     parse_assignments,
     with_scale,
     with_values,
+    without_uncertainties,
 )
 
 DEFAULT_SCENARIO = "britain-1933"
@@ -55,6 +56,18 @@ def clean_errors() -> Iterator[None]:
         yield
     except (ScenarioError, NetworkError) as err:
         raise fail(str(err)) from None
+    except MemoryError:
+        raise fail("the field does not fit in memory: fewer agents (--scale, sizes) or fewer steps") from None
+
+
+def out_folder(out: Path | None, default: Path) -> Path:
+    """The output folder, made before any work so that a bad path fails at once."""
+    folder = out or default
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise fail(f"--out: cannot use {folder} as an output folder: {err.strerror or err}") from None
+    return folder
 
 
 def prepare(spec: str, assignments: list[str], scale: float | None):
@@ -134,13 +147,13 @@ def run_command(
         name = strategy or field.default_strategy
         if name not in field.strategies:
             raise fail(f"{scenario}: strategy '{name}' not found (strategies: {', '.join(field.strategies)})")
+        folder = out_folder(out, Path("lever-out") / field.name / f"{name}-seed{seed}")
         total = steps or field.steps
         with _progress() as progress:
             task = progress.add_task(f"{field.name} / {name}", total=total)
             result = simulate(
                 field, name, seed=seed, steps=steps, on_step=lambda t: progress.update(task, completed=t)
             )
-        folder = out or Path("lever-out") / field.name / f"{name}-seed{seed}"
         paths = write_run(result, folder)
     summary = summarize(result)
     out_console.print(_summary_table(summary))
@@ -185,10 +198,15 @@ def weigh_command(
     from lever.report import write_report
     from lever.weigh import OUTCOMES, Design, default_jobs, weigh
 
-    if outcome not in OUTCOMES:
-        raise fail(f"--outcome: unknown outcome '{outcome}' (outcomes: {', '.join(OUTCOMES)})")
+    rankable = [k for k in OUTCOMES if not k.startswith("weeks_to")]  # those are missing where never reached
+    if outcome not in rankable:
+        raise fail(f"--outcome: cannot rank by '{outcome}' (outcomes: {', '.join(rankable)})")
     with clean_errors():
         field = prepare(scenario, set_ or [], None)
+        # what the user fixed with --set is no longer sampled
+        fixed = list(parse_assignments(set_ or []))
+        field = without_uncertainties(field, fixed, f"{scenario} (--set)")
+        folder = out_folder(out, Path("lever-out") / field.name / "weigh")
         design = Design(field, samples=samples, replications=replications, seed=seed, steps=steps)
         total = len(design.strategies) * samples * replications
         with _progress() as progress:
@@ -199,7 +217,6 @@ def weigh_command(
                 on_done=lambda done, _: progress.update(task, completed=done),
             )
         ranking = rank(result.runs, outcome, baseline_strategy(field))
-        folder = out or Path("lever-out") / field.name / "weigh"
         paths = write_report(result, ranking, folder)
     title = f"{field.name}: {len(design.strategies)} strategies × {samples} draws × {replications} replications"
     out_console.print(_ranked_table(ranking, title))
@@ -236,6 +253,7 @@ def theses_command(
     chosen = select(_parse_only(only))
     with clean_errors():
         base = load(scenario)
+        folder = out_folder(out, Path("lever-out") / base.name / "theses")
         total = sum(len(design_for(base, t, replications, seed).tasks()) for t in chosen)
         with _progress() as progress:
             task = progress.add_task("theses", total=total)
@@ -243,7 +261,7 @@ def theses_command(
                 base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
                 on_done=lambda done, _: progress.update(task, completed=done),
             )  # fmt: skip
-        paths = write_theses_report(outcomes, out or Path("lever-out") / base.name / "theses")
+        paths = write_theses_report(outcomes, folder)
     for o in outcomes:
         out_console.print(line(o), highlight=False)
     out_console.print(f"Wrote {paths['report']}")

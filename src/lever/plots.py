@@ -16,7 +16,7 @@ from lever.engine import Run  # noqa: E402
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG bytes; closes it (pyplot keeps every open figure alive)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})  # no URL in the file
     plt.close(fig)
     return buf.getvalue()
 

@@ -25,6 +25,9 @@ class ScenarioError(ValueError):
         where = f"{source}: {field}: " if field else f"{source}: "
         super().__init__(where + problem)
 
+    def __reduce__(self):  # raised in a worker process, it must cross back to the parent
+        return (type(self), (self.source, self.field, self.problem))
+
 
 def builtin_names() -> list[str]:
     """Names of the scenarios shipped with Lever."""
@@ -100,7 +103,7 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _set(data: Any, parts: list[str], value: Any, path: str, source: str) -> None:
+def _set(data: Any, parts: list[str], value: Any, path: str, source: str, named: set[str]) -> None:
     node = data
     for depth, part in enumerate(parts[:-1]):
         key: Any = int(part) if isinstance(node, list) and part.isdigit() else part
@@ -118,17 +121,21 @@ def _set(data: Any, parts: list[str], value: Any, path: str, source: str) -> Non
         raise ScenarioError(source, path, "no such field")
     shares = all(isinstance(v, int | float) for v in node.values())  # not [strata.<name>] tables
     if len(parts) >= 2 and parts[-2] in SHARE_TABLES and shares and isinstance(value, int | float):
-        _rescale(node, last, float(value))
+        _rescale(node, last, float(value), named)
     node[last] = value
 
 
-def _rescale(shares: dict[str, float], key: str, value: float) -> None:
-    """Keep a share table summing to 1 when one entry is set: the others share the rest in
-    their old proportions."""
-    others = {k: v for k, v in shares.items() if k != key}
+def _rescale(shares: dict[str, float], key: str, value: float, named: set[str]) -> None:
+    """Keep a share table summing to 1 when one entry is set: the entries not set in the same
+    call share what is left in their old proportions."""
+    fixed = sum(v for k, v in shares.items() if k in named and k != key)
+    others = {k: v for k, v in shares.items() if k != key and k not in named}
+    if not others:
+        return
     rest = sum(others.values())
+    left = 1.0 - value - fixed
     for k, v in others.items():
-        shares[k] = (1.0 - value) * (v / rest if rest > 0 else 1.0 / len(others))
+        shares[k] = left * (v / rest if rest > 0 else 1.0 / len(others))
 
 
 def with_values(scenario: Scenario, values: dict[str, Any], source: str = "--set") -> Scenario:
@@ -141,8 +148,19 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "--set
         return scenario
     data = copy.deepcopy(scenario.model_dump(mode="python"))
     for path, value in values.items():
-        _set(data, path.split("."), value, path, source)
+        parent = path.rpartition(".")[0]
+        named = {p.rpartition(".")[2] for p in values if p.rpartition(".")[0] == parent}
+        _set(data, path.split("."), value, path, source, named)
     return validate(data, source)
+
+
+def without_uncertainties(scenario: Scenario, paths: list[str], source: str) -> Scenario:
+    """``scenario`` no longer sampling what ``paths`` (or a table above it) fix on purpose."""
+    kept = [u.model_dump() for u in scenario.uncertainties
+            if not any(u.path == p or u.path.startswith(p + ".") for p in paths)]  # fmt: skip
+    if len(kept) == len(scenario.uncertainties):
+        return scenario
+    return with_values(scenario, {"uncertainties": kept}, source)
 
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lever.scenario import Scenario
-from lever.scenarios import with_values
+from lever.scenarios import ScenarioError, with_values, without_uncertainties
 from lever.verdict import Verdict, decide
 from lever.weigh import OUTCOMES, Design, Factor, WeighResult, weigh
 
@@ -142,7 +142,7 @@ THESES: tuple[Thesis, ...] = (
         key="group members: host's press minus own organ",
     ),
     Thesis(
-        7, "Allocation", "a cadre member is worth a few times more in the ILP than in the CPGB",
+        7, "Allocation", "a cadre member does more in the ILP than in the CPGB (the letter: 'a few times')",
         "The useful effect of their work would be a few times greater in the ILP.",
         Comparison("levels", "split", outcome="group_members", level_a=0, level_b=-1),
         {"split": ENTER | {"allocation": {"ilp": 0.5, "cpgb": 0.5}}},
@@ -153,7 +153,8 @@ THESES: tuple[Thesis, ...] = (
     Thesis(
         8, "Form and declaration", "faction or individuals is formal; a public declaration costs nothing",
         "In what sense could such a declaration lower the prestige of your group? This is not clear to me.",
-        Comparison("strategies", "declared", "undeclared", tolerance=2.0),
+        # members are whole persons: +2.5 lets a loss of exactly 2 count as nothing
+        Comparison("strategies", "declared", "undeclared", tolerance=2.5),
         {
             "declared": ENTER,
             "undeclared": ENTER | {"declaration": False},
@@ -168,13 +169,16 @@ THESES: tuple[Thesis, ...] = (
 
 def field_for(base: Scenario, thesis: Thesis) -> Scenario:
     """The thesis's field: ``base`` with its changes and its strategies (and only those)."""
+    source = f"thesis {thesis.number}"
+    missing = [k for k in ("ilp", "cpgb", "labour") if k not in base.organizations]
+    if missing or (base.host, base.rival) != ("ilp", "cpgb"):
+        raise ScenarioError(source, "organizations", "the theses are written for britain-1933's field: "
+                            "organizations ilp, cpgb and labour, host 'ilp', rival 'cpgb'")  # fmt: skip
     strategies = {k: base.strategies[k].model_dump() if isinstance(v, str) else v for k, v in thesis.strategies.items()}
+    values = {**thesis.changes, "strategies": strategies, "default_strategy": next(iter(strategies))}
     fixed = [*thesis.changes, *(thesis.factor.levels[0] if thesis.factor else {})]
     # an uncertainty the thesis sets on purpose is no longer uncertain there
-    kept = [u.model_dump() for u in base.uncertainties
-            if not any(u.path == f or u.path.startswith(f + ".") for f in fixed)]  # fmt: skip
-    values = {**thesis.changes, "strategies": strategies, "default_strategy": next(iter(strategies)), "uncertainties": kept}
-    return with_values(base, values, f"thesis {thesis.number}")
+    return without_uncertainties(with_values(base, values, source), fixed, source)
 
 
 def design_for(base: Scenario, thesis: Thesis, replications: int, seed: int = 0) -> Design:
@@ -187,7 +191,8 @@ def _with_shares(runs: pd.DataFrame) -> pd.DataFrame:
     if "won_from_host" not in runs:
         return runs
     runs = runs.copy()
-    runs["share_of_host_kernel_won"] = runs["won_from_host"] / runs["host_kernel_start"].where(runs["host_kernel_start"] > 0)
+    kernel = runs["host_kernel_start"].where(runs["host_kernel_start"] > 0)
+    runs["share_of_host_kernel_won"] = runs["kernel_won_from_host"] / kernel
     return runs
 
 

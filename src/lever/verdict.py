@@ -97,13 +97,17 @@ def find_rule(features: pd.DataFrame, holds: np.ndarray, labels: dict[str, str])
         acc = float(np.mean(c[3] == holds))
         if acc > best_acc:
             best, best_acc = (c,), acc
+    single_acc = best_acc
+    pair, pair_acc = None, 0.0
     for a_i, a in enumerate(conds):  # every pair on two different parameters
         for c in conds[a_i + 1 :]:
             if c[0] == a[0]:
                 continue
             acc = float(np.mean((a[3] & c[3]) == holds))
-            if acc > best_acc + 0.02:  # a second condition must earn its place
-                best, best_acc = (a, c), acc
+            if acc > pair_acc:
+                pair, pair_acc = (a, c), acc
+    if pair is not None and pair_acc > single_acc + 0.02:  # a second condition must earn its place
+        best, best_acc = pair, pair_acc
     if best is None or best_acc < RULE_ACCURACY or best_acc < base + RULE_GAIN:
         return None
     return " and ".join(f"{labels.get(col, col)} {op} {t:.3g}" for col, op, t, _ in best)

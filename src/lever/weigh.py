@@ -36,6 +36,7 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
     "weeks_to_1000": ("weeks for the group to reach 1,000 (NaN: never)", False),
     "weeks_to_10000": ("weeks for the group to reach 10,000 (NaN: never)", False),
     "won_from_host": ("the host's members of week 0 now in the group", True),
+    "kernel_won_from_host": ("the host's revolutionary kernel of week 0 now in the group", True),
 }
 
 #: Per-step series kept from every run, for the bands in the report.
@@ -174,6 +175,7 @@ def _origins(run) -> dict[str, float]:
     from_host = st.origin == host
     return {
         "won_from_host": float(st.weight[from_host & st.faction].sum()),
+        "kernel_won_from_host": float(st.weight[from_host & st.faction & st.revolutionary0].sum()),
         "host_revolutionary_workers_start": float(
             st.weight[from_host & st.revolutionary0 & (st.stratum == worker)].sum()
         ),
@@ -198,9 +200,12 @@ def weigh(
 ) -> WeighResult:
     """Run the design. ``executor`` overrides the default (in-process for ``jobs == 1``,
     else a local process pool); ``on_done(done, total)`` reports progress."""
-    for u in design.scenario.uncertainties:  # fail before any run on a path that cannot be set
-        with_values(design.scenario, {u.path: u.low}, f"uncertainties ({u.path})")
     tasks = design.tasks()
+    seen = set()
+    for t in tasks:  # fail before any run on a value that cannot be set
+        if (t.level, t.draw) not in seen:
+            seen.add((t.level, t.draw))
+            with_values(design.scenario, t.values, f"uncertainties (draw {t.draw})")
     outputs: list[dict[str, Any] | None] = [None] * len(tasks)
     if executor is None and jobs == 1:
         for n, task in enumerate(tasks, 1):
