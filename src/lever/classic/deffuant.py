@@ -20,6 +20,7 @@ from lever.classic.clusters import MAJOR_SHARE, cluster_summary
 from lever.classic.network import Network, random_neighbor, uniform_index
 from lever.classic.sweeps import SweepModel, as_network, as_rng
 from lever.kernels.opinion import deffuant_exchange, distance
+from lever.kernels.twins import parallel_and_serial
 
 __all__ = ["Deffuant", "converged_1d"]
 
@@ -163,12 +164,13 @@ def _converged_on_network(opinion, indptr, indices, bound, tol):
 _BLOCK = 4096
 
 
-@nb.njit(cache=True, parallel=True)
-def _deffuant_sweep(opinion, bound, mu, n, is_complete, indptr, indices, split, rng):
+def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, split, rng):
     """``n`` random sequential updates, in blocks: the block's draws first, then its
     neighbour lookups (on all of Numba's threads: they draw nothing and read only the
     network), then its exchanges in order. Pairs never depend on opinions, so this is the
-    same process, and the same seed gives the same bits whatever the number of threads."""
+    same process, and the same seed gives the same bits whatever the number of threads.
+    Compiled twice (:func:`lever.kernels.twins.parallel_and_serial`); small networks use
+    the serial ``_deffuant_sweep_serial``."""
     pi = np.empty(_BLOCK, np.int64)
     pj = np.empty(_BLOCK, np.int64)
     pu = np.empty(_BLOCK)
@@ -188,27 +190,7 @@ def _deffuant_sweep(opinion, bound, mu, n, is_complete, indptr, indices, split, 
                 deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
 
 
-@nb.njit(cache=True)
-def _deffuant_sweep_serial(opinion, bound, mu, n, is_complete, indptr, indices, split, rng):
-    """:func:`_deffuant_sweep` on one thread (a copy with ``range`` for ``prange``: the two
-    must stay the same). Small networks use it."""
-    pi = np.empty(_BLOCK, np.int64)
-    pj = np.empty(_BLOCK, np.int64)
-    pu = np.empty(_BLOCK)
-    for lo in range(0, n, _BLOCK):
-        m = min(_BLOCK, n - lo)
-        for b in range(m):
-            x = rng.random() * n
-            i = min(int(x), n - 1)
-            pi[b] = i
-            # one draw per update where its fraction left over is fine enough: below one part
-            # in 2**20 of a neighbour's chance (``split``), as for ``uniform_index`` itself
-            pu[b] = x - i if split else rng.random()
-        for b in range(m):
-            pj[b] = _neighbor(pi[b], pu[b], n, is_complete, indptr, indices)
-        for b in range(m):
-            if pj[b] >= 0:
-                deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
+_deffuant_sweep, _deffuant_sweep_serial = parallel_and_serial(_deffuant_sweep_body)
 
 
 #: nodes from which a sweep's lookups run on all of Numba's threads (below, they would cost

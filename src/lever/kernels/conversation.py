@@ -7,6 +7,7 @@ import numpy as np
 
 from lever.kernels.opinion import deffuant_exchange
 from lever.kernels.social import trust_table
+from lever.kernels.twins import parallel_and_serial
 
 
 #: conversations drawn before they are held (see :func:`_sweep`)
@@ -84,14 +85,14 @@ def _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, p
         _block_serial(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng)
 
 
-@nb.njit(cache=True, parallel=True)
-def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
+def _block_body(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
     """Conversations of ``pi[:m]`` with partners drawn for them, stage by stage.
 
     The draws are made in order from the one ``rng``; the lookups (no draws, nothing they
     read changes in a sweep) run on all of Numba's threads; the exchanges then run in order.
-    So the same seed gives the same bits whatever the number of threads. Fields smaller than
-    ``_PARALLEL_MIN`` use :func:`_block_serial`.
+    So the same seed gives the same bits whatever the number of threads. Compiled twice
+    (:func:`lever.kernels.twins.parallel_and_serial`): fields smaller than ``_PARALLEL_MIN``
+    use the serial ``_block_serial``.
     """
     branch, branch_start, branch_members, indptr, indices = links
     for b in range(m):  # the draws: branch or network (unless ``tossed``), which one
@@ -128,43 +129,7 @@ def _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu,
             deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
 
 
-@nb.njit(cache=True)
-def _block_serial(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
-    """:func:`_block` on one thread (a copy with ``range`` for ``prange``: the two must stay
-    the same)."""
-    branch, branch_start, branch_members, indptr, indices = links
-    for b in range(m):  # the draws: branch or network (unless ``tossed``), which one
-        if not tossed:
-            pu[b] = rng.random()
-        pv[b] = rng.random()
-    for b in range(m):  # a branch mate (as a slot in branch_members), or -1
-        i = pi[b]
-        br = branch[i]
-        pj[b] = -1
-        if br >= 0 and pu[b] < talk:
-            first = branch_start[br]
-            size = branch_start[br + 1] - first
-            if size >= 2:
-                pj[b] = first + min(int(pv[b] * (size - 1)), size - 2)
-    for b in range(m):  # the person: the mate, or else a social neighbour
-        i = pi[b]
-        if pj[b] >= 0:
-            j = branch_members[pj[b]]
-            if j == i:  # the draw skipped one slot: the branch's last member stands in
-                br = branch[i]
-                j = branch_members[branch_start[br + 1] - 1]
-            pj[b] = j
-        else:
-            first = indptr[i]
-            deg = indptr[i + 1] - first
-            pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
-    for b in range(m):  # how far each would move (who they are does not change)
-        j = pj[b]
-        if j >= 0:
-            pu[b], pv[b] = _steps(who, receptivity, table, mu, pi[b], j)
-    for b in range(m):
-        if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
-            deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
+_block, _block_serial = parallel_and_serial(_block_body)
 
 
 #: agents from which a sweep's lookups run on all of Numba's threads. Below it they stay on
