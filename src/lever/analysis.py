@@ -42,7 +42,7 @@ def signed(outcome: str) -> float:
 def regret(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """Shortfall of each strategy against the best one in the same paired world (>= 0)."""
     table = paired(runs, outcome) * signed(outcome)
-    return -(table.sub(table.max(axis=1), axis=0))
+    return table.rsub(table.max(axis=1), axis=0)  # best minus each: 0.0, never -0.0
 
 
 def differences(runs: pd.DataFrame, outcome: str, baseline: str) -> pd.DataFrame:
@@ -90,6 +90,24 @@ def rank(runs: pd.DataFrame, outcome: str, baseline: str) -> Ranking:
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("regret_mean", kind="stable").reset_index(drop=True)
     return Ranking(outcome, baseline, table)
+
+
+def table_text(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
+    """The ranked table as text, for the terminal and the report alike: headers and rows."""
+    out = ranking.outcome
+    head = ["#", "strategy", f"{out} median [90%]", "won median [90%]",
+            f"Δ vs {ranking.baseline} median [90%]", "P(beat)", "regret mean / worst"]  # fmt: skip
+    rows = []
+    for i, r in ranking.table.iterrows():
+        rows.append([
+            str(i + 1), str(r["strategy"]),
+            f"{r[f'{out}_median']:,.0f} [{r[f'{out}_low']:,.0f}, {r[f'{out}_high']:,.0f}]",
+            f"{r['won_median']:,.0f} [{r['won_low']:,.0f}, {r['won_high']:,.0f}]",
+            f"{r['diff_median']:+,.0f} [{r['diff_low']:+,.0f}, {r['diff_high']:+,.0f}]",
+            "—" if np.isnan(r["p_beat"]) else f"{100 * r['p_beat']:.0f}%",
+            f"{r['regret_mean']:,.1f} / {r['regret_worst']:,.1f}",
+        ])  # fmt: skip
+    return head, rows
 
 
 def conclusion(ranking: Ranking, samples: int, replications: int) -> str:

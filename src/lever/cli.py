@@ -162,22 +162,14 @@ def run_command(
 
 
 def _ranked_table(ranking, title: str) -> Table:
-    out = ranking.outcome
+    from lever.analysis import table_text
+
+    head, rows = table_text(ranking)
     table = Table(title=title)
-    for col in ("#", "strategy", f"{out} median [90%]", "won median [90%]",
-                f"Δ vs {ranking.baseline} median [90%]", "P(beat)", "regret mean / worst"):  # fmt: skip
+    for col in head:
         table.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=col == "strategy")
-    for i, r in ranking.table.iterrows():
-        p_beat = "—" if r["p_beat"] != r["p_beat"] else f"{100 * r['p_beat']:.0f}%"
-        table.add_row(
-            str(i + 1),
-            str(r["strategy"]),
-            f"{r[f'{out}_median']:,.0f} [{r[f'{out}_low']:,.0f}, {r[f'{out}_high']:,.0f}]",
-            f"{r['won_median']:,.0f} [{r['won_low']:,.0f}, {r['won_high']:,.0f}]",
-            f"{r['diff_median']:+,.0f} [{r['diff_low']:+,.0f}, {r['diff_high']:+,.0f}]",
-            p_beat,
-            f"{r['regret_mean']:,.1f} / {r['regret_worst']:,.1f}",
-        )
+    for row in rows:
+        table.add_row(*row)
     return table
 
 

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lever.analysis import Ranking, conclusion, differences  # noqa: E402
+from lever.analysis import Ranking, conclusion, differences, table_text  # noqa: E402
 from lever.files import write_atomic  # noqa: E402
 from lever.plots import png_bytes  # noqa: E402
 from lever.weigh import OUTCOMES, TRACKED, WeighResult  # noqa: E402
@@ -89,21 +89,9 @@ def plot_flows(flows: dict[str, np.ndarray], labels: list[str], source: int | No
 
 
 def _table_html(ranking: Ranking) -> str:
-    out = ranking.outcome
-    head = ["rank", "strategy", f"{out} median [90%]", "won median [90%]",
-            f"Δ {out} vs {ranking.baseline} [90%]", "P(beat)", "regret mean / worst"]  # fmt: skip
-    rows = []
-    for i, r in ranking.table.iterrows():
-        p_beat = "—" if np.isnan(r["p_beat"]) else f"{100 * r['p_beat']:.0f}%"
-        rows.append([
-            str(i + 1), html.escape(str(r["strategy"])),
-            f"{r[f'{out}_median']:,.0f} [{r[f'{out}_low']:,.0f}, {r[f'{out}_high']:,.0f}]",
-            f"{r['won_median']:,.0f} [{r['won_low']:,.0f}, {r['won_high']:,.0f}]",
-            f"{r['diff_median']:+,.0f} [{r['diff_low']:+,.0f}, {r['diff_high']:+,.0f}]",
-            p_beat, f"{r['regret_mean']:,.1f} / {r['regret_worst']:,.1f}",
-        ])  # fmt: skip
-    cells = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    head, rows = table_text(ranking)
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
 
 

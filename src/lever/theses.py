@@ -17,7 +17,7 @@ import pandas as pd
 
 from lever.scenario import Scenario
 from lever.scenarios import ScenarioError, with_values, without_uncertainties
-from lever.verdict import Verdict, decide
+from lever.verdict import Verdict, decide, find_rule
 from lever.weigh import OUTCOMES, Design, Factor, WeighResult, weigh
 
 #: Proportional growth takes ln(1000/40) / ln(10000/1000) times as long for the first jump.
@@ -289,8 +289,6 @@ def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
     extras = _extras(thesis, runs)
     region_rule = None
     if thesis.comparison.kind == "crossover":
-        from lever.verdict import find_rule
-
         gap, f = region(runs, thesis.comparison)
         cols = [p for p in params if p in f]
         region_rule = find_rule(f[cols].reset_index(drop=True), gap > 0, labels)

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from lever.engine import simulate
+from lever.results import weeks_to
 from lever.scenario import Scenario
 from lever.scenarios import with_values
 
@@ -151,8 +152,8 @@ def run_task(scenario: Scenario, steps: int | None, task: Task) -> dict[str, Any
         "host_kernel": last[f"kernel_{host}"],
         "host_revolutionaries_in_rival": last["host_revolutionaries_in_rival"],
         "expelled": last["expelled"],
-        "weeks_to_1000": _weeks_to(s, 1000),
-        "weeks_to_10000": _weeks_to(s, 10000),
+        "weeks_to_1000": _weeks_to(run, 1000),
+        "weeks_to_10000": _weeks_to(run, 10000),
         "host_kernel_start": s[f"kernel_{host}"].iloc[0],
         **_origins(run),
     }
@@ -161,9 +162,9 @@ def run_task(scenario: Scenario, steps: int | None, task: Task) -> dict[str, Any
             "weeks": s["week"].to_numpy()}  # fmt: skip
 
 
-def _weeks_to(series: pd.DataFrame, persons: float) -> float:
-    hit = np.nonzero(series["group_members"].to_numpy() >= persons)[0]
-    return float(series["week"].iloc[hit[0]]) if hit.size else math.nan
+def _weeks_to(run, persons: float) -> float:
+    weeks = weeks_to(run, persons)
+    return math.nan if weeks is None else weeks  # a column of floats: never reached is NaN
 
 
 def _origins(run) -> dict[str, float]:
