@@ -8,8 +8,8 @@ from scipy.stats import truncnorm
 from lever.scenario import NONE, Population, Scenario, Strategy
 from lever.state import Params, State
 
-#: A branch never has fewer agents than this, however coarse the scale, so members have
-#: someone to talk to inside it.
+#: At the start a branch holds at least this many agents (where its organization has that
+#: many), however coarse the scale, so members have someone to talk to inside it.
 MIN_BRANCH_AGENTS = 8
 
 

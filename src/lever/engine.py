@@ -1,4 +1,5 @@
-"""The step loop: one week of the field is the six mechanisms in order (MODEL.md §4)."""
+"""The step loop: one step of the field (``step_weeks`` long) is the six mechanisms of
+MODEL.md §4, with the apparatus's expulsions before the step's recruiting."""
 
 from __future__ import annotations
 

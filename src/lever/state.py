@@ -21,7 +21,8 @@ class State(NamedTuple):
     stratum : int8, index into ``Params.receptivity``.
     opinion : float64 ``(n, 2)``, (radicalism, independence) in [0, 1].
     satisfaction : float64 in [0, 1], with the organization (or, for the group's people, its line).
-    committed : bool, never changes its mind nor its organization.
+    committed : bool, never changes its mind, nor leaves of its own accord (the group's cadre
+        still move when the group enters a host or is expelled).
     faction : bool, one of the group's people, wherever they are.
     cadre : bool, a trained member of the group.
     convinced : bool, a cadre member who believes in the strategy (only they recruit); those
@@ -32,7 +33,7 @@ class State(NamedTuple):
     origin : int16, organization at step 0.
     revolutionary0 : bool, revolutionary-minded at step 0.
     platform : float64 ``(K, 2)``, each organization's platform, which may drift.
-    branch_start : int32 ``(B + 1,)``, CSR offsets of the membership layer (branch -> agents).
+    branch_start : int64 ``(B + 1,)``, CSR offsets of the membership layer (branch -> agents).
     branch_members : int32 ``(n,)``, agents sorted by branch (the unorganized at the end).
     """
 

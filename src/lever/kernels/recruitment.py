@@ -18,7 +18,8 @@ def recruit(state, params, net, step: int, flows, rng) -> None:
     ``recruit_prob x trust x receptivity``. A recruit from another organization moves into the
     recruiter's (and branch); inside a host, recruits stay members of the host. Then recruits
     who have trained ``training_steps`` become cadre (and committed). Mutates membership,
-    ``faction``, ``cadre`` and ``flows``.
+    ``faction``, ``faction_since``, ``satisfaction``, ``cadre``, ``committed``, ``convinced``
+    and ``flows``.
     """
     size = org_sizes(state, params.n_orgs)
     n = state.org.shape[0]
