@@ -114,7 +114,15 @@ def test_report_has_all_eight_sections_with_figures(report):
     assert "://" not in page
 
 
-def test_every_thesis_gets_a_verdict_from_the_stated_rule(report):
+def test_every_thesis_decides_on_one_difference_per_paired_world(report):
+    """One draw and one replication: a strategies comparison has one world per level, a
+    levels or crossover comparison one world; growth may have none (never reached 1,000)."""
     outcomes, _ = report
     for o in outcomes:
-        assert o.verdict.label in ("supported", "refuted", "undecided") or o.verdict.label.startswith("holds where")
+        kind = o.thesis.comparison.kind
+        levels = len(o.thesis.factor.levels) if o.thesis.factor else 1
+        expected = {"strategies": levels, "levels": 1, "crossover": 1, "growth": o.verdict.worlds}[kind]
+        assert o.verdict.worlds == expected, o.thesis.number
+        assert o.verdict.worlds <= 1 or kind == "strategies"
+        labels = ("supported", "refuted", "undecided")
+        assert o.verdict.label in labels or o.verdict.label.startswith("holds where ")
