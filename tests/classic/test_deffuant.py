@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from lever.classic.deffuant import Deffuant, converged_1d
-from lever.classic.network import erdos_renyi, from_edges
+from splitmix import splitmix_uniform
+
+from lever.classic.network import barabasi_albert, complete, erdos_renyi, from_edges
+from lever.kernels.draw import fresh_keys
 
 
 def test_two_agents_meet_in_the_middle():
@@ -73,7 +76,7 @@ def test_bad_parameters(bad):
 def test_same_seed_same_opinions_whatever_the_number_of_threads():
     import numba
 
-    net = erdos_renyi(5000, 6, np.random.default_rng(2))
+    net = erdos_renyi(20_000, 6, np.random.default_rng(2))  # above PARALLEL_MIN: parallel
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
@@ -84,16 +87,48 @@ def test_same_seed_same_opinions_whatever_the_number_of_threads():
     assert np.array_equal(one, many)
 
 
-def test_the_serial_sweep_is_the_parallel_one():
+def _reference_sweep(x, bound, mu, net, split, keys):
+    """The sweep as plain Python: update t draws output t of the keyed streams, then the
+    exchange, one update after the other."""
+    n = net.n
+    for t in range(n):
+        u = splitmix_uniform(int(keys[0]), t) * n
+        i = min(int(u), n - 1)
+        v = u - i if split else splitmix_uniform(int(keys[1]), t)
+        if net.is_complete:
+            j = min(int(splitmix_uniform(int(keys[1]), t) * (n - 1)), n - 2)
+            j = j + 1 if j >= i else j
+        else:
+            lo, d = net.indptr[i], net.indptr[i + 1] - net.indptr[i]
+            if d == 0:
+                continue
+            j = net.indices[lo + min(int(v * d), d - 1)]
+        a, b = x[i, 0], x[j, 0]
+        if abs(a - b) < bound:
+            x[i, 0], x[j, 0] = a + mu * (b - a), b + mu * (a - b)
+
+
+_SWEEP_CASES = {
+    "ER 3000, one draw per update": (erdos_renyi(3000, 6, np.random.default_rng(4)), True),
+    "ER 3000, two draws per update": (erdos_renyi(3000, 6, np.random.default_rng(4)), False),
+    "BA 20000, three blocks": (barabasi_albert(20_000, 3, np.random.default_rng(5)), True),
+    "isolated nodes": (from_edges(500, np.array([[0, 1], [1, 2], [3, 4]])), True),
+    "complete 60": (complete(60), False),
+}
+
+
+@pytest.mark.parametrize("case", list(_SWEEP_CASES))
+def test_the_pipelined_sweep_is_the_plain_sequential_process(case):
     from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
 
-    net = erdos_renyi(3000, 6, np.random.default_rng(4))
-    x0 = np.random.default_rng(5).random((3000, 1))
-    out = []
+    net, split = _SWEEP_CASES[case]
+    x0 = np.random.default_rng(5).random((net.n, 1))
+    keys = fresh_keys(np.random.default_rng(6), 2)
+    want = x0.copy()
+    _reference_sweep(want, 0.3, 0.5, net, split, keys)
+    assert not np.array_equal(want, x0)
     for sweep in (_deffuant_sweep, _deffuant_sweep_serial):
-        for split in (True, False):
+        for threads in (2, 3, 7):  # how the draws are shared out must not matter
             x = x0.copy()
-            sweep(x, 0.3, 0.5, 3000, False, net.indptr, net.indices, split, np.random.default_rng(6))
-            out.append(x)
-    assert np.array_equal(out[0], out[2]) and np.array_equal(out[1], out[3])
-    assert not np.array_equal(out[0], x0)
+            sweep(x, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, split, keys, threads)
+            assert np.array_equal(x, want), (sweep.__name__, threads)

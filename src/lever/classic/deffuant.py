@@ -17,8 +17,9 @@ import numba as nb
 import numpy as np
 
 from lever.classic.clusters import MAJOR_SHARE, cluster_summary
-from lever.classic.network import Network, random_neighbor, uniform_index
+from lever.classic.network import Network
 from lever.classic.sweeps import SweepModel, as_network, as_rng
+from lever.kernels.draw import fresh_keys, keyed_uniform
 from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.twins import parallel_and_serial
 
@@ -63,6 +64,8 @@ class Deffuant(SweepModel):
     tol: float = 1e-6
     record: bool = True
     opinion: np.ndarray = field(init=False, repr=False)
+    # where the last convergence check found two neighbours still moving
+    _talking: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.network = as_network(self.network)
@@ -98,7 +101,10 @@ class Deffuant(SweepModel):
         net = self.network
         if net.is_complete:
             return converged_1d(self.opinion[:, 0], self.bound, self.tol)
-        return _converged_on_network(self.opinion, net.indptr, net.indices, self.bound, self.tol)
+        # a network that is not converged mostly stays so where it last was not: start there
+        self._talking = _talking_node(self.opinion, net.indptr, net.indices, self.bound,
+                                      self.tol, max(self._talking, 0))  # fmt: skip
+        return self._talking < 0
 
     def _advance(self, sweeps, stop):
         net = self.network
@@ -110,7 +116,7 @@ class Deffuant(SweepModel):
         sweep = _deffuant_sweep if net.n >= PARALLEL_MIN else _deffuant_sweep_serial
         for s in range(1, int(sweeps) + 1):
             sweep(self.opinion, self.bound, self.mu, net.n, net.is_complete,
-                  net.indptr, net.indices, split, self.rng)  # fmt: skip
+                  net.indptr, net.indices, split, fresh_keys(self.rng, 2), _threads())  # fmt: skip
             if self.record:
                 times.append(s)
                 recs.append(self._observe())
@@ -120,6 +126,12 @@ class Deffuant(SweepModel):
                     break
         elapsed = float(s) if stop and hit is not None else float(int(sweeps))
         return elapsed, np.array(times, dtype=np.float64), _stack(recs, self.n), hit
+
+
+def _threads() -> int:
+    # at least two parts to each stage, so that one can exchange while another draws; on
+    # one thread they simply run one after the other (the same bits)
+    return max(2, nb.get_num_threads())
 
 
 def _stack(recs: list[np.ndarray], n: int) -> np.ndarray:
@@ -151,61 +163,115 @@ def converged_1d(x: np.ndarray, bound: float, tol: float) -> bool:
 
 
 @nb.njit(cache=True)
-def _converged_on_network(opinion, indptr, indices, bound, tol):
-    for i in range(indptr.size - 1):
+def _talking_node(opinion, indptr, indices, bound, tol, start):
+    """A node, searched from ``start`` round, with a neighbour it still moves toward
+    (closer than ``bound``, farther than ``tol``), or -1 if there is none (converged)."""
+    n = indptr.size - 1
+    for k in range(n):
+        i = (start + k) % n
         for a in range(indptr[i], indptr[i + 1]):
             d = distance(opinion, i, indices[a])
             if tol < d < bound:
-                return False
-    return True
+                return i
+    return -1
 
 
-#: updates whose pairs are drawn before they are made (see :func:`_deffuant_sweep`)
-_BLOCK = 4096
+#: updates per block (see :func:`_deffuant_sweep`)
+_BLOCK = 8192
+
+#: the in-order exchanges' cost beside that of drawing and looking up as many pairs (about 0.6
+#: measured on this project's 2-core machine): the thread that exchanges draws that much less
+_EXCHANGE_COST = 0.6
 
 
-def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, split, rng):
-    """``n`` random sequential updates, in blocks: the block's draws first, then its
-    neighbour lookups (on all of Numba's threads: they draw nothing and read only the
-    network), then its exchanges in order. Pairs never depend on opinions, so this is the
-    same process, and the same seed gives the same bits whatever the number of threads.
+def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, split, keys,
+                         threads):  # fmt: skip
+    """``n`` random sequential updates in blocks, pipelined: while one thread makes a block's
+    exchanges in order, the others draw the next block's pairs and look up the partners.
+    Update ``t`` of the sweep draws output ``t`` of the SplitMix64 streams keyed by ``keys``,
+    so its pair depends on nothing else, and pairs never depend on opinions: this is the
+    same process, and the same keys give the same bits whatever the number of threads.
     Compiled twice (:func:`lever.kernels.twins.parallel_and_serial`); small networks use
     the serial ``_deffuant_sweep_serial``."""
-    pi = np.empty(_BLOCK, np.int64)
-    pj = np.empty(_BLOCK, np.int64)
-    pu = np.empty(_BLOCK)
+    ai = np.empty(_BLOCK, indices.dtype)
+    aj = np.empty(_BLOCK, indices.dtype)
+    bi = np.empty(_BLOCK, indices.dtype)
+    bj = np.empty(_BLOCK, indices.dtype)
+    first = min(_BLOCK, n)
+    for w in nb.prange(threads):
+        _draw_pairs(ai, aj, 0, w * first // threads, (w + 1) * first // threads,
+                    n, is_complete, indptr, indices, split, keys)  # fmt: skip
     for lo in range(0, n, _BLOCK):
         m = min(_BLOCK, n - lo)
-        for b in range(m):
-            x = rng.random() * n
+        nxt = lo + _BLOCK
+        m_next = max(0, min(_BLOCK, n - nxt))
+        # two pairs of buffers in turn, named apart (not swapped) so that the compiler sees
+        # they never alias
+        if (lo // _BLOCK) % 2 == 0:
+            _exchange_and_draw(opinion, bound, mu, ai, aj, m, bi, bj, nxt, m_next, threads,
+                               n, is_complete, indptr, indices, split, keys)  # fmt: skip
+        else:
+            _exchange_and_draw(opinion, bound, mu, bi, bj, m, ai, aj, nxt, m_next, threads,
+                               n, is_complete, indptr, indices, split, keys)  # fmt: skip
+
+
+@nb.njit(cache=True, inline="always")
+def _exchange_and_draw(opinion, bound, mu, pi, pj, m, qi, qj, nxt, m_next, threads,
+                       n, is_complete, indptr, indices, split, keys):  # fmt: skip
+    """The ``m`` exchanges of pairs ``pi, pj`` in order on one thread while all draw the
+    pairs of updates ``nxt .. nxt + m_next`` into ``qi, qj`` (the exchanging thread a share
+    smaller by ``_EXCHANGE_COST``). The two stages touch different arrays."""
+    own = int(m_next * max(0.0, (1.0 + _EXCHANGE_COST) / threads - _EXCHANGE_COST))
+    for w in nb.prange(threads):
+        if w == 0:
+            for b in range(m):
+                if pj[b] >= 0:
+                    deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
+            _draw_pairs(qi, qj, nxt, 0, own, n, is_complete, indptr, indices, split, keys)
+        else:
+            a = own + (w - 1) * (m_next - own) // (threads - 1)
+            e = own + w * (m_next - own) // (threads - 1)
+            _draw_pairs(qi, qj, nxt, a, e, n, is_complete, indptr, indices, split, keys)
+
+
+@nb.njit(cache=True, inline="always")
+def _draw_pairs(pi, pj, lo, a, e, n, is_complete, indptr, indices, split, keys):
+    """Pairs of updates ``lo + a .. lo + e`` of the sweep into ``pi[a:e], pj[a:e]``: a
+    uniform person and a uniform neighbour (``-1`` if there is none). One loop per kind of
+    draw, each without a branch, so that the compiler can vectorize the lookups."""
+    if is_complete:
+        for b in range(a, e):
+            x = keyed_uniform(keys[0], lo + b) * n
+            i = min(int(x), n - 1)
+            j = min(int(keyed_uniform(keys[1], lo + b) * (n - 1)), n - 2)
+            pi[b] = i
+            pj[b] = j + 1 if j >= i else j
+    elif split:
+        # one draw per update where its fraction left over is fine enough: below one part
+        # in 2**20 of a neighbour's chance, as for ``uniform_index`` itself
+        for b in range(a, e):
+            x = keyed_uniform(keys[0], lo + b) * n
             i = min(int(x), n - 1)
             pi[b] = i
-            # one draw per update where its fraction left over is fine enough: below one part
-            # in 2**20 of a neighbour's chance (``split``), as for ``uniform_index`` itself
-            pu[b] = x - i if split else rng.random()
-        for b in nb.prange(m):
-            pj[b] = _neighbor(pi[b], pu[b], n, is_complete, indptr, indices)
-        for b in range(m):
-            if pj[b] >= 0:
-                deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
+            pj[b] = _neighbor(i, x - i, indptr, indices)
+    else:
+        for b in range(a, e):
+            i = min(int(keyed_uniform(keys[0], lo + b) * n), n - 1)
+            pi[b] = i
+            pj[b] = _neighbor(i, keyed_uniform(keys[1], lo + b), indptr, indices)
 
 
 _deffuant_sweep, _deffuant_sweep_serial = parallel_and_serial(_deffuant_sweep_body)
 
 
-#: nodes from which a sweep's lookups run on all of Numba's threads (below, they would cost
-#: more than they save)
-PARALLEL_MIN = 1 << 16
+#: nodes from which a sweep runs on all of Numba's threads (below, one block or less, there
+#: is nothing to overlap)
+PARALLEL_MIN = 1 << 13
 
 
 @nb.njit(cache=True, inline="always")
-def _neighbor(i, u, n, is_complete, indptr, indices):
-    """:func:`random_neighbor` from a uniform ``u`` already drawn."""
-    if is_complete:
-        j = min(int(u * (n - 1)), n - 2)
-        return j + 1 if j >= i else j
+def _neighbor(i, u, indptr, indices):
+    """A neighbour of ``i`` from a uniform ``u`` already drawn, or ``-1`` if it has none."""
     lo = indptr[i]
     d = indptr[i + 1] - lo
-    if d == 0:
-        return -1
-    return indices[lo + min(int(u * d), d - 1)]
+    return indices[lo + min(int(u * d), d - 1)] if d > 0 else -1

@@ -8,9 +8,31 @@ below 1e-6, far under any statistical test's reach.
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 
 
 @nb.njit(cache=True, inline="always")
 def below(rng, n):
     """A uniform integer in ``[0, n)`` (``n >= 1``)."""
     return min(int(rng.random() * n), n - 1)
+
+
+@nb.njit(cache=True, inline="always")
+def keyed_uniform(key, t):
+    """Output ``t`` of the SplitMix64 stream (Steele, Lea & Flood 2014) that starts at
+    ``key``, as a uniform in [0, 1) with 53 random bits.
+
+    A draw that depends only on its index can be made anywhere: the draws of a block are
+    computed on all threads and still give the same bits for any number of them. SplitMix64
+    passes BigCrush; ``key`` comes from the run's ``Generator``, fresh for each stretch.
+    """
+    z = key + np.uint64(t) * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+def fresh_keys(rng, k: int) -> np.ndarray:
+    """``k`` stream keys (uint64) drawn from ``rng`` for :func:`keyed_uniform`."""
+    return rng.integers(0, 2**64, size=k, dtype=np.uint64)

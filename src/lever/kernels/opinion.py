@@ -27,6 +27,15 @@ def deffuant_exchange(
     the exchange. ``opinion`` has shape ``(n, dims)`` with values in [0, 1]; a convex step keeps
     them there. Returns whether the two were close enough to talk.
     """
+    if opinion.shape[1] == 1:  # the classic models' case, in registers (the same bits)
+        a = opinion[i, 0]
+        b = opinion[j, 0]
+        close = abs(a - b) < bound
+        m_i = mu_i if close else 0.0
+        m_j = mu_j if close else 0.0
+        opinion[i, 0] = a + m_i * (b - a)
+        opinion[j, 0] = b + m_j * (a - b)
+        return close
     close = distance(opinion, i, j) < bound
     # no branch on ``close`` (a coin flip the CPU cannot predict): apart, both steps are
     # zero, and ``a + 0.0 * (b - a)`` is ``a`` exactly
