@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lever.classic.deffuant import Deffuant, converged_1d
-from splitmix import splitmix_uniform
+from splitmix import reference_pair
 
 from lever.classic.network import barabasi_albert, complete, erdos_renyi, from_edges
 from lever.kernels.draw import fresh_keys
@@ -87,22 +87,13 @@ def test_same_seed_same_opinions_whatever_the_number_of_threads():
     assert np.array_equal(one, many)
 
 
-def _reference_sweep(x, bound, mu, net, split, keys):
-    """The sweep as plain Python: update t draws output t of the keyed streams, then the
-    exchange, one update after the other."""
-    n = net.n
-    for t in range(n):
-        u = splitmix_uniform(int(keys[0]), t) * n
-        i = min(int(u), n - 1)
-        v = u - i if split else splitmix_uniform(int(keys[1]), t)
-        if net.is_complete:
-            j = min(int(splitmix_uniform(int(keys[1]), t) * (n - 1)), n - 2)
-            j = j + 1 if j >= i else j
-        else:
-            lo, d = net.indptr[i], net.indptr[i + 1] - net.indptr[i]
-            if d == 0:
-                continue
-            j = net.indices[lo + min(int(v * d), d - 1)]
+def _reference_sweep(x, bound, mu, net, split, keys, t0):
+    """The sweep as plain Python: update ``t`` takes the pair ``reference_pair`` gives,
+    then the exchange, one update after the other."""
+    for t in range(t0, t0 + net.n):
+        i, j = reference_pair(net, split, keys, t)
+        if j < 0:
+            continue
         a, b = x[i, 0], x[j, 0]
         if abs(a - b) < bound:
             x[i, 0], x[j, 0] = a + mu * (b - a), b + mu * (a - b)
@@ -124,11 +115,19 @@ def test_the_pipelined_sweep_is_the_plain_sequential_process(case):
     net, split = _SWEEP_CASES[case]
     x0 = np.random.default_rng(5).random((net.n, 1))
     keys = fresh_keys(np.random.default_rng(6), 2)
+    t0 = 12_345  # the sweep's place in the run's stream
     want = x0.copy()
-    _reference_sweep(want, 0.3, 0.5, net, split, keys)
+    _reference_sweep(want, 0.3, 0.5, net, split, keys, t0)
     assert not np.array_equal(want, x0)
     for sweep in (_deffuant_sweep, _deffuant_sweep_serial):
         for threads in (2, 3, 7):  # how the draws are shared out must not matter
             x = x0.copy()
-            sweep(x, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, split, keys, threads)
+            sweep(x, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, split, keys, t0, threads)
             assert np.array_equal(x, want), (sweep.__name__, threads)
+
+
+def test_a_run_split_into_calls_is_the_same_run():
+    net = barabasi_albert(10_000, 3, np.random.default_rng(1))
+    whole = Deffuant(net, bound=0.3, mu=0.5, rng=3, record=False).run(5)
+    parts = Deffuant(net, bound=0.3, mu=0.5, rng=3, record=False).run(2).run(3)
+    assert np.array_equal(whole.opinion, parts.opinion)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lever.classic.network import erdos_renyi, from_edges
+from splitmix import reference_pair
+
+from lever.classic.network import barabasi_albert, complete, erdos_renyi, from_edges
 from lever.classic.voter import Voter, exact_consensus_time, mean_field_consensus_time
+from lever.kernels.draw import fresh_keys
 
 
 def test_same_seed_same_bits_different_seed_differs():
@@ -94,3 +97,74 @@ def test_exact_time_approaches_mean_field():
         rel = abs(exact_consensus_time(n, n // 5) / mean_field_consensus_time(n, 0.2) - 1)
         assert rel < 20.0 / n
     assert exact_consensus_time(10, 0) == 0.0 == mean_field_consensus_time(10, 1.0)
+
+
+def _reference_voter(opinion, zealot, net, split, keys, t0, updates):
+    """Voter updates as plain Python: update ``t`` takes the pair ``reference_pair`` gives;
+    the node copies its neighbour unless it is a zealot or has none. Stops at consensus."""
+    plus = int(opinion.sum())
+    for t in range(t0, t0 + updates):
+        i, j = reference_pair(net, split, keys, t)
+        if j >= 0 and not zealot[i]:
+            plus += int(opinion[j]) - int(opinion[i])
+            opinion[i] = opinion[j]
+        if plus in (0, net.n):
+            return t - t0 + 1
+    return updates
+
+
+_VOTER_CASES = {  # network, one draw per update, sweeps, zealots' share
+    "BA 20000, one draw per update": (barabasi_albert(20_000, 3, np.random.default_rng(5)), True, 3, 0.05),
+    "ER 3000, two draws per update": (erdos_renyi(3000, 6, np.random.default_rng(4)), False, 3, 0.05),
+    "isolated nodes": (from_edges(500, np.array([[0, 1], [1, 2], [3, 4]])), True, 3, 0.05),
+    "complete 60, to consensus": (complete(60), False, 1000, 0.0),
+}
+
+
+@pytest.mark.parametrize("case", list(_VOTER_CASES))
+def test_the_pipelined_kernel_is_the_plain_sequential_process(case):
+    from lever.classic.voter import _voter_sweeps, _voter_sweeps_serial
+
+    net, split, sweeps, zealots = _VOTER_CASES[case]
+    rng = np.random.default_rng(8)
+    start = (rng.random(net.n) < 0.5).astype(np.int8)
+    zealot = rng.random(net.n) < zealots
+    keys = fresh_keys(rng, 2)
+    t0 = 777
+    want = start.copy()
+    made = _reference_voter(want, zealot, net, split, keys, t0, sweeps * net.n)
+    assert not np.array_equal(want, start)
+    for kernel in (_voter_sweeps, _voter_sweeps_serial):
+        for threads in (2, 3, 7):  # how the draws are shared out must not matter
+            x = start.copy()
+            record = np.empty(sweeps + 1, np.int64)
+            updates, hit, plus = kernel(x, zealot.view(np.uint8), int(start.sum()), net.n,
+                                        net.is_complete, net.indptr, net.indices, sweeps, True,
+                                        record, split, keys, t0, threads)  # fmt: skip
+            assert np.array_equal(x, want), (kernel.__name__, threads)
+            assert updates == made and plus == want.sum()
+            assert (hit == made) == (want.sum() in (0, net.n))
+    if zealots == 0.0:
+        assert want.sum() in (0, net.n)  # the case that stops at consensus did reach it
+
+
+def test_a_run_split_into_calls_is_the_same_run():
+    net = barabasi_albert(20_000, 3, np.random.default_rng(1))
+    whole = Voter(net, rho=0.5, rng=3).run(7)
+    parts = Voter(net, rho=0.5, rng=3).run(3).run(4)
+    assert np.array_equal(whole.opinion, parts.opinion)
+    assert np.array_equal(whole.series, parts.series)
+
+
+def test_same_seed_same_bits_whatever_the_number_of_threads():
+    import numba
+
+    net = barabasi_albert(20_000, 3, np.random.default_rng(2))  # above PARALLEL_MIN
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = Voter(net, rho=0.5, rng=7, record=False).run(3).opinion
+    finally:
+        numba.set_num_threads(before)
+    many = Voter(net, rho=0.5, rng=7, record=False).run(3).opinion
+    assert np.array_equal(one, many)

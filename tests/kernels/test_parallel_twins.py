@@ -68,7 +68,7 @@ def test_a_classic_deffuant_sweep_is_the_same_on_any_number_of_threads(threads):
     for sweep in (_deffuant_sweep, _deffuant_sweep_serial):
         opinion = start.copy()
         keys = fresh_keys(np.random.default_rng(7), 2)
-        sweep(opinion, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, True, keys, 2)
+        sweep(opinion, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, True, keys, 0, 2)
         out.append(opinion)
     assert np.array_equal(out[0], out[1])
     assert not np.array_equal(out[0], start)

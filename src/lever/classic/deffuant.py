@@ -18,8 +18,10 @@ import numpy as np
 
 from lever.classic.clusters import MAJOR_SHARE, cluster_summary
 from lever.classic.network import Network
+from lever.classic.pairs import (BLOCK, PARALLEL_MIN, UPDATE_COST, draw_block, draw_pairs,
+                                 one_draw_enough, share_start, worker_count)  # fmt: skip
 from lever.classic.sweeps import SweepModel, as_network, as_rng
-from lever.kernels.draw import fresh_keys, keyed_uniform
+from lever.kernels.draw import fresh_keys
 from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.twins import parallel_and_serial
 
@@ -66,6 +68,9 @@ class Deffuant(SweepModel):
     opinion: np.ndarray = field(init=False, repr=False)
     # where the last convergence check found two neighbours still moving
     _talking: int = field(default=0, init=False, repr=False)
+    # the run's pair stream (see lever.classic.pairs) and how many updates it has served
+    _keys: np.ndarray = field(init=False, repr=False)
+    _drawn: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.network = as_network(self.network)
@@ -76,6 +81,7 @@ class Deffuant(SweepModel):
         if not 0.0 < self.mu <= 0.5:
             raise ValueError(f"mu must lie in (0, 0.5], got {self.mu}")
         self.opinion = _initial_opinions(self.n, self.initial, self.rng)
+        self._keys = fresh_keys(self.rng, 2)
         self._start_clock()
 
     run_until_converged = SweepModel.run_until_absorbed
@@ -110,28 +116,22 @@ class Deffuant(SweepModel):
         net = self.network
         times, recs, hit = [], [], None
         s = 0
-        # the leftover fraction of i's draw (about 2**-52 * n fine) may pick j when n times
-        # the largest degree is below 2**32
-        split = not net.is_complete and net.n * int(net.degrees.max(initial=0)) <= 2**32
+        split = one_draw_enough(net)
         sweep = _deffuant_sweep if net.n >= PARALLEL_MIN else _deffuant_sweep_serial
         for s in range(1, int(sweeps) + 1):
-            sweep(self.opinion, self.bound, self.mu, net.n, net.is_complete,
-                  net.indptr, net.indices, split, fresh_keys(self.rng, 2), _threads())  # fmt: skip
+            sweep(self.opinion, self.bound, self.mu, net.n, net.is_complete, net.indptr,
+                  net.indices, split, self._keys, self._drawn, worker_count())  # fmt: skip
+            self._drawn += net.n
             if self.record:
                 times.append(s)
                 recs.append(self._observe())
-            if (stop or hit is None) and self._absorbed():
+            # once convergence has been seen, only a run that stops on it looks again
+            if (stop or (hit is None and self.stop_time is None)) and self._absorbed():
                 hit = hit if hit is not None else float(s)
                 if stop:
                     break
         elapsed = float(s) if stop and hit is not None else float(int(sweeps))
         return elapsed, np.array(times, dtype=np.float64), _stack(recs, self.n), hit
-
-
-def _threads() -> int:
-    # at least two parts to each stage, so that one can exchange while another draws; on
-    # one thread they simply run one after the other (the same bits)
-    return max(2, nb.get_num_threads())
 
 
 def _stack(recs: list[np.ndarray], n: int) -> np.ndarray:
@@ -176,102 +176,44 @@ def _talking_node(opinion, indptr, indices, bound, tol, start):
     return -1
 
 
-#: updates per block (see :func:`_deffuant_sweep`)
-_BLOCK = 8192
-
-#: the in-order exchanges' cost beside that of drawing and looking up as many pairs (about 0.6
-#: measured on this project's 2-core machine): the thread that exchanges draws that much less
-_EXCHANGE_COST = 0.6
-
-
-def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, split, keys,
+def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, split, keys, t0,
                          threads):  # fmt: skip
-    """``n`` random sequential updates in blocks, pipelined: while one thread makes a block's
-    exchanges in order, the others draw the next block's pairs and look up the partners.
-    Update ``t`` of the sweep draws output ``t`` of the SplitMix64 streams keyed by ``keys``,
-    so its pair depends on nothing else, and pairs never depend on opinions: this is the
-    same process, and the same keys give the same bits whatever the number of threads.
+    """Updates ``t0 .. t0 + n`` (one sweep), pipelined (:mod:`lever.classic.pairs`): while
+    one thread makes a block's exchanges in order, all draw the next block's pairs.
     Compiled twice (:func:`lever.kernels.twins.parallel_and_serial`); small networks use
     the serial ``_deffuant_sweep_serial``."""
-    ai = np.empty(_BLOCK, indices.dtype)
-    aj = np.empty(_BLOCK, indices.dtype)
-    bi = np.empty(_BLOCK, indices.dtype)
-    bj = np.empty(_BLOCK, indices.dtype)
-    first = min(_BLOCK, n)
-    for w in nb.prange(threads):
-        _draw_pairs(ai, aj, 0, w * first // threads, (w + 1) * first // threads,
-                    n, is_complete, indptr, indices, split, keys)  # fmt: skip
-    for lo in range(0, n, _BLOCK):
-        m = min(_BLOCK, n - lo)
-        nxt = lo + _BLOCK
-        m_next = max(0, min(_BLOCK, n - nxt))
+    ai = np.empty(BLOCK, indices.dtype)
+    aj = np.empty(BLOCK, indices.dtype)
+    bi = np.empty(BLOCK, indices.dtype)
+    bj = np.empty(BLOCK, indices.dtype)
+    draw_block(ai, aj, t0, min(BLOCK, n), threads, n, is_complete, indptr, indices, split, keys)
+    for lo in range(0, n, BLOCK):
+        m = min(BLOCK, n - lo)
+        nxt = lo + BLOCK
+        m_next = max(0, min(BLOCK, n - nxt))
         # two pairs of buffers in turn, named apart (not swapped) so that the compiler sees
         # they never alias
-        if (lo // _BLOCK) % 2 == 0:
-            _exchange_and_draw(opinion, bound, mu, ai, aj, m, bi, bj, nxt, m_next, threads,
+        if (lo // BLOCK) % 2 == 0:
+            _exchange_and_draw(opinion, bound, mu, ai, aj, m, bi, bj, t0 + nxt, m_next, threads,
                                n, is_complete, indptr, indices, split, keys)  # fmt: skip
         else:
-            _exchange_and_draw(opinion, bound, mu, bi, bj, m, ai, aj, nxt, m_next, threads,
+            _exchange_and_draw(opinion, bound, mu, bi, bj, m, ai, aj, t0 + nxt, m_next, threads,
                                n, is_complete, indptr, indices, split, keys)  # fmt: skip
 
 
 @nb.njit(cache=True, inline="always")
-def _exchange_and_draw(opinion, bound, mu, pi, pj, m, qi, qj, nxt, m_next, threads,
+def _exchange_and_draw(opinion, bound, mu, pi, pj, m, qi, qj, t_next, m_next, threads,
                        n, is_complete, indptr, indices, split, keys):  # fmt: skip
     """The ``m`` exchanges of pairs ``pi, pj`` in order on one thread while all draw the
-    pairs of updates ``nxt .. nxt + m_next`` into ``qi, qj`` (the exchanging thread a share
-    smaller by ``_EXCHANGE_COST``). The two stages touch different arrays."""
-    own = int(m_next * max(0.0, (1.0 + _EXCHANGE_COST) / threads - _EXCHANGE_COST))
+    pairs of updates ``t_next .. t_next + m_next`` into ``qi, qj``."""
     for w in nb.prange(threads):
         if w == 0:
             for b in range(m):
                 if pj[b] >= 0:
                     deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
-            _draw_pairs(qi, qj, nxt, 0, own, n, is_complete, indptr, indices, split, keys)
-        else:
-            a = own + (w - 1) * (m_next - own) // (threads - 1)
-            e = own + w * (m_next - own) // (threads - 1)
-            _draw_pairs(qi, qj, nxt, a, e, n, is_complete, indptr, indices, split, keys)
-
-
-@nb.njit(cache=True, inline="always")
-def _draw_pairs(pi, pj, lo, a, e, n, is_complete, indptr, indices, split, keys):
-    """Pairs of updates ``lo + a .. lo + e`` of the sweep into ``pi[a:e], pj[a:e]``: a
-    uniform person and a uniform neighbour (``-1`` if there is none). One loop per kind of
-    draw, each without a branch, so that the compiler can vectorize the lookups."""
-    if is_complete:
-        for b in range(a, e):
-            x = keyed_uniform(keys[0], lo + b) * n
-            i = min(int(x), n - 1)
-            j = min(int(keyed_uniform(keys[1], lo + b) * (n - 1)), n - 2)
-            pi[b] = i
-            pj[b] = j + 1 if j >= i else j
-    elif split:
-        # one draw per update where its fraction left over is fine enough: below one part
-        # in 2**20 of a neighbour's chance, as for ``uniform_index`` itself
-        for b in range(a, e):
-            x = keyed_uniform(keys[0], lo + b) * n
-            i = min(int(x), n - 1)
-            pi[b] = i
-            pj[b] = _neighbor(i, x - i, indptr, indices)
-    else:
-        for b in range(a, e):
-            i = min(int(keyed_uniform(keys[0], lo + b) * n), n - 1)
-            pi[b] = i
-            pj[b] = _neighbor(i, keyed_uniform(keys[1], lo + b), indptr, indices)
+        a = share_start(w, threads, m_next, UPDATE_COST)
+        e = share_start(w + 1, threads, m_next, UPDATE_COST)
+        draw_pairs(qi, qj, t_next, a, e, n, is_complete, indptr, indices, split, keys)
 
 
 _deffuant_sweep, _deffuant_sweep_serial = parallel_and_serial(_deffuant_sweep_body)
-
-
-#: nodes from which a sweep runs on all of Numba's threads (below, one block or less, there
-#: is nothing to overlap)
-PARALLEL_MIN = 1 << 13
-
-
-@nb.njit(cache=True, inline="always")
-def _neighbor(i, u, indptr, indices):
-    """A neighbour of ``i`` from a uniform ``u`` already drawn, or ``-1`` if it has none."""
-    lo = indptr[i]
-    d = indptr[i + 1] - lo
-    return indices[lo + min(int(u * d), d - 1)] if d > 0 else -1

@@ -17,8 +17,12 @@ import numba as nb
 import numpy as np
 from scipy.linalg import solve_banded
 
-from lever.classic.network import Network, random_neighbor, uniform_index
+from lever.classic.network import Network
+from lever.classic.pairs import (BLOCK, PARALLEL_MIN, UPDATE_COST, draw_block, draw_pairs,
+                                 one_draw_enough, share_start, worker_count)  # fmt: skip
 from lever.classic.sweeps import ConsensusModel, as_network, as_rng, fill_records
+from lever.kernels.draw import fresh_keys
+from lever.kernels.twins import parallel_and_serial
 
 __all__ = ["Voter", "exact_consensus_time", "mean_field_consensus_time"]
 
@@ -59,6 +63,9 @@ class Voter(ConsensusModel):
     record: bool = True
     opinion: np.ndarray = field(init=False, repr=False)
     zealot: np.ndarray = field(init=False, repr=False)
+    # the run's pair stream (see lever.classic.pairs) and how many updates it has served
+    _keys: np.ndarray = field(init=False, repr=False)
+    _drawn: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.network = as_network(self.network)
@@ -73,6 +80,7 @@ class Voter(ConsensusModel):
             self.n, self.rho, self.zealots_plus, self.zealots_minus, self.rng
         )
         self._plus = int(self.opinion.sum())
+        self._keys = fresh_keys(self.rng, 2)
         self._start_clock()
 
     @property
@@ -101,10 +109,15 @@ class Voter(ConsensusModel):
         sweeps = int(sweeps)
         net = self.network
         record = np.empty(sweeps + 1, dtype=np.int64)
-        updates, hit, self._plus = _voter_kernel(
-            self.opinion, self.zealot, self._plus, net.n, net.is_complete,
-            net.indptr, net.indices, sweeps, stop, record, self.rng,
+        kernel = _voter_sweeps if net.n >= PARALLEL_MIN else _voter_sweeps_serial
+        # zealots as bytes: Numba takes a read from a bool array for a possible alias of it,
+        # and would then not vectorize the draws beside
+        updates, hit, self._plus = kernel(
+            self.opinion, self.zealot.view(np.uint8), self._plus, net.n, net.is_complete,
+            net.indptr, net.indices, sweeps, stop, record, one_draw_enough(net), self._keys,
+            self._drawn, worker_count(),
         )  # fmt: skip
+        self._drawn += updates
         return fill_records(self.n, updates, hit, sweeps, record)
 
 
@@ -125,36 +138,95 @@ def _initial_state(n, rho, z_plus, z_minus, rng):
     return opinion, zealot
 
 
-@nb.njit(cache=True)
-def _voter_kernel(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, stop,
-                  record, rng):  # fmt: skip
-    """Random sequential voter updates; see ``fill_records`` for the output contract."""
+def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, stop, record,
+                split, keys, t0, threads):  # fmt: skip
+    """Updates ``t0 ..`` of the run, ``sweeps`` sweeps of them or up to consensus (``stop``),
+    pipelined (:mod:`lever.classic.pairs`): while one thread makes a block's copies in order,
+    all draw the next block's pairs. Blocks are a sweep at most, so a run that stops at
+    consensus draws little it does not use. Returns the updates made, the update at which
+    consensus was hit (``-1`` if not) and the ``+`` count; see ``fill_records``. Compiled
+    twice (:func:`lever.kernels.twins.parallel_and_serial`)."""
     total = sweeps * n
-    hit = 0 if plus == 0 or plus == n else -1
-    u = 0
-    in_sweep = 0  # updates done in the current sweep; avoids a division per update
-    while u < total:
-        if hit >= 0:  # consensus is absorbing: nothing can change any more
-            if stop:
-                break
-            for s in range(u // n, sweeps):
-                record[s] = plus
-            return total, hit, plus
-        i = uniform_index(n, rng)
-        j = random_neighbor(i, n, is_complete, indptr, indices, rng)
-        u += 1
-        in_sweep += 1
-        if j >= 0 and not zealot[i] and opinion[i] != opinion[j]:
-            plus += 1 if opinion[j] == 1 else -1
-            opinion[i] = opinion[j]
-            if plus == 0 or plus == n:
-                hit = u
-        if in_sweep == n:
-            in_sweep = 0
-            record[u // n - 1] = plus
+    # updates made, + count, update at which consensus was hit, updates into the sweep
+    st = np.zeros(4, np.int64)
+    st[1] = plus
+    st[2] = 0 if plus == 0 or plus == n else -1
+    block = min(BLOCK, n)
+    ai = np.empty(block, indices.dtype)
+    aj = np.empty(block, indices.dtype)
+    bi = np.empty(block, indices.dtype)
+    bj = np.empty(block, indices.dtype)
+    if st[2] < 0 and total > 0:
+        draw_block(ai, aj, t0, min(block, total), threads, n, is_complete, indptr, indices,
+                   split, keys)  # fmt: skip
+    for lo in range(0, total if st[2] < 0 else 0, block):
+        m = min(block, total - lo)
+        nxt = lo + block
+        m_next = max(0, min(block, total - nxt))
+        # two pairs of buffers in turn, named apart (not swapped) so that the compiler sees
+        # they never alias
+        if (lo // block) % 2 == 0:
+            _copy_and_draw(opinion, zealot, n, record, st, ai, aj, m, bi, bj, t0 + nxt, m_next,
+                           threads, is_complete, indptr, indices, split, keys)  # fmt: skip
+        else:
+            _copy_and_draw(opinion, zealot, n, record, st, bi, bj, m, ai, aj, t0 + nxt, m_next,
+                           threads, is_complete, indptr, indices, split, keys)  # fmt: skip
+        if st[2] >= 0:
+            break
+    u, plus, hit = st[0], st[1], st[2]
+    if hit >= 0 and not stop:  # consensus is absorbing: nothing can change any more
+        for s in range(u // n, sweeps):
+            record[s] = plus
+        return total, hit, plus
     if u % n:
         record[u // n] = plus
     return u, hit, plus
+
+
+@nb.njit(cache=True, inline="always")
+def _copy_and_draw(opinion, zealot, n, record, st, pi, pj, m, qi, qj, t_next, m_next, threads,
+                   is_complete, indptr, indices, split, keys):  # fmt: skip
+    """The copies of pairs ``pi, pj`` in order on one thread (up to consensus), recording
+    the ``+`` count at each sweep's end, while all draw the pairs of updates
+    ``t_next .. t_next + m_next`` into ``qi, qj``."""
+    for w in nb.prange(threads):
+        if w == 0:
+            _copy(opinion, zealot, n, record, st, pi, pj, m)
+        a = share_start(w, threads, m_next, UPDATE_COST)
+        e = share_start(w + 1, threads, m_next, UPDATE_COST)
+        draw_pairs(qi, qj, t_next, a, e, n, is_complete, indptr, indices, split, keys)
+
+
+@nb.njit(cache=True, inline="always")
+def _copy(opinion, zealot, n, record, st, pi, pj, m):
+    u = st[0]
+    plus = st[1]
+    in_sweep = st[3]
+    for b in range(m):
+        i = pi[b]
+        j = pj[b]
+        u += 1
+        in_sweep += 1
+        # without a branch on the pair (a coin flip the CPU cannot predict): an isolated
+        # node (``j < 0``) or a zealot copies itself
+        old = opinion[i]
+        new = opinion[j if j >= 0 else i]
+        new = old if zealot[i] else new
+        plus += new - old
+        opinion[i] = new
+        hit = (plus == 0) | (plus == n)
+        if in_sweep == n:  # a counter, not u % n: no division per update
+            in_sweep = 0
+            record[u // n - 1] = plus
+        if hit:
+            st[2] = u
+            break
+    st[0] = u
+    st[1] = plus
+    st[3] = in_sweep
+
+
+_voter_sweeps, _voter_sweeps_serial = parallel_and_serial(_voter_body)
 
 
 def mean_field_consensus_time(n: int, rho: float) -> float:
