@@ -31,10 +31,11 @@ def main() -> None:
 
         def unit():
             m = state["m"]
+            before = m.time
             m.run(sweeps)
-            if m.consensus:  # absorbed: count only the updates up to consensus, start afresh
+            if m.consensus:  # absorbed: count only this call's updates up to consensus, start afresh
                 state["m"] = Voter(net, rho=0.5, rng=rng, record=False)
-                return int(m.consensus_time * n)
+                return int(round((m.consensus_time - before) * n))
             return sweeps * n
     updates, el = measure(unit, a.seconds)
     report(updates, el, base, n=n)
