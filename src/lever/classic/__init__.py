@@ -12,7 +12,9 @@ Models (each a small dataclass; time in sweeps of ``n`` elementary updates):
 Each runs on the complete graph (never materialized) or any :class:`Network`, built with
 :func:`make_network` from ``"complete"``, ``"er:K"``, ``"ba:M"``, an edge-list file or a
 NetworkX graph. Pass one ``numpy.random.Generator`` (or a seed) as ``rng``: the same seed
-gives the same run bit for bit.
+gives the same run bit for bit. The voter and Deffuant models draw their pairs ahead in
+blocks, on all cores (:mod:`lever.classic.pairs`); the bits do not depend on the number of
+threads, nor on how a run is split into calls.
 
 Example
 -------

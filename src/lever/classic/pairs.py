@@ -11,13 +11,13 @@ into calls.
 
 The lookups of a block are random reads into the network; drawn in a loop of their own,
 without a branch, the compiler turns them into vector gathers that the memory system
-overlaps. That, and spreading them over the cores, is the whole gain.
+overlaps; with the lookups spread over the cores as well, an update costs a few
+nanoseconds (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
 from lever.classic.network import Network
 from lever.kernels.draw import keyed_uniform
