@@ -6,12 +6,16 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.opinion import deffuant_exchange
+from lever.kernels.prefetch import prefetch
 from lever.kernels.social import trust_table
 from lever.kernels.twins import parallel_and_serial
 
 
 #: conversations drawn before they are held (see :func:`_sweep`)
 _BLOCK = 4096
+
+#: how many talks ahead a stage asks for what it will read (16 to 64 measured alike at 10^6)
+_AHEAD = 32
 
 
 @nb.njit(cache=True)
@@ -100,6 +104,8 @@ def _block_body(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj
             pu[b] = rng.random()
         pv[b] = rng.random()
     for b in nb.prange(m):  # a branch mate (as a slot in branch_members), or -1
+        if b + _AHEAD < m:
+            prefetch(branch, pi[b + _AHEAD])
         i = pi[b]
         br = branch[i]
         pj[b] = -1
@@ -121,10 +127,16 @@ def _block_body(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj
             deg = indptr[i + 1] - first
             pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
     for b in nb.prange(m):  # how far each would move (who they are does not change)
+        if b + _AHEAD < m:
+            prefetch(who, pi[b + _AHEAD])
+            prefetch(who, max(pj[b + _AHEAD], 0))
         j = pj[b]
         if j >= 0:
             pu[b], pv[b] = _steps(who, receptivity, table, mu, pi[b], j)
     for b in range(m):
+        if b + _AHEAD < m:  # the rows of a talk some talks ahead (see lever.kernels.prefetch)
+            prefetch(opinion, pi[b + _AHEAD])
+            prefetch(opinion, max(pj[b + _AHEAD], 0))
         if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
             deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
 
