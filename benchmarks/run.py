@@ -65,8 +65,14 @@ under the existing tests (plus new ones where noted), before -> after on this ma
 | draws keyed by the update's index (SplitMix64 output t of a stream keyed once per model, `lever.kernels.draw.keyed_uniform`), so a block's pairs are drawn on all threads; draws in loops without a branch, which Numba vectorizes into AVX-512 gathers | 5.9 ns | 4.9 ns |
 | pipelined (`lever.classic.pairs`): one thread makes block k's exchanges in order while all draw block k+1's pairs (the exchanging thread a share smaller by 0.6, the measured cost ratio); the 1-D exchange in registers | 4.9 ns | ~3.6 ns |
 | Deffuant's convergence check: resumes at the node where it last found two neighbours still moving, and is skipped once convergence has been seen (unless the run stops on it); it had cost up to a full scan of the edges per sweep | ~5.3 ns per update inside `run()` | ~3.8 ns |
+| conversation: a prefetch (`llvm.prefetch`, a Numba intrinsic in `lever.kernels.prefetch`) some talks ahead for the rows the exchanges will write and for the branch and who-is-who the lookups will read; bit for bit the same opinions (checked at 3x10^4 and 7x10^5 agents) | converse 78 ms, step ~120 ms at 10^6 (see below) | converse ~42 ms, step ~81-86 ms |
 | classic voter on the same pair stream; its copy without a branch; zealots passed to the kernel as bytes (Numba takes a read from a bool array for a possible alias and then does not vectorize the draws) | ~25 ns/update at 10^5 | ~3.6-4.5 ns |
 | network: a compiled counting-sort CSR builder (sorted rows, same edges as the SciPy build, tested) and workplace draws in chunks (the same numbers) instead of SciPy on 64-bit edge pairs | could not build 10^8 in 24 GiB | 10^8 agents built in ~2-3 min, peak RSS ~14 GiB |
+
+This machine's speed for the full step moved under us: the same code (commit d37f926) took
+79 ms a step at 10^6 agents at 21:11 UTC and 126 ms when re-measured at 22:50, while its
+random-read figures (section 4) barely moved; the step's working set (~100 MB) had come to
+wait on memory. The prefetches above brought it to ~81-86 ms in that slower state.
 
 Threads: the parallel stages run only from 2^19 agents (the engine) and 2^13 nodes (classic
 Deffuant and voter), with serial twins below, and a run inside a worker pool (`lever weigh --jobs`)
