@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import glob
+import hashlib
 import json
 import os
 import platform
@@ -257,7 +258,18 @@ def lever_run_scale1() -> dict:
 
 
 # ---------------------------------------------------------------------------------------- main
+def use_tree_cache() -> None:
+    """Compile into the cache bin/lever and bin/test use, keyed by the source tree (see
+    bin/_venv.sh): Numba's own __pycache__ check would miss edits to inlined kernels."""
+    if "NUMBA_CACHE_DIR" in os.environ:
+        return
+    files = sorted(str(f) for f in (ROOT / "src").rglob("*.py"))
+    tree = hashlib.sha256(b"".join(Path(f).read_bytes() for f in files)).hexdigest()[:16]
+    os.environ["NUMBA_CACHE_DIR"] = str(ROOT / ".venv" / "numba-cache" / tree)
+
+
 def main() -> None:
+    use_tree_cache()  # before anything here or in a subprocess compiles
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="small sizes, 3 repetitions: a smoke run")
     p.add_argument("--reps", type=int, default=None, help="repetitions of the peer comparison (default 5)")
