@@ -23,7 +23,7 @@ fi
 # cache by the whole source tree (the first run after a change compiles afresh) and keep
 # only the current one.
 if [ -z "${NUMBA_CACHE_DIR:-}" ]; then
-  tree="$(find "$root/src" -name '*.py' -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
+  tree="$(find "$root/src" -name '*.py' -print0 | LC_ALL=C sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
   export NUMBA_CACHE_DIR="$venv/numba-cache/$tree"
   if [ -d "$venv/numba-cache" ]; then
     find "$venv/numba-cache" -mindepth 1 -maxdepth 1 ! -name "$tree" -exec rm -rf {} +

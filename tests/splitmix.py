@@ -19,19 +19,19 @@ def splitmix_uniform(seed: int, t: int) -> float:
     return (splitmix64(seed, t) >> 11) / 2.0**53
 
 
-def reference_pair(net, split: bool, keys, t: int) -> tuple[int, int]:
+def reference_pair(net, split: bool, key, t: int) -> tuple[int, int]:
     """Update ``t``'s pair as :mod:`lever.classic.pairs` defines it, in plain Python: a
-    uniform node from stream 0, and a uniform neighbour from the fraction left over
-    (``split``) or from stream 1; on the complete graph a uniform other node from stream 1;
-    ``-1`` for a node without neighbours."""
+    uniform node from draw ``2t`` of the keyed stream, and a uniform neighbour from the
+    fraction left over (``split``) or from draw ``2t + 1``; on the complete graph a uniform
+    other node from draw ``2t + 1``; ``-1`` for a node without neighbours."""
     n = net.n
-    x = splitmix_uniform(int(keys[0]), t) * n
+    x = splitmix_uniform(int(key), 2 * t) * n
     i = min(int(x), n - 1)
     if net.is_complete:
-        j = min(int(splitmix_uniform(int(keys[1]), t) * (n - 1)), n - 2)
+        j = min(int(splitmix_uniform(int(key), 2 * t + 1) * (n - 1)), n - 2)
         return i, j + 1 if j >= i else j
     lo, d = int(net.indptr[i]), int(net.indptr[i + 1] - net.indptr[i])
     if d == 0:
         return i, -1
-    u = x - i if split else splitmix_uniform(int(keys[1]), t)
+    u = x - i if split else splitmix_uniform(int(key), 2 * t + 1)
     return i, int(net.indices[lo + min(int(u * d), d - 1)])

@@ -9,7 +9,7 @@ from lever.classic.deffuant import Deffuant, converged_1d
 from splitmix import reference_pair
 
 from lever.classic.network import barabasi_albert, complete, erdos_renyi, from_edges
-from lever.kernels.draw import fresh_keys
+from lever.kernels.draw import fresh_key
 
 
 def test_two_agents_meet_in_the_middle():
@@ -73,25 +73,29 @@ def test_bad_parameters(bad):
         Deffuant(network=2, **bad)
 
 
-def test_same_seed_same_opinions_whatever_the_number_of_threads():
+def test_same_seed_same_opinions_whatever_the_number_of_threads(monkeypatch):
     import numba
 
+    import lever.classic.deffuant as deffuant
+
     net = erdos_renyi(20_000, 6, np.random.default_rng(2))  # above PARALLEL_MIN: parallel
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = Deffuant(net, bound=0.3, mu=0.5, rng=7, record=False).run(3).opinion
-    finally:
-        numba.set_num_threads(before)
-    many = Deffuant(net, bound=0.3, mu=0.5, rng=7, record=False).run(3).opinion
-    assert np.array_equal(one, many)
+    runs = []
+    for threads, parts in ((1, 2), (2, 2), (2, 3), (2, 7)):  # Numba's threads, stage parts
+        monkeypatch.setattr(deffuant, "worker_count", lambda parts=parts: parts)
+        before = numba.get_num_threads()
+        try:
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            runs.append(Deffuant(net, bound=0.3, mu=0.5, rng=7, record=False).run(3).opinion)
+        finally:
+            numba.set_num_threads(before)
+    assert all(np.array_equal(runs[0], r) for r in runs[1:])
 
 
-def _reference_sweep(x, bound, mu, net, split, keys, t0):
+def _reference_sweep(x, bound, mu, net, split, key, t0):
     """The sweep as plain Python: update ``t`` takes the pair ``reference_pair`` gives,
     then the exchange, one update after the other."""
     for t in range(t0, t0 + net.n):
-        i, j = reference_pair(net, split, keys, t)
+        i, j = reference_pair(net, split, key, t)
         if j < 0:
             continue
         a, b = x[i, 0], x[j, 0]
@@ -114,15 +118,15 @@ def test_the_pipelined_sweep_is_the_plain_sequential_process(case):
 
     net, split = _SWEEP_CASES[case]
     x0 = np.random.default_rng(5).random((net.n, 1))
-    keys = fresh_keys(np.random.default_rng(6), 2)
+    key = fresh_key(np.random.default_rng(6))
     t0 = 12_345  # the sweep's place in the run's stream
     want = x0.copy()
-    _reference_sweep(want, 0.3, 0.5, net, split, keys, t0)
+    _reference_sweep(want, 0.3, 0.5, net, split, key, t0)
     assert not np.array_equal(want, x0)
     for sweep in (_deffuant_sweep, _deffuant_sweep_serial):
         for threads in (2, 3, 7):  # how the draws are shared out must not matter
             x = x0.copy()
-            sweep(x, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, split, keys, t0, threads)
+            sweep(x, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, split, key, t0, threads)
             assert np.array_equal(x, want), (sweep.__name__, threads)
 
 

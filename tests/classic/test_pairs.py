@@ -9,7 +9,7 @@ from splitmix import reference_pair
 
 from lever.classic.network import complete, erdos_renyi, from_edges
 from lever.classic.pairs import draw_block, draw_pairs, one_draw_enough, share_start
-from lever.kernels.draw import fresh_keys
+from lever.kernels.draw import fresh_key
 
 
 @pytest.mark.parametrize("threads", [2, 3, 8])
@@ -27,20 +27,20 @@ def test_shares_cover_the_block_once_in_order(threads, cost, m):
 @pytest.mark.parametrize("net", [erdos_renyi(300, 4, np.random.default_rng(0)), complete(40),
                                  from_edges(50, np.array([[0, 1], [2, 3]]))], ids=["er", "complete", "isolated"])  # fmt: skip
 def test_the_pairs_are_the_reference_pairs(net, split):
-    keys = fresh_keys(np.random.default_rng(1), 2)
+    key = fresh_key(np.random.default_rng(1))
     pi, pj = np.full(600, -9, net.indices.dtype), np.full(600, -9, net.indices.dtype)
-    draw_block(pi, pj, 1000, 600, 3, net.n, net.is_complete, net.indptr, net.indices, split, keys)
-    want = [reference_pair(net, split and not net.is_complete, keys, 1000 + b) for b in range(600)]
+    draw_block(pi, pj, 1000, 600, 3, net.n, net.is_complete, net.indptr, net.indices, split, key)
+    want = [reference_pair(net, split and not net.is_complete, key, 1000 + b) for b in range(600)]
     assert list(zip(pi.tolist(), pj.tolist())) == want
 
 
 def test_every_node_and_neighbour_is_equally_likely():
     # a star with leaves 1..4 and a path 5-6-7: each (node, neighbour) has chance 1/(n deg)
     net = from_edges(8, np.array([[0, 1], [0, 2], [0, 3], [0, 4], [5, 6], [6, 7]]))
-    keys = fresh_keys(np.random.default_rng(2), 2)
+    key = fresh_key(np.random.default_rng(2))
     k = 200_000
     pi, pj = np.empty(k, np.int32), np.empty(k, np.int32)
-    draw_pairs(pi, pj, 0, 0, k, net.n, False, net.indptr, net.indices, True, keys)
+    draw_pairs(pi, pj, 0, 0, k, net.n, False, net.indptr, net.indices, True, key)
     deg = np.diff(net.indptr)
     src = np.repeat(np.arange(net.n), deg)
     expected = k / (net.n * deg[src])

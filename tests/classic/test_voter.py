@@ -9,7 +9,7 @@ from splitmix import reference_pair
 
 from lever.classic.network import barabasi_albert, complete, erdos_renyi, from_edges
 from lever.classic.voter import Voter, exact_consensus_time, mean_field_consensus_time
-from lever.kernels.draw import fresh_keys
+from lever.kernels.draw import fresh_key
 
 
 def test_same_seed_same_bits_different_seed_differs():
@@ -99,18 +99,26 @@ def test_exact_time_approaches_mean_field():
     assert exact_consensus_time(10, 0) == 0.0 == mean_field_consensus_time(10, 1.0)
 
 
-def _reference_voter(opinion, zealot, net, split, keys, t0, updates):
+def _reference_voter(opinion, zealot, net, split, key, t0, sweeps, stop):
     """Voter updates as plain Python: update ``t`` takes the pair ``reference_pair`` gives;
-    the node copies its neighbour unless it is a zealot or has none. Stops at consensus."""
+    the node copies its neighbour unless it is a zealot or has none. Returns the updates
+    made (all of them unless ``stop`` and consensus), the update that reached consensus
+    (-1 if none) and the + count after each sweep (a stop inside a sweep records there)."""
+    n = net.n
     plus = int(opinion.sum())
-    for t in range(t0, t0 + updates):
-        i, j = reference_pair(net, split, keys, t)
+    records = []
+    for u in range(1, sweeps * n + 1):
+        i, j = reference_pair(net, split, key, t0 + u - 1)
         if j >= 0 and not zealot[i]:
             plus += int(opinion[j]) - int(opinion[i])
             opinion[i] = opinion[j]
-        if plus in (0, net.n):
-            return t - t0 + 1
-    return updates
+        if u % n == 0:
+            records.append(plus)
+        if plus in (0, n):  # absorbing: later sweeps record the same count
+            if stop:
+                return u, u, records + ([plus] if u % n else [])
+            return sweeps * n, u, records + [plus] * (sweeps - len(records))
+    return sweeps * n, -1, records
 
 
 _VOTER_CASES = {  # network, one draw per update, sweeps, zealots' share
@@ -121,31 +129,32 @@ _VOTER_CASES = {  # network, one draw per update, sweeps, zealots' share
 }
 
 
+@pytest.mark.parametrize("stop", [True, False], ids=["stop at consensus", "run on"])
 @pytest.mark.parametrize("case", list(_VOTER_CASES))
-def test_the_pipelined_kernel_is_the_plain_sequential_process(case):
+def test_the_pipelined_kernel_is_the_plain_sequential_process(case, stop):
     from lever.classic.voter import _voter_sweeps, _voter_sweeps_serial
 
     net, split, sweeps, zealots = _VOTER_CASES[case]
     rng = np.random.default_rng(8)
     start = (rng.random(net.n) < 0.5).astype(np.int8)
     zealot = rng.random(net.n) < zealots
-    keys = fresh_keys(rng, 2)
+    key = fresh_key(rng)
     t0 = 777
     want = start.copy()
-    made = _reference_voter(want, zealot, net, split, keys, t0, sweeps * net.n)
+    made, reached, records = _reference_voter(want, zealot, net, split, key, t0, sweeps, stop)
     assert not np.array_equal(want, start)
+    if zealots == 0.0:
+        assert reached > 0  # the case meant to reach consensus did
     for kernel in (_voter_sweeps, _voter_sweeps_serial):
         for threads in (2, 3, 7):  # how the draws are shared out must not matter
             x = start.copy()
-            record = np.empty(sweeps + 1, np.int64)
+            record = np.full(sweeps + 1, -9, np.int64)
             updates, hit, plus = kernel(x, zealot.view(np.uint8), int(start.sum()), net.n,
-                                        net.is_complete, net.indptr, net.indices, sweeps, True,
-                                        record, split, keys, t0, threads)  # fmt: skip
+                                        net.is_complete, net.indptr, net.indices, sweeps, stop,
+                                        record, split, key, t0, threads)  # fmt: skip
             assert np.array_equal(x, want), (kernel.__name__, threads)
-            assert updates == made and plus == want.sum()
-            assert (hit == made) == (want.sum() in (0, net.n))
-    if zealots == 0.0:
-        assert want.sum() in (0, net.n)  # the case that stops at consensus did reach it
+            assert (updates, hit, plus) == (made, reached, want.sum())
+            assert record[: len(records)].tolist() == records
 
 
 def test_a_run_split_into_calls_is_the_same_run():
@@ -156,15 +165,19 @@ def test_a_run_split_into_calls_is_the_same_run():
     assert np.array_equal(whole.series, parts.series)
 
 
-def test_same_seed_same_bits_whatever_the_number_of_threads():
+def test_same_seed_same_bits_whatever_the_number_of_threads(monkeypatch):
     import numba
 
+    import lever.classic.voter as voter
+
     net = barabasi_albert(20_000, 3, np.random.default_rng(2))  # above PARALLEL_MIN
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = Voter(net, rho=0.5, rng=7, record=False).run(3).opinion
-    finally:
-        numba.set_num_threads(before)
-    many = Voter(net, rho=0.5, rng=7, record=False).run(3).opinion
-    assert np.array_equal(one, many)
+    runs = []
+    for threads, parts in ((1, 2), (2, 2), (2, 3), (2, 7)):  # Numba's threads, stage parts
+        monkeypatch.setattr(voter, "worker_count", lambda parts=parts: parts)
+        before = numba.get_num_threads()
+        try:
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            runs.append(Voter(net, rho=0.5, rng=7, record=False).run(3).opinion)
+        finally:
+            numba.set_num_threads(before)
+    assert all(np.array_equal(runs[0], r) for r in runs[1:])

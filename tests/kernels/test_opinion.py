@@ -26,3 +26,17 @@ def test_no_exchange_at_or_beyond_the_bound(gap):
     before = x.copy()
     assert not deffuant_exchange(x, 0, 1, 0.25, 0.5, 0.5)
     assert np.array_equal(x, before)
+
+
+@pytest.mark.parametrize("bound", [0.3, 1e-3, 1e-160, 1e-250])
+def test_the_one_dimensional_path_gives_the_general_paths_bits(bound):
+    # a second column that never differs leaves the general path's distance that of the first
+    rng = np.random.default_rng(3)
+    scale = min(1.0, bound * 2)
+    one = (rng.random((400, 1)) * scale)
+    two = np.column_stack((one[:, 0], np.full(400, 0.25)))
+    pairs = rng.integers(0, 400, (5000, 2))
+    for i, j in pairs:
+        if i != j:
+            assert deffuant_exchange(one, i, j, bound, 0.3, 0.2) == deffuant_exchange(two, i, j, bound, 0.3, 0.2)
+    assert np.array_equal(one[:, 0], two[:, 0])

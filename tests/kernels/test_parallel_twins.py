@@ -15,7 +15,7 @@ from lever.build import build_params, build_state
 from lever.classic import barabasi_albert
 from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
 from lever.engine import make_network
-from lever.kernels.draw import fresh_keys
+from lever.kernels.draw import fresh_key
 from lever.kernels.conversation import _BLOCK, _block, _block_serial, _pack
 from lever.kernels.social import regroup_branches, trust_table
 from lever.scenarios import load, with_values
@@ -67,8 +67,8 @@ def test_a_classic_deffuant_sweep_is_the_same_on_any_number_of_threads(threads):
     out = []
     for sweep in (_deffuant_sweep, _deffuant_sweep_serial):
         opinion = start.copy()
-        keys = fresh_keys(np.random.default_rng(7), 2)
-        sweep(opinion, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, True, keys, 0, 2)
+        key = fresh_key(np.random.default_rng(7))
+        sweep(opinion, 0.3, 0.5, net.n, net.is_complete, net.indptr, net.indices, True, key, 0, 2)
         out.append(opinion)
     assert np.array_equal(out[0], out[1])
     assert not np.array_equal(out[0], start)

@@ -28,6 +28,8 @@ def test_hints_change_no_value(shape):
     got = _sum_with_hints(x, order, 16)
     want = _sum_with_hints(x, order, order.size)  # never hints
     assert got == want and np.array_equal(x, before)
+    ir = "".join(_sum_with_hints.inspect_llvm().values())
+    assert "llvm.prefetch" in ir  # and the hint is really there
 
 
 def test_only_rows_of_one_or_two_dimensional_arrays():

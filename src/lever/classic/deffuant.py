@@ -21,7 +21,7 @@ from lever.classic.network import Network
 from lever.classic.pairs import (BLOCK, PARALLEL_MIN, UPDATE_COST, draw_block, draw_pairs,
                                  one_draw_enough, share_start, worker_count)  # fmt: skip
 from lever.classic.sweeps import SweepModel, as_network, as_rng
-from lever.kernels.draw import fresh_keys
+from lever.kernels.draw import fresh_key
 from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.twins import parallel_and_serial
 
@@ -69,7 +69,7 @@ class Deffuant(SweepModel):
     # where the last convergence check found two neighbours still moving
     _talking: int = field(default=0, init=False, repr=False)
     # the run's pair stream (see lever.classic.pairs) and how many updates it has served
-    _keys: np.ndarray = field(init=False, repr=False)
+    _key: np.uint64 = field(init=False, repr=False)
     _drawn: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -81,7 +81,7 @@ class Deffuant(SweepModel):
         if not 0.0 < self.mu <= 0.5:
             raise ValueError(f"mu must lie in (0, 0.5], got {self.mu}")
         self.opinion = _initial_opinions(self.n, self.initial, self.rng)
-        self._keys = fresh_keys(self.rng, 2)
+        self._key = fresh_key(self.rng)
         self._start_clock()
 
     run_until_converged = SweepModel.run_until_absorbed
@@ -120,7 +120,7 @@ class Deffuant(SweepModel):
         sweep = _deffuant_sweep if net.n >= PARALLEL_MIN else _deffuant_sweep_serial
         for s in range(1, int(sweeps) + 1):
             sweep(self.opinion, self.bound, self.mu, net.n, net.is_complete, net.indptr,
-                  net.indices, split, self._keys, self._drawn, worker_count())  # fmt: skip
+                  net.indices, split, self._key, self._drawn, worker_count())  # fmt: skip
             self._drawn += net.n
             if self.record:
                 times.append(s)
@@ -176,7 +176,7 @@ def _talking_node(opinion, indptr, indices, bound, tol, start):
     return -1
 
 
-def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, split, keys, t0,
+def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, split, key, t0,
                          threads):  # fmt: skip
     """Updates ``t0 .. t0 + n`` (one sweep), pipelined (:mod:`lever.classic.pairs`): while
     one thread makes a block's exchanges in order, all draw the next block's pairs.
@@ -186,7 +186,7 @@ def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, sp
     aj = np.empty(BLOCK, indices.dtype)
     bi = np.empty(BLOCK, indices.dtype)
     bj = np.empty(BLOCK, indices.dtype)
-    draw_block(ai, aj, t0, min(BLOCK, n), threads, n, is_complete, indptr, indices, split, keys)
+    draw_block(ai, aj, t0, min(BLOCK, n), threads, n, is_complete, indptr, indices, split, key)
     for lo in range(0, n, BLOCK):
         m = min(BLOCK, n - lo)
         nxt = lo + BLOCK
@@ -195,15 +195,15 @@ def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, sp
         # they never alias
         if (lo // BLOCK) % 2 == 0:
             _exchange_and_draw(opinion, bound, mu, ai, aj, m, bi, bj, t0 + nxt, m_next, threads,
-                               n, is_complete, indptr, indices, split, keys)  # fmt: skip
+                               n, is_complete, indptr, indices, split, key)  # fmt: skip
         else:
             _exchange_and_draw(opinion, bound, mu, bi, bj, m, ai, aj, t0 + nxt, m_next, threads,
-                               n, is_complete, indptr, indices, split, keys)  # fmt: skip
+                               n, is_complete, indptr, indices, split, key)  # fmt: skip
 
 
 @nb.njit(cache=True, inline="always")
 def _exchange_and_draw(opinion, bound, mu, pi, pj, m, qi, qj, t_next, m_next, threads,
-                       n, is_complete, indptr, indices, split, keys):  # fmt: skip
+                       n, is_complete, indptr, indices, split, key):  # fmt: skip
     """The ``m`` exchanges of pairs ``pi, pj`` in order on one thread while all draw the
     pairs of updates ``t_next .. t_next + m_next`` into ``qi, qj``."""
     for w in nb.prange(threads):
@@ -213,7 +213,7 @@ def _exchange_and_draw(opinion, bound, mu, pi, pj, m, qi, qj, t_next, m_next, th
                     deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
         a = share_start(w, threads, m_next, UPDATE_COST)
         e = share_start(w + 1, threads, m_next, UPDATE_COST)
-        draw_pairs(qi, qj, t_next, a, e, n, is_complete, indptr, indices, split, keys)
+        draw_pairs(qi, qj, t_next, a, e, n, is_complete, indptr, indices, split, key)
 
 
 _deffuant_sweep, _deffuant_sweep_serial = parallel_and_serial(_deffuant_sweep_body)

@@ -4,7 +4,7 @@ An elementary update of the voter or Deffuant model pairs a uniform random node 
 uniform random neighbour. Who is paired never depends on opinions, so the pairs of a block
 can be drawn before its updates are made, on all of Numba's threads, while one thread makes
 the previous block's updates in order: the same process, pipelined. Update ``t`` of a run
-draws output ``t`` of a SplitMix64 stream keyed once per model
+draws outputs ``2t`` and ``2t + 1`` of a SplitMix64 stream keyed once per model
 (:func:`lever.kernels.draw.keyed_uniform`), so a pair depends on nothing but ``t`` and the
 same seed gives the same bits whatever the number of threads, and however a run is split
 into calls.
@@ -66,36 +66,39 @@ def share_start(w, threads, m, cost):
 
 
 @nb.njit(cache=True, inline="always")
-def draw_block(pi, pj, t0, m, threads, n, is_complete, indptr, indices, split, keys):
+def draw_block(pi, pj, t0, m, threads, n, is_complete, indptr, indices, split, key):
     """The pairs of updates ``t0 .. t0 + m`` into ``pi[:m], pj[:m]``, on all threads."""
     for w in nb.prange(threads):
         a = share_start(w, threads, m, 0.0)
         e = share_start(w + 1, threads, m, 0.0)
-        draw_pairs(pi, pj, t0, a, e, n, is_complete, indptr, indices, split, keys)
+        draw_pairs(pi, pj, t0, a, e, n, is_complete, indptr, indices, split, key)
 
 
 @nb.njit(cache=True, inline="always")
-def draw_pairs(pi, pj, t0, a, e, n, is_complete, indptr, indices, split, keys):
+def draw_pairs(pi, pj, t0, a, e, n, is_complete, indptr, indices, split, key):
     """Pairs of updates ``t0 + a .. t0 + e`` into ``pi[a:e], pj[a:e]``: a uniform node and
-    a uniform neighbour (on the complete graph another node; ``-1`` if there is none). One
-    loop per kind of draw, each without a branch, so that the lookups vectorize."""
+    a uniform neighbour (on the complete graph another node; ``-1`` if there is none), from
+    draws ``2t`` (the node) and ``2t + 1`` (the neighbour, unless ``split``). One loop per
+    kind of draw, each without a branch, so that the lookups vectorize."""
     if is_complete:
         for b in range(a, e):
-            i = min(int(keyed_uniform(keys[0], t0 + b) * n), n - 1)
-            j = min(int(keyed_uniform(keys[1], t0 + b) * (n - 1)), n - 2)
+            t = 2 * (t0 + b)
+            i = min(int(keyed_uniform(key, t) * n), n - 1)
+            j = min(int(keyed_uniform(key, t + 1) * (n - 1)), n - 2)
             pi[b] = i
             pj[b] = j + 1 if j >= i else j
     elif split:
         for b in range(a, e):
-            x = keyed_uniform(keys[0], t0 + b) * n
+            x = keyed_uniform(key, 2 * (t0 + b)) * n
             i = min(int(x), n - 1)
             pi[b] = i
             pj[b] = _neighbor(i, x - i, indptr, indices)
     else:
         for b in range(a, e):
-            i = min(int(keyed_uniform(keys[0], t0 + b) * n), n - 1)
+            t = 2 * (t0 + b)
+            i = min(int(keyed_uniform(key, t) * n), n - 1)
             pi[b] = i
-            pj[b] = _neighbor(i, keyed_uniform(keys[1], t0 + b), indptr, indices)
+            pj[b] = _neighbor(i, keyed_uniform(key, t + 1), indptr, indices)
 
 
 @nb.njit(cache=True, inline="always")

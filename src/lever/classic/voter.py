@@ -21,7 +21,7 @@ from lever.classic.network import Network
 from lever.classic.pairs import (BLOCK, PARALLEL_MIN, UPDATE_COST, draw_block, draw_pairs,
                                  one_draw_enough, share_start, worker_count)  # fmt: skip
 from lever.classic.sweeps import ConsensusModel, as_network, as_rng, fill_records
-from lever.kernels.draw import fresh_keys
+from lever.kernels.draw import fresh_key
 from lever.kernels.twins import parallel_and_serial
 
 __all__ = ["Voter", "exact_consensus_time", "mean_field_consensus_time"]
@@ -64,7 +64,7 @@ class Voter(ConsensusModel):
     opinion: np.ndarray = field(init=False, repr=False)
     zealot: np.ndarray = field(init=False, repr=False)
     # the run's pair stream (see lever.classic.pairs) and how many updates it has served
-    _keys: np.ndarray = field(init=False, repr=False)
+    _key: np.uint64 = field(init=False, repr=False)
     _drawn: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -80,7 +80,7 @@ class Voter(ConsensusModel):
             self.n, self.rho, self.zealots_plus, self.zealots_minus, self.rng
         )
         self._plus = int(self.opinion.sum())
-        self._keys = fresh_keys(self.rng, 2)
+        self._key = fresh_key(self.rng)
         self._start_clock()
 
     @property
@@ -114,7 +114,7 @@ class Voter(ConsensusModel):
         # and would then not vectorize the draws beside
         updates, hit, self._plus = kernel(
             self.opinion, self.zealot.view(np.uint8), self._plus, net.n, net.is_complete,
-            net.indptr, net.indices, sweeps, stop, record, one_draw_enough(net), self._keys,
+            net.indptr, net.indices, sweeps, stop, record, one_draw_enough(net), self._key,
             self._drawn, worker_count(),
         )  # fmt: skip
         self._drawn += updates
@@ -139,7 +139,7 @@ def _initial_state(n, rho, z_plus, z_minus, rng):
 
 
 def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, stop, record,
-                split, keys, t0, threads):  # fmt: skip
+                split, key, t0, threads):  # fmt: skip
     """Updates ``t0 ..`` of the run, ``sweeps`` sweeps of them or up to consensus (``stop``),
     pipelined (:mod:`lever.classic.pairs`): while one thread makes a block's copies in order,
     all draw the next block's pairs. Blocks are a sweep at most, so a run that stops at
@@ -158,7 +158,7 @@ def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, 
     bj = np.empty(block, indices.dtype)
     if st[2] < 0 and total > 0:
         draw_block(ai, aj, t0, min(block, total), threads, n, is_complete, indptr, indices,
-                   split, keys)  # fmt: skip
+                   split, key)  # fmt: skip
     for lo in range(0, total if st[2] < 0 else 0, block):
         m = min(block, total - lo)
         nxt = lo + block
@@ -167,10 +167,10 @@ def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, 
         # they never alias
         if (lo // block) % 2 == 0:
             _copy_and_draw(opinion, zealot, n, record, st, ai, aj, m, bi, bj, t0 + nxt, m_next,
-                           threads, is_complete, indptr, indices, split, keys)  # fmt: skip
+                           threads, is_complete, indptr, indices, split, key)  # fmt: skip
         else:
             _copy_and_draw(opinion, zealot, n, record, st, bi, bj, m, ai, aj, t0 + nxt, m_next,
-                           threads, is_complete, indptr, indices, split, keys)  # fmt: skip
+                           threads, is_complete, indptr, indices, split, key)  # fmt: skip
         if st[2] >= 0:
             break
     u, plus, hit = st[0], st[1], st[2]
@@ -185,7 +185,7 @@ def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, 
 
 @nb.njit(cache=True, inline="always")
 def _copy_and_draw(opinion, zealot, n, record, st, pi, pj, m, qi, qj, t_next, m_next, threads,
-                   is_complete, indptr, indices, split, keys):  # fmt: skip
+                   is_complete, indptr, indices, split, key):  # fmt: skip
     """The copies of pairs ``pi, pj`` in order on one thread (up to consensus), recording
     the ``+`` count at each sweep's end, while all draw the pairs of updates
     ``t_next .. t_next + m_next`` into ``qi, qj``."""
@@ -194,7 +194,7 @@ def _copy_and_draw(opinion, zealot, n, record, st, pi, pj, m, qi, qj, t_next, m_
             _copy(opinion, zealot, n, record, st, pi, pj, m)
         a = share_start(w, threads, m_next, UPDATE_COST)
         e = share_start(w + 1, threads, m_next, UPDATE_COST)
-        draw_pairs(qi, qj, t_next, a, e, n, is_complete, indptr, indices, split, keys)
+        draw_pairs(qi, qj, t_next, a, e, n, is_complete, indptr, indices, split, key)
 
 
 @nb.njit(cache=True, inline="always")

@@ -24,7 +24,9 @@ def keyed_uniform(key, t):
 
     A draw that depends only on its index can be made anywhere: the draws of a block are
     computed on all threads and still give the same bits for any number of them. SplitMix64
-    passes BigCrush; ``key`` comes from the run's ``Generator``, fresh for each stretch.
+    passes BigCrush; ``key`` comes from the run's ``Generator`` (:func:`fresh_key`), once
+    per model. Two draws an update are outputs ``2t`` and ``2t + 1`` of the one stream:
+    two streams with the same increment would be shifted copies of each other.
     """
     z = key + np.uint64(t) * np.uint64(0x9E3779B97F4A7C15)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -33,6 +35,6 @@ def keyed_uniform(key, t):
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-def fresh_keys(rng, k: int) -> np.ndarray:
-    """``k`` stream keys (uint64) drawn from ``rng`` for :func:`keyed_uniform`."""
-    return rng.integers(0, 2**64, size=k, dtype=np.uint64)
+def fresh_key(rng) -> np.uint64:
+    """A stream key for :func:`keyed_uniform`, drawn from ``rng``."""
+    return rng.integers(0, 2**64, dtype=np.uint64)

@@ -27,10 +27,11 @@ def deffuant_exchange(
     the exchange. ``opinion`` has shape ``(n, dims)`` with values in [0, 1]; a convex step keeps
     them there. Returns whether the two were close enough to talk.
     """
-    if opinion.shape[1] == 1:  # the classic models' case, in registers (the same bits)
+    if opinion.shape[1] == 1:  # the classic models' case, in registers
         a = opinion[i, 0]
         b = opinion[j, 0]
-        close = abs(a - b) < bound
+        d = a - b
+        close = np.sqrt(d * d) < bound  # as ``distance`` computes it: the same bits
         m_i = mu_i if close else 0.0
         m_j = mu_j if close else 0.0
         opinion[i, 0] = a + m_i * (b - a)
