@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lever.classic.deffuant import Deffuant, converged_1d
+from layouts import under_every_layout
 from splitmix import reference_pair
 
 from lever.classic.network import barabasi_albert, complete, erdos_renyi, from_edges
@@ -74,20 +75,11 @@ def test_bad_parameters(bad):
 
 
 def test_same_seed_same_opinions_whatever_the_number_of_threads(monkeypatch):
-    import numba
-
     import lever.classic.deffuant as deffuant
 
     net = erdos_renyi(20_000, 6, np.random.default_rng(2))  # above PARALLEL_MIN: parallel
-    runs = []
-    for threads, parts in ((1, 2), (2, 2), (2, 3), (2, 7)):  # Numba's threads, stage parts
-        monkeypatch.setattr(deffuant, "worker_count", lambda parts=parts: parts)
-        before = numba.get_num_threads()
-        try:
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-            runs.append(Deffuant(net, bound=0.3, mu=0.5, rng=7, record=False).run(3).opinion)
-        finally:
-            numba.set_num_threads(before)
+    runs = under_every_layout(monkeypatch, deffuant,
+                              lambda: Deffuant(net, bound=0.3, mu=0.5, rng=7, record=False).run(3).opinion)  # fmt: skip
     assert all(np.array_equal(runs[0], r) for r in runs[1:])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from layouts import under_every_layout
 from splitmix import reference_pair
 
 from lever.classic.network import barabasi_albert, complete, erdos_renyi, from_edges
@@ -166,18 +167,9 @@ def test_a_run_split_into_calls_is_the_same_run():
 
 
 def test_same_seed_same_bits_whatever_the_number_of_threads(monkeypatch):
-    import numba
-
     import lever.classic.voter as voter
 
     net = barabasi_albert(20_000, 3, np.random.default_rng(2))  # above PARALLEL_MIN
-    runs = []
-    for threads, parts in ((1, 2), (2, 2), (2, 3), (2, 7)):  # Numba's threads, stage parts
-        monkeypatch.setattr(voter, "worker_count", lambda parts=parts: parts)
-        before = numba.get_num_threads()
-        try:
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-            runs.append(Voter(net, rho=0.5, rng=7, record=False).run(3).opinion)
-        finally:
-            numba.set_num_threads(before)
+    runs = under_every_layout(monkeypatch, voter,
+                              lambda: Voter(net, rho=0.5, rng=7, record=False).run(3).opinion)  # fmt: skip
     assert all(np.array_equal(runs[0], r) for r in runs[1:])
