@@ -72,3 +72,18 @@ def test_a_classic_deffuant_sweep_is_the_same_on_any_number_of_threads(threads):
         out.append(opinion)
     assert np.array_equal(out[0], out[1])
     assert not np.array_equal(out[0], start)
+
+
+def test_a_whole_sweep_is_the_same_whichever_twin_holds_the_talks(threads):
+    from lever.kernels.conversation import _sweep_parallel, _sweep_serial
+
+    st, params, _, links = _inputs(3)
+    out = []
+    for sweep in (_sweep_parallel, _sweep_serial):
+        opinion = st.opinion.copy()
+        sweep(opinion, st.committed, st.stratum, st.org, st.faction, st.expelled_from, links,
+              params.receptivity, trust_table(params), params.convergence, params.confidence,
+              params.branch_talk, params.committed_talk, np.random.default_rng(4))  # fmt: skip
+        out.append(opinion)
+    assert np.array_equal(out[0], out[1])
+    assert not np.array_equal(out[0], st.opinion)

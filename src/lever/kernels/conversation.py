@@ -8,17 +8,16 @@ import numpy as np
 from lever.kernels.opinion import deffuant_exchange
 from lever.kernels.prefetch import prefetch
 from lever.kernels.social import trust_table
-from lever.kernels.twins import parallel_and_serial
+from lever.kernels.twins import parallel_and_serial, renamed
 
 
-#: conversations drawn before they are held (see :func:`_sweep`)
+#: conversations drawn before they are held (see :func:`_sweep_body`)
 _BLOCK = 4096
 
 #: how many talks ahead a stage asks for what it will read (16 to 64 measured alike at 10^6)
 _AHEAD = 32
 
 
-@nb.njit(cache=True)
 def converse(state, params, net, rng) -> None:
     """One sweep of conversations, then the committed speak ``committed_talk`` times more.
 
@@ -27,9 +26,11 @@ def converse(state, params, net, rng) -> None:
     ``convergence x receptivity x trust``; committed persons never move. Mutates
     ``state.opinion``.
     """
-    # the loop and its helpers take plain arrays: a whole State or Params passed into a
-    # helper is copied on every call
-    _sweep(
+    # chosen here, not in compiled code, so that a small field never compiles the parallel
+    # kernel (about 7 s of a first run); the kernels take plain arrays: a whole State or
+    # Params passed into a helper is copied on every call
+    sweep = _sweep_parallel if state.org.shape[0] >= _PARALLEL_MIN else _sweep_serial
+    sweep(
         state.opinion, state.committed, state.stratum, state.org, state.faction,
         state.expelled_from, (state.branch, state.branch_start, state.branch_members,
                               net.indptr, net.indices),
@@ -38,9 +39,9 @@ def converse(state, params, net, rng) -> None:
     )  # fmt: skip
 
 
-@nb.njit(cache=True)
-def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivity, table,
-           mu, bound, talk, extra, rng) -> None:  # fmt: skip
+def _sweep_body(opinion, committed, stratum, org, faction, expelled, links, receptivity,
+                table, mu, bound, talk, extra, rng) -> None:  # fmt: skip
+    """Compiled twice (below), once against each of ``_block``'s twins as ``_talks``."""
     n = org.shape[0]
     # what a talk reads of each person, packed in one word (none of it changes in a sweep):
     # one random load per person instead of five
@@ -51,7 +52,6 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
     # lookup for the whole block, then the talks in order. Every load of a stage is
     # independent of the others in it, so the CPU overlaps many random loads at once instead
     # of waiting for each. Partners never depend on opinions: the talks see the same sweep.
-    par = n >= _PARALLEL_MIN
     pi = np.empty(_BLOCK, np.int64)
     pj = np.empty(_BLOCK, np.int64)
     pu = np.empty(_BLOCK)
@@ -64,7 +64,7 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
             i = min(int(x), n - 1)
             pi[b] = i
             pu[b] = x - i
-        _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, True, rng)
+        _talks(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, True, rng)
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons)
     m = 0
     for i in range(n):
@@ -75,18 +75,10 @@ def _sweep(opinion, committed, stratum, org, faction, expelled, links, receptivi
             pi[m] = i
             m += 1
             if m == _BLOCK:
-                _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
+                _talks(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
                 m = 0
     if m:
-        _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
-
-
-@nb.njit(cache=True, inline="always")
-def _either(par, opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
-    if par:
-        _block(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng)
-    else:
-        _block_serial(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng)
+        _talks(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
 
 
 def _block_body(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
@@ -191,3 +183,9 @@ def _steps(who, receptivity, table, mu, i, j):
     if not (wj >> 40) & 1:
         mu_j = mu * receptivity[(wj >> 32) & 0xFF] * _trust(table, wj, wi)
     return mu_i, mu_j
+
+
+# at the end: a copy takes the module's names as they stand when it is made
+_talks = _block_serial  # what _sweep_body calls; each compiled copy names its own
+_sweep_parallel = nb.njit(cache=True)(renamed(_sweep_body, "parallel", _talks=_block))
+_sweep_serial = nb.njit(cache=True)(renamed(_sweep_body, "serial", _talks=_block_serial))
