@@ -45,6 +45,16 @@ def read_edges(path: str) -> list[tuple[int, int]]:
         return [tuple(map(int, line.split()[:2])) for line in fh if line.strip() and line[0] != "#"]
 
 
+def read_graph(path: str):
+    """The edge list as a NetworkX graph on nodes 0..n-1 in sorted order (the peers' input;
+    NetworkX is imported here, inside the peers' own environments)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_edges_from(read_edges(path))
+    return nx.convert_node_labels_to_integers(g, ordering="sorted")
+
+
 def measure(unit, seconds: float) -> tuple[int, float]:
     """Call ``unit()`` (returns agent-updates done) until ``seconds`` pass: (updates, time)."""
     done = 0

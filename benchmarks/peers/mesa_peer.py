@@ -9,10 +9,9 @@ random neighbour, written as a tight loop on the model.
 
 from __future__ import annotations
 
-from common import args, measure, read_edges, report, rss_mb
+from common import args, measure, read_graph, report, rss_mb
 
 import mesa
-import networkx as nx
 from mesa.discrete_space import FixedAgent, Network
 
 D, MU = 0.3, 0.5
@@ -84,9 +83,7 @@ class Lean(mesa.Model):
 def main() -> None:
     a = args()
     base = rss_mb()
-    g = nx.Graph()
-    g.add_edges_from(read_edges(a.edges))
-    g = nx.convert_node_labels_to_integers(g, ordering="sorted")
+    g = read_graph(a.edges)
     n = g.number_of_nodes()
     model = (Idiomatic if a.variant == "idiomatic" else Lean)(g, a.model, a.seed)
     model.step()  # warm-up

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import warnings
 
-from common import args, measure, read_edges, report, rss_mb
+from common import args, measure, read_graph, report, rss_mb
 
-import networkx as nx
 import ndlib.models.ModelConfig as mc
 import ndlib.models.opinions as op
 
@@ -21,9 +20,7 @@ warnings.filterwarnings("ignore")
 def main() -> None:
     a = args()
     base = rss_mb()
-    g = nx.Graph()
-    g.add_edges_from(read_edges(a.edges))
-    g = nx.convert_node_labels_to_integers(g, ordering="sorted")
+    g = read_graph(a.edges)
     n = g.number_of_nodes()
     cfg = mc.Configuration()
     if a.model == "deffuant":
