@@ -19,7 +19,7 @@ from lever.kernels.social import regroup_branches
 from lever.network import from_edges
 from lever.scenario import Scenario
 from lever.scenarios import validate
-from lever.state import Network, Params, State
+from lever.state import N_TALLY, Network, Params, State
 
 #: Organization indices of the tiny field (the unorganized are ``K``).
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
@@ -126,10 +126,11 @@ class Hand:
         chosen = None if strategy is None else self.scenario.strategies[strategy]
         return build_params(self.scenario, chosen)._replace(**changes)
 
-    def state(self, org, opinion, **arrays: Any) -> State:
+    def state(self, org, opinion, room: int = 0, **arrays: Any) -> State:
         """A population with the given organizations and opinions; every other attribute
         takes a plain default (stratum 0, satisfied, nobody committed nor in the group's
-        faction, no branch, weight 1) unless given. The membership layer is built."""
+        faction, no branch, weight 1, its own ident, root and row of the network) unless
+        given; ``room`` spare rows for persons split off. The membership layer is built."""
         org = np.asarray(org, np.int16)
         n = org.size
         opinion = np.array(opinion, np.float64).reshape(n, 2)
@@ -147,16 +148,24 @@ class Hand:
             "faction_since": np.zeros(n, np.int32),
             "expelled_from": np.full(n, -1, np.int16),
             "weight": np.ones(n),
+            "ident": np.arange(n, dtype=np.uint64),
+            "root": np.arange(n, dtype=np.int64),
+            "social": np.arange(n, dtype=np.int32),
+            "splits": np.zeros(n, np.int32),
             "origin": org.copy(),
             "revolutionary0": np.zeros(n, np.bool_),
             "platform": platform,
             "branch_start": np.zeros(self.n_branches + 1, np.int64),
             "branch_members": np.zeros(n, np.int32),
+            "count": np.array([n], np.int64),
+            "tally": np.zeros(N_TALLY),
         }
         for key, value in arrays.items():
             dtype = defaults[key].dtype
             defaults[key] = np.ascontiguousarray(np.asarray(value).astype(dtype).reshape(defaults[key].shape))
         state = State(**defaults)
+        if room:
+            state = state.with_capacity(n + room)
         regroup_branches(state, self.n_branches)
         return state
 

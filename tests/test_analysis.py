@@ -20,7 +20,7 @@ def synthetic() -> pd.DataFrame:
     for strategy, values in members.items():
         for draw, v in enumerate(values):
             rows.append({"strategy": strategy, "draw": draw, "replication": 0, "group_members": float(v),
-                         "won": 2.0 * v, "host_revolutionaries_in_rival": 1.0, "expelled": 0.0})  # fmt: skip
+                         "newly_won": 2.0 * v, "host_revolutionaries_to_rival": 1.0, "expelled": 0.0})  # fmt: skip
     return pd.DataFrame(rows)
 
 

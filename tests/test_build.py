@@ -7,13 +7,15 @@ import pytest
 
 from lever.build import (
     MIN_BRANCH_AGENTS,
+    _disappointment,
     agent_counts,
     allocation_vector,
     branch_counts,
     build_params,
     build_state,
 )
-from lever.scenarios import load, with_values
+from lever.scenarios import ScenarioError, load, validate, with_values
+from lever.state import N_TALLY
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 HOST_PAPER, RIVAL_PAPER, OWN_ORGAN = 0, 1, 2
@@ -45,16 +47,34 @@ def test_state_shapes_and_dtypes(state, tiny):
     expected = {"org": np.int16, "branch": np.int32, "stratum": np.int8, "opinion": np.float64,
                 "satisfaction": np.float64, "committed": np.bool_, "faction": np.bool_, "cadre": np.bool_,
                 "convinced": np.bool_, "faction_since": np.int32, "expelled_from": np.int16,
-                "weight": np.float64, "origin": np.int16, "revolutionary0": np.bool_, "platform": np.float64}
+                "weight": np.float64, "origin": np.int16, "revolutionary0": np.bool_, "platform": np.float64,
+                "ident": np.uint64, "root": np.int64, "social": np.int32, "splits": np.int32,
+                "count": np.int64, "tally": np.float64}
     for name, dtype in expected.items():
         assert getattr(state, name).dtype == dtype, name
     assert state.opinion.shape == (n, 2) and state.platform.shape == (4, 2)
     assert state.branch_start.shape == (int(branch_counts(tiny).sum()) + 1,)
+    assert state.count.tolist() == [n] and state.capacity == n and state.tally.shape == (N_TALLY,)
+    assert not state.tally.any() and not state.splits.any()
+    # each agent is its own person at step 0: its own ident, root and row of the network
+    for name in ("ident", "root", "social"):
+        assert np.array_equal(getattr(state, name), np.arange(n)), name
+
+
+def test_agents_are_laid_out_in_a_random_order(state, tiny):
+    # not grouped by population: conversations are held in index order
+    assert np.count_nonzero(np.diff(state.org) != 0) > 100
+    assert np.array_equal(np.bincount(state.org), agent_counts(tiny))
 
 
 def test_state_places_everyone_with_weights_summing_to_sizes(state, tiny):
     sizes = [o.size for o in tiny.organizations.values()] + [tiny.unorganized.size]
-    assert np.bincount(state.org, weights=state.weight).tolist() == pytest.approx(sizes)
+    assert np.bincount(state.org, weights=state.weight).tolist() == [round(x) for x in sizes]
+    # whole persons, dealt as evenly as can be
+    assert np.array_equal(state.weight, np.round(state.weight)) and state.weight.min() >= 1
+    for k in range(K + 1):
+        w = state.weight[state.org == k]
+        assert w.max() - w.min() <= 1, k
     assert np.array_equal(state.origin, state.org)
     offsets = np.concatenate([[0], np.cumsum(branch_counts(tiny))])
     for k in range(K):
@@ -62,7 +82,48 @@ def test_state_places_everyone_with_weights_summing_to_sizes(state, tiny):
         assert np.all((inside >= offsets[k]) & (inside < offsets[k + 1]))
     assert np.all(state.branch[state.org == K] == -1)
     assert np.all((state.opinion >= 0) & (state.opinion <= 1))
-    assert np.all(state.satisfaction == 1) and np.all(state.expelled_from == -1)
+    assert np.all(state.expelled_from == -1)
+
+
+def test_members_start_as_satisfied_as_fit_less_disappointment_allows(state, tiny):
+    dis = _disappointment(tiny)[0]
+    assert dis[HOST] == 0.2
+    for k, org in enumerate(tiny.organizations.values()):
+        members = (state.org == k) & ~state.committed
+        gap = np.linalg.norm(state.opinion[members] - np.array(org.platform), axis=1)
+        expected = np.clip(np.maximum(0.0, 1.0 - gap / org.tolerance) - dis[k], 0.0, 1.0)
+        assert state.satisfaction[members] == pytest.approx(expected, abs=1e-12), k
+    assert np.all(state.satisfaction[state.committed | (state.org == K)] == 1.0)
+    assert np.all(state.satisfaction[(state.org == HOST) & ~state.committed] <= 0.8)
+
+
+def _more_content_elsewhere(scenario, state, k):
+    orgs = list(scenario.organizations.values())
+    dis = _disappointment(scenario)[0]
+    members = (state.org == k) & ~state.committed
+
+    def content(m):
+        gap = np.linalg.norm(state.opinion[members] - np.array(orgs[m].platform), axis=1)
+        return np.maximum(0.0, 1.0 - gap / orgs[m].tolerance) - dis[m]
+
+    elsewhere = np.max([content(m) for m in range(len(orgs)) if m != k], axis=0)
+    return members, elsewhere > content(k)
+
+
+def test_members_are_settled_where_they_would_stay(tiny):
+    """Nobody starts where they would be more content elsewhere, but those the exact
+    revolutionary share holds in place (the big party's revolutionary few have no better
+    place in it); without the settling, some would."""
+    unsettled = with_values(tiny, {"dynamics.settled_weeks": 0.0})
+    for seed in range(3):
+        settled = build_state(tiny, np.random.default_rng(seed))
+        for k in (BIG, HOST, RIVAL):
+            members, elsewhere = _more_content_elsewhere(tiny, settled, k)
+            assert np.all(settled.revolutionary0[members][elsewhere]), (seed, k)
+            if k != BIG:
+                assert not elsewhere.any(), (seed, k)
+    plain = build_state(unsettled, np.random.default_rng(0))
+    assert _more_content_elsewhere(unsettled, plain, HOST)[1].sum() > 5
 
 
 def test_group_members_are_committed_cadre_on_the_line(state, tiny):
@@ -132,7 +193,23 @@ def test_before_entry_the_group_keeps_its_organ_and_has_no_voice(tiny):
     assert p.organ_reach[OWN_ORGAN].sum() > 0
     dyn = tiny.dynamics
     assert p.recruit_contacts == pytest.approx(dyn.recruit_contacts * (1 - dyn.organ_cost))
-    assert (p.bloc_weight, p.visibility, p.expel_share) == (3.0, 1.0, 1.0)
+    assert p.bloc_weight == 3.0
+    # in the rival the group's people count as undeclared individuals
+    assert p.visibility.tolist() == [1.0, 1.0, 0.2, 1.0]
+    assert p.expel_share.tolist() == [1.0, 1.0, 0.5, 1.0]
+    assert p.active
+
+
+def test_recruit_radius_is_capped_at_the_confidence_bound(tiny):
+    assert tiny.dynamics.recruit_radius == 0.45
+    assert build_params(tiny, None).recruit_radius == tiny.dynamics.confidence == 0.25
+    wide = with_values(tiny, {"dynamics.confidence": 0.6})
+    assert build_params(wide, None).recruit_radius == 0.45
+
+
+def test_populations_held_person_by_person(tiny):
+    # big and the unorganized are coarse (10 persons an agent); host, rival, group person by person
+    assert build_params(tiny, None).fine.tolist() == [False, True, True, True, False]
 
 
 @pytest.mark.parametrize(
@@ -144,15 +221,15 @@ def test_form_and_declaration(tiny, form, declaration, bloc, visibility, share):
     s = with_values(tiny, {"strategies.enter.form": form, "strategies.enter.declaration": declaration})
     p = build_params(s, s.strategies["enter"])
     assert p.bloc_weight == bloc
-    assert p.visibility == pytest.approx(visibility)
-    assert p.expel_share == share
+    assert p.visibility.tolist() == pytest.approx([visibility, visibility, 0.2, visibility])
+    assert p.expel_share.tolist() == [share, share, 0.5, share]
     # the group's voice in the host's press is halved without a declaration
     assert p.organ_voice.tolist() == pytest.approx([0.3 * (1.0 if declaration else 0.5), 0, 0])
 
 
 @pytest.mark.parametrize(
     ("press", "own_reach", "host_voice", "contacts"),
-    [("own", True, 0.0, 0.7), ("host", False, 0.3, 1.0), ("both", True, 0.3, 0.7)],
+    [("own", True, 0.0, 0.7), ("host", False, 0.3, 1.0), ("both", True, 0.3, 0.7), ("none", False, 0.0, 1.0)],
 )
 def test_press(tiny, press, own_reach, host_voice, contacts):
     """``contacts``: the share of recruiting effort left (organ_cost 0.3 with an own organ)."""
@@ -163,6 +240,38 @@ def test_press(tiny, press, own_reach, host_voice, contacts):
     assert p.organ_reach[HOST_PAPER].tolist() == build_params(s, None).organ_reach[HOST_PAPER].tolist()
     assert p.organ_voice.tolist() == pytest.approx([host_voice, 0.0, 0.0])
     assert p.recruit_contacts == pytest.approx(contacts * tiny.dynamics.recruit_contacts)
+
+
+def test_the_twin_world_is_silent_has_no_paper_and_does_not_recruit(tiny):
+    strategy = tiny.strategies["keep_organ"]  # own organ and a voice in the host's press
+    live = build_params(tiny, strategy)
+    assert live.active and live.recruit_contacts > 0
+    assert live.organ_reach[OWN_ORGAN].sum() > 0 and live.organ_voice[HOST_PAPER] > 0
+    twin = build_params(tiny, strategy, active=False)
+    assert not twin.active and twin.recruit_contacts == 0
+    assert not twin.organ_reach[OWN_ORGAN].any() and not twin.organ_voice.any()
+    # others' papers still reach their readers
+    assert twin.organ_reach[HOST_PAPER].tolist() == live.organ_reach[HOST_PAPER].tolist()
+    assert twin.organ_reach[RIVAL_PAPER].tolist() == live.organ_reach[RIVAL_PAPER].tolist()
+    before = build_params(tiny, None, active=False)
+    assert not before.active and before.recruit_contacts == 0 and not before.organ_reach[OWN_ORGAN].any()
+
+
+@pytest.mark.parametrize(("speak", "recruit"), [(False, True), (True, False), (False, False)])
+def test_a_strategy_may_keep_the_group_silent_or_not_recruiting(tiny, speak, recruit):
+    s = with_values(tiny, {"strategies.enter.speak": speak, "strategies.enter.recruit": recruit})
+    p = build_params(s, s.strategies["enter"])
+    assert p.active == speak
+    assert (p.recruit_contacts > 0) == recruit
+    assert p.organ_voice[HOST_PAPER] > 0  # the paper is the press lever's, not these
+
+
+@pytest.mark.parametrize("role", ["group", "host", "rival"])
+def test_the_group_host_and_rival_are_counted_person_by_person(field_data, role):
+    data = field_data()
+    data["organizations"][role]["persons_per_agent"] = 2.0
+    with pytest.raises(ScenarioError, match="persons_per_agent"):
+        validate(data, "tiny")
 
 
 def test_voice_only_in_organs_of_allocated_hosts(tiny):
@@ -180,9 +289,9 @@ def test_allocation_vector(tiny):
     assert allocation_vector(tiny, tiny.strategies["outside"]).tolist() == [0, 0, 0, 1]
 
 
-def test_britain_builds_at_a_coarse_scale():
+def test_britain_builds_at_a_coarse_scale_but_the_group_host_and_rival_person_by_person():
     from lever.scenarios import with_scale
 
     britain = with_scale(load("britain-1933"), 200.0)
     counts = agent_counts(britain)
-    assert counts.tolist() == [round(371600 / 200), 50, 25, 40, 1000]
+    assert counts.tolist() == [round(371600 / 200), 10000, 5000, 40, 1000]

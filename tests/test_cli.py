@@ -113,7 +113,9 @@ def test_run_scale(runner, tiny_file, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(tiny_file), "--steps", "1", "--out", str(out), "--scale", "50"])
     assert result.exit_code == 0, result.output
-    assert json.loads((out / "summary.json").read_text())["agents"] == 40 + 3 + 1 + 10 + 20  # 60 / 50 rounds to 1; the group is never scaled
+    # 2000 / 50 + 1000 / 50: the big party and the unorganized; the host (150), the rival (60)
+    # and the group (10) are held person by person at any scale
+    assert json.loads((out / "summary.json").read_text())["agents_start"] == 40 + 150 + 60 + 10 + 20
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ def test_a_field_without_the_theses_organizations_is_one_clean_line(tmp_path):
     sc = tiny()
     data = sc.model_dump(mode="json")
     data["host"] = "labour"
+    data["organizations"]["labour"]["persons_per_agent"] = 1.0  # a host is held person by person
     from lever.scenarios import to_toml, validate
 
     field.write_text(to_toml(validate(data, "t")))

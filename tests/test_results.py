@@ -23,7 +23,7 @@ def test_summary_reports_start_and_horizon(run, tiny):
     summary = summarize(run)
     first, last = run.series.iloc[0], run.series.iloc[-1]
     assert summary["scenario"] == "tiny" and summary["strategy"] == "enter" and summary["seed"] == 7
-    assert summary["steps"] == 10 and summary["weeks"] == 10.0 and summary["agents"] == 520
+    assert summary["steps"] == 10 and summary["weeks"] == 10.0 and summary["agents_start"] == 520
     assert [o["key"] for o in summary["organizations"]] == ["big", "host", "rival", "group", "none"]
     assert [o["name"] for o in summary["organizations"]] == [
         "Big Party", "Host Party", "Rival Party", "The Group", "unorganized"]

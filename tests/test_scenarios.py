@@ -154,10 +154,10 @@ def test_parse_assignments():
             parse_assignments([bad])
 
 
-def test_with_scale_changes_all_but_the_group(britain):
+def test_with_scale_changes_the_mass_populations_only(britain):
     scaled = with_scale(britain, 50.0)
     for key, org in scaled.organizations.items():
-        assert org.persons_per_agent == (1.0 if key == "group" else 50.0)
+        assert org.persons_per_agent == (1.0 if key in ("group", "ilp", "cpgb") else 50.0)
     assert scaled.unorganized.persons_per_agent == 50.0
 
 

@@ -60,7 +60,7 @@ def test_identical_strategies_differ_by_exactly_zero_in_every_run(result):
 
 
 def test_regret_is_zero_for_the_best_strategy_of_each_run(result):
-    for outcome in ("group_members", "won", "expelled"):
+    for outcome in ("group_members", "newly_won", "expelled"):
         table = regret(result.runs, outcome)
         assert (table.min(axis=1) == 0).all()
         assert (table >= 0).all().all()
@@ -76,7 +76,7 @@ def test_one_and_two_jobs_give_identical_results(field, result):
 def test_a_different_seed_gives_different_runs(field, result):
     other = weigh(Design(field, samples=3, replications=2, seed=6))
     assert not result.runs["seed"].equals(other.runs["seed"])
-    assert not result.runs["won"].equals(other.runs["won"])
+    assert not result.runs["views_held"].equals(other.runs["views_held"])
 
 
 def test_uncertainty_on_a_missing_path_fails_before_running(field):

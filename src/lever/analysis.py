@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from lever.scenario import Scenario
-from lever.weigh import OUTCOMES
+from lever.outcomes import OUTCOMES
 
 #: The interval reported everywhere: 90%, from the 5th to the 95th percentile.
 LOW_Q, HIGH_Q = 0.05, 0.95
 #: Outcomes shown in the ranked table beside the primary one.
-SHOWN = ("group_members", "won", "host_revolutionaries_in_rival", "expelled")
+SHOWN = ("newly_won", "group_members", "host_revolutionaries_to_rival", "expelled")
 
 
 def baseline_strategy(scenario: Scenario) -> str:
@@ -95,14 +95,15 @@ def rank(runs: pd.DataFrame, outcome: str, baseline: str) -> Ranking:
 def table_text(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
     """The ranked table as text, for the terminal and the report alike: headers and rows."""
     out = ranking.outcome
-    head = ["#", "strategy", f"{out} median [90%]", "won median [90%]",
+    second = "group_members" if out != "group_members" else "newly_won"
+    head = ["#", "strategy", f"{out} median [90%]", f"{second} median [90%]",
             f"Δ vs {ranking.baseline} median [90%]", "P(beat)", "regret mean / worst"]  # fmt: skip
     rows = []
     for i, r in ranking.table.iterrows():
         rows.append([
             str(i + 1), str(r["strategy"]),
             f"{r[f'{out}_median']:,.0f} [{r[f'{out}_low']:,.0f}, {r[f'{out}_high']:,.0f}]",
-            f"{r['won_median']:,.0f} [{r['won_low']:,.0f}, {r['won_high']:,.0f}]",
+            f"{r[f'{second}_median']:,.0f} [{r[f'{second}_low']:,.0f}, {r[f'{second}_high']:,.0f}]",
             f"{r['diff_median']:+,.0f} [{r['diff_low']:+,.0f}, {r['diff_high']:+,.0f}]",
             "—" if np.isnan(r["p_beat"]) else f"{100 * r['p_beat']:.0f}%",
             f"{r['regret_mean']:,.1f} / {r['regret_worst']:,.1f}",

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.stats import truncnorm
 
 from lever.scenario import NONE, Population, Scenario, Strategy
-from lever.state import Params, State
+from lever.state import N_TALLY, Params, State
 
 #: At the start a branch holds at least this many agents (where its organization has that
 #: many), however coarse the scale, so members have someone to talk to inside it.
@@ -32,23 +32,87 @@ def branch_counts(scenario: Scenario) -> np.ndarray:
     return np.array(out, np.int64)
 
 
-def _radicalism(
-    pop: Population, stratum_keys: list[str], stratum: np.ndarray, theta: float, rng
-) -> np.ndarray:
-    """Radicalism around the platform; where a stratum's revolutionary share is given, exactly
-    that share lies at or above ``theta`` and the rest below (truncated normals)."""
-    mean, sd = pop.platform[0], max(pop.spread, 1e-6)
-    x = np.clip(rng.normal(mean, sd, stratum.size), 0.0, 1.0)
+#: classes of a person's radicalism at the start: free, or held below / at or above the
+#: revolutionary threshold (so that a stratum's revolutionary share is exact)
+_FREE, _BELOW, _ABOVE = 0, 1, 2
+
+#: redraws at most, when members are chosen among those who would have stayed
+_SETTLE_ROUNDS = 30
+
+
+def _classes(pop: Population, stratum_keys: list[str], stratum: np.ndarray, rng) -> np.ndarray:
+    """Each person's class of radicalism: where a stratum's revolutionary share is given,
+    exactly that share is held at or above the threshold and the rest below."""
+    cls = np.full(stratum.size, _FREE, np.int8)
     for s, key in enumerate(stratum_keys):
         if key not in pop.revolutionary:
             continue
         idx = np.nonzero(stratum == s)[0]
         n_rev = round(pop.revolutionary[key] * idx.size)
         rev = rng.permutation(idx)
-        above, below = rev[:n_rev], rev[n_rev:]
-        x[above] = truncnorm.rvs((theta - mean) / sd, (1 - mean) / sd, mean, sd, above.size, random_state=rng)
-        x[below] = truncnorm.rvs(-mean / sd, (theta - mean) / sd, mean, sd, below.size, random_state=rng)
-    return x
+        cls[rev[:n_rev]] = _ABOVE
+        cls[rev[n_rev:]] = _BELOW
+    return cls
+
+
+def _draw_opinions(pop: Population, cls: np.ndarray, theta: float, rng) -> np.ndarray:
+    """Opinions around the platform: independence normal, radicalism normal or, by class,
+    a normal truncated at the threshold; both clipped to [0, 1]."""
+    mean, sd = pop.platform[0], max(pop.spread, 1e-6)
+    opinion = np.empty((cls.size, 2))
+    opinion[:, 0] = np.clip(rng.normal(mean, sd, cls.size), 0.0, 1.0)
+    above, below = cls == _ABOVE, cls == _BELOW
+    opinion[above, 0] = truncnorm.rvs((theta - mean) / sd, (1 - mean) / sd, mean, sd, int(above.sum()), random_state=rng)
+    opinion[below, 0] = truncnorm.rvs(-mean / sd, (theta - mean) / sd, mean, sd, int(below.sum()), random_state=rng)
+    opinion[:, 1] = np.clip(rng.normal(pop.platform[1], pop.spread, cls.size), 0.0, 1.0)
+    return opinion
+
+
+def _content(opinion: np.ndarray, org, disappointment: float) -> np.ndarray:
+    """What persons of ``opinion`` would feel in ``org`` now: fit less disappointment."""
+    gap = np.linalg.norm(opinion - np.array(org.platform), axis=1)
+    return np.maximum(0.0, 1.0 - gap / org.tolerance) - disappointment
+
+
+def _settled(scenario: Scenario, k: int, opinion: np.ndarray, cls: np.ndarray, theta: float,
+             rng) -> np.ndarray:  # fmt: skip
+    """Members of organization ``k`` as they stand at week 0: those who stayed.
+
+    Nobody starts in an organization they would leave at once: a member who would be more
+    content in another organization (fit less disappointment at week 0, the rule leavers
+    follow), or whom the leaving rule would have removed in the ``settled_weeks`` before
+    week 0 at their fit, is replaced by another drawn alike (the revolutionary shares stay
+    exact). After a few rounds whoever is left stays."""
+    weeks = scenario.dynamics.settled_weeks
+    if weeks <= 0:
+        return opinion
+    orgs = list(scenario.organizations.values())
+    disappointment = _disappointment(scenario)[0]
+    steep = scenario.dynamics.leave_steepness
+    for _ in range(_SETTLE_ROUNDS):
+        here = _content(opinion, orgs[k], disappointment[k])
+        elsewhere = np.full(cls.size, -np.inf)
+        for m, org in enumerate(orgs):
+            if m != k and org.size > 0:
+                elsewhere = np.maximum(elsewhere, _content(opinion, org, disappointment[m]))
+        fit = here + disappointment[k]
+        stayed = (1.0 - (1.0 - fit) ** steep) ** weeks
+        gone = (elsewhere > here) | (rng.random(cls.size) >= stayed)
+        if not gone.any():
+            break
+        opinion[gone] = _draw_opinions(orgs[k], cls[gone], theta, rng)
+    return opinion
+
+
+def _whole_persons(size: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``round(size)`` persons dealt to ``n`` agents as whole numbers (as even as can be):
+    persons are then conserved exactly, and a person split off leaves a whole remainder."""
+    if n == 0:
+        return np.zeros(0)
+    persons = max(round(size), n)
+    weight = np.full(n, float(persons // n))
+    weight[rng.permutation(n)[: persons % n]] += 1.0
+    return weight
 
 
 def _population(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -56,16 +120,18 @@ def _population(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.nd
     counts = agent_counts(scenario)
     branches = np.concatenate([[0], np.cumsum(branch_counts(scenario))])
     stratum_keys = list(scenario.strata)
-    theta = scenario.dynamics.revolutionary_threshold
+    dyn = scenario.dynamics
+    theta = dyn.revolutionary_threshold
     cols: dict[str, list[np.ndarray]] = {
         k: [] for k in ("org", "branch", "stratum", "opinion", "committed", "weight")
     }
     for k, (pop, n) in enumerate(zip(pops, counts, strict=True)):
         shares = np.array([pop.strata.get(s, 0.0) for s in stratum_keys])
         stratum = rng.choice(len(stratum_keys), n, p=shares / shares.sum()).astype(np.int8)
-        opinion = np.empty((n, 2))
-        opinion[:, 0] = _radicalism(pop, stratum_keys, stratum, theta, rng)
-        opinion[:, 1] = np.clip(rng.normal(pop.platform[1], pop.spread, n), 0.0, 1.0)
+        cls = _classes(pop, stratum_keys, stratum, rng)
+        opinion = _draw_opinions(pop, cls, theta, rng)
+        if k < len(scenario.organizations) and pop.committed < 1.0:
+            opinion = _settled(scenario, k, opinion, cls, theta, rng)
         committed = rng.random(n) < pop.committed
         opinion[committed] = pop.platform  # a committed core holds its organization's line
         is_org = k < len(scenario.organizations)
@@ -78,39 +144,68 @@ def _population(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.nd
             ("stratum", stratum),
             ("opinion", opinion),
             ("committed", committed),
-            ("weight", np.full(n, pop.size / n if n else 0.0)),
+            ("weight", _whole_persons(pop.size, n, rng)),
         ):
             cols[name].append(arr)
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 
 def build_state(scenario: Scenario, rng: np.random.Generator) -> State:
-    """The population at step 0: every person placed, the group's members its cadre."""
+    """The population at step 0: every person placed, the group's members its cadre.
+
+    Agents are laid out in a random order (conversations are held in index order), each its
+    own root and its own row of the social network. Members start as satisfied as their fit
+    with the platform less the organization's disappointment at week 0 allows."""
     cols = _population(scenario, rng)
+    order = rng.permutation(cols["org"].size)
+    cols = {k: v[order] for k, v in cols.items()}
     n = cols["org"].size
     group = scenario.org_keys.index(scenario.group)
     faction = cols["org"] == group
     platform = np.array([o.platform for o in scenario.organizations.values()], np.float64)
     n_branches = int(branch_counts(scenario).sum())
-    return State(
+    committed = cols["committed"] | faction
+    state = State(
         org=cols["org"],
         branch=cols["branch"],
         stratum=cols["stratum"],
         opinion=cols["opinion"],
         satisfaction=np.ones(n),
-        committed=cols["committed"] | faction,
+        committed=committed,
         faction=faction,
         cadre=faction.copy(),
         convinced=faction.copy(),
         faction_since=np.zeros(n, np.int32),
         expelled_from=np.full(n, -1, np.int16),
         weight=cols["weight"],
+        ident=np.arange(n, dtype=np.uint64),
+        root=np.arange(n, dtype=np.int64),
+        social=np.arange(n, dtype=np.int32),
+        splits=np.zeros(n, np.int32),
         origin=cols["org"].copy(),
         revolutionary0=cols["opinion"][:, 0] >= scenario.dynamics.revolutionary_threshold,
         platform=platform,
         branch_start=np.zeros(n_branches + 1, np.int64),
         branch_members=np.zeros(n, np.int32),
+        count=np.array([n], np.int64),
+        tally=np.zeros(N_TALLY),
     )
+    _satisfaction_at_start(scenario, state)
+    return state
+
+
+def _satisfaction_at_start(scenario: Scenario, state: State) -> None:
+    """A member's satisfaction at week 0 is what the satisfaction mechanism would settle on
+    then: fit with the platform (the group's people: with its line) less disappointment."""
+    keys = scenario.org_keys
+    group = keys.index(scenario.group)
+    disappointment = _disappointment(scenario)[0]
+    for k, org in enumerate(scenario.organizations.values()):
+        members = (state.org == k) & ~state.committed
+        line = scenario.organizations[scenario.group] if k == group else org
+        gap = np.linalg.norm(state.opinion[members] - np.array(line.platform), axis=1)
+        fit = np.maximum(0.0, 1.0 - gap / line.tolerance)
+        state.satisfaction[members] = np.clip(fit - disappointment[k], 0.0, 1.0)
 
 
 def _disappointment(scenario: Scenario) -> np.ndarray:
@@ -142,7 +237,7 @@ def _press(scenario: Scenario, strategy: Strategy | None) -> tuple[np.ndarray, n
             reach[o, len(keys) if key == NONE else keys.index(key)] = share * strength
         if strategy is None:
             continue
-        if organ.owner == scenario.group and strategy.press == "host":
+        if organ.owner == scenario.group and strategy.press in ("host", "none"):
             reach[o] = 0.0
         hosted = strategy.allocation.get(organ.owner, 0.0) > 0 and organ.owner != scenario.group
         if hosted and strategy.press in ("host", "both"):
@@ -150,12 +245,22 @@ def _press(scenario: Scenario, strategy: Strategy | None) -> tuple[np.ndarray, n
     return owners, reach, voice
 
 
-def build_params(scenario: Scenario, strategy: Strategy | None) -> Params:
-    """Parameters for the kernels; ``strategy=None`` gives the group's posture before entry."""
+def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool = True) -> Params:
+    """Parameters for the kernels; ``strategy=None`` gives the group's posture before entry.
+
+    ``active=False`` gives the twin world: the group is there but does nothing: no paper,
+    no recruiting, no speaking (it enters nothing either: the caller's part)."""
     keys = scenario.org_keys
     dyn = scenario.dynamics
     orgs = list(scenario.organizations.values())
     owners, reach, voice = _press(scenario, strategy)
+    group = keys.index(scenario.group)
+    recruits = active and (strategy is None or strategy.recruit)
+    speaks = active and (strategy is None or strategy.speak)
+    if not active:  # no paper: the group's organ reaches no one
+        reach[owners == group] = 0.0
+        voice[:] = 0.0
+    # the own paper costs contacts whenever the group runs one, wherever its people are
     keeps_organ = strategy is None or strategy.press in ("own", "both")
     faction_form = strategy is None or strategy.form == "faction"
     declared = strategy is None or strategy.declaration
@@ -188,19 +293,31 @@ def build_params(scenario: Scenario, strategy: Strategy | None) -> Params:
         stay_unorganized=dyn.stay_unorganized,
         join_rate=dyn.join_rate,
         branch_talk=scenario.network.branch_talk,
-        recruit_contacts=dyn.recruit_contacts * ((1.0 - dyn.organ_cost) if keeps_organ else 1.0),
-        recruit_radius=dyn.recruit_radius,
+        recruit_contacts=(dyn.recruit_contacts * ((1.0 - dyn.organ_cost) if keeps_organ else 1.0)
+                          if recruits else 0.0),
+        # one who would not listen (beyond the confidence bound) cannot be recruited
+        recruit_radius=min(dyn.recruit_radius, dyn.confidence),
         recruit_prob=dyn.recruit_prob,
         training_steps=round(dyn.training_weeks / scenario.step_weeks),
         platform_drift=dyn.platform_drift,
         bloc_weight=dyn.bloc_weight if faction_form else 1.0,
         detection=dyn.detection,
-        visibility=(1.0 if faction_form else 0.4) * (1.0 if declared else 0.5),
-        expel_share=1.0 if faction_form else 0.5,
+        visibility=_per_org(scenario, (1.0 if faction_form else 0.4) * (1.0 if declared else 0.5), 0.2),
+        expel_share=_per_org(scenario, 1.0 if faction_form else 0.5, 0.5),
         revolutionary_threshold=dyn.revolutionary_threshold,
         independence_threshold=dyn.independence_threshold,
         line=np.array(scenario.organizations[scenario.group].platform, np.float64),
+        fine=np.array([p.persons_per_agent <= 1.0 for _, p in scenario._populations()]),
+        active=speaks,
     )
+
+
+def _per_org(scenario: Scenario, value: float, in_rival: float) -> np.ndarray:
+    """A lever's value in each organization: the strategy's, but in the rival the group's
+    people are members already inside as individuals, undeclared (the letter's point 7)."""
+    out = np.full(len(scenario.organizations), value)
+    out[scenario.org_keys.index(scenario.rival)] = in_rival
+    return out
 
 
 def allocation_vector(scenario: Scenario, strategy: Strategy) -> np.ndarray:

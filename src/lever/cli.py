@@ -15,6 +15,7 @@ from rich.table import Table
 
 from lever.cli_classic import classic
 from lever.network import NetworkError
+from lever.outcomes import DEFAULT_OUTCOME
 from lever.scenarios import (
     ScenarioError,
     builtin_names,
@@ -180,7 +181,7 @@ def weigh_command(
     samples: Annotated[int, typer.Option(min=1, help="Latin-hypercube draws of the uncertainties")] = 8,
     jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
-    outcome: Annotated[str, typer.Option(help="outcome to rank by")] = "group_members",
+    outcome: Annotated[str, typer.Option(help="outcome to rank by (default: persons newly won to the group's views, against the twin world)")] = DEFAULT_OUTCOME,
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
     steps: Annotated[int | None, typer.Option(min=1, help="steps per run (default: the horizon)")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,

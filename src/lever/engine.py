@@ -3,6 +3,7 @@ MODEL.md §4, with the apparatus's expulsions before the step's recruiting."""
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import pandas as pd
 from lever.build import allocation_vector, build_params, build_state
 from lever.kernels.apparatus import drift_platforms, expel_currents
 from lever.kernels.conversation import converse
+from lever.kernels.draw import run_key
 from lever.kernels.entry import enter
 from lever.kernels.mobility import leave_and_join, update_satisfaction
 from lever.kernels.observe import observe
@@ -22,7 +24,14 @@ from lever.kernels.recruitment import recruit
 from lever.kernels.social import regroup_branches
 from lever.network import from_networkx, read_edge_list, workplace_network
 from lever.scenario import NONE, Scenario
-from lever.state import Network, State
+from lever.state import N_TALLY, Network, State
+
+#: Names of ``State.tally``'s counts, as columns of the series (see ``lever.state``).
+TALLIES = (
+    "host_revolutionaries_to_rival", "host_left", "host_left_to_rival", "host_left_to_group",
+    "host_won_inside", "persons_split", "splits_missed",
+)  # fmt: skip
+assert len(TALLIES) == N_TALLY
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,12 @@ class Run:
 
     Attributes
     ----------
-    scenario, strategy, seed : what was run.
+    scenario, strategy, seed : what was run; ``twin`` marks the twin world (the group
+        present but doing nothing).
     series : one row per step (0 = start): sizes, kernels and platforms per organization,
-        the group's members and cadre, those won, the host's revolutionaries in the rival,
-        cumulative expulsions.
+        the group's members and cadre, those holding the group's views, the host's
+        revolutionaries in the rival, cumulative expulsions, and the running counts of
+        :data:`TALLIES`.
     flows : persons who moved from row to column over the run, ``(K + 1, K + 1)``, the
         unorganized last (labels in ``labels``).
     final : the population's arrays at the horizon.
@@ -46,6 +57,7 @@ class Run:
     series: pd.DataFrame
     flows: np.ndarray
     final: State
+    twin: bool = False
 
     @property
     def labels(self) -> list[str]:
@@ -100,29 +112,36 @@ def simulate(
     steps: int | None = None,
     network: object | None = None,
     on_step: Callable[[int], None] | None = None,
+    twin: bool = False,
 ) -> Run:
     """Run ``scenario`` under ``strategy`` (default: the scenario's) for ``steps`` steps.
 
-    One ``numpy.random.Generator`` seeded from ``SeedSequence(seed)`` drives everything, so the
-    same seed gives the same bits. ``network`` replaces the social layer (a NetworkX graph
-    on nodes ``0..n-1``, or a :class:`lever.state.Network`). ``on_step(t)`` is called after
-    each step (for progress bars).
+    ``SeedSequence(seed)`` builds the field (a ``numpy.random.Generator``) and keys every
+    draw of the run (:mod:`lever.kernels.draw`), so the same seed gives the same bits.
+    ``twin=True`` runs the twin world of that seed: the group present but doing nothing (no
+    speaking, recruiting, entering or paper); ``strategy`` is then only a label. ``network``
+    replaces the social layer (a NetworkX graph on nodes ``0..n-1``, or a
+    :class:`lever.state.Network`). ``on_step(t)`` is called after each step (for progress).
     """
     _one_thread_in_workers()
     name = strategy or scenario.default_strategy
     chosen = scenario.strategies[name]
     steps = scenario.steps if steps is None else steps
     rng = np.random.default_rng(np.random.SeedSequence(seed))
+    key = run_key(seed)
     state = build_state(scenario, rng)
     net = make_network(scenario, state.n, rng, network)
-    before, after = build_params(scenario, None), build_params(scenario, chosen)
+    if twin:
+        before = after = build_params(scenario, None, active=False)
+    else:
+        before, after = build_params(scenario, None), build_params(scenario, chosen)
     # the disappointment schedule must cover every step run, even past the horizon
     extra = max(0, steps + 1 - before.disappointment.shape[0])
     if extra:
         pad = np.repeat(before.disappointment[-1:], extra, axis=0)
         before = before._replace(disappointment=np.vstack([before.disappointment, pad]))
         after = after._replace(disappointment=before.disappointment)
-    entry_step = round(chosen.entry_week / scenario.step_weeks)
+    entry_step = -1 if twin else round(chosen.entry_week / scenario.step_weeks)
     allocation = allocation_vector(scenario, chosen)
     K = len(scenario.organizations)
     flows = np.zeros((K + 1, K + 1))
@@ -130,44 +149,62 @@ def simulate(
     rows = np.empty((steps + 1, 2 * (K + 1) + 4))
     platforms = np.empty((steps + 1, K, 2))
     expelled = np.zeros(steps + 1)
+    tallies = np.zeros((steps + 1, N_TALLY))
     rows[0], platforms[0] = observe(state, before), state.platform
     params = before
     for t in range(1, steps + 1):
+        state = with_room(state, params)
         if t - 1 == entry_step:
-            enter(state, params, allocation, chosen.conviction, t, flows, rng)
+            enter(state, params, allocation, chosen.conviction, t, flows, key)
             params = after
-        expelled[t] = expelled[t - 1] + step(state, params, net, t, flows, rng, n_branches)
-        rows[t], platforms[t] = observe(state, params), state.platform
+        expelled[t] = expelled[t - 1] + step(state, params, net, t, flows, key, n_branches)
+        rows[t], platforms[t], tallies[t] = observe(state, params), state.platform, state.tally
         if on_step is not None:
             on_step(t)
-    return Run(scenario, name, seed, _series(scenario, rows, platforms, expelled), flows, state)
+    series = _series(scenario, rows, platforms, expelled, tallies)
+    return Run(scenario, name, seed, series, flows, state.trimmed(), twin)
 
 
-def step(state: State, params, net: Network, t: int, flows: np.ndarray, rng: np.random.Generator,
+def with_room(state: State, params) -> State:
+    """``state`` with room for the persons one step may split off: an eighth of the agents,
+    and for each of the group's people its talks and contacts (grown by doubling)."""
+    n = state.n
+    faction = int(np.count_nonzero(state.faction[:n]))
+    per_person = 3 + 2 * math.ceil(params.committed_talk) + math.ceil(params.recruit_contacts)
+    need = n + 4096 + n // 8 + faction * per_person
+    if state.capacity >= need:
+        return state
+    return state.with_capacity(max(need, 2 * state.capacity))
+
+
+def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.uint64,
          n_branches: int) -> float:
     """The six mechanisms of step ``t`` in order (the group's entry is the caller's); returns
-    the persons expelled in it."""
+    the persons expelled in it. ``key`` keys every draw (:mod:`lever.kernels.draw`)."""
     regroup_branches(state, n_branches)
-    read_press(state, params, rng)
-    converse(state, params, net, rng)
+    read_press(state, params, key, t)
+    converse(state, params, net, key, t)
     update_satisfaction(state, params, t)
-    leave_and_join(state, params, net, t, flows, rng)
+    leave_and_join(state, params, net, t, flows, key)
     # the apparatus acts before the week's recruiting: a current it will not tolerate is
     # out before it wins anyone ("expulsion at once")
-    expelled = expel_currents(state, params, t, flows, rng)
+    expelled = expel_currents(state, params, t, flows, key)
     regroup_branches(state, n_branches)
-    recruit(state, params, net, t, flows, rng)
+    recruit(state, params, net, t, flows, key)
     drift_platforms(state, params)
     return expelled
 
 
-def _series(scenario: Scenario, rows: np.ndarray, platforms: np.ndarray, expelled: np.ndarray) -> pd.DataFrame:
+def _series(scenario: Scenario, rows: np.ndarray, platforms: np.ndarray, expelled: np.ndarray,
+            tallies: np.ndarray) -> pd.DataFrame:
     steps = np.arange(rows.shape[0])
     df = pd.DataFrame(rows, columns=_columns(scenario))
     for k, key in enumerate(scenario.org_keys):
         df[f"radicalism_{key}"] = platforms[:, k, 0]
         df[f"independence_{key}"] = platforms[:, k, 1]
     df["expelled"] = expelled
+    for c, name in enumerate(TALLIES):
+        df[name] = tallies[:, c]
     df.insert(0, "week", steps * scenario.step_weeks)
     df.insert(0, "step", steps)
     return df

@@ -43,6 +43,7 @@ def summarize(run: Run) -> dict[str, Any]:
         "seed": run.seed,
         "steps": int(last["step"]),
         "weeks": float(last["week"]),
+        "agents_start": int(run.final.root.max()) + 1,
         "agents": run.final.n,
         "organizations": orgs,
         "group_members_start": float(first["group_members"]),

@@ -122,6 +122,13 @@ class Dynamics(_Strict):
     committed_talk: NonNegative = Field(2.0, description="extra conversations a committed person starts")
     press_strength: Fraction = Field(0.05, description="chance per step a reader reads an issue, scaled by circulation")
     satisfaction_rate: Fraction = 0.1
+    settled_weeks: Annotated[float, Field(ge=0.0, le=520.0)] = Field(
+        26.0,
+        description="weeks before week 0 that an organization's members have stayed at their"
+        " present opinion: a member the leaving rule would have removed in that time (at"
+        " satisfaction = fit, before any crisis) is replaced by another drawn alike; 0 keeps"
+        " the plain draw",
+    )
     leave_steepness: Annotated[float, Field(ge=1.0)] = Field(
         6.0, description="chance per step of leaving is (1 - satisfaction) ** leave_steepness"
     )
@@ -140,6 +147,7 @@ class Dynamics(_Strict):
     organ_cost: Fraction = Field(0.3, description="share of cadre effort an own organ takes")
     revolutionary_threshold: Fraction = 0.65
     independence_threshold: Fraction = 0.6
+    sources: dict[str, str] = {}
 
 
 class Strategy(_Strict):
@@ -152,7 +160,13 @@ class Strategy(_Strict):
     )
     form: Literal["faction", "individuals"] = "faction"
     declaration: bool = True
-    press: Literal["own", "host", "both"] = "own"
+    press: Literal["own", "host", "both", "none"] = Field(
+        "own",
+        description="own: keep the group's paper; host: give it up and write in the host's"
+        " press; both; none: no paper and no writing",
+    )
+    speak: bool = Field(True, description="the group's people talk others round (false: silent)")
+    recruit: bool = Field(True, description="the group's cadre recruit (false: they do not)")
     entry_week: NonNegative = 0.0
     conviction: Fraction = 1.0
 
@@ -208,6 +222,12 @@ class Scenario(_Strict):
         for key, label in ((self.group, "group"), (self.rival, "rival"), (self.host, "host")):
             if key not in orgs:
                 raise ValueError(f"{label} '{key}' is not an organization")
+        for key, label in ((self.group, "group"), (self.rival, "rival"), (self.host, "host")):
+            if self.organizations[key].persons_per_agent != 1.0:
+                raise ValueError(
+                    f"organizations.{key}.persons_per_agent: the {label} is counted person by "
+                    "person (1), since the group acts there"
+                )
         if self.default_strategy not in self.strategies:
             raise ValueError(f"default_strategy '{self.default_strategy}' is not a strategy")
         for pop_name, pop in self._populations():

@@ -175,13 +175,14 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
 
 
 def with_scale(scenario: Scenario, persons_per_agent: float) -> Scenario:
-    """Every organization and the unorganized at ``persons_per_agent`` persons per agent,
-    except the group's own organization, whose founders are always counted person by person
-    (a recruit from a coarser organization brings the persons its agent stands for)."""
+    """The mass populations (every organization but the group, the host and the rival, and
+    the unorganized) at ``persons_per_agent`` persons per agent. The group, the host and the
+    rival are always counted person by person: the group acts there (MODEL.md §3)."""
+    person_by_person = {scenario.group, scenario.host, scenario.rival}
     values: dict[str, Any] = {
         f"organizations.{k}.persons_per_agent": persons_per_agent
         for k in scenario.organizations
-        if k != scenario.group
+        if k not in person_by_person
     }
     values["unorganized.persons_per_agent"] = persons_per_agent
     return with_values(scenario, values, "--scale")

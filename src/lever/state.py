@@ -29,10 +29,20 @@ class State(NamedTuple):
         who stay outside and those trained later are convinced.
     faction_since : int32, step the person joined the group.
     expelled_from : int16, organization that expelled them, ``-1`` if none.
-    weight : float64, persons this agent stands for.
+    weight : float64, persons this agent stands for (a whole number).
+    ident : uint64, who the person is, for the keyed draws: the agent's index at step 0,
+        or for a person split off from an agent a hash of that agent's ident and how many
+        it had split off before.
+    root : int64, the agent at step 0 whose persons this one comes from (itself at first).
+    social : int32, the row of the social network this agent's ties are read from: its own,
+        or for a split-off person the agent it came from (it knows whom they knew).
+    splits : int32, persons split off from this agent so far.
     origin : int16, organization at step 0.
     revolutionary0 : bool, revolutionary-minded at step 0.
     platform : float64 ``(K, 2)``, each organization's platform, which may drift.
+    count : int64 ``(1,)``, agents alive: only rows ``[0, count[0])`` of the per-agent arrays
+        hold persons, the rest is room for persons still to be split off.
+    tally : float64 ``(T,)``, running counts of the run (see ``TALLY_*``).
     branch_start : int64 ``(B + 1,)``, CSR offsets of the membership layer (branch -> agents).
     branch_members : int32 ``(n,)``, agents sorted by branch (the unorganized at the end).
     """
@@ -49,19 +59,66 @@ class State(NamedTuple):
     faction_since: np.ndarray
     expelled_from: np.ndarray
     weight: np.ndarray
+    ident: np.ndarray
+    root: np.ndarray
+    social: np.ndarray
+    splits: np.ndarray
     origin: np.ndarray
     revolutionary0: np.ndarray
     platform: np.ndarray
     branch_start: np.ndarray
     branch_members: np.ndarray
+    count: np.ndarray
+    tally: np.ndarray
 
     @property
     def n(self) -> int:
+        """Agents alive (the arrays may hold more rows: room to split persons off)."""
+        return int(self.count[0])
+
+    @property
+    def capacity(self) -> int:
         return int(self.org.shape[0])
 
     def copy(self) -> State:
         return State(*(a.copy() for a in self))
 
+    def with_capacity(self, capacity: int) -> State:
+        """The same population in arrays of ``capacity`` rows (never fewer than alive)."""
+        capacity = max(capacity, self.n)
+        grown = {}
+        for name in PER_AGENT:
+            a = getattr(self, name)
+            b = np.zeros((capacity, *a.shape[1:]), a.dtype)
+            b[: self.n] = a[: self.n]
+            grown[name] = b
+        members = np.zeros(capacity, self.branch_members.dtype)
+        members[: self.n] = self.branch_members[: self.n]
+        return self._replace(**grown, branch_members=members)
+
+    def trimmed(self) -> State:
+        """The population with exactly the agents alive (what a caller outside reads)."""
+        n = self.n
+        cut = {name: getattr(self, name)[:n].copy() for name in PER_AGENT}
+        return self._replace(**cut, branch_members=self.branch_members[:n].copy())
+
+
+#: the arrays that hold one row per agent
+PER_AGENT = (
+    "org", "branch", "stratum", "opinion", "satisfaction", "committed", "faction", "cadre",
+    "convinced", "faction_since", "expelled_from", "weight", "ident", "root", "social",
+    "splits", "origin", "revolutionary0",
+)  # fmt: skip
+
+#: what ``State.tally`` counts over a run, in persons
+TALLY_HOST_REVOLUTIONARIES_TO_RIVAL = 0  # revolutionary-minded when they moved, host -> rival
+TALLY_HOST_LEFT = 1  # left the host for anywhere
+TALLY_HOST_LEFT_TO_RIVAL = 2
+TALLY_HOST_LEFT_TO_GROUP = 3  # left the host and joined the group (outside), or expelled with it
+TALLY_HOST_WON_INSIDE = 4  # host members recruited into the group while staying members
+TALLY_SPLIT = 5  # persons split off from coarse agents
+TALLY_MISSED = 6  # splits that found no room (the engine keeps room: always 0 in practice)
+N_TALLY = 7
 
 class Network(NamedTuple):
     """The static social layer in CSR form: the neighbours of ``i`` are
@@ -113,9 +170,16 @@ class Params(NamedTuple):
     platform_drift: float
     bloc_weight: float
     detection: float
-    visibility: float
-    expel_share: float
+    visibility: np.ndarray  # float64 (K,): how visible the group's current is in each
+    expel_share: np.ndarray  # float64 (K,): share of it expelled once detected
     revolutionary_threshold: float
     independence_threshold: float
     # the group's line
     line: np.ndarray  # float64 (2,)
+    # resolution: whether each population (organizations, the unorganized last) is held
+    # person by person; a person who moves from a coarse one into a fine one, or whom the
+    # group acts on, is split off from its agent first
+    fine: np.ndarray  # bool (K + 1,)
+    # False in the twin world: the group is there but does nothing (no speaking, recruiting,
+    # entering or paper)
+    active: bool

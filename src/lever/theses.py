@@ -18,7 +18,8 @@ import pandas as pd
 from lever.scenario import Scenario
 from lever.scenarios import ScenarioError, with_values, without_uncertainties
 from lever.verdict import Verdict, decide, find_rule
-from lever.weigh import OUTCOMES, Design, Factor, WeighResult, weigh
+from lever.outcomes import OUTCOMES
+from lever.weigh import Design, Factor, WeighResult, weigh
 
 #: Proportional growth takes ln(1000/40) / ln(10000/1000) times as long for the first jump.
 PROPORTIONAL_RATIO = math.log(25) / math.log(10)
@@ -74,44 +75,44 @@ def _level(path: str, values: list[float], name: str, fmt: str = "{:g}", extra=N
     return Factor(name, levels, tuple(fmt.format(v) for v in values), tuple(float(v) for v in values))
 
 
-def _host_agents(size: float) -> dict[str, float]:
-    # keep a big host to about 10,000 agents: a 1M-member host is weighed, not enumerated
-    return {"organizations.ilp.persons_per_agent": max(1.0, size / 10_000)}
-
-
 THESES: tuple[Thesis, ...] = (
     Thesis(
         1, "Relative leverage", "a small lever moves a small host more than a big one",
         "Your small lever is insufficient to move the Labour Party but can have a big effect on the ILP.",
-        Comparison("levels", "enter", outcome="share_of_host_kernel_won", level_a=0, level_b=-1),
+        Comparison("levels", "enter", outcome="host_platform_shift", level_a=0, level_b=-1),
         {"enter": ENTER},
-        factor=_level("organizations.ilp.size", [1e3, 1e4, 1e5, 1e6], "host size", "{:,.0f}", _host_agents),
+        # the host is held person by person (the group acts there): 100,000 is the largest
+        # that runs in seconds; Labour's 371,600 is the field's giant beside it
+        factor=_level("organizations.ilp.size", [1e3, 3e3, 1e4, 1e5], "host size", "{:,.0f}"),
         samples=12,
-        key="share of the host's revolutionary kernel won: smallest host minus largest",
+        key="the host's platform moved toward the group's line (against the twin): smallest host minus largest",
     ),
     Thesis(
         2, "Composition", "the host's worker share decides how many can be won",
         "Even if the workers make up only 10 percent, you will get one thousand revolutionary-minded workers.",
-        Comparison("levels", "enter", outcome="group_members", level_a=-1, level_b=0),
+        Comparison("levels", "enter", outcome="newly_won", level_a=-1, level_b=0),
         {"enter": ENTER},
         factor=_level("organizations.ilp.strata.worker", [0.05, 0.1, 0.2, 0.4], "ILP worker share"),
         samples=12,
-        key="group members at the horizon: 40% workers minus 5%",
+        key="persons newly won to the group's views (against the twin): 40% workers minus 5%",
     ),
     Thesis(
         3, "Growth", "growing from 1,000 to 10,000 is easier than from 40 to 1,000",
         "The jump from a thousand to ten thousand is much easier than the jump from forty to one thousand.",
         Comparison("growth", "enter"),
         {"enter": ENTER},
-        # growth to 10,000 needs a pool larger than the ILP of 1933: a loose host of 200,000
-        # with everyone within reach, so the shape of growth, not the pool, is measured
+        # growth to 10,000 needs a pool larger than the ILP of 1933: a loose host of 50,000
+        # (held person by person) whose members all stand near the group's line, so the
+        # shape of growth, not the pool, is measured
         changes={
             "horizon_weeks": 520.0,
-            "organizations.ilp.size": 200_000.0,
-            "organizations.ilp.persons_per_agent": 5.0,
+            "organizations.ilp.size": 50_000.0,
+            "organizations.ilp.platform": [0.9, 0.95],
+            "organizations.ilp.spread": 0.05,
             "organizations.ilp.homogeneity": 0.0,
             "organizations.ilp.disappointment": [],
-            "dynamics.recruit_radius": 1.5,
+            "dynamics.recruit_radius": 0.35,
+            "dynamics.confidence": 0.35,
         },
         samples=4,
         key="(weeks 40 -> 1,000) / (weeks 1,000 -> 10,000) minus the proportional 1.40",
@@ -119,42 +120,42 @@ THESES: tuple[Thesis, ...] = (
     Thesis(
         4, "Inside vs outside", "the host's disappointed come to the group only if it is inside",
         "If they grow disappointed with the ILP, they will go not to you but to the Stalinists.",
-        Comparison("strategies", "enter", "outside", outcome="won_from_host"),
+        Comparison("strategies", "enter", "outside", outcome="host_won"),
         {"enter": ENTER, "outside": OUTSIDE},
         samples=20,
-        key="the host's people won to the group: inside minus outside",
+        key="where the host's disappointed go: the host's members won to the group, inside minus outside",
     ),
     Thesis(
         5, "Homogeneity", "entry works in a loose party and is fatal in a homogeneous one",
         "In a formed, homogeneous party with a stable apparatus, entry would be not only useless but fatal.",
-        Comparison("crossover", "enter", "outside"),
+        Comparison("crossover", "enter", "outside", outcome="newly_won"),
         {"enter": ENTER, "outside": OUTSIDE},
         factor=_level("organizations.ilp.homogeneity", [0.0, 1 / 3, 2 / 3, 1.0], "host homogeneity h", "{:.2f}"),
         samples=6,
-        key="smaller of (entry - outside at h=0) and (outside - entry at h=1), group members",
+        key="smaller of (entry - outside at h=0) and (outside - entry at h=1), persons newly won",
     ),
     Thesis(
         6, "Press", "the host's press serves better than an organ of one's own",
         "Even if you give up your special organ you will be able to use to advantage the press of the ILP.",
-        Comparison("strategies", "host_press", "own_organ"),
+        Comparison("strategies", "host_press", "own_organ", outcome="newly_won"),
         {"host_press": ENTER, "own_organ": ENTER | {"press": "own"}, "both": ENTER | {"press": "both"}},
         samples=16,
-        key="group members: host's press minus own organ",
+        key="persons newly won: host's press minus own organ",
     ),
     Thesis(
         7, "Allocation", "a cadre member does more in the ILP than in the CPGB (the letter: 'a few times')",
         "The useful effect of their work would be a few times greater in the ILP.",
-        Comparison("levels", "split", outcome="group_members", level_a=0, level_b=-1),
+        Comparison("levels", "split", outcome="newly_won", level_a=0, level_b=-1),
         {"split": ENTER | {"allocation": {"ilp": 0.5, "cpgb": 0.5}}},
         factor=_level("strategies.split.allocation.cpgb", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the CPGB"),
         samples=12,
-        key="group members: all in the ILP minus all in the CPGB",
+        key="persons newly won: all in the ILP minus all in the CPGB",
     ),
     Thesis(
         8, "Form and declaration", "faction or individuals is formal; a public declaration costs nothing",
         "In what sense could such a declaration lower the prestige of your group? This is not clear to me.",
-        # members are whole persons: +2.5 lets a loss of exactly 2 count as nothing
-        Comparison("strategies", "declared", "undeclared", tolerance=2.5),
+        # persons are whole: +2.5 lets a loss of exactly 2 count as nothing
+        Comparison("strategies", "declared", "undeclared", outcome="newly_won", tolerance=2.5),
         {
             "declared": ENTER,
             "undeclared": ENTER | {"declaration": False},
@@ -162,7 +163,7 @@ THESES: tuple[Thesis, ...] = (
             "individuals_undeclared": ENTER | {"form": "individuals", "declaration": False},
         },
         samples=16,
-        key="group members: declared minus undeclared faction (a loss of up to 2 counts as nothing)",
+        key="persons newly won: declared minus undeclared faction (a loss of up to 2 counts as nothing)",
     ),
 )
 
@@ -319,16 +320,16 @@ def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
             "the group's members at the horizon (median)": _median(mine["group_members"]),
         }
     if thesis.number == 4:
-        w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="host_revolutionaries_in_rival")
-        return {"host's revolutionaries in the rival, outside (median)": _median(w["outside"]),
-                "host's revolutionaries in the rival, inside (median)": _median(w["enter"])}  # fmt: skip
+        w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="host_revolutionaries_to_rival")
+        return {"host's revolutionaries who left for the rival, outside (median)": _median(w["outside"]),
+                "host's revolutionaries who left for the rival, inside (median)": _median(w["enter"])}  # fmt: skip
     if thesis.number == 7:
-        gains = runs.groupby("factor")["group_members"].median() - 40.0
+        gains = runs.groupby("factor")["newly_won"].median()
         ilp, cpgb = gains.iloc[0], gains.iloc[-1]
-        return {"gain all in ILP (median)": ilp, "gain all in CPGB (median)": cpgb,
+        return {"newly won, all in the ILP (median)": ilp, "newly won, all in the CPGB (median)": cpgb,
                 "ratio ILP / CPGB": ilp / cpgb if cpgb > 0 else math.inf}  # fmt: skip
     if thesis.number == 8:
-        w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="group_members")
+        w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="newly_won")
         diff = w["declared"] - w["individuals"]
         return {"faction minus individuals (median)": _median(diff),
                 "faction minus individuals (5%)": float(diff.quantile(0.05)),

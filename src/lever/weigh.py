@@ -9,9 +9,9 @@ default, so a distributed one can replace it.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -22,23 +22,9 @@ import pandas as pd
 from scipy.stats import qmc
 
 from lever.engine import simulate
-from lever.results import weeks_to
+from lever.outcomes import OUTCOMES, outcomes, twin_view, TwinView
 from lever.scenario import Scenario
 from lever.scenarios import with_values
-
-#: Outcomes recorded per run (MODEL.md §7): name -> (what it is, whether more is better).
-OUTCOMES: dict[str, tuple[str, bool]] = {
-    "group_members": ("the group's members at the horizon", True),
-    "group_cadre": ("the group's trained cadre at the horizon", True),
-    "won": ("revolutionary-minded people holding the group's views", True),
-    "host_kernel": ("the host's revolutionary kernel at the horizon", True),
-    "host_revolutionaries_in_rival": ("the host's revolutionaries of week 0 now in the rival", False),
-    "expelled": ("persons expelled over the run", False),
-    "weeks_to_1000": ("weeks for the group to reach 1,000 (NaN: never)", False),
-    "weeks_to_10000": ("weeks for the group to reach 10,000 (NaN: never)", False),
-    "won_from_host": ("the host's members of week 0 now in the group", True),
-    "kernel_won_from_host": ("the host's revolutionary kernel of week 0 now in the group", True),
-}
 
 #: Per-step series kept from every run, for the bands in the report.
 TRACKED = ("group_members", "won", "size_host")
@@ -140,47 +126,35 @@ class WeighResult:
 
 
 def run_task(scenario: Scenario, steps: int | None, task: Task) -> dict[str, Any]:
-    """Run one task; returns its outcomes, tracked series and flows (picklable, for workers)."""
+    """Run one task and its twin (cached: the strategies of one world share it); returns
+    the outcomes, tracked series and flows (picklable, for workers)."""
     field_ = with_values(scenario, task.values, "uncertainties")
+    twin = _twin(field_, task, steps)
     run = simulate(field_, task.strategy, seed=task.seed, steps=steps)
     s = run.series
-    host, last = scenario.host, s.iloc[-1]
-    outcomes = {
-        "group_members": last["group_members"],
-        "group_cadre": last["group_cadre"],
-        "won": last["won"],
-        "host_kernel": last[f"kernel_{host}"],
-        "host_revolutionaries_in_rival": last["host_revolutionaries_in_rival"],
-        "expelled": last["expelled"],
-        "weeks_to_1000": _weeks_to(run, 1000),
-        "weeks_to_10000": _weeks_to(run, 10000),
-        "host_kernel_start": s[f"kernel_{host}"].iloc[0],
-        **_origins(run),
-    }
-    tracked = np.column_stack([s["group_members"], s["won"], s[f"size_{host}"]])
-    return {"task": task, "outcomes": outcomes, "series": tracked, "flows": run.flows,
+    tracked = np.column_stack([s[name] for name in _tracked_columns(scenario)])
+    return {"task": task, "outcomes": outcomes(run, twin), "series": tracked, "flows": run.flows,
             "weeks": s["week"].to_numpy()}  # fmt: skip
 
 
-def _weeks_to(run, persons: float) -> float:
-    weeks = weeks_to(run, persons)
-    return math.nan if weeks is None else weeks  # a column of floats: never reached is NaN
+def _tracked_columns(scenario: Scenario) -> list[str]:
+    return ["group_members", "won", f"size_{scenario.host}"]
 
 
-def _origins(run) -> dict[str, float]:
-    """What became of the host's people: its members of week 0 now in the group, and its
-    revolutionary-minded workers of week 0 (the letter's point 2: those within reach)."""
-    st, keys = run.final, run.scenario.org_keys
-    host = keys.index(run.scenario.host)
-    worker = list(run.scenario.strata).index("worker") if "worker" in run.scenario.strata else -1
-    from_host = st.origin == host
-    return {
-        "won_from_host": float(st.weight[from_host & st.faction].sum()),
-        "kernel_won_from_host": float(st.weight[from_host & st.faction & st.revolutionary0].sum()),
-        "host_revolutionary_workers_start": float(
-            st.weight[from_host & st.revolutionary0 & (st.stratum == worker)].sum()
-        ),
-    }
+#: twins of the last few worlds this process ran, keyed by the world (see :func:`_twin`)
+_TWINS: OrderedDict[tuple, TwinView] = OrderedDict()
+_TWINS_KEPT = 4
+
+
+def _twin(field_: Scenario, task: Task, steps: int | None) -> TwinView:
+    """The twin of ``task``'s world: the same field and seed, the group doing nothing. The
+    strategies of a world run one after another, so a small cache spares all but one."""
+    key = (field_.model_dump_json(exclude={"strategies", "default_strategy"}), task.seed, steps)
+    if key not in _TWINS:
+        _TWINS[key] = twin_view(simulate(field_, task.strategy, seed=task.seed, steps=steps, twin=True))
+        while len(_TWINS) > _TWINS_KEPT:
+            _TWINS.popitem(last=False)
+    return _TWINS[key]
 
 
 def default_jobs() -> int:

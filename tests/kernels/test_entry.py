@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lever.kernels.draw import ENTRY, keyed, step_key
 from lever.kernels.entry import enter
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
@@ -32,7 +33,7 @@ def test_enter_allocates_by_largest_remainder(hand, n, allocation, counts):
     params = hand.params()
     state = _group(hand, n)
     flows = hand.flows()
-    enter(state, params, np.array(allocation), 1.0, 1, flows, np.random.default_rng(0))
+    enter(state, params, np.array(allocation), 1.0, 1, flows, np.uint64(0))
     assert np.bincount(state.org, minlength=K + 1)[:K].tolist() == counts
     assert flows[GROUP, :K].tolist() == [c if k != GROUP else 0 for k, c in enumerate(counts)]
     assert state.faction.all()
@@ -46,27 +47,61 @@ def test_enter_allocates_by_largest_remainder(hand, n, allocation, counts):
 @pytest.mark.parametrize(("conviction", "convinced"), [(0.0, 0), (1.0, 40)])
 def test_conviction_decides_who_is_convinced(hand, conviction, convinced):
     state = _group(hand, 40)
-    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), conviction, 1, hand.flows(), np.random.default_rng(0))
+    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), conviction, 1, hand.flows(), np.uint64(0))
     assert np.count_nonzero(state.convinced) == convinced
 
 
 def test_those_staying_outside_stay_convinced(hand):
     state = _group(hand, 10)
-    enter(state, hand.params(), np.array([0.0, 0.6, 0.0, 0.4]), 0.0, 1, hand.flows(), np.random.default_rng(0))
+    enter(state, hand.params(), np.array([0.0, 0.6, 0.0, 0.4]), 0.0, 1, hand.flows(), np.uint64(0))
     assert np.array_equal(state.convinced, state.org == GROUP)
     assert np.count_nonzero(state.org == GROUP) == 4
 
 
 def test_half_conviction_convinces_some(hand):
-    state = _group(hand, 200)
-    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 0.5, 1, hand.flows(), np.random.default_rng(0))
-    assert 70 < np.count_nonzero(state.convinced) < 130
+    state = _group(hand, 400)
+    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 0.5, 1, hand.flows(), np.uint64(0))
+    # binomial(400, 1/2): sd 10
+    assert abs(np.count_nonzero(state.convinced) - 200) < 40
+    # each entrant's own draw (slot 1) decides
+    skey = np.uint64(step_key(np.uint64(0), ENTRY, 1))
+    assert np.array_equal(state.convinced, [keyed(skey, np.uint64(i), 1) < 0.5 for i in range(400)])
+
+
+def test_who_goes_where_is_ordered_by_each_members_keyed_draw(hand):
+    n = 20
+    state = _group(hand, n)
+    enter(state, hand.params(), np.array([0.0, 0.5, 0.5, 0.0]), 1.0, 3, hand.flows(), np.uint64(7))
+    skey = np.uint64(step_key(np.uint64(7), ENTRY, 3))
+    rank = np.array([keyed(skey, np.uint64(i), 0) for i in range(n)])
+    first = np.argsort(rank)[: n // 2]  # dealt in organization order: the host comes first
+    assert np.array_equal(np.sort(np.nonzero(state.org == HOST)[0]), np.sort(first))
+    assert np.count_nonzero(state.org == RIVAL) == n // 2
+
+
+def test_where_a_member_goes_depends_on_who_they_are_not_on_their_place(hand):
+    n = 12
+    allocation = np.array([0.0, 0.5, 0.25, 0.25])
+    state = _group(hand, n)
+    enter(state, hand.params(), allocation, 1.0, 2, hand.flows(), np.uint64(5))
+    # the same persons (idents) in reverse order, after an unrelated person
+    org = [K] + [GROUP] * n
+    other = hand.state(org, np.full((n + 1, 2), 0.9), faction=[False] + [True] * n,
+                       cadre=[False] + [True] * n, committed=[False] + [True] * n,
+                       convinced=[False] + [True] * n, ident=[99] + list(range(n - 1, -1, -1)))
+    enter(other, hand.params(), allocation, 1.0, 2, hand.flows(), np.uint64(5))
+    assert np.array_equal(other.org[1:][::-1], state.org)
+    assert other.org[0] == K
+    # another step deals them out otherwise
+    again = _group(hand, n)
+    enter(again, hand.params(), allocation, 1.0, 3, hand.flows(), np.uint64(5))
+    assert not np.array_equal(again.org, state.org)
 
 
 def test_only_the_groups_people_in_its_own_organization_enter(hand):
     state = _group(hand, 4, extra_org=[GROUP, RIVAL, K], extra_faction=[False, True, False])
     flows = hand.flows()
-    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, flows, np.random.default_rng(0))
+    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, flows, np.uint64(0))
     assert np.array_equal(state.org, [HOST] * 4 + [GROUP, RIVAL, K])
     assert flows[GROUP, HOST] == 4 and flows.sum() == 4
 
@@ -74,5 +109,5 @@ def test_only_the_groups_people_in_its_own_organization_enter(hand):
 def test_enter_without_people_does_nothing(hand):
     state = hand.state([HOST, K], np.full((2, 2), 0.5))
     flows = hand.flows()
-    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, flows, np.random.default_rng(0))
+    enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, flows, np.uint64(0))
     assert np.array_equal(state.org, [HOST, K]) and flows.sum() == 0

@@ -15,7 +15,7 @@ from lever.build import build_params, build_state
 from lever.classic import barabasi_albert
 from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
 from lever.engine import make_network
-from lever.kernels.draw import fresh_key
+from lever.kernels.draw import CONVERSE, fresh_key, step_key
 from lever.kernels.conversation import _BLOCK, _block, _block_serial, _pack
 from lever.kernels.social import regroup_branches, trust_table
 from lever.scenarios import load, with_values
@@ -34,31 +34,40 @@ def _inputs(seed: int):
     rng = np.random.default_rng(seed)
     st = build_state(sc, rng)
     net = make_network(sc, st.n, rng)
+    st = st.with_capacity(st.n + 2 * _BLOCK)  # room for persons split off in a block
     regroup_branches(st, st.branch_start.shape[0] - 1)
     params = build_params(sc, sc.strategies["enter_ilp_faction"])
     who = np.array([_pack(st.org[i], st.expelled_from[i], st.stratum[i], st.committed[i], st.faction[i])
                     for i in range(st.n)], np.int64)  # fmt: skip
-    links = (st.branch, st.branch_start, st.branch_members, net.indptr, net.indices)
-    return st, params, who, links
+    return st, params, who, net
 
 
-@pytest.mark.parametrize("tossed", [True, False])
-def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(threads, tossed):
-    st, params, who, links = _inputs(3)
-    m = min(_BLOCK, st.n)
+def _links(st, net):
+    return (st.branch, st.branch_start, st.branch_members, net.indptr, net.indices, st.social)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(threads, active):
+    built, params, who, net = _inputs(3)
+    n = built.n
+    m = min(_BLOCK, n)
+    skey = np.uint64(step_key(np.uint64(5), CONVERSE, 2))
     out = []
     for kernel in (_block, _block_serial):
+        st = built.copy()
         draws = np.random.default_rng(9)
-        pi = draws.integers(0, st.n, _BLOCK)
-        pu = draws.random(_BLOCK)
-        pj, pv = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK)
-        opinion = st.opinion.copy()
-        kernel(opinion, who, links, params.receptivity, trust_table(params), params.convergence,
-               params.confidence, params.branch_talk, pi, pj, pu, pv, m, tossed, np.random.default_rng(5))  # fmt: skip
-        out.append((opinion, pj, pu, pv))
-    for a, b in zip(*out, strict=True):
-        assert np.array_equal(a, b)
-    assert not np.array_equal(out[0][0], st.opinion)  # the block did move opinions
+        pi = draws.integers(0, n, _BLOCK)
+        ps = 2 * draws.integers(0, 3, _BLOCK)  # the sweep's slot or a committed one's extra talks
+        pj, pu, pv = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK), np.zeros(_BLOCK)
+        kernel(st, st.opinion, who, st.ident, _links(st, net), params.receptivity, trust_table(params),
+               params.convergence, params.confidence, params.branch_talk, active, skey, pi, ps, pj, pu, pv,
+               m)  # fmt: skip
+        out.append((st, pj, pu, pv))
+    (a, *rest_a), (b, *rest_b) = out
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    for x, y in zip(rest_a, rest_b, strict=True):
+        assert np.array_equal(x, y)
+    assert not np.array_equal(a.opinion, built.opinion)  # the block did move opinions
 
 
 def test_a_classic_deffuant_sweep_is_the_same_on_any_number_of_threads(threads):
@@ -77,13 +86,14 @@ def test_a_classic_deffuant_sweep_is_the_same_on_any_number_of_threads(threads):
 def test_a_whole_sweep_is_the_same_whichever_twin_holds_the_talks(threads):
     from lever.kernels.conversation import _sweep_parallel, _sweep_serial
 
-    st, params, _, links = _inputs(3)
+    built, params, _, net = _inputs(3)
+    skey = np.uint64(step_key(np.uint64(4), CONVERSE, 0))
     out = []
     for sweep in (_sweep_parallel, _sweep_serial):
-        opinion = st.opinion.copy()
-        sweep(opinion, st.committed, st.stratum, st.org, st.faction, st.expelled_from, links,
-              params.receptivity, trust_table(params), params.convergence, params.confidence,
-              params.branch_talk, params.committed_talk, np.random.default_rng(4))  # fmt: skip
-        out.append(opinion)
-    assert np.array_equal(out[0], out[1])
-    assert not np.array_equal(out[0], st.opinion)
+        st = built.copy()
+        sweep(st, st.opinion, st.committed, st.stratum, st.org, st.faction, st.expelled_from, st.ident,
+              _links(st, net), params.receptivity, trust_table(params), params.convergence,
+              params.confidence, params.branch_talk, params.committed_talk, params.active, skey)  # fmt: skip
+        out.append(st)
+    assert all(np.array_equal(x, y) for x, y in zip(out[0], out[1], strict=True))
+    assert not np.array_equal(out[0].opinion, built.opinion)

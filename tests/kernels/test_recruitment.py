@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from lever.kernels.recruitment import recruit
+from lever.kernels.draw import RECRUIT, step_key
+from lever.kernels.recruitment import contact, recruit
+from lever.state import TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE, TALLY_MISSED, TALLY_SPLIT
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 LINE = [0.9, 0.95]
@@ -30,10 +33,9 @@ def test_person_without_ties_is_never_recruited_but_a_tied_one_is(hand):
         [GROUP, K, K, BIG], [LINE] * 4, branch=[g, -1, -1, big], **_cadre(3)
     )
     net = hand.net(4, [(0, 1)])
-    rng = np.random.default_rng(0)
     flows = hand.flows()
     for step in range(1, 60):
-        recruit(state, params, net, step, flows, rng)
+        recruit(state, params, net, step, flows, np.uint64(0))
     assert state.faction[1] and state.org[1] == GROUP
     assert not state.faction[2] and state.org[2] == K
     assert not state.faction[3] and state.org[3] == BIG
@@ -43,37 +45,77 @@ def test_person_without_ties_is_never_recruited_but_a_tied_one_is(hand):
 def test_outside_recruit_moves_into_the_recruiters_organization_and_branch(hand):
     params = hand.params(recruit_prob=1.0, recruit_contacts=1.0, trust_outside=1.0)
     b = hand.first_branch(HOST) + 2
-    state = hand.state([HOST, K], [LINE, [0.85, 0.9]], branch=[b, -1], weight=[1.0, 4.0], **_cadre(1))
+    state = hand.state([HOST, K], [LINE, [0.85, 0.9]], branch=[b, -1], satisfaction=[1.0, 0.3], **_cadre(1))
     flows = hand.flows()
-    recruit(state, params, hand.net(2, [(0, 1)]), 5, flows, np.random.default_rng(0))
+    recruit(state, params, hand.net(2, [(0, 1)]), 5, flows, np.uint64(0))
     assert state.org[1] == HOST and state.branch[1] == b
     assert state.faction[1] and state.faction_since[1] == 5 and not state.cadre[1]
     assert state.satisfaction[1] == 1.0
-    assert flows[K, HOST] == 4.0 and flows.sum() == 4.0
+    assert flows[K, HOST] == 1.0 and flows.sum() == 1.0
+    assert not state.tally.any()  # not a host member: nothing tallied
+
+
+def test_recruiting_a_coarse_contact_splits_exactly_one_person_off(hand):
+    params = hand.params(recruit_prob=1.0, recruit_contacts=1.0, trust_outside=1.0)
+    b = hand.first_branch(HOST) + 2
+    state = hand.state([HOST, K], [LINE, [0.85, 0.9]], room=3, branch=[b, -1], weight=[1.0, 4.0],
+                       satisfaction=[1.0, 0.3], **_cadre(1))
+    flows = hand.flows()
+    recruit(state, params, hand.net(2, [(0, 1)]), 5, flows, np.uint64(0))
+    assert state.n == 3 and state.tally[TALLY_SPLIT] == 1
+    assert state.weight[:3].tolist() == [1.0, 3.0, 1.0]
+    # the agent stays where it was; the person split off joins, into the recruiter's branch
+    assert state.org[1] == K and not state.faction[1] and state.satisfaction[1] == 0.3
+    assert state.org[2] == HOST and state.branch[2] == b and state.faction[2] and state.faction_since[2] == 5
+    assert state.root[2] == 1 and state.social[2] == 1 and state.ident[2] != state.ident[1]
+    assert np.array_equal(state.opinion[2], state.opinion[1])
+    assert flows[K, HOST] == 1.0 and flows.sum() == 1.0
+
+
+def test_without_room_a_coarse_contact_is_not_recruited(hand):
+    params = hand.params(recruit_prob=1.0, recruit_contacts=1.0, trust_outside=1.0)
+    b = hand.first_branch(HOST) + 2
+    state = hand.state([HOST, K], [LINE, [0.85, 0.9]], branch=[b, -1], weight=[1.0, 4.0], **_cadre(1))
+    flows = hand.flows()
+    recruit(state, params, hand.net(2, [(0, 1)]), 5, flows, np.uint64(0))
+    assert state.n == 2 and state.org[1] == K and not state.faction[1] and state.weight[1] == 4.0
+    assert state.tally[TALLY_MISSED] == 1 and flows.sum() == 0
 
 
 def test_recruit_inside_a_host_stays_a_member_of_the_host(hand):
     params = hand.params(recruit_prob=1.0, recruit_contacts=1.0, trust_inside=1.0)
     state = hand.state([HOST, HOST], [LINE, [0.85, 0.9]], **_cadre(1))
     flows = hand.flows()
-    recruit(state, params, hand.net(2, [(0, 1)]), 3, flows, np.random.default_rng(0))
+    recruit(state, params, hand.net(2, [(0, 1)]), 3, flows, np.uint64(0))
     assert state.faction[1] and state.org[1] == HOST
     assert flows.sum() == 0
+    assert state.tally[TALLY_HOST_WON_INSIDE] == 1 and state.tally[TALLY_HOST_LEFT_TO_GROUP] == 0
+
+
+def test_a_host_member_recruited_from_outside_leaves_the_host_for_the_group(hand):
+    params = hand.params(recruit_prob=1.0, recruit_contacts=1.0, trust_rival=1.0)  # the group outside
+    g = hand.first_branch(GROUP)
+    state = hand.state([GROUP, HOST], [LINE, [0.85, 0.9]], branch=[g, -1], **_cadre(1))
+    flows = hand.flows()
+    recruit(state, params, hand.net(2, [(0, 1)]), 3, flows, np.uint64(0))
+    assert state.faction[1] and state.org[1] == GROUP and state.branch[1] == g
+    assert flows[HOST, GROUP] == 1.0
+    assert state.tally[TALLY_HOST_LEFT_TO_GROUP] == 1 and state.tally[TALLY_HOST_WON_INSIDE] == 0
 
 
 def test_far_from_the_line_committed_or_already_in_the_group_are_not_recruited(hand):
     params = hand.params(recruit_prob=1.0, recruit_contacts=5.0, trust_outside=1.0, training_steps=1000)
     far = [LINE[0] - params.recruit_radius - 0.01, LINE[1]]
+    assert params.recruit_radius == params.confidence  # capped: one beyond it would not listen
     state = hand.state(
         [GROUP, K, K, K], [LINE, far, LINE, LINE],
         **_cadre(3, committed=[True, False, True, False], faction=[True, False, False, True],
                  faction_since=[0, 0, 0, 0]),
     )
     net = hand.net(4, [(0, 1), (0, 2), (0, 3)])
-    rng = np.random.default_rng(0)
     flows = hand.flows()
     for step in range(1, 30):
-        recruit(state, params, net, step, flows, rng)
+        recruit(state, params, net, step, flows, np.uint64(0))
     assert np.array_equal(state.org, [GROUP, K, K, K])
     assert np.array_equal(state.faction, [True, False, False, True])
     assert flows.sum() == 0
@@ -87,9 +129,8 @@ def test_unconvinced_or_unorganized_cadre_do_not_recruit(hand):
         cadre=[True, False, True, False], convinced=[False, False, True, False],
     )
     net = hand.net(4, [(0, 1), (2, 3)])
-    rng = np.random.default_rng(0)
     for step in range(1, 30):
-        recruit(state, params, net, step, flows := hand.flows(), rng)
+        recruit(state, params, net, step, flows := hand.flows(), np.uint64(0))
         assert flows.sum() == 0
     assert not state.faction[1] and not state.faction[3]
 
@@ -97,12 +138,48 @@ def test_unconvinced_or_unorganized_cadre_do_not_recruit(hand):
 def test_recruits_become_cadre_after_training(hand):
     params = hand.params(recruit_prob=0.0, training_steps=3)
     state = hand.state([HOST, GROUP], [LINE, LINE], faction=[True, True], faction_since=[10, 11])
-    rng = np.random.default_rng(0)
-    recruit(state, params, hand.net(2), 12, hand.flows(), rng)
+    key = np.uint64(0)
+    recruit(state, params, hand.net(2), 12, hand.flows(), key)
     assert not state.cadre.any() and not state.committed.any()
-    recruit(state, params, hand.net(2), 13, hand.flows(), rng)
+    recruit(state, params, hand.net(2), 13, hand.flows(), key)
     assert np.array_equal(state.cadre, [True, False])
     assert np.array_equal(state.committed, [True, False])
     assert np.array_equal(state.convinced, [True, False])
-    recruit(state, params, hand.net(2), 14, hand.flows(), rng)
+    recruit(state, params, hand.net(2), 14, hand.flows(), key)
     assert state.cadre.all() and state.committed.all() and state.convinced.all()
+
+
+def _contacts(state, net, c, branch_talk, group, runs=2000):
+    return [contact(state, net, c, branch_talk, group, np.uint64(step_key(np.uint64(1), RECRUIT, t)), 1)
+            for t in range(runs)]
+
+
+def test_a_cadre_member_inside_another_organization_approaches_branch_mates(hand):
+    b = hand.first_branch(HOST)
+    # 0 cadre in a host branch with 1 and 2 (2 also of the group), no social ties
+    state = hand.state([HOST, HOST, HOST], [LINE] * 3, branch=[b, b, b], faction=[True, False, True])
+    met = _contacts(state, hand.net(3), 0, 1.0, GROUP)
+    # the mate is drawn among the branch's three: 1 with chance 1/3; 0 itself or 2 give no one
+    assert set(met) == {1, -1}
+    share = np.mean(np.array(met) == 1)
+    assert share == pytest.approx(1 / 3, abs=4 * np.sqrt(2 / 9 / len(met)))
+    assert set(_contacts(state, hand.net(3), 0, 0.0, GROUP)) == {-1}  # branch_talk 0: the network only
+
+
+def test_outside_the_groups_branch_is_no_one_to_approach(hand):
+    g = hand.first_branch(GROUP)
+    state = hand.state([GROUP, GROUP, K], [LINE] * 3, branch=[g, g, -1], faction=[True, False, False])
+    assert set(_contacts(state, hand.net(3), 0, 1.0, GROUP, 300)) == {-1}
+    # its social neighbours it does approach
+    assert set(_contacts(state, hand.net(3, [(0, 2)]), 0, 1.0, GROUP, 300)) == {2}
+
+
+def test_contacts_pass_over_the_groups_people_and_use_the_agents_row(hand):
+    # 3 is a cadre member split off 0: it knows whom 0 knew (1 and 2, of whom 1 is the group's)
+    state = hand.state([K, K, K, K], [LINE] * 4, faction=[True, True, False, True], social=[0, 1, 2, 0])
+    net = hand.net(4, [(0, 1), (0, 2)])
+    met = _contacts(state, net, 3, 0.0, GROUP)
+    assert set(met) == {2, -1}
+    # up to four tries, each finding 2 with chance 1/2
+    share = np.mean(np.array(met) == 2)
+    assert share == pytest.approx(1 - 0.5**4, abs=4 * np.sqrt(0.0586 / len(met)))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lever.kernels.social import branch_mate, partner, regroup_branches, trust_of, trust_table
+from lever.kernels.draw import RECRUIT, step_key
+from lever.kernels.recruitment import contact
+from lever.kernels.social import regroup_branches, trust_of, trust_table
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
@@ -57,28 +59,38 @@ def test_regroup_branches_builds_a_correct_csr(hand):
     assert np.array_equal(np.sort(members), np.arange(n))  # everyone exactly once
 
 
-def test_branch_mate_is_another_member_and_reaches_all_of_them(hand):
+def _contacts(state, net, c, branch_talk=0.5, draws=300):
+    """Whom cadre member ``c`` approaches over ``draws`` keyed draws."""
+    key = np.uint64(3)
+    return {int(contact(state, net, c, branch_talk, GROUP, np.uint64(step_key(key, RECRUIT, t)), 1)) for t in range(draws)}
+
+
+def test_a_contact_inside_a_host_is_a_branch_mate_or_a_social_tie_never_one_of_the_group(hand):
     b = hand.first_branch(HOST)
-    state = hand.state([HOST] * 4 + [K], np.full((5, 2), 0.5), branch=[b, b, b, b, -1])
-    rng = np.random.default_rng(0)
-    drawn = {int(branch_mate(state.branch, state.branch_start, state.branch_members, 2, rng)) for _ in range(300)}
-    assert drawn == {0, 1, 3}
-    assert branch_mate(state.branch, state.branch_start, state.branch_members, 4, rng) == -1
+    # 0 is the group's, inside the host: branch mates 1, 2 and 3 (3 is the group's too), tie 4
+    state = hand.state([HOST] * 4 + [K], np.full((5, 2), 0.5), branch=[b, b, b, b, -1],
+                       faction=[True, False, False, True, False])
+    net = hand.net(5, [(0, 4), (0, 3)])
+    # -1: every try this time fell on the group's own (a few percent of contacts)
+    assert _contacts(state, net, 0) - {-1} == {1, 2, 4}
+    assert _contacts(state, net, 0, branch_talk=0.0) - {-1} == {4}
 
 
-def test_alone_in_a_branch_and_without_ties_has_no_partner(hand):
+def test_outside_the_group_recruits_through_its_ties_not_its_branch(hand):
+    b = hand.first_branch(GROUP)
+    state = hand.state([GROUP, GROUP, K, K], np.full((4, 2), 0.5), branch=[b, b, -1, -1],
+                       faction=[True, True, False, False])
+    net = hand.net(4, [(0, 1), (0, 2), (0, 3)])
+    assert _contacts(state, net, 0, branch_talk=1.0) - {-1} == {2, 3}
+
+
+def test_a_contact_with_nobody_to_approach_is_none(hand):
     b = hand.first_branch(HOST)
-    state = hand.state([HOST, HOST], np.full((2, 2), 0.5), branch=[b, b + 1])
-    net = hand.net(2)
-    links = (state.branch, state.branch_start, state.branch_members, net.indptr, net.indices)
-    rng = np.random.default_rng(0)
-    assert {partner(links, 0.5, 0, rng) for _ in range(50)} == {-1}
+    state = hand.state([HOST, HOST], np.full((2, 2), 0.5), branch=[b, b + 1], faction=[True, False])
+    assert _contacts(state, hand.net(2), 0) == {-1}
 
 
-def test_partner_falls_back_to_social_ties(hand):
-    state = hand.state([K, K, K], np.full((3, 2), 0.5))
-    net = hand.net(3, [(0, 1), (0, 2)])
-    links = (state.branch, state.branch_start, state.branch_members, net.indptr, net.indices)
-    rng = np.random.default_rng(0)
-    assert {partner(links, 1.0, 0, rng) for _ in range(100)} == {1, 2}
-    assert {partner(links, 1.0, 1, rng) for _ in range(20)} == {0}
+def test_a_split_off_person_reads_the_ties_of_the_agent_it_came_from(hand):
+    state = hand.state([K, K, K], np.full((3, 2), 0.5), faction=[True, False, False], social=[1, 1, 2])
+    net = hand.net(3, [(1, 2)])  # row 1 (which 0 reads) knows 2 only
+    assert _contacts(state, net, 0) == {2}

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from lever.kernels.draw import APPARATUS, keyed, step_key
 from lever.kernels.mobility import move, org_sizes
+
+#: draws of an organization (not a person) are keyed with this bit set
+_ORG_BIT = np.uint64(1 << 63)
 
 
 @nb.njit(cache=True)
@@ -20,7 +24,7 @@ def drift_platforms(state, params) -> None:
     K = params.n_orgs
     total = np.zeros(K + 1)
     sums = np.zeros((K + 1, 2))
-    for i in range(state.org.shape[0]):
+    for i in range(state.count[0]):
         k = state.org[i]
         w = state.weight[i] * (params.bloc_weight if state.faction[i] else 1.0)
         total[k] += w
@@ -35,33 +39,40 @@ def drift_platforms(state, params) -> None:
 
 
 @nb.njit(cache=True)
-def expel_currents(state, params, step: int, flows, rng) -> float:
+def expel_currents(state, params, step: int, flows, key) -> float:
     """A homogeneous apparatus detects the group's current and expels it.
 
     In each organization ``k`` holding the group's people, the current is detected this step
     with chance ``detection * h_k**3 * visibility``; then each of them is expelled with chance
     ``expel_share`` (1 for a faction, which stands or falls together). The expelled go back to
     the group's own organization, and ``k``'s members distrust them from then on
-    (``expelled_from``). Returns the persons expelled; mutates membership and ``flows``.
+    (``expelled_from``). Draws are keyed by (step, organization) and (step, person).
+    Returns the persons expelled; mutates membership and ``flows``.
     """
     K = params.n_orgs
+    skey = step_key(key, APPARATUS, step)
     present = np.zeros(K, np.bool_)
-    for i in range(state.org.shape[0]):
+    for i in range(state.count[0]):
         if state.faction[i] and state.org[i] < K:
             present[state.org[i]] = True
     detected = np.zeros(K, np.bool_)
     for k in range(K):
         h = params.homogeneity[k]
         if present[k] and k != params.group:
-            detected[k] = rng.random() < params.detection * h * h * h * params.visibility
+            # organizations are keyed apart from persons by the top bit
+            u = keyed(skey, np.uint64(k) | _ORG_BIT, 0)
+            detected[k] = u < params.detection * h * h * h * params.visibility[k]
     if not detected.any():
         return 0.0
     size = org_sizes(state, K)
     expelled = 0.0
-    for i in range(state.org.shape[0]):
+    for i in range(state.count[0]):
         k = state.org[i]
-        if k < K and detected[k] and state.faction[i] and rng.random() < params.expel_share:
-            move(state, params, i, params.group, step, size, flows, rng)
-            state.expelled_from[i] = k
-            expelled += state.weight[i]
+        if k < K and detected[k] and state.faction[i] and keyed(skey, state.ident[i], 1) < params.expel_share[k]:
+            w = state.weight[i]
+            state.expelled_from[i] = k  # before the move: persons split off carry it too
+            if move(state, params, i, params.group, step, size, flows, skey):
+                expelled += w
+            else:
+                state.expelled_from[i] = -1
     return expelled

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from lever.kernels.opinion import deffuant_exchange
+from lever.kernels.draw import CONVERSE, keyed, step_key
+from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.prefetch import prefetch
+from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_table
 from lever.kernels.twins import parallel_and_serial, renamed
 
@@ -18,31 +20,38 @@ _BLOCK = 4096
 _AHEAD = 32
 
 
-def converse(state, params, net, rng) -> None:
+def converse(state, params, net, key, step: int) -> None:
     """One sweep of conversations, then the committed speak ``committed_talk`` times more.
 
-    ``n`` times a random person talks with a partner (a branch mate or a social neighbour);
+    Every person alive at the start of the sweep, in index order (agents are laid out in a
+    random order at step 0), talks once with a partner (a branch mate or a social neighbour);
     when their opinions lie within ``confidence`` both move toward each other by
-    ``convergence x receptivity x trust``; committed persons never move. Mutates
-    ``state.opinion``.
+    ``convergence x receptivity x trust``; committed persons never move. The group acts
+    person by person: when one of its people would move a coarse agent, one person is split
+    off that agent and moves instead. In the twin world (``params.active`` false) the
+    group's people neither move nor move anyone. Draws are keyed by (step, talker, slot), so
+    a talk is the same in a run and its twin unless the group changed it. Mutates
+    ``state.opinion`` (and splits persons off).
     """
     # chosen here, not in compiled code, so that a small field never compiles the parallel
     # kernel (about 7 s of a first run); the kernels take plain arrays: a whole State or
     # Params passed into a helper is copied on every call
-    sweep = _sweep_parallel if state.org.shape[0] >= _PARALLEL_MIN else _sweep_serial
+    sweep = _sweep_parallel if state.count[0] >= _PARALLEL_MIN else _sweep_serial
     sweep(
-        state.opinion, state.committed, state.stratum, state.org, state.faction,
-        state.expelled_from, (state.branch, state.branch_start, state.branch_members,
-                              net.indptr, net.indices),
+        state, state.opinion, state.committed, state.stratum, state.org, state.faction,
+        state.expelled_from, state.ident, (state.branch, state.branch_start,
+                                           state.branch_members, net.indptr, net.indices,
+                                           state.social),
         params.receptivity, trust_table(params), params.convergence, params.confidence,
-        params.branch_talk, params.committed_talk, rng,
+        params.branch_talk, params.committed_talk, params.active,
+        np.uint64(step_key(key, CONVERSE, step)),
     )  # fmt: skip
 
 
-def _sweep_body(opinion, committed, stratum, org, faction, expelled, links, receptivity,
-                table, mu, bound, talk, extra, rng) -> None:  # fmt: skip
+def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, ident, links,
+                receptivity, table, mu, bound, talk, extra, active, skey) -> None:  # fmt: skip
     """Compiled twice (below), once against each of ``_block``'s twins as ``_talks``."""
-    n = org.shape[0]
+    n = state.count[0]
     # what a talk reads of each person, packed in one word (none of it changes in a sweep):
     # one random load per person instead of five
     who = np.empty(n, np.int64)
@@ -53,52 +62,54 @@ def _sweep_body(opinion, committed, stratum, org, faction, expelled, links, rece
     # independent of the others in it, so the CPU overlaps many random loads at once instead
     # of waiting for each. Partners never depend on opinions: the talks see the same sweep.
     pi = np.empty(_BLOCK, np.int64)
+    ps = np.zeros(_BLOCK, np.int64)
     pj = np.empty(_BLOCK, np.int64)
     pu = np.empty(_BLOCK)
     pv = np.empty(_BLOCK)
     for lo in range(0, n, _BLOCK):
         m = min(_BLOCK, n - lo)
         for b in range(m):
-            # the draw's fraction left over (about n * 2**-52 fine) tosses branch or network
-            x = rng.random() * n
-            i = min(int(x), n - 1)
-            pi[b] = i
-            pu[b] = x - i
-        _talks(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, True, rng)
-    # the committed speak again, in the same blocks (a talk is symmetric in its two persons)
+            pi[b] = lo + b
+        _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active, skey,
+               pi, ps, pj, pu, pv, m)  # fmt: skip
+    # the committed speak again, in the same blocks (a talk is symmetric in its two persons);
+    # slot 2 decides how many times, slots 3, 4, ... their talks
     m = 0
     for i in range(n):
-        if not committed[i]:
+        if not committed[i] or (faction[i] and not active):
             continue
-        talks = int(extra) + (1 if rng.random() < extra - int(extra) else 0)
-        for _ in range(talks):
+        talks = int(extra) + (1 if keyed(skey, ident[i], 2) < extra - int(extra) else 0)
+        for t in range(talks):
             pi[m] = i
+            ps[m] = 3 + 2 * t
             m += 1
             if m == _BLOCK:
-                _talks(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
+                _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk,
+                       active, skey, pi, ps, pj, pu, pv, m)  # fmt: skip
                 m = 0
     if m:
-        _talks(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, False, rng)
+        _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active,
+               skey, pi, ps, pj, pu, pv, m)  # fmt: skip
 
 
-def _block_body(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj, pu, pv, m, tossed, rng):
-    """Conversations of ``pi[:m]`` with partners drawn for them, stage by stage.
+def _block_body(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active,
+                skey, pi, ps, pj, pu, pv, m):  # fmt: skip
+    """Conversations of ``pi[:m]`` (their draws in slots ``ps[:m]``) with partners drawn for
+    them, stage by stage.
 
-    The draws are made in order from the one ``rng``; the lookups (no draws, nothing they
-    read changes in a sweep) run on all of Numba's threads; the exchanges then run in order.
-    So the same seed gives the same bits whatever the number of threads. Compiled twice
+    The draws are keyed and the lookups read nothing a sweep changes, so both run on all of
+    Numba's threads; the exchanges then run in order. So the same seed gives the same bits
+    whatever the number of threads. Compiled twice
     (:func:`lever.kernels.twins.parallel_and_serial`): fields smaller than ``_PARALLEL_MIN``
     use the serial ``_block_serial``.
     """
-    branch, branch_start, branch_members, indptr, indices = links
-    for b in range(m):  # the draws: branch or network (unless ``tossed``), which one
-        if not tossed:
-            pu[b] = rng.random()
-        pv[b] = rng.random()
-    for b in nb.prange(m):  # a branch mate (as a slot in branch_members), or -1
+    branch, branch_start, branch_members, indptr, indices, social = links
+    for b in nb.prange(m):  # the draws (branch or network, which one); a branch mate's slot
         if b + _AHEAD < m:
             prefetch(branch, pi[b + _AHEAD])
         i = pi[b]
+        pu[b] = keyed(skey, ident[i], ps[b])
+        pv[b] = keyed(skey, ident[i], ps[b] + 1)
         br = branch[i]
         pj[b] = -1
         if br >= 0 and pu[b] < talk:
@@ -115,8 +126,9 @@ def _block_body(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj
                 j = branch_members[branch_start[br + 1] - 1]
             pj[b] = j
         else:
-            first = indptr[i]
-            deg = indptr[i + 1] - first
+            row = social[i]
+            first = indptr[row]
+            deg = indptr[row + 1] - first
             pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
     for b in nb.prange(m):  # how far each would move (who they are does not change)
         if b + _AHEAD < m:
@@ -124,13 +136,35 @@ def _block_body(opinion, who, links, receptivity, table, mu, bound, talk, pi, pj
             prefetch(who, max(pj[b + _AHEAD], 0))
         j = pj[b]
         if j >= 0:
-            pu[b], pv[b] = _steps(who, receptivity, table, mu, pi[b], j)
+            pu[b], pv[b] = _steps(who, receptivity, table, mu, active, pi[b], j)
     for b in range(m):
         if b + _AHEAD < m:  # the rows of a talk some talks ahead (see lever.kernels.prefetch)
             prefetch(opinion, pi[b + _AHEAD])
             prefetch(opinion, max(pj[b + _AHEAD], 0))
         if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
-            deffuant_exchange(opinion, pi[b], pj[b], bound, pu[b], pv[b])
+            i, j = pi[b], pj[b]
+            if active and (who[i] >> 41) & 1 != (who[j] >> 41) & 1:
+                i, j = _persons(state, opinion, who, i, j, pu[b], pv[b], bound)
+                if i < 0:
+                    continue
+            deffuant_exchange(opinion, i, j, bound, pu[b], pv[b])
+
+
+@nb.njit(cache=True)
+def _persons(state, opinion, who, i, j, mu_i, mu_j, bound):
+    """A talk between one of the group's people and someone else: if the other is a coarse
+    agent the talk would move, a person split off it takes the talk. Returns the two
+    talkers (-1, -1 when there is no room to split)."""
+    if not distance(opinion, i, j) < bound:
+        return i, j
+    if (who[j] >> 41) & 1:  # i is the other one
+        if mu_i > 0.0 and state.weight[i] > 1.0:
+            i = split_off(state, i)
+    elif mu_j > 0.0 and state.weight[j] > 1.0:
+        j = split_off(state, j)
+    if i < 0 or j < 0:
+        return -1, -1
+    return i, j
 
 
 _block, _block_serial = parallel_and_serial(_block_body)
@@ -171,11 +205,13 @@ def _trust(table, listener, speaker):
 
 
 @nb.njit(cache=True, inline="always")
-def _steps(who, receptivity, table, mu, i, j):
+def _steps(who, receptivity, table, mu, active, i, j):
     """The shares of the gap ``i`` and ``j`` would move: ``mu x receptivity x trust``, zero for
-    the committed."""
+    the committed, and for both when one of them is the group's in the twin world."""
     wi = who[i]
     wj = who[j]
+    if not active and ((wi >> 41) & 1 or (wj >> 41) & 1):
+        return 0.0, 0.0
     mu_i = 0.0
     mu_j = 0.0
     if not (wi >> 40) & 1:

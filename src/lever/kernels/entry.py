@@ -5,11 +5,12 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from lever.kernels.draw import ENTRY, keyed, step_key
 from lever.kernels.mobility import move, org_sizes
 
 
 @nb.njit(cache=True)
-def enter(state, params, allocation, conviction: float, step: int, flows, rng) -> None:
+def enter(state, params, allocation, conviction: float, step: int, flows, key) -> None:
     """Send the group's people in its own organization into the organizations of
     ``allocation`` (float64 ``(K,)`` summing to 1; the group's own share stays outside).
 
@@ -17,13 +18,19 @@ def enter(state, params, allocation, conviction: float, step: int, flows, rng) -
     entrant takes a random branch of the host, so the group sits spread among its branches.
     Each cadre member who enters is convinced of the step with chance ``conviction``; an
     unconvinced one makes no recruiting contacts ("your entry will be to no purpose").
+    The order in which members are dealt out is keyed by who they are.
     """
     K = params.n_orgs
-    members = np.nonzero(state.faction & (state.org == params.group))[0]
+    alive = state.count[0]
+    members = np.nonzero(state.faction[:alive] & (state.org[:alive] == params.group))[0]
     n = members.shape[0]
     if n == 0:
         return
-    order = rng.permutation(n)
+    skey = step_key(key, ENTRY, step)
+    rank = np.empty(n)
+    for m in range(n):
+        rank[m] = keyed(skey, state.ident[members[m]], 0)
+    order = np.argsort(rank)
     exact = allocation * n
     counts = np.floor(exact).astype(np.int64)
     rest = exact - counts
@@ -38,6 +45,6 @@ def enter(state, params, allocation, conviction: float, step: int, flows, rng) -
             i = members[order[pos]]
             pos += 1
             if k != params.group:
-                move(state, params, i, k, step, size, flows, rng)
+                move(state, params, i, k, step, size, flows, skey)
                 if state.cadre[i]:
-                    state.convinced[i] = rng.random() < conviction
+                    state.convinced[i] = keyed(skey, state.ident[i], 1) < conviction

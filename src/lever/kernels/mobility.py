@@ -5,7 +5,18 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from lever.kernels.draw import below
+from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
+from lever.kernels.resolution import split_off
+from lever.state import (
+    TALLY_HOST_LEFT,
+    TALLY_HOST_LEFT_TO_GROUP,
+    TALLY_HOST_LEFT_TO_RIVAL,
+    TALLY_HOST_REVOLUTIONARIES_TO_RIVAL,
+    TALLY_MISSED,
+)
+
+#: the slot of a person's draw that picks a branch on moving (any mechanism)
+BRANCH_SLOT = 7
 
 
 @nb.njit(cache=True, inline="always")
@@ -29,7 +40,7 @@ def update_satisfaction(state, params, step: int) -> None:
     ``state.satisfaction`` of members; the unorganized and the committed are left alone.
     """
     K = params.n_orgs
-    for i in range(state.org.shape[0]):
+    for i in range(state.count[0]):
         k = state.org[i]
         if k == K or state.committed[i]:
             continue
@@ -43,22 +54,24 @@ def update_satisfaction(state, params, step: int) -> None:
 def org_sizes(state, n_orgs: int) -> np.ndarray:
     """Persons in each organization, the unorganized last: float64 ``(K + 1,)``."""
     size = np.zeros(n_orgs + 1)
-    for i in range(state.org.shape[0]):
+    for i in range(state.count[0]):
         size[state.org[i]] += state.weight[i]
     return size
 
 
 @nb.njit(cache=True)
-def choose_destination(state, params, net, i: int, exclude: int, size, rng) -> int:
+def choose_destination(state, params, net, i: int, exclude: int, size, u: float) -> int:
     """Where ``i`` goes: organization ``m`` with weight
-    ``attraction * exp(-closeness * distance) * size**gravity * (1 + ties_weight * ties)``.
+    ``attraction * exp(-closeness * distance) * size**gravity * (1 + ties_weight * ties)``,
+    picked by the uniform ``u``.
 
     ``ties`` counts ``i``'s social neighbours in ``m``. Empty organizations and ``exclude`` are
     not options; returns ``n_orgs`` (none) when no option has weight.
     """
     K = params.n_orgs
     ties = np.zeros(K + 1)
-    for e in range(net.indptr[i], net.indptr[i + 1]):
+    row = state.social[i]
+    for e in range(net.indptr[row], net.indptr[row + 1]):
         ties[state.org[net.indices[e]]] += 1.0
     w = np.zeros(K)
     total = 0.0
@@ -76,7 +89,7 @@ def choose_destination(state, params, net, i: int, exclude: int, size, rng) -> i
         total += w[m]
     if total <= 0.0:
         return K
-    u = rng.random() * total
+    u = u * total
     for m in range(K):
         u -= w[m]
         if u < 0.0 and w[m] > 0.0:
@@ -88,13 +101,8 @@ def choose_destination(state, params, net, i: int, exclude: int, size, rng) -> i
 
 
 @nb.njit(cache=True)
-def move(state, params, i: int, dest: int, step: int, size, flows, rng, branch: int = -1) -> None:
-    """Move ``i`` to ``dest`` (``n_orgs`` for none), keeping sizes and the flow matrix."""
-    k = state.org[i]
-    w = state.weight[i]
-    flows[k, dest] += w
-    size[k] -= w
-    size[dest] += w
+def _place(state, params, i: int, dest: int, step: int, skey, branch: int) -> None:
+    """Put agent ``i`` into ``dest``: its branch (``branch``, or one drawn for the person)."""
     state.org[i] = dest
     if dest == params.n_orgs:
         state.branch[i] = -1
@@ -102,7 +110,8 @@ def move(state, params, i: int, dest: int, step: int, size, flows, rng, branch: 
         state.branch[i] = branch
     else:
         lo = params.branch_offset[dest]
-        state.branch[i] = lo + below(rng, params.branch_offset[dest + 1] - lo)
+        state.branch[i] = lo + keyed_below(skey, state.ident[i], BRANCH_SLOT,
+                                           params.branch_offset[dest + 1] - lo)  # fmt: skip
     if dest == params.group and not state.faction[i]:
         state.faction[i] = True
         state.faction_since[i] = step
@@ -110,36 +119,78 @@ def move(state, params, i: int, dest: int, step: int, size, flows, rng, branch: 
 
 
 @nb.njit(cache=True)
-def leave_and_join(state, params, net, step: int, flows, rng) -> None:
+def move(state, params, i: int, dest: int, step: int, size, flows, skey, branch: int = -1) -> bool:
+    """Move agent ``i`` to ``dest`` (``n_orgs`` for none), keeping sizes and the flow matrix.
+
+    Into a population held person by person, a coarse agent's persons move one by one: each
+    is split off and placed in a branch of its own draw. Returns False (and moves nobody)
+    only when there is no room to split them off. ``skey`` keys the branch draws."""
+    k = state.org[i]
+    w = state.weight[i]
+    if w > 1.0 and params.fine[dest]:
+        if state.org.shape[0] - state.count[0] < w - 1.0:
+            state.tally[TALLY_MISSED] += w - 1.0
+            return False
+        while state.weight[i] > 1.0:
+            _place(state, params, split_off(state, i), dest, step, skey, branch)
+    _place(state, params, i, dest, step, skey, branch)
+    flows[k, dest] += w
+    size[k] -= w
+    size[dest] += w
+    return True
+
+
+@nb.njit(cache=True)
+def _tally_host_leaver(state, params, w: float, revolutionary: bool, dest: int) -> None:
+    """Where the host's disappointed go (MODEL.md §8.4): ``w`` persons left for ``dest``."""
+    state.tally[TALLY_HOST_LEFT] += w
+    if dest == params.rival:
+        state.tally[TALLY_HOST_LEFT_TO_RIVAL] += w
+        if revolutionary:
+            state.tally[TALLY_HOST_REVOLUTIONARIES_TO_RIVAL] += w
+    elif dest == params.group:
+        state.tally[TALLY_HOST_LEFT_TO_GROUP] += w
+
+
+@nb.njit(cache=True)
+def leave_and_join(state, params, net, step: int, flows, key) -> None:
     """The dissatisfied leave; the unorganized join at a base rate.
 
     A member with satisfaction ``s`` leaves with chance ``(1 - s) ** leave_steepness``: never
-    when fully satisfied, certainly at ``s = 0``, and rarely in between for steep values. One of the group's people inside
-    another organization leaves the group and stays; anyone else goes to no organization with
-    chance ``stay_unorganized``, otherwise to a destination chosen by gravity. Each unorganized
-    person joins with chance ``join_rate``. Mutates membership arrays and ``flows``.
+    when fully satisfied, certainly at ``s = 0``, and rarely in between for steep values. One
+    of the group's people inside another organization leaves the group and stays; anyone
+    else goes to no organization with chance ``stay_unorganized``, otherwise to a destination
+    chosen by gravity. Each unorganized person joins with chance ``join_rate``. Draws are
+    keyed by (step, person); persons split off this step wait for the next. Mutates
+    membership arrays, ``flows`` and ``tally``.
     """
     K = params.n_orgs
     size = org_sizes(state, K)
     steep = params.leave_steepness
-    for i in range(state.org.shape[0]):
+    skey = step_key(key, MOBILITY, step)
+    for i in range(state.count[0]):
         k = state.org[i]
         if state.committed[i]:
             continue
+        who = state.ident[i]
         if k == K:
-            if rng.random() < params.join_rate:
-                dest = choose_destination(state, params, net, i, K, size, rng)
+            if keyed(skey, who, 0) < params.join_rate:
+                dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2))
                 if dest != K:
-                    move(state, params, i, dest, step, size, flows, rng)
+                    move(state, params, i, dest, step, size, flows, skey)
             continue
-        if rng.random() >= (1.0 - state.satisfaction[i]) ** steep:
+        if keyed(skey, who, 0) >= (1.0 - state.satisfaction[i]) ** steep:
             continue
         if state.faction[i] and k != params.group:
             state.faction[i] = False
             state.satisfaction[i] = _fit(state, params, i, k)
             continue
-        state.faction[i] = False
         dest = K
-        if rng.random() >= params.stay_unorganized:
-            dest = choose_destination(state, params, net, i, k, size, rng)
-        move(state, params, i, dest, step, size, flows, rng)
+        if keyed(skey, who, 1) >= params.stay_unorganized:
+            dest = choose_destination(state, params, net, i, k, size, keyed(skey, who, 2))
+        revolutionary = state.opinion[i, 0] >= params.revolutionary_threshold
+        w = state.weight[i]  # a coarse agent may be split into persons on the way
+        if move(state, params, i, dest, step, size, flows, skey):
+            state.faction[i] = False  # one of the group's own who leaves it
+            if k == params.host:
+                _tally_host_leaver(state, params, w, revolutionary, dest)

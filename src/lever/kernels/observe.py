@@ -18,7 +18,7 @@ def observe(state, params) -> np.ndarray:
     K = params.n_orgs
     out = np.zeros(2 * (K + 1) + 4)
     base = 2 * (K + 1)
-    for i in range(state.org.shape[0]):
+    for i in range(state.count[0]):
         k = state.org[i]
         w = state.weight[i]
         out[k] += w

@@ -5,48 +5,95 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from lever.kernels.draw import RECRUIT, keyed, keyed_below, step_key
 from lever.kernels.mobility import move, org_sizes
-from lever.kernels.social import partner, ties, trust
+from lever.kernels.resolution import one_person
+from lever.kernels.social import trust
+from lever.state import TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE
+
+#: draws a contact may take: the branch-or-network toss, the branch mate, up to
+#: ``_TRIES`` social neighbours (the group's own members are passed over), acceptance
+_TRIES = 4
+_SLOTS = 3 + _TRIES
 
 
 @nb.njit(cache=True)
-def recruit(state, params, net, step: int, flows, rng) -> None:
+def contact(state, net, c: int, branch_talk: float, group: int, skey, base: int) -> int:
+    """Whom cadre member ``c`` approaches, or -1: a branch mate with chance ``branch_talk``
+    (inside another organization only: outside, the branch is the group itself), otherwise
+    a social neighbour; never one of the group's own people. Keyed by ``c`` and ``base``."""
+    who = state.ident[c]
+    b = state.branch[c]
+    if state.org[c] != group and b >= 0 and keyed(skey, who, base) < branch_talk:
+        lo = state.branch_start[b]
+        size = state.branch_start[b + 1] - lo
+        if size >= 2:
+            j = state.branch_members[lo + keyed_below(skey, who, base + 1, size)]
+            if j != c and not state.faction[j]:
+                return j
+    row = state.social[c]
+    first = net.indptr[row]
+    deg = net.indptr[row + 1] - first
+    for t in range(_TRIES if deg > 0 else 0):
+        j = net.indices[first + keyed_below(skey, who, base + 2 + t, deg)]
+        if not state.faction[j]:
+            return j
+    return -1
+
+
+@nb.njit(cache=True)
+def recruit(state, params, net, step: int, flows, key) -> None:
     """Each convinced cadre member makes ``recruit_contacts`` contacts this step.
 
-    A contact (a branch mate or a social neighbour) who is not committed, not already one of
-    the group's, and lies within ``recruit_radius`` of the group's line joins with chance
-    ``recruit_prob x trust x receptivity``. A recruit from another organization moves into the
-    recruiter's (and branch); inside a host, recruits stay members of the host. Then recruits
-    who have trained ``training_steps`` become cadre (and committed). Mutates membership,
-    ``faction``, ``faction_since``, ``satisfaction``, ``cadre``, ``committed``, ``convinced``
-    and ``flows``.
+    A contact (:func:`contact`) who is not committed and lies within ``recruit_radius`` of
+    the group's line joins with chance ``recruit_prob x trust x receptivity``. Only one
+    person joins: from a coarse agent, one is split off. A recruit from another organization
+    moves into the recruiter's (and branch); inside a host, recruits stay members of the
+    host. Then recruits who have trained ``training_steps`` become cadre (and committed).
+    Draws are keyed by (step, recruiter, contact). Mutates membership, ``faction``,
+    ``faction_since``, ``satisfaction``, ``cadre``, ``committed``, ``convinced``, ``flows``
+    and ``tally``.
     """
     size = org_sizes(state, params.n_orgs)
-    n = state.org.shape[0]
+    n = state.count[0]
     contacts = params.recruit_contacts
-    links = ties(state, net)
+    skey = step_key(key, RECRUIT, step)
     for c in range(n):
         if not (state.cadre[c] and state.convinced[c]) or state.org[c] == params.n_orgs:
             continue
-        tries = int(contacts) + (1 if rng.random() < contacts - int(contacts) else 0)
-        for _ in range(tries):
-            j = partner(links, params.branch_talk, c, rng)
-            if j < 0 or state.faction[j] or state.committed[j]:
+        who = state.ident[c]
+        tries = int(contacts) + (1 if keyed(skey, who, 0) < contacts - int(contacts) else 0)
+        for t in range(tries):
+            base = 1 + t * _SLOTS
+            j = contact(state, net, c, params.branch_talk, params.group, skey, base)
+            if j < 0 or state.committed[j]:
                 continue
             dx = state.opinion[j, 0] - params.line[0]
             dy = state.opinion[j, 1] - params.line[1]
             if np.sqrt(dx * dx + dy * dy) >= params.recruit_radius:
                 continue
             p = params.recruit_prob * trust(state, params, j, c) * params.receptivity[state.stratum[j]]
-            if rng.random() >= p:
+            if keyed(skey, who, base + _SLOTS - 1) >= p:
                 continue
-            state.faction[j] = True
-            state.faction_since[j] = step
-            if state.org[j] != state.org[c]:
-                move(state, params, j, state.org[c], step, size, flows, rng, state.branch[c])
-            state.satisfaction[j] = 1.0
-    for i in range(n):
+            j = one_person(state, j)
+            if j < 0:
+                continue
+            _join(state, params, j, c, step, size, flows, skey)
+    for i in range(state.count[0]):
         if state.faction[i] and not state.cadre[i] and step - state.faction_since[i] >= params.training_steps:
             state.cadre[i] = True
             state.committed[i] = True
             state.convinced[i] = True
+
+
+@nb.njit(cache=True)
+def _join(state, params, j: int, c: int, step: int, size, flows, skey) -> None:
+    """Person ``j`` joins the group through cadre member ``c``."""
+    k = state.org[j]
+    if k == params.host:
+        state.tally[TALLY_HOST_LEFT_TO_GROUP if k != state.org[c] else TALLY_HOST_WON_INSIDE] += 1.0
+    state.faction[j] = True
+    state.faction_since[j] = step
+    if k != state.org[c]:
+        move(state, params, j, state.org[c], step, size, flows, skey, state.branch[c])
+    state.satisfaction[j] = 1.0

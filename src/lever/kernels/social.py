@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numba as nb
 
-from lever.kernels.draw import below
 import numpy as np
 
 
@@ -49,45 +48,6 @@ def trust_of(org, faction, expelled_from, table, listener: int, speaker: int) ->
     return outside
 
 
-@nb.njit(cache=True, inline="always")
-def branch_mate(branch, branch_start, branch_members, i: int, rng) -> int:
-    """A random other member of ``i``'s branch, or ``-1`` if ``i`` has none."""
-    b = branch[i]
-    if b < 0:
-        return -1
-    lo = branch_start[b]
-    size = branch_start[b + 1] - lo
-    if size < 2:
-        return -1
-    j = branch_members[lo + below(rng, size - 1)]
-    if j == i:  # the draw skipped one slot: the last one stands in for i
-        j = branch_members[lo + size - 1]
-    return j
-
-
-@nb.njit(cache=True, inline="always")
-def ties(state, net):
-    """The arrays :func:`partner` reads, as a small tuple (a whole ``State`` passed into a
-    helper is copied on every call: measured 200 ns a call)."""
-    return state.branch, state.branch_start, state.branch_members, net.indptr, net.indices
-
-
-@nb.njit(cache=True, inline="always")
-def partner(ties, branch_talk: float, i: int, rng) -> int:
-    """Someone ``i`` talks with this week: a branch mate with chance ``branch_talk`` (members
-    only), otherwise a social neighbour; ``-1`` if ``i`` has nobody to talk to."""
-    branch, branch_start, branch_members, indptr, indices = ties
-    if branch[i] >= 0 and rng.random() < branch_talk:
-        j = branch_mate(branch, branch_start, branch_members, i, rng)
-        if j >= 0:
-            return j
-    lo = indptr[i]
-    deg = indptr[i + 1] - lo
-    if deg == 0:
-        return -1
-    return indices[lo + below(rng, deg)]
-
-
 @nb.njit(cache=True)
 def regroup_branches(state, n_branches: int) -> None:
     """Rebuild the membership layer (``branch_start``, ``branch_members``) from ``branch``.
@@ -96,7 +56,7 @@ def regroup_branches(state, n_branches: int) -> None:
     ``branch_members[branch_start[b]:branch_start[b + 1]]``; the unorganized follow the last.
     """
     counts = np.zeros(n_branches, np.int64)
-    n = state.branch.shape[0]
+    n = state.count[0]
     for i in range(n):
         if state.branch[i] >= 0:
             counts[state.branch[i]] += 1
