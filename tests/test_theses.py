@@ -83,8 +83,8 @@ def test_crossover_needs_both_halves_in_the_same_world():
 
 def test_growth_margin_handles_finished_censored_and_unfinished_runs():
     runs = pd.DataFrame({
-        "weeks_to_1000": [70.0, 40.0, 400.0, np.nan],
-        "weeks_to_10000": [120.0, np.nan, np.nan, np.nan],
+        "weeks_to_first": [70.0, 40.0, 400.0, np.nan],
+        "weeks_to_second": [120.0, np.nan, np.nan, np.nan],
     })  # fmt: skip
     m = growth_margin(runs, horizon=520.0)
     assert m[0] == pytest.approx(70 / 50 - PROPORTIONAL_RATIO)

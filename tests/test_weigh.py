@@ -99,7 +99,7 @@ def entry_field(**changes):
     two strategies that differ only in entry (both keep the own organ)."""
     return tiny(**{
         "organizations.ilp.platform": [0.75, 0.8],
-        "organizations.ilp.revolutionary": {"worker": 0.8, "petty_bourgeois": 0.6},
+        "organizations.ilp.kernel": {"worker": 0.8, "petty_bourgeois": 0.6},
         "organizations.ilp.disappointment": [],
         "uncertainties": [],
         "strategies": {

@@ -162,7 +162,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None) -> Params:
     return Params(
         n_orgs=len(keys),
         group=keys.index(scenario.group),
-        rival=keys.index(scenario.rival),
+        rival=keys.index(scenario.rival) if scenario.rival else -1,  # a field may have none
         host=keys.index(scenario.host),
         homogeneity=np.array([o.homogeneity for o in orgs]),
         attraction=np.array([o.attraction for o in orgs]),

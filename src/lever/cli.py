@@ -120,9 +120,9 @@ def _group_table(summary: dict) -> Table:
         ("host's revolutionaries now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
         ("expelled", f"{summary['expelled']:,.0f}"),
     ]
-    for m in (1000, 10000):
+    for m, size in zip(("first", "second"), summary["milestones"], strict=True):
         weeks = summary[f"weeks_to_{m}"]
-        rows.append((f"weeks to {m:,} members", "not reached" if weeks is None else f"{weeks:g}"))
+        rows.append((f"weeks to {size:,.0f} members", "not reached" if weeks is None else f"{weeks:g}"))
     for row in rows:
         table.add_row(*row)
     return table

@@ -12,8 +12,9 @@ from lever.engine import Run
 from lever.files import write_atomic
 from lever.scenario import NONE
 
-#: Group sizes whose first crossing the summary reports (the letter's point 3).
-MILESTONES = (1000, 10000)
+#: The summary's keys for the first week the group reaches each of the field's two
+#: milestones (``Scenario.milestone_sizes``; britain-1933: 1,000 and 10,000, the letter's point 3).
+MILESTONES = ("first", "second")
 
 
 def weeks_to(run: Run, persons: float) -> float | None:
@@ -23,7 +24,7 @@ def weeks_to(run: Run, persons: float) -> float | None:
 
 
 def summarize(run: Run) -> dict[str, Any]:
-    """The run's outcomes at start and horizon (MODEL.md §7), as plain JSON-ready data."""
+    """The run's outcomes at start and horizon (docs/ODD.md, outputs), as plain JSON-ready data."""
     first, last = run.series.iloc[0], run.series.iloc[-1]
     names = {k: o.name for k, o in run.scenario.organizations.items()} | {NONE: "unorganized"}
     orgs = [
@@ -52,7 +53,8 @@ def summarize(run: Run) -> dict[str, Any]:
         "won_end": float(last["won"]),
         "host_revolutionaries_in_rival": float(last["host_revolutionaries_in_rival"]),
         "expelled": float(last["expelled"]),
-        **{f"weeks_to_{m}": weeks_to(run, m) for m in MILESTONES},
+        "milestones": list(run.scenario.milestone_sizes),
+        **{f"weeks_to_{m}": weeks_to(run, size) for m, size in zip(MILESTONES, run.scenario.milestone_sizes, strict=True)},
     }
 
 

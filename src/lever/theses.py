@@ -212,8 +212,8 @@ def growth_margin(runs: pd.DataFrame, horizon: float) -> np.ndarray:
     that bound already falls short of ln25/ln10 the claim fails in that run and the bound is
     its margin; otherwise the run cannot tell (NaN), nor can one that never reached 1,000.
     """
-    first = runs["weeks_to_1000"].to_numpy(float)
-    second = (runs["weeks_to_10000"] - runs["weeks_to_1000"]).to_numpy(float)
+    first = runs["weeks_to_first"].to_numpy(float)
+    second = (runs["weeks_to_second"] - runs["weeks_to_first"]).to_numpy(float)
     margin = first / np.where(second > 0, second, np.nan) - PROPORTIONAL_RATIO
     censored = ~np.isnan(first) & np.isnan(second)
     bound = first / np.maximum(horizon - first, 1e-9) - PROPORTIONAL_RATIO
@@ -308,13 +308,13 @@ def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
         return {"revolutionary-minded ILP workers at 10% workers (median)": _median(at["host_revolutionary_workers_start"])}
     if thesis.number == 3:
         mine = runs[runs["strategy"] == thesis.comparison.a]
-        ratio = mine["weeks_to_1000"] / (mine["weeks_to_10000"] - mine["weeks_to_1000"])
+        ratio = mine["weeks_to_first"] / (mine["weeks_to_second"] - mine["weeks_to_first"])
         return {
             "measured ratio, runs reaching 10,000 (median)": _median(ratio),
             "proportional growth ln25/ln10": PROPORTIONAL_RATIO,
-            "weeks 40 -> 1,000 (median)": _median(mine["weeks_to_1000"]),
-            "runs reaching 1,000": float(mine["weeks_to_1000"].notna().sum()),
-            "runs reaching 10,000": float(mine["weeks_to_10000"].notna().sum()),
+            "weeks 40 -> 1,000 (median)": _median(mine["weeks_to_first"]),
+            "runs reaching 1,000": float(mine["weeks_to_first"].notna().sum()),
+            "runs reaching 10,000": float(mine["weeks_to_second"].notna().sum()),
             "runs": float(len(mine)),
             "the group's members at the horizon (median)": _median(mine["group_members"]),
         }

@@ -34,8 +34,8 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
     "host_kernel": ("the host's revolutionary kernel at the horizon", True),
     "host_revolutionaries_in_rival": ("the host's revolutionaries of week 0 now in the rival", False),
     "expelled": ("persons expelled over the run", False),
-    "weeks_to_1000": ("weeks for the group to reach 1,000 (NaN: never)", False),
-    "weeks_to_10000": ("weeks for the group to reach 10,000 (NaN: never)", False),
+    "weeks_to_first": ("weeks for the group to reach the field's first milestone (NaN: never)", False),
+    "weeks_to_second": ("weeks for the group to reach the field's second milestone (NaN: never)", False),
     "won_from_host": ("the host's members of week 0 now in the group", True),
     "kernel_won_from_host": ("the host's revolutionary kernel of week 0 now in the group", True),
 }
@@ -152,8 +152,8 @@ def run_task(scenario: Scenario, steps: int | None, task: Task) -> dict[str, Any
         "host_kernel": last[f"kernel_{host}"],
         "host_revolutionaries_in_rival": last["host_revolutionaries_in_rival"],
         "expelled": last["expelled"],
-        "weeks_to_1000": _weeks_to(run, 1000),
-        "weeks_to_10000": _weeks_to(run, 10000),
+        "weeks_to_first": _weeks_to(run, scenario.milestone_sizes[0]),
+        "weeks_to_second": _weeks_to(run, scenario.milestone_sizes[1]),
         "host_kernel_start": s[f"kernel_{host}"].iloc[0],
         **_origins(run),
     }
@@ -169,16 +169,18 @@ def _weeks_to(run, persons: float) -> float:
 
 def _origins(run) -> dict[str, float]:
     """What became of the host's people: its members of week 0 now in the group, and its
-    revolutionary-minded workers of week 0 (the letter's point 2: those within reach)."""
+    kernel of week 0 in the stratum the field most seeks (``reach_stratum``; the letter's
+    point 2: revolutionary-minded workers), or in every stratum where it names none."""
     st, keys = run.final, run.scenario.org_keys
     host = keys.index(run.scenario.host)
-    worker = list(run.scenario.strata).index("worker") if "worker" in run.scenario.strata else -1
+    reach = run.scenario.reach_stratum
+    in_reach = st.stratum == list(run.scenario.strata).index(reach) if reach else True
     from_host = st.origin == host
     return {
         "won_from_host": float(st.weight[from_host & st.faction].sum()),
         "kernel_won_from_host": float(st.weight[from_host & st.faction & st.revolutionary0].sum()),
         "host_revolutionary_workers_start": float(
-            st.weight[from_host & st.revolutionary0 & (st.stratum == worker)].sum()
+            st.weight[from_host & st.revolutionary0 & in_reach].sum()
         ),
     }
 
