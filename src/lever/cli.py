@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,12 +16,14 @@ from rich.table import Table
 
 from lever.cli_classic import classic
 from lever.network import NetworkError
+from lever.scenario import RenamedFieldWarning
 from lever.scenarios import (
     ScenarioError,
     builtin_names,
     builtin_text,
     load,
     parse_assignments,
+    to_toml,
     with_scale,
     with_values,
     without_uncertainties,
@@ -49,11 +52,19 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _warning_line(message, category, *_args, **_kwargs) -> None:
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def clean_errors() -> Iterator[None]:
-    """Bad input ends in one line and exit code 2, never a traceback."""
+    """Bad input ends in one line and exit code 2, never a traceback; an old field name is
+    read and reported as one warning line."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", RenamedFieldWarning)
+            warnings.showwarning = _warning_line
+            yield
     except (ScenarioError, NetworkError) as err:
         raise fail(str(err)) from None
     except MemoryError:
@@ -89,10 +100,67 @@ def scenarios_command() -> None:
 
 
 @scenario_app.command("show")
-def scenario_show(name: Annotated[str, typer.Argument(help="a built-in scenario's name")]) -> None:
-    """Print a built-in scenario as TOML, ready to copy and edit."""
+def scenario_show(
+    name: Annotated[str, typer.Argument(help="a built-in scenario's name or a TOML file")],
+    explain: Annotated[bool, typer.Option("--explain", help="each field's meaning as a comment above it")] = False,
+) -> None:
+    """Print a scenario as TOML, ready to copy and edit (a built-in as shipped, with its
+    comments; a file as the loader reads it, defaults filled in)."""
+    from lever.explain import commented_toml
+
     with clean_errors():
-        sys.stdout.write(builtin_text(name))
+        if explain:
+            sys.stdout.write(commented_toml(load(name)))
+        elif name in builtin_names():
+            sys.stdout.write(builtin_text(name))
+        else:
+            sys.stdout.write(to_toml(load(name)))
+
+
+@app.command("check")
+def check_command(
+    scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
+) -> None:
+    """Check a scenario without running it: every field, its social network file, its
+    strategies and uncertainties. One line: what it holds, or the first problem (exit 2)."""
+    from lever.build import agent_counts
+    from lever.network import read_edge_list
+
+    with clean_errors():
+        field = prepare(scenario, set_ or [], None)
+        n = int(agent_counts(field).sum())
+        if field.network.edges:
+            read_edge_list(field.network.edges, n)
+        for u in field.uncertainties:  # each range's ends must be values the field accepts
+            for end in (u.low, u.high):
+                with_values(field, {u.path: end}, f"{scenario}: uncertainties ({u.path}={end:g})")
+    roles = ", ".join(f"{k} {v}" for k, v in field.roles.items())
+    out_console.print(
+        f"{scenario}: valid — {len(field.organizations)} organizations ({roles}), "
+        f"{len(field.strategies)} strategies, {len(field.uncertainties)} uncertainties, "
+        f"{n:,} agents, {field.steps:,} steps",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+@app.command("explain")
+def explain_command(
+    path: Annotated[str | None, typer.Argument(help="a dotted field path, e.g. dynamics.gravity")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every field, as Markdown (docs/FIELDS.md)")] = False,
+) -> None:
+    """Say what a scenario field means: its units, bounds and default."""
+    from lever.explain import reference_markdown
+    from lever.scenario import explain
+
+    if all_ or not path:
+        sys.stdout.write(reference_markdown())
+        return
+    try:
+        text = explain(path)
+    except KeyError as err:
+        raise fail(f"{path}: {err.args[0]} (lever explain --all lists every field)") from None
+    sys.stdout.write(text + "\n")
 
 
 def _summary_table(summary: dict) -> Table:
