@@ -72,13 +72,26 @@ def clean_errors() -> Iterator[None]:
 
 
 def out_folder(out: Path | None, default: Path) -> Path:
-    """The output folder, made before any work so that a bad path fails at once."""
-    folder = out or default
+    """The output folder, made before any work so that a bad path fails at once. By default a
+    fresh one (``default``, else ``default-2``, ...); a given ``--out`` that already holds a
+    result is refused rather than overwritten."""
+    from lever.provenance import PROVENANCE_FILE, fresh_folder, holds_results
+
+    if out is not None and holds_results(out):
+        raise fail(f"--out: {out} already holds a result ({PROVENANCE_FILE}); choose another folder or remove it")
+    folder = out or fresh_folder(default)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise fail(f"--out: cannot use {folder} as an output folder: {err.strerror or err}") from None
     return folder
+
+
+def provenance(field, **settings):
+    """What made this result: the command line as typed, the settings, the field as run."""
+    from lever.provenance import Provenance, command_line
+
+    return Provenance(command_line(), field, settings)
 
 
 def prepare(spec: str, assignments: list[str], scale: float | None):
@@ -222,7 +235,8 @@ def run_command(
             result = simulate(
                 field, name, seed=seed, steps=steps, on_step=lambda t: progress.update(task, completed=t)
             )
-        paths = write_run(result, folder)
+        paths = write_run(result, folder, provenance(field, seed=seed, strategy=name, steps=steps,
+                                                     set=set_ or [], scale=scale))  # fmt: skip
     summary = summarize(result)
     out_console.print(_summary_table(summary))
     out_console.print(_group_table(summary))
@@ -277,11 +291,23 @@ def weigh_command(
                 on_done=lambda done, _: progress.update(task, completed=done),
             )
         ranking = rank(result.runs, outcome, baseline_strategy(field))
-        paths = write_report(result, ranking, folder)
+        made = provenance(field, seed=seed, samples=samples, replications=replications, steps=steps,
+                          outcome=outcome, set=set_ or [], rerun=_rerun_weigh(folder, design, outcome))  # fmt: skip
+        paths = write_report(result, ranking, folder, made)
     title = f"{field.name}: {len(design.strategies)} strategies × {samples} draws × {replications} replications"
     out_console.print(_ranked_table(ranking, title))
     out_console.print(conclusion(ranking, samples, replications), highlight=False)
     out_console.print(f"Wrote {paths['report']} (and {', '.join(p.name for k, p in paths.items() if k != 'report')})")
+
+
+def _rerun_weigh(folder: Path, design, outcome: str) -> str:
+    """The command that reruns a weigh from its output folder alone."""
+    import shlex
+
+    steps = [] if design.steps is None else ["--steps", str(design.steps)]
+    return shlex.join(["lever", "weigh", str(folder / "scenario.toml"), "--samples", str(design.samples),
+                       "--replications", str(design.replications), "--seed", str(design.seed),
+                       "--outcome", outcome, *steps])  # fmt: skip
 
 
 def _parse_only(only: str | None) -> list[int] | None:
@@ -321,7 +347,8 @@ def theses_command(
                 base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
                 on_done=lambda done, _: progress.update(task, completed=done),
             )  # fmt: skip
-        paths = write_theses_report(outcomes, folder)
+        made = provenance(base, seed=seed, replications=replications, only=[t.number for t in chosen])
+        paths = write_theses_report(outcomes, folder, made)
     for o in outcomes:
         out_console.print(line(o), highlight=False)
     out_console.print(f"Wrote {paths['report']}")

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from lever.analysis import Ranking, conclusion, differences, table_text  # noqa: E402
 from lever.files import write_atomic  # noqa: E402
 from lever.plots import png_bytes  # noqa: E402
+from lever.provenance import Provenance, write_parquet  # noqa: E402
 from lever.weigh import OUTCOMES, TRACKED, WeighResult  # noqa: E402
 
 TRACKED_TITLES = {
@@ -114,9 +115,13 @@ img { max-width: 100%; }
 """
 
 
-def write_report(result: WeighResult, ranking: Ranking, out: str | Path) -> dict[str, Path]:
+def write_report(
+    result: WeighResult, ranking: Ranking, out: str | Path, provenance: Provenance | None = None
+) -> dict[str, Path]:
     """Write ``report.html`` (self-contained: figures inline, no external URL), the figures
-    as PNG, and ``runs.parquet`` (one row per run) into ``out``; returns the paths."""
+    as PNG, and ``runs.parquet`` (one row per run) into ``out``; returns the paths. With a
+    ``provenance``, also ``scenario.toml`` and ``provenance.json``, and the Parquet file and
+    the page carry it."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     figures = {
@@ -128,14 +133,28 @@ def write_report(result: WeighResult, ranking: Ranking, out: str | Path) -> dict
     for name, data in figures.items():
         write_atomic(paths[name], lambda p, data=data: p.write_bytes(data))
     paths["runs"] = folder / "runs.parquet"
-    write_atomic(paths["runs"], lambda p: result.runs.to_parquet(p, index=False))
+    write_parquet(result.runs, paths["runs"], provenance)
+    if provenance is not None:
+        paths |= provenance.write(folder)
     paths["report"] = folder / "report.html"
-    page = _page(result, ranking, figures)
+    page = _page(result, ranking, figures, provenance)
     write_atomic(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths
 
 
-def _page(result: WeighResult, ranking: Ranking, figures: dict[str, bytes]) -> str:
+def provenance_html(provenance: Provenance | None) -> str:
+    """The command, Lever's version and the seed, and where the scenario as run is."""
+    if provenance is None:
+        return ""
+    r = provenance.record()
+    return (f"<h2>How this was made</h2><p><code>{html.escape(r['command'])}</code><br>Lever {html.escape(r['lever_version'])}, "
+            f"seed {r.get('seed', '—')}. The scenario as run (after <code>--set</code>) is <code>scenario.toml</code> "
+            "beside this file; <code>provenance.json</code> holds the rest.</p>")  # fmt: skip
+
+
+def _page(
+    result: WeighResult, ranking: Ranking, figures: dict[str, bytes], provenance: Provenance | None = None
+) -> str:
     d = result.design
     sc = d.scenario
     img = {k: base64.b64encode(v).decode() for k, v in figures.items()}
@@ -158,5 +177,6 @@ strategy in the same paired run.</p>
 <h2>Uncertainties</h2><p>Sampled by a Latin hypercube over these ranges.</p>
 {_uncertainty_html(result)}
 <p>Per-run results: <code>runs.parquet</code> beside this file (one row per run).</p>
+{provenance_html(provenance)}
 </body></html>
 """

@@ -10,6 +10,7 @@ import numpy as np
 
 from lever.engine import Run
 from lever.files import write_atomic
+from lever.provenance import Provenance, write_parquet
 from lever.scenario import NONE
 
 #: The summary's keys for the first week the group reaches each of the field's two
@@ -58,10 +59,11 @@ def summarize(run: Run) -> dict[str, Any]:
     }
 
 
-def write_run(run: Run, out: str | Path) -> dict[str, Path]:
+def write_run(run: Run, out: str | Path, provenance: Provenance | None = None) -> dict[str, Path]:
     """Write the run's four outputs into ``out`` and return their paths:
     ``timeseries.parquet`` (one row per step), ``summary.json``, ``flows.csv`` (persons moved
-    from row to column) and ``trajectories.png``."""
+    from row to column) and ``trajectories.png``; with a ``provenance``, also
+    ``scenario.toml`` and ``provenance.json`` (and the Parquet file carries it)."""
     from lever.plots import plot_run, png_bytes  # Matplotlib is slow to import; only writers need it
 
     folder = Path(out)
@@ -73,8 +75,10 @@ def write_run(run: Run, out: str | Path) -> dict[str, Path]:
         "figure": folder / "trajectories.png",
     }
     summary = summarize(run)
-    write_atomic(paths["timeseries"], lambda p: run.series.to_parquet(p, index=False))
+    write_parquet(run.series, paths["timeseries"], provenance)
     write_atomic(paths["summary"], lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
     write_atomic(paths["flows"], lambda p: run.flow_table().to_csv(p))
     write_atomic(paths["figure"], lambda p: p.write_bytes(png_bytes(plot_run(run))))
+    if provenance is not None:
+        paths |= provenance.write(folder)
     return paths
