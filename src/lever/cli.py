@@ -332,13 +332,19 @@ def theses_command(
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
 ) -> None:
     """Test the letter's eight theses as experiments and give each a verdict."""
-    from lever.theses import design_for, run_theses, select
+    from lever.theses import design_for, needs, run_theses, select
     from lever.theses_report import line, write_theses_report
     from lever.weigh import default_jobs
 
     chosen = select(_parse_only(only))
     with clean_errors():
         base = load(scenario)
+        lacking = [lack for t in chosen if (lack := needs(base, t))]
+        if len(lacking) == len(chosen):
+            raise fail(f"{scenario}: " + "; ".join(lacking))
+        for lack in lacking:  # run what the field allows, say what it does not
+            err_console.print(f"[yellow]skipped:[/] {lack}", highlight=False, soft_wrap=True)
+        chosen = [t for t in chosen if needs(base, t) is None]
         folder = out_folder(out, Path("lever-out") / base.name / "theses")
         total = sum(len(design_for(base, t, replications, seed).tasks()) for t in chosen)
         with _progress() as progress:

@@ -1,15 +1,18 @@
-"""The letter's eight theses (MODEL.md §8) as experiments declared as data, run by weigh.
+"""The letter's eight theses as experiments declared as data, run by weigh on any field.
 
-Each :class:`Thesis` names the changes it makes to the field, the strategies it compares,
-the factor it varies, and the :class:`Comparison` that turns its runs into one paired
-difference ``D`` per world, positive where the claim holds; :mod:`lever.verdict` decides.
+Each :class:`Thesis` names the roles it needs (``host``, ``rival``, ``reach_stratum``), the
+changes it makes to the field, the strategies it compares, the factor it varies, and the
+:class:`Comparison` that turns its runs into one paired difference ``D`` per world, positive
+where the claim holds; :mod:`lever.verdict` decides. Paths and keys name organizations by role
+(``organizations.{host}.size``, ``{"{host}": 1.0}``), filled in from the field's roles, so a
+thesis runs on any field that declares the roles it needs.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -63,10 +66,12 @@ class Thesis:
     factor: Factor | None = None
     samples: int = 4
     key: str = ""
+    #: roles the field must declare: ``group`` and ``host`` always; ``rival``, ``reach_stratum``
+    roles: tuple[str, ...] = ("group", "host")
 
 
-ENTER = {"allocation": {"ilp": 1.0}, "form": "faction", "declaration": True, "press": "host"}
-OUTSIDE = {"allocation": {"group": 1.0}, "press": "own"}
+ENTER = {"allocation": {"{host}": 1.0}, "form": "faction", "declaration": True, "press": "host"}
+OUTSIDE = {"allocation": {"{group}": 1.0}, "press": "own"}
 
 
 def _level(path: str, values: list[float], name: str, fmt: str = "{:g}", extra=None) -> Factor:
@@ -76,7 +81,7 @@ def _level(path: str, values: list[float], name: str, fmt: str = "{:g}", extra=N
 
 def _host_agents(size: float) -> dict[str, float]:
     # keep a big host to about 10,000 agents: a 1M-member host is weighed, not enumerated
-    return {"organizations.ilp.persons_per_agent": max(1.0, size / 10_000)}
+    return {"organizations.{host}.persons_per_agent": max(1.0, size / 10_000)}
 
 
 THESES: tuple[Thesis, ...] = (
@@ -85,7 +90,7 @@ THESES: tuple[Thesis, ...] = (
         "Your small lever is insufficient to move the Labour Party but can have a big effect on the ILP.",
         Comparison("levels", "enter", outcome="share_of_host_kernel_won", level_a=0, level_b=-1),
         {"enter": ENTER},
-        factor=_level("organizations.ilp.size", [1e3, 1e4, 1e5, 1e6], "host size", "{:,.0f}", _host_agents),
+        factor=_level("organizations.{host}.size", [1e3, 1e4, 1e5, 1e6], "host size", "{:,.0f}", _host_agents),
         samples=12,
         key="share of the host's revolutionary kernel won: smallest host minus largest",
     ),
@@ -94,9 +99,10 @@ THESES: tuple[Thesis, ...] = (
         "Even if the workers make up only 10 percent, you will get one thousand revolutionary-minded workers.",
         Comparison("levels", "enter", outcome="group_members", level_a=-1, level_b=0),
         {"enter": ENTER},
-        factor=_level("organizations.ilp.strata.worker", [0.05, 0.1, 0.2, 0.4], "ILP worker share"),
+        factor=_level("organizations.{host}.strata.{reach_stratum}", [0.05, 0.1, 0.2, 0.4], "host's {reach_stratum} share"),
         samples=12,
-        key="group members at the horizon: 40% workers minus 5%",
+        key="group members at the horizon: 40% {reach_stratum} minus 5%",
+        roles=("group", "host", "reach_stratum"),
     ),
     Thesis(
         3, "Growth", "growing from 1,000 to 10,000 is easier than from 40 to 1,000",
@@ -105,12 +111,14 @@ THESES: tuple[Thesis, ...] = (
         {"enter": ENTER},
         # growth to 10,000 needs a pool larger than the ILP of 1933: a loose host of 200,000
         # with everyone within reach, so the shape of growth, not the pool, is measured
+        # the milestones are 25 and 250 times the founders (britain-1933: 1,000 and 10,000)
         changes={
             "horizon_weeks": 520.0,
-            "organizations.ilp.size": 200_000.0,
-            "organizations.ilp.persons_per_agent": 5.0,
-            "organizations.ilp.homogeneity": 0.0,
-            "organizations.ilp.disappointment": [],
+            "milestones": None,
+            "organizations.{host}.size": 200_000.0,
+            "organizations.{host}.persons_per_agent": 5.0,
+            "organizations.{host}.homogeneity": 0.0,
+            "organizations.{host}.disappointment": [],
             "dynamics.recruit_radius": 1.5,
         },
         samples=4,
@@ -123,13 +131,14 @@ THESES: tuple[Thesis, ...] = (
         {"enter": ENTER, "outside": OUTSIDE},
         samples=20,
         key="the host's people won to the group: inside minus outside",
+        roles=("group", "host", "rival"),
     ),
     Thesis(
         5, "Homogeneity", "entry works in a loose party and is fatal in a homogeneous one",
         "In a formed, homogeneous party with a stable apparatus, entry would be not only useless but fatal.",
         Comparison("crossover", "enter", "outside"),
         {"enter": ENTER, "outside": OUTSIDE},
-        factor=_level("organizations.ilp.homogeneity", [0.0, 1 / 3, 2 / 3, 1.0], "host homogeneity h", "{:.2f}"),
+        factor=_level("organizations.{host}.homogeneity", [0.0, 1 / 3, 2 / 3, 1.0], "host homogeneity h", "{:.2f}"),
         samples=6,
         key="smaller of (entry - outside at h=0) and (outside - entry at h=1), group members",
     ),
@@ -142,13 +151,14 @@ THESES: tuple[Thesis, ...] = (
         key="group members: host's press minus own organ",
     ),
     Thesis(
-        7, "Allocation", "a cadre member does more in the ILP than in the CPGB (the letter: 'a few times')",
+        7, "Allocation", "a cadre member does more in the host than in the rival (the letter: 'a few times')",
         "The useful effect of their work would be a few times greater in the ILP.",
         Comparison("levels", "split", outcome="group_members", level_a=0, level_b=-1),
-        {"split": ENTER | {"allocation": {"ilp": 0.5, "cpgb": 0.5}}},
-        factor=_level("strategies.split.allocation.cpgb", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the CPGB"),
+        {"split": ENTER | {"allocation": {"{host}": 0.5, "{rival}": 0.5}}},
+        factor=_level("strategies.split.allocation.{rival}", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the rival"),
         samples=12,
-        key="group members: all in the ILP minus all in the CPGB",
+        key="group members: all in the host minus all in the rival",
+        roles=("group", "host", "rival"),
     ),
     Thesis(
         8, "Form and declaration", "faction or individuals is formal; a public declaration costs nothing",
@@ -167,16 +177,66 @@ THESES: tuple[Thesis, ...] = (
 )
 
 
+ROLE_HELP = {
+    "rival": "a rival (rival = \"<organization key>\": where the disappointed go if not to the group)",
+    "reach_stratum": "a stratum to win (reach_stratum = \"<stratum key>\")",
+}
+
+
+def missing_roles(base: Scenario, thesis: Thesis) -> list[str]:
+    """The roles ``thesis`` needs that ``base`` does not declare."""
+    declared = {**base.roles, "reach_stratum": base.reach_stratum}
+    return [r for r in thesis.roles if not declared.get(r)]
+
+
+def needs(base: Scenario, thesis: Thesis) -> str | None:
+    """One line saying what the field lacks for ``thesis``, or ``None`` if it has all."""
+    missing = missing_roles(base, thesis)
+    if not missing:
+        return None
+    what = " and ".join(ROLE_HELP.get(r, r) for r in missing)
+    return f"thesis {thesis.number} ({thesis.title}) needs {what}; the field declares none"
+
+
+def _fill(value: Any, roles: dict[str, str]) -> Any:
+    """``value`` with ``{host}``, ``{rival}``... in its strings and keys filled from ``roles``."""
+    if isinstance(value, str):
+        return value.format_map(roles) if "{" in value else value
+    if isinstance(value, dict):
+        return {_fill(k, roles): _fill(v, roles) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_fill(v, roles) for v in value)
+    return value
+
+
+def role_names(base: Scenario) -> dict[str, str]:
+    """What ``{host}``, ``{rival}``, ``{group}`` and ``{reach_stratum}`` stand for in ``base``."""
+    return {**base.roles, **({"reach_stratum": base.reach_stratum} if base.reach_stratum else {})}
+
+
+def factor_for(base: Scenario, thesis: Thesis) -> Factor | None:
+    """The thesis's factor with its paths and name filled from the field's roles."""
+    f = thesis.factor
+    if f is None:
+        return None
+    roles = role_names(base)
+    return Factor(_fill(f.name, roles), tuple(_fill(lv, roles) for lv in f.levels), f.labels, f.values)
+
+
 def field_for(base: Scenario, thesis: Thesis) -> Scenario:
-    """The thesis's field: ``base`` with its changes and its strategies (and only those)."""
+    """The thesis's field: ``base`` with its changes and its strategies (and only those), its
+    paths filled from the field's roles. A field lacking a role the thesis needs is refused in
+    one line naming the thesis and the role."""
     source = f"thesis {thesis.number}"
-    missing = [k for k in ("ilp", "cpgb", "labour") if k not in base.organizations]
-    if missing or (base.host, base.rival) != ("ilp", "cpgb"):
-        raise ScenarioError(source, "organizations", "the theses are written for britain-1933's field: "
-                            "organizations ilp, cpgb and labour, host 'ilp', rival 'cpgb'")  # fmt: skip
-    strategies = {k: base.strategies[k].model_dump() if isinstance(v, str) else v for k, v in thesis.strategies.items()}
-    values = {**thesis.changes, "strategies": strategies, "default_strategy": next(iter(strategies))}
-    fixed = [*thesis.changes, *(thesis.factor.levels[0] if thesis.factor else {})]
+    if (lack := needs(base, thesis)) is not None:
+        raise ScenarioError(base.name, "", lack)
+    roles = role_names(base)
+    strategies = {k: base.strategies[k].model_dump() if isinstance(v, str) else _fill(v, roles)
+                  for k, v in thesis.strategies.items()}  # fmt: skip
+    changes = _fill(thesis.changes, roles)
+    values = {**changes, "strategies": strategies, "default_strategy": next(iter(strategies))}
+    factor = factor_for(base, thesis)
+    fixed = [*changes, *(factor.levels[0] if factor else {})]
     # an uncertainty the thesis sets on purpose is no longer uncertain there
     return without_uncertainties(with_values(base, values, source), fixed, source)
 
@@ -184,7 +244,7 @@ def field_for(base: Scenario, thesis: Thesis) -> Scenario:
 def design_for(base: Scenario, thesis: Thesis, replications: int, seed: int = 0) -> Design:
     """The weigh design of a thesis: its field, strategies, factor, samples, replications."""
     sc = field_for(base, thesis)
-    return Design(sc, samples=thesis.samples, replications=replications, seed=seed, factor=thesis.factor)
+    return Design(sc, samples=thesis.samples, replications=replications, seed=seed, factor=factor_for(base, thesis))
 
 
 def _with_shares(runs: pd.DataFrame) -> pd.DataFrame:
@@ -279,6 +339,7 @@ def _labels(design: Design) -> dict[str, str]:
 
 def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
     """The verdict of ``thesis`` from its runs (a pure function of ``result.runs``)."""
+    thesis = replace(thesis, key=_fill(thesis.key, role_names(result.design.scenario)))
     runs = result.runs
     params = [u.path for u in result.design.scenario.uncertainties if u.path in runs] + (
         ["factor"] if "factor" in runs else []
@@ -286,7 +347,8 @@ def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
     labels = _labels(result.design)
     d, feats = differences(runs, thesis.comparison, params, result.design.scenario.horizon_weeks)
     verdict = decide(d, feats, labels)
-    extras = _extras(thesis, runs)
+    sc = result.design.scenario
+    extras = _extras(thesis, runs, sc.organizations[sc.group].size)
     region_rule = None
     if thesis.comparison.kind == "crossover":
         gap, f = region(runs, thesis.comparison)
@@ -300,12 +362,12 @@ def _median(x: pd.Series) -> float:
     return float(np.median(x)) if len(x) else math.nan
 
 
-def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
+def _extras(thesis: Thesis, runs: pd.DataFrame, founders: float) -> dict[str, float]:
     """Numbers the letter names, measured beside the verdict."""
     runs = _with_shares(runs)
     if thesis.number == 2:
         at = runs[runs["factor"] == 0.1]
-        return {"revolutionary-minded ILP workers at 10% workers (median)": _median(at["host_revolutionary_workers_start"])}
+        return {"the host's kernel in the stratum to win, at a 10% share (median)": _median(at["host_revolutionary_workers_start"])}
     if thesis.number == 3:
         mine = runs[runs["strategy"] == thesis.comparison.a]
         ratio = mine["weeks_to_first"] / (mine["weeks_to_second"] - mine["weeks_to_first"])
@@ -323,10 +385,10 @@ def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
         return {"host's revolutionaries in the rival, outside (median)": _median(w["outside"]),
                 "host's revolutionaries in the rival, inside (median)": _median(w["enter"])}  # fmt: skip
     if thesis.number == 7:
-        gains = runs.groupby("factor")["group_members"].median() - 40.0
-        ilp, cpgb = gains.iloc[0], gains.iloc[-1]
-        return {"gain all in ILP (median)": ilp, "gain all in CPGB (median)": cpgb,
-                "ratio ILP / CPGB": ilp / cpgb if cpgb > 0 else math.inf}  # fmt: skip
+        gains = runs.groupby("factor")["group_members"].median() - founders
+        host, rival = gains.iloc[0], gains.iloc[-1]
+        return {"gain all in the host (median)": host, "gain all in the rival (median)": rival,
+                "ratio host / rival": host / rival if rival > 0 else math.inf}  # fmt: skip
     if thesis.number == 8:
         w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="group_members")
         diff = w["declared"] - w["individuals"]
