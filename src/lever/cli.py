@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -41,8 +42,8 @@ scenario_app = typer.Typer(help="Show a scenario.", add_completion=False)
 app.add_typer(scenario_app, name="scenario")
 app.command("classic")(classic)
 
-# piped output is not squeezed to 80 columns: the tables are meant to be read whole
-out_console = Console() if sys.stdout.isatty() else Console(width=160)
+# piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole
+out_console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
 err_console = Console(stderr=True)
 
 
@@ -244,15 +245,39 @@ def run_command(
 
 
 def _ranked_table(ranking, title: str) -> Table:
+    """The ranking, made to fit 80 columns: each median above its 90% interval, numbers never
+    cut or wrapped (a long strategy name wraps instead), light rules between strategies."""
+    from rich import box
+
     from lever.analysis import table_text
 
     head, rows = table_text(ranking)
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=True, pad_edge=False, padding=(0, 0),
+                  title_justify="left")  # fmt: skip
     for col in head:
-        table.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=col == "strategy")
+        if col.endswith(" median [90%]") and not col.startswith("Δ"):
+            col = _wrap_name(col.removesuffix(" median [90%]"), 12) + " median [90%]"
+        label = col.replace(" median [90%]", "\nmedian\n[90%]").replace("regret mean / worst", "regret\nmean /\nworst")
+        label = label.replace("Δ vs ", "Δ vs\n")
+        if label == "strategy":
+            table.add_column(label, justify="left", overflow="fold", width=12)
+        else:
+            table.add_column(label, justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(*row)
+        row[1] = _wrap_name(row[1], 12)
+        table.add_row(*(cell.replace(" [", "\n[", 1) if cell.endswith("]") else cell for cell in row))
     return table
+
+
+def _wrap_name(name: str, width: int) -> str:
+    """A long snake_case name over lines, broken after its underscores where it can be."""
+    parts = [p[i:i + width] for p in name.replace("_", "_ ").split(" ") for i in range(0, len(p), width)]
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
 
 
 @app.command("weigh")
@@ -360,7 +385,34 @@ def theses_command(
     out_console.print(f"Wrote {paths['report']}")
 
 
-def _progress() -> Progress:
+class _Lines:
+    """Progress as plain lines on a non-terminal (a log, CI, a pipe): one line a tenth of the
+    way, and at the end; the same calls as rich's ``Progress``."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[int, tuple[str, int, int]] = {}
+
+    def __enter__(self) -> _Lines:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> int:
+        self.tasks[len(self.tasks)] = (description, total, -1)
+        return len(self.tasks) - 1
+
+    def update(self, task: int, completed: int) -> None:
+        description, total, said = self.tasks[task]
+        tenth = completed * 10 // max(total, 1)
+        if tenth > said:
+            self.tasks[task] = (description, total, tenth)
+            print(f"{description}: {completed}/{total}", file=sys.stderr, flush=True)
+
+
+def _progress() -> Progress | _Lines:
+    if not err_console.is_terminal:
+        return _Lines()
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

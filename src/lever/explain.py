@@ -121,3 +121,13 @@ def reference_markdown() -> str:
 def described() -> int:
     """How many fields the schema describes (for messages)."""
     return len(fields())
+
+
+def top_level_list() -> str:
+    """The scenario's top-level fields as a Markdown list (the README's "A field of your own"
+    holds it between ``<!-- fields -->`` markers; a test keeps the two equal)."""
+    lines = []
+    for name, info in Scenario.model_fields.items():
+        units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+        lines.append(f"- `{name}` ({units}): {info.description}")
+    return "\n".join(lines) + "\n"

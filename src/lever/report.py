@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -15,7 +16,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from lever.analysis import Ranking, conclusion, differences, table_text  # noqa: E402
 from lever.files import write_atomic  # noqa: E402
-from lever.plots import png_bytes  # noqa: E402
+from lever.plots import caption, persons_axis, png_bytes  # noqa: E402
 from lever.provenance import Provenance, write_parquet  # noqa: E402
 from lever.weigh import OUTCOMES, TRACKED, WeighResult  # noqa: E402
 
@@ -26,34 +27,58 @@ TRACKED_TITLES = {
 }
 
 
+def describe(result: WeighResult, strategy: str, width: int = 34) -> str:
+    """A strategy as its description (its key where it has none), wrapped for a legend."""
+    sc = result.design.scenario
+    text = sc.strategies[strategy].description if strategy in sc.strategies else ""
+    return textwrap.fill(text or strategy, width)
+
+
+BANDS_CAPTION = ("Each line is the median over all runs of one strategy (every draw of the uncertainties and "
+                 "every replication); the shaded band around it holds the middle 90% of runs (5th to 95th "
+                 "percentile), week by week.")  # fmt: skip
+
+
 def plot_bands(result: WeighResult) -> Figure:
-    """Median and 90% band of each tracked series over weeks, one line per strategy."""
-    fig, axes = plt.subplots(1, len(TRACKED), figsize=(13, 4), layout="constrained")
+    """Median and 90% band of each tracked series over weeks, one line per strategy, named by
+    its description; the caption says what lines and bands are."""
+    sc = result.design.scenario
+    fig, axes = plt.subplots(1, len(TRACKED), figsize=(14, 5.2), layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    titles = TRACKED_TITLES | {"won": sc.labels.won.capitalize(), "size_host": f"Members of the host ({sc.organizations[sc.host].name})"}
     for m, (ax, name) in enumerate(zip(axes, TRACKED, strict=True)):
         for strategy, arr in result.series.items():
             low, mid, high = np.quantile(arr[:, :, m], [0.05, 0.5, 0.95], axis=0)
-            (line,) = ax.plot(result.weeks, mid, label=strategy)
+            (line,) = ax.plot(result.weeks, mid, label=describe(result, strategy))
             ax.fill_between(result.weeks, low, high, color=line.get_color(), alpha=0.15)
-        title = TRACKED_TITLES[name].replace("host", f"host ({result.design.scenario.host})")
-        ax.set(title=title, xlabel="week", ylabel="persons")
-    axes[0].legend(fontsize=7)
+        persons_axis(ax, np.stack([a[:, :, m] for a in result.series.values()]))
+        ax.set(title=textwrap.fill(titles[name], 40), xlabel="week")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8, title="strategy")
+    caption(fig, BANDS_CAPTION)
     return fig
 
 
 def plot_outcomes(result: WeighResult, ranking: Ranking) -> Figure:
-    """The primary outcome per strategy, and its paired difference against the baseline."""
+    """The primary outcome per strategy, and its paired difference against the baseline; rows
+    are strategies by their descriptions, best first."""
     order = list(ranking.table["strategy"])
     runs = result.runs
     values = [runs.loc[runs["strategy"] == s, ranking.outcome].dropna() for s in order]
     diffs = differences(runs, ranking.outcome, ranking.baseline)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 0.6 * len(order) + 2), layout="constrained")
-    a.boxplot(values, vert=False, tick_labels=order, whis=(5, 95))
-    a.set(title=OUTCOMES[ranking.outcome][0], xlabel="persons")
-    b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=order, whis=(5, 95))
+    names = [describe(result, s, 30) for s in order]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 0.75 * len(order) + 2.4), layout="constrained", sharey=True)
+    fig.get_layout_engine().set(rect=(0, 0.08, 1, 0.92))
+    a.boxplot(values, vert=False, tick_labels=names, whis=(5, 95))
+    a.set(title=textwrap.fill(OUTCOMES[ranking.outcome][0], 50), xlabel="persons")
+    b.boxplot([diffs[s].dropna() for s in order], vert=False, whis=(5, 95))
     b.axvline(0, color="grey", lw=1)
-    b.set(title=f"paired difference against '{ranking.baseline}'", xlabel="persons")
+    b.set(title=f"paired difference against '{describe(result, ranking.baseline, 60)}'", xlabel="persons")
     a.invert_yaxis()
-    b.invert_yaxis()
+    for ax in (a, b):
+        ax.grid(True, axis="x", alpha=0.3)
+    caption(fig, "Boxes hold the middle half of runs with the median as a line; whiskers reach the 5th and 95th "
+            "percentiles, points beyond them are single runs. Right: each run minus the baseline run in the "
+            "same world (same draw, same seed); right of the grey line the strategy did better.")  # fmt: skip
     return fig
 
 
@@ -127,7 +152,7 @@ def write_report(
     figures = {
         "trajectories": png_bytes(plot_bands(result)),
         "outcomes": png_bytes(plot_outcomes(result, ranking)),
-        "flows": png_bytes(plot_flows(result.flows, result.labels)),
+        "flows": png_bytes(plot_flows({describe(result, k, 40): v for k, v in result.flows.items()}, result.labels)),
     }
     paths = {name: folder / f"{name}.png" for name in figures}
     for name, data in figures.items():
@@ -170,7 +195,7 @@ seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, 
 Primary outcome: {html.escape(OUTCOMES[ranking.outcome][0])}. Regret is the shortfall against the best
 strategy in the same paired run.</p>
 {_table_html(ranking)}
-<h2>Trajectories</h2><p>Median and 90% band over all runs of each strategy.</p>
+<h2>Trajectories</h2><p>{html.escape(BANDS_CAPTION)}</p>
 <img alt="trajectories" src="data:image/png;base64,{img['trajectories']}">
 <h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img['outcomes']}">
 <h2>Who went where</h2><img alt="flows" src="data:image/png;base64,{img['flows']}">
