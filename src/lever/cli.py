@@ -193,13 +193,13 @@ def _summary_table(summary: dict) -> Table:
     return table
 
 
-def _group_table(summary: dict) -> Table:
+def _group_table(summary: dict, labels) -> Table:
     table = Table("the group", "value", title="The group's lever")
     rows = [
         ("members (start → end)", f"{summary['group_members_start']:,.0f} → {summary['group_members_end']:,.0f}"),
         ("cadre at end", f"{summary['group_cadre_end']:,.0f}"),
-        ("revolutionaries holding its views (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
-        ("host's revolutionaries now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
+        (f"{labels.won} (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
+        (f"the host's {labels.kernel} of week 0 now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
         ("expelled", f"{summary['expelled']:,.0f}"),
     ]
     for m, size in zip(("first", "second"), summary["milestones"], strict=True):
@@ -240,7 +240,7 @@ def run_command(
                                                      set=set_ or [], scale=scale))  # fmt: skip
     summary = summarize(result)
     out_console.print(_summary_table(summary))
-    out_console.print(_group_table(summary))
+    out_console.print(_group_table(summary, field.labels))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
 
 

@@ -158,6 +158,12 @@ def _collect(model, network, n, runs, seed, length, until, params) -> list[dict[
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
     records = []
+    if not Console(stderr=True).is_terminal:  # a log or a pipe: plain lines, a tenth at a time
+        for rec in it:
+            records.append(rec)
+            if len(records) * 10 // runs > (len(records) - 1) * 10 // runs:
+                typer.echo(f"{model} runs: {len(records)}/{runs}", err=True)
+        return records
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"{model} runs", total=runs)
         for rec in it:

@@ -114,10 +114,16 @@ def plot_flows(flows: dict[str, np.ndarray], labels: list[str], source: int | No
     return fig
 
 
-def _table_html(ranking: Ranking) -> str:
+def _table_html(ranking: Ranking, result: WeighResult | None = None) -> str:
     head, rows = table_text(ranking)
     cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    strategies = result.design.scenario.strategies if result else {}
+
+    def cell(i: int, c: str) -> str:  # a strategy shows its description under its key
+        about = strategies[c].description if i == 1 and c in strategies else ""
+        return f"<td>{html.escape(c)}" + (f"<br><small>{html.escape(about)}</small>" if about else "") + "</td>"
+
+    body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -194,7 +200,7 @@ def _page(
 seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired.
 Primary outcome: {html.escape(OUTCOMES[ranking.outcome][0])}. Regret is the shortfall against the best
 strategy in the same paired run.</p>
-{_table_html(ranking)}
+{_table_html(ranking, result)}
 <h2>Trajectories</h2><p>{html.escape(BANDS_CAPTION)}</p>
 <img alt="trajectories" src="data:image/png;base64,{img['trajectories']}">
 <h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img['outcomes']}">

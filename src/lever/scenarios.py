@@ -84,8 +84,9 @@ def load(name_or_path: str | Path) -> Scenario:
         raise ScenarioError(spec, "", f"cannot read: {err}") from None
     scenario = validate(parse(text, spec), spec)
     edges = scenario.network.edges
-    if edges and not Path(edges).is_absolute():  # an edge list sits beside its scenario
-        scenario = with_values(scenario, {"network.edges": str(path.parent / edges)}, spec)
+    # an edge list sits beside its scenario; made absolute, a copy of the scenario (provenance) finds it too
+    if edges and not Path(edges).is_absolute():
+        scenario = with_values(scenario, {"network.edges": str((path.parent / edges).resolve())}, spec)
     return scenario
 
 

@@ -122,7 +122,7 @@ THESES: tuple[Thesis, ...] = (
             "dynamics.recruit_radius": 1.5,
         },
         samples=4,
-        key="(weeks 40 -> 1,000) / (weeks 1,000 -> 10,000) minus the proportional 1.40",
+        key="(weeks to the first milestone) / (weeks from the first to the second) minus the proportional 1.40",
     ),
     Thesis(
         4, "Inside vs outside", "the host's disappointed come to the group only if it is inside",
@@ -372,11 +372,11 @@ def _extras(thesis: Thesis, runs: pd.DataFrame, founders: float) -> dict[str, fl
         mine = runs[runs["strategy"] == thesis.comparison.a]
         ratio = mine["weeks_to_first"] / (mine["weeks_to_second"] - mine["weeks_to_first"])
         return {
-            "measured ratio, runs reaching 10,000 (median)": _median(ratio),
+            "measured ratio, runs reaching the second milestone (median)": _median(ratio),
             "proportional growth ln25/ln10": PROPORTIONAL_RATIO,
-            "weeks 40 -> 1,000 (median)": _median(mine["weeks_to_first"]),
-            "runs reaching 1,000": float(mine["weeks_to_first"].notna().sum()),
-            "runs reaching 10,000": float(mine["weeks_to_second"].notna().sum()),
+            "weeks to the first milestone (median)": _median(mine["weeks_to_first"]),
+            "runs reaching the first milestone": float(mine["weeks_to_first"].notna().sum()),
+            "runs reaching the second milestone": float(mine["weeks_to_second"].notna().sum()),
             "runs": float(len(mine)),
             "the group's members at the horizon (median)": _median(mine["group_members"]),
         }

@@ -7,6 +7,7 @@ import html
 import math
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from lever.files import write_atomic
@@ -55,14 +56,20 @@ def plot_strategies(o: Outcome) -> Figure:
 
 
 def plot_growth(o: Outcome) -> Figure:
-    """The group's growth in every run, against the milestones 1,000 and 10,000."""
+    """The group's growth in every run, against its founders and the field's two milestones
+    (britain-1933's growth thesis: 40, 1,000 and 10,000), on a log axis with plain-number ticks."""
+    from lever.plots import persons_axis
+
+    sc = o.result.design.scenario
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     series = o.result.series[o.thesis.comparison.a]
     for run in series[:, :, 0]:
         ax.plot(o.result.weeks, run, color="C0", alpha=0.6)
-    for m in (40, 1000, 10000):
+    marks = (sc.organizations[sc.group].size, *sc.milestone_sizes)
+    for m in marks:
         ax.axhline(m, color="grey", lw=0.8, ls="--")
-    ax.set(yscale="log", xlabel="week", ylabel="the group's members")
+    persons_axis(ax, np.concatenate([series[:, :, 0].ravel(), marks]))
+    ax.set(xlabel="week", title="The group's members in each run; dashed: founders and milestones")
     return fig
 
 
