@@ -88,7 +88,8 @@ def plot_run(run: Run) -> Figure:
     description = sc.strategies[run.strategy].description or run.strategy
     fig.suptitle(f"{sc.title or sc.name}\nstrategy: {description} ({run.strategy}), seed {run.seed}")
     caption(fig, f"One run, one line per organization (top, bottom right) or per count (bottom left); persons are "
-            f"whole people, not agents. The {sc.labels.kernel} counts members whose {axis.name} is at least "
+            f"whole people, not agents; an organization's line stops where it has no members left (the group's own "
+            f"empties when it enters another). The {sc.labels.kernel} counts members whose {axis.name} is at least "
             f"{sc.dynamics.kernel_threshold:g}; '{sc.labels.won}' counts people past that and past "
             f"{sc.dynamics.line_threshold:g} on {sc.labels.axes[1].name}, wherever they are. A panel is on a log "
             f"scale only where its values span more than {LOG_RANGE:,.0f} times.")  # fmt: skip

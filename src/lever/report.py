@@ -52,7 +52,7 @@ def plot_bands(result: WeighResult) -> Figure:
             (line,) = ax.plot(result.weeks, mid, label=describe(result, strategy))
             ax.fill_between(result.weeks, low, high, color=line.get_color(), alpha=0.15)
         persons_axis(ax, np.stack([a[:, :, m] for a in result.series.values()]))
-        ax.set(title=textwrap.fill(titles[name], 40), xlabel="week")
+        ax.set(title=textwrap.fill(titles[name], 28), xlabel="week")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8, title="strategy")
     caption(fig, BANDS_CAPTION)
     return fig
@@ -70,9 +70,11 @@ def plot_outcomes(result: WeighResult, ranking: Ranking) -> Figure:
     fig.get_layout_engine().set(rect=(0, 0.08, 1, 0.92))
     a.boxplot(values, vert=False, tick_labels=names, whis=(5, 95))
     a.set(title=textwrap.fill(OUTCOMES[ranking.outcome][0], 50), xlabel="persons")
-    b.boxplot([diffs[s].dropna() for s in order], vert=False, whis=(5, 95))
+    b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=names, whis=(5, 95))
+    b.tick_params(labelleft=False)  # the rows are named on the left panel
     b.axvline(0, color="grey", lw=1)
-    b.set(title=f"paired difference against '{describe(result, ranking.baseline, 60)}'", xlabel="persons")
+    b.set(title=textwrap.fill(f"paired difference against '{describe(result, ranking.baseline, 200)}'", 50),
+          xlabel="persons")  # fmt: skip
     a.invert_yaxis()
     for ax in (a, b):
         ax.grid(True, axis="x", alpha=0.3)
