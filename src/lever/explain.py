@@ -8,7 +8,7 @@ import textwrap
 
 from pydantic import BaseModel
 
-from lever.scenario import Scenario, fields, walk
+from lever.scenario import Scenario, walk
 from lever.scenarios import to_toml
 
 _HEADER = re.compile(r"^\[\[?([^\]]+)\]\]?\s*$")
@@ -116,11 +116,6 @@ def reference_markdown() -> str:
     for path, units, about in _path_pattern(Scenario):
         lines.append(f"| `{path}` | {units} | {about.replace('|', '/')} |")
     return "\n".join(lines) + "\n"
-
-
-def described() -> int:
-    """How many fields the schema describes (for messages)."""
-    return len(fields())
 
 
 def top_level_list() -> str:
