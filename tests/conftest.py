@@ -52,9 +52,9 @@ def tiny_data() -> dict[str, Any]:
             "strata": {"worker": {"receptivity": 1.0}, "clerk": {"receptivity": 0.5}},
             "organizations": {
                 "big": _org("Big Party", 2000.0, 10.0, (0.25, 0.5), homogeneity=0.8, committed=0.05,
-                            branch_size=60.0, revolutionary={"worker": 0.05}),
+                            branch_size=60.0, kernel={"worker": 0.05}),
                 "host": _org("Host Party", 150.0, 1.0, (0.6, 0.6), homogeneity=0.2, tolerance=0.8,
-                             revolutionary={"worker": 0.4, "clerk": 0.1},
+                             kernel={"worker": 0.4, "clerk": 0.1},
                              disappointment=[{"start_week": 0.0, "end_week": 10.0, "level": 0.2,
                                               "end_level": 0.4}]),
                 "rival": _org("Rival Party", 60.0, 1.0, (0.85, 0.1), homogeneity=0.95, committed=0.4,
@@ -68,7 +68,7 @@ def tiny_data() -> dict[str, Any]:
                 "platform": [0.35, 0.5],
                 "spread": 0.2,
                 "strata": {"worker": 0.8, "clerk": 0.2},
-                "revolutionary": {"worker": 0.05},
+                "kernel": {"worker": 0.05},
             },
             "organs": {
                 "host_paper": {"name": "Host Weekly", "owner": "host",
@@ -82,13 +82,13 @@ def tiny_data() -> dict[str, Any]:
             # explicit, so the tests do not follow the schema's defaults when they change
             "dynamics": {
                 "confidence": 0.25, "convergence": 0.05, "trust_inside": 0.9, "trust_outside": 0.4,
-                "trust_rival": 0.1, "trust_expelled": 0.02, "committed_talk": 2.0,
+                "trust_group_outside": 0.1, "trust_expelled": 0.02, "committed_talk": 2.0,
                 "press_strength": 0.05, "satisfaction_rate": 0.1, "leave_steepness": 6.0,
                 "gravity": 1.0, "closeness": 6.0, "ties_weight": 1.0, "stay_unorganized": 0.5,
                 "join_rate": 0.002, "recruit_contacts": 2.0, "recruit_radius": 0.45,
                 "recruit_prob": 0.2, "training_weeks": 26.0, "platform_drift": 0.02,
                 "bloc_weight": 3.0, "detection": 0.1, "organ_cost": 0.3,
-                "revolutionary_threshold": 0.65, "independence_threshold": 0.6,
+                "kernel_threshold": 0.65, "line_threshold": 0.6,
             },
             "strategies": {
                 "outside": {"allocation": {"group": 1.0}, "press": "own"},

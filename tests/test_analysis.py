@@ -87,3 +87,48 @@ def test_paired_differences_recompute_from_the_parquet_rows(written):
     table = ranking.table.set_index("strategy")
     for s in d.columns:
         assert table.loc[s, "diff_median"] == pytest.approx(float(np.median(d[s])))
+
+
+def test_decimals_are_the_fewest_that_tell_values_apart():
+    from lever.analysis import decimals
+
+    assert decimals([0.75, 0.8125]) == 2
+    assert decimals([40.0, 52.0, 52.0]) == 0
+    assert decimals([1.0, 1.05, float("nan")]) == 2
+    assert decimals([1 / 3, 1 / 3 + 1e-9]) == 4  # no more than four
+
+
+def test_table_text_shows_the_ranked_outcome_once_with_distinguishing_decimals():
+    from lever.analysis import table_text
+
+    runs = synthetic()
+    for outcome in ("newly_won", "group_members"):
+        head, rows = table_text(rank(runs, outcome, "outside"))
+        assert sum(h.startswith("group_members ") for h in head) == 1
+        assert sum(h.startswith("newly_won ") for h in head) == 1
+        assert all(len(r) == len(head) for r in rows)
+
+
+def test_the_terminal_ranking_fits_80_columns_without_cutting_numbers():
+    import io
+
+    from rich.console import Console
+
+    from lever.cli import _ranked_table
+
+    names = ["enter_ilp_faction", "enter_ilp_keep_organ", "enter_ilp_individuals", "split_cpgb_ilp",
+             "enter_labour", "outside"]  # fmt: skip
+    rng = np.random.default_rng(0)
+    runs = pd.DataFrame([
+        {"strategy": s, "draw": d, "replication": 0, "group_members": float(rng.integers(40, 300)),
+         "newly_won": float(rng.integers(-1000, 30000)), "host_revolutionaries_to_rival": float(rng.integers(0, 900)),
+         "expelled": float(rng.integers(0, 30))}
+        for d in range(4) for s in names])  # fmt: skip
+    for outcome in ("group_members", "newly_won", "host_revolutionaries_to_rival"):
+        buf = io.StringIO()
+        Console(file=buf, width=80).print(_ranked_table(rank(runs, outcome, "outside"), "title"))
+        text = buf.getvalue()
+        assert max(len(line) for line in text.splitlines()) <= 80
+        assert "…" not in text, text
+        for row in rank(runs, outcome, "outside").table.itertuples():
+            assert f"{getattr(row, 'group_members_median'):,.0f}" in text

@@ -141,11 +141,11 @@ def test_committed_core_holds_its_platform(state, tiny):
 
 
 def test_revolutionary_share_is_exact_per_stratum(state, tiny):
-    theta = tiny.dynamics.revolutionary_threshold
+    theta = tiny.dynamics.kernel_threshold
     host = (state.org == HOST) & ~state.committed
     for s, key in enumerate(tiny.strata):
         members = host & (state.stratum == s)
-        share = tiny.organizations["host"].revolutionary[key]
+        share = tiny.organizations["host"].kernel[key]
         assert np.count_nonzero(state.opinion[members, 0] >= theta) == round(share * members.sum())
     assert np.array_equal(state.revolutionary0, state.opinion[:, 0] >= theta)
 

@@ -16,7 +16,7 @@ from lever.engine import simulate
 from lever.scenarios import builtin_text, load, parse, to_toml, validate, with_values
 
 LEVER = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "lever"
-OUTPUTS = ["flows.csv", "summary.json", "timeseries.parquet", "trajectories.png"]
+OUTPUTS = ["flows.csv", "provenance.json", "scenario.toml", "summary.json", "timeseries.parquet", "trajectories.png"]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_scenario_show_round_trips(shown):
 
 
 def test_scenario_show_unknown(runner):
-    assert_one_clean_error(runner.invoke(app, ["scenario", "show", "atlantis"]), "atlantis", "no such built-in")
+    assert_one_clean_error(runner.invoke(app, ["scenario", "show", "atlantis"]), "atlantis", "no such file, nor a built-in")
 
 
 def test_run_writes_the_four_outputs(runner, tiny, tiny_file, tmp_path):
@@ -222,3 +222,82 @@ def test_real_process_bad_set_prints_no_traceback(tiny_file, tmp_path):
     done = _lever("run", tiny_file.name, "--set", "strata.worker=0.5", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- check, show and explain any file -----------------------------------------------------------
+
+def test_check_a_good_file_prints_one_line_and_runs_nothing(runner, tiny_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", str(tiny_file)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{tiny_file}: valid — 4 organizations (group group, host host, rival rival)")
+    assert not (tmp_path / "lever-out").exists()
+
+
+@pytest.mark.parametrize("case", ["negative_size", "misspelt_field", "malformed_toml"])
+def test_check_a_bad_file_ends_in_one_clear_line(runner, shown, tmp_path, case):
+    old, new, needles = BAD_FILES[case]
+    path = tmp_path / "bad.toml"
+    path.write_text(edited(shown, old, new))
+    assert_one_clean_error(runner.invoke(app, ["check", str(path)]), str(path), *needles)
+
+
+def test_check_reads_the_edge_list(runner, tiny, tmp_path):
+    (tmp_path / "edges.txt").write_text("0 1\n1 x\n")
+    path = tmp_path / "net.toml"
+    path.write_text(to_toml(with_values(tiny, {"network.edges": "edges.txt"})))
+    assert_one_clean_error(runner.invoke(app, ["check", str(path)]), "edges.txt", "two integer node ids")
+
+
+@pytest.mark.parametrize(("assignment", "needle"), [
+    ("dynamics.bloc_weight=inf", "dynamics.bloc_weight: Input should be a finite number"),
+    ("horizon_weeks=inf", "horizon_weeks: Input should be a finite number"),
+    ("organizations.ilp.size=1e300", "organizations.ilp.size: Input should be less than or equal to"),
+    ("dynamics.training_weeks=1e300", "dynamics.training_weeks: Input should be less than or equal to 5200"),
+    ("dynamics.committed_talk=1e6", "dynamics.committed_talk: Input should be less than or equal to 10"),
+    ("unorganized.persons_per_agent=0.001", "200,033,620 agents is more than 100,000,000"),
+])  # fmt: skip
+def test_numbers_a_machine_cannot_run_are_refused_in_one_line(runner, assignment, needle):
+    result = runner.invoke(app, ["check", "britain-1933", "--set", assignment])
+    assert_one_clean_error(result, "britain-1933 (--set)", needle)
+
+
+def test_an_old_name_is_read_and_warned_about_in_one_line(runner):
+    result = runner.invoke(app, ["check", "britain-1933", "--set", "dynamics.trust_rival=0.2"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (
+        "warning: 'trust_rival' is now called 'trust_group_outside'; the old name still works"
+    )
+
+
+def test_scenario_show_a_file_prints_what_the_loader_reads(runner, tiny, tiny_file):
+    result = runner.invoke(app, ["scenario", "show", str(tiny_file)])
+    assert result.exit_code == 0, result.output
+    assert validate(parse(result.stdout, "shown"), "shown") == tiny
+
+
+@pytest.mark.parametrize("spec", ["britain-1933", "file"])
+def test_scenario_show_explain_round_trips_with_every_field_explained(runner, tiny, tiny_file, spec):
+    result = runner.invoke(app, ["scenario", "show", str(tiny_file) if spec == "file" else spec, "--explain"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert validate(parse(text, "shown"), "shown") == (tiny if spec == "file" else load("britain-1933"))
+    assert "# how many people start here (persons)\nsize = " in text
+    assert "trust the group's people" not in text and "formerly trust_rival" in text
+    comments = sum(line.startswith("#") for line in text.splitlines())
+    assert comments > 80
+
+
+def test_explain_prints_one_field_and_refuses_an_unknown_one(runner):
+    result = runner.invoke(app, ["explain", "organizations.ilp.homogeneity"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "organizations.ilp.homogeneity  (Organization.homogeneity, 0-1)"
+    assert_one_clean_error(runner.invoke(app, ["explain", "dynamics.gravitas"]), "'gravitas' is not a field")
+
+
+def test_docs_fields_is_written_from_the_schema(runner):
+    """docs/FIELDS.md is what `lever explain --all` prints: regenerate it when the schema changes
+    (``lever explain --all > docs/FIELDS.md``)."""
+    result = runner.invoke(app, ["explain", "--all"])
+    assert result.exit_code == 0
+    assert (Path(__file__).resolve().parents[1] / "docs" / "FIELDS.md").read_text() == result.stdout

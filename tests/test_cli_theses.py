@@ -29,15 +29,110 @@ def test_bad_arguments_exit_2(args, tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_a_field_without_the_theses_organizations_is_one_clean_line(tmp_path):
-    field = tmp_path / "other.toml"
-    sc = tiny()
-    data = sc.model_dump(mode="json")
-    data["host"] = "labour"
-    data["organizations"]["labour"]["persons_per_agent"] = 1.0  # a host is held person by person
-    from lever.scenarios import to_toml, validate
+UNION_LOCAL = """
+name = "union-local"
+title = "A reform caucus in a union local"
+horizon_weeks = 10.0
+group = "caucus"
+host = "local"
+rival = "old_guard"
+default_strategy = "outside"
 
-    field.write_text(to_toml(validate(data, "t")))
-    result = runner.invoke(app, ["theses", "--only", "8", "--scenario", str(field), "--out", str(tmp_path)])
+[labels]
+kernel = "militants"
+won = "militants holding the caucus's views"
+axes = [{ name = "militancy", low = "accommodating", high = "militant" },
+        { name = "independence", low = "loyal to the leadership", high = "independent" }]
+
+[strata.shop_floor]
+receptivity = 1.0
+[strata.office]
+receptivity = 0.7
+
+[organizations.local]
+name = "Local 512"
+size = 300.0
+persons_per_agent = 1.0
+platform = [0.5, 0.5]
+spread = 0.15
+homogeneity = 0.2
+strata = { shop_floor = 0.7, office = 0.3 }
+kernel = { shop_floor = 0.3 }
+
+[organizations.old_guard]
+name = "the old guard"
+size = 60.0
+persons_per_agent = 1.0
+platform = [0.8, 0.1]
+spread = 0.05
+homogeneity = 0.9
+committed = 0.4
+strata = { shop_floor = 1.0 }
+
+[organizations.caucus]
+name = "the reform caucus"
+size = 8.0
+persons_per_agent = 1.0
+platform = [0.9, 0.9]
+spread = 0.03
+homogeneity = 0.9
+committed = 1.0
+strata = { shop_floor = 1.0 }
+
+[unorganized]
+size = 400.0
+persons_per_agent = 4.0
+platform = [0.4, 0.5]
+spread = 0.2
+strata = { shop_floor = 0.6, office = 0.4 }
+
+[strategies.outside]
+description = "organize from outside the local's meetings"
+allocation = { caucus = 1.0 }
+
+[strategies.inside]
+description = "work inside the local as a declared caucus"
+allocation = { local = 1.0 }
+press = "host"
+
+[[uncertainties]]
+path = "dynamics.gravity"
+low = 0.5
+high = 2.0
+label = "gravity"
+"""
+
+
+def test_a_thesis_runs_on_a_field_that_is_not_britain(tmp_path):
+    field = tmp_path / "union.toml"
+    field.write_text(UNION_LOCAL)
+    args = ["theses", "--only", "4", "--replications", "1", "--jobs", "1", "--scenario", str(field), "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "4. Inside vs outside" in result.output
+    runs = __import__("pandas").read_parquet(tmp_path / "out" / "theses_runs.parquet")
+    assert set(runs["strategy"]) == {"enter", "outside"} and len(runs) == 2 * 20
+
+
+def test_a_field_without_a_rival_gets_one_line_naming_the_thesis_and_the_role(tmp_path):
+    field = tmp_path / "union.toml"
+    field.write_text(UNION_LOCAL.replace('rival = "old_guard"\n', ""))
+    result = runner.invoke(app, ["theses", "--only", "4", "--scenario", str(field), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
-    assert "host 'ilp'" in result.output and "Traceback" not in result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.strip().splitlines() == [
+        f"error: {field}: thesis 4 (Inside vs outside) needs a rival (rival = \"<organization key>\": where the"
+        " disappointed go if not to the group); the field declares none"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_theses_a_field_cannot_run_are_skipped_in_one_line_each(tmp_path):
+    from lever.theses import THESES, needs
+    from lever.scenarios import load
+
+    field = tmp_path / "union.toml"
+    field.write_text(UNION_LOCAL.replace('rival = "old_guard"\n', ""))
+    base = load(field)
+    lacking = [t.number for t in THESES if needs(base, t)]
+    assert lacking == [2, 4, 7]  # 2 needs a stratum to win; 4 and 7 a rival

@@ -24,6 +24,8 @@ def test_weigh_prints_the_ranked_table_and_writes_the_report(scenario_file, tmp_
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "regret" in result.output and "outside" in result.output
+    total = 2 * len(tiny().strategies)
+    assert f"weigh britain-1933: {total}/{total}" in result.stderr.splitlines()  # plain lines off a terminal
     for name in ("report.html", "runs.parquet", "trajectories.png", "outcomes.png", "flows.png"):
         assert (tmp_path / name).is_file()
 
@@ -77,5 +79,46 @@ def test_an_output_path_that_is_a_file_fails_before_any_run(scenario_file, tmp_p
 
 
 def test_outcomes_missing_where_never_reached_cannot_rank(scenario_file, tmp_path):
-    result = runner.invoke(app, ["weigh", str(scenario_file), "--outcome", "weeks_to_1000", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "weeks_to_1000" in result.output
+    result = runner.invoke(app, ["weigh", str(scenario_file), "--outcome", "weeks_to_first", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "weeks_to_first" in result.output
+
+
+# --- provenance: every result traceable, and rerun from its folder alone -----------------------
+
+def test_a_weigh_reruns_from_its_folder_alone_to_identical_runs(scenario_file, tmp_path, monkeypatch):
+    import json
+    import shlex
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    first = tmp_path / "first"
+    args = ["weigh", str(scenario_file), "--samples", "2", "--replications", "1", "--jobs", "1", "--steps", "3",
+            "--seed", "11", "--set", "dynamics.gravity=1.5", "--set", "dynamics.join_rate=0.01", "--out", str(first)]  # fmt: skip
+    monkeypatch.setattr("sys.argv", ["lever", *args])
+    assert runner.invoke(app, args).exit_code == 0
+    record = json.loads((first / "provenance.json").read_text())
+    assert record["command"] == shlex.join(["lever", *args])
+    assert record["seed"] == 11 and record["lever_version"] and record["set"] == args[-5:-1:2]
+    meta = json.loads(pq.read_schema(first / "runs.parquet").metadata[b"lever"])
+    assert meta["seed"] == 11 and "gravity = 1.5" in meta["scenario_toml"]
+    assert "lever weigh" in (first / "report.html").read_text() and "scenario.toml" in (first / "report.html").read_text()
+    scenario_file.unlink()  # the folder alone: nothing of the first command's inputs remains
+    rerun = shlex.split(record["rerun"])[1:] + ["--jobs", "1", "--out", str(tmp_path / "again")]
+    assert rerun[1] == str(first / "scenario.toml")
+    assert runner.invoke(app, rerun).exit_code == 0, rerun
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again" / "runs.parquet"),
+                                  pd.read_parquet(first / "runs.parquet"))  # fmt: skip
+
+
+def test_a_rerun_never_overwrites_a_result(tmp_path, monkeypatch):
+    path = tmp_path / "tiny.toml"
+    path.write_text(to_toml(tiny()))
+    monkeypatch.chdir(tmp_path)
+    args = ["weigh", "tiny.toml", "--samples", "1", "--replications", "1", "--jobs", "1", "--steps", "1"]
+    for _ in range(2):
+        assert runner.invoke(app, args).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "lever-out" / "britain-1933").iterdir()) == ["weigh", "weigh-2"]
+    result = runner.invoke(app, [*args, "--out", "lever-out/britain-1933/weigh"])
+    assert result.exit_code == 2
+    assert "already holds a result (provenance.json)" in result.stderr and "Traceback" not in result.output

@@ -32,3 +32,17 @@ def test_quick_start_is_two_commands():
     commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
     assert commands == ["./bin/lever weigh", "./bin/test"]
     assert "./bin/test" in (README.parent / ".ci" / "run").read_text()
+
+
+def test_field_of_your_own_lists_the_schema_top_level_fields():
+    from lever.explain import top_level_list
+
+    section = README.read_text().split("### A field of your own", 1)[1].split("### From Python", 1)[0]
+    block = section.split("<!-- fields -->\n", 1)[1].split("<!-- /fields -->", 1)[0]
+    assert block == top_level_list()
+
+
+def test_readme_weigh_module_is_reachable_after_import_lever():
+    import lever
+
+    assert callable(lever.weigh.weigh) and lever.weigh.Design

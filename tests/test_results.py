@@ -41,11 +41,11 @@ def test_summary_reports_start_and_horizon(run, tiny):
 
 
 def test_weeks_to(tiny):
-    big = with_values(tiny, {"organizations.group.size": 1000.0})
+    big = with_values(tiny, {"organizations.group.size": 1000.0, "milestones": [1000.0, 10000.0]})
     run = simulate(big, "outside", seed=0, steps=2)
     assert weeks_to(run, 1000) == 0.0
     assert weeks_to(run, 1e9) is None
-    assert summarize(run)["weeks_to_1000"] == 0.0 and summarize(run)["weeks_to_10000"] is None
+    assert summarize(run)["weeks_to_first"] == 0.0 and summarize(run)["weeks_to_second"] is None
 
 
 def test_write_run_writes_four_readable_files(run, tmp_path):
@@ -61,3 +61,9 @@ def test_write_run_writes_four_readable_files(run, tmp_path):
     assert list(flows.columns) == run.labels and list(flows.index) == run.labels
     assert np.allclose(flows.to_numpy(), run.flows)
     assert paths["figure"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_milestones_scale_with_the_group_unless_the_field_sets_them(tiny):
+    assert tiny.milestones is None and tiny.organizations["group"].size == 10.0
+    assert tiny.milestone_sizes == (250.0, 2500.0)  # 25 and 250 times the founders
+    assert with_values(tiny, {"milestones": [50.0, 80.0]}).milestone_sizes == (50.0, 80.0)

@@ -43,8 +43,8 @@ def test_default_strategy_must_exist(field_data):
 
 def test_unknown_stratum_is_refused(field_data):
     data = field_data()
-    data["organizations"]["host"]["revolutionary"] = {"peasant": 0.5}
-    _refused(data, "organizations.host.revolutionary: unknown stratum 'peasant'")
+    data["organizations"]["host"]["kernel"] = {"peasant": 0.5}
+    _refused(data, "organizations.host.kernel: unknown stratum 'peasant'")
 
 
 def test_organ_owner_and_circulation_must_be_organizations(field_data):
@@ -107,3 +107,92 @@ def test_models_are_frozen(tiny):
 def test_network_defaults():
     net = Network()
     assert (net.workplace_size, net.workplace_ties, net.random_ties, net.branch_talk, net.edges) == (20, 6, 2, 0.5, None)
+
+
+# --- every field explained, every number bounded ------------------------------------------------
+
+from lever.scenario import RenamedFieldWarning, explain, fields  # noqa: E402
+
+
+@pytest.mark.parametrize(("model", "name", "info"), fields(), ids=lambda x: getattr(x, "__name__", x) if not hasattr(x, "annotation") else "")
+def test_every_field_has_a_description_and_units(model, name, info):
+    assert info.description and len(info.description) > 10, f"{model.__name__}.{name} has no description"
+    assert (info.json_schema_extra or {}).get("units"), f"{model.__name__}.{name} has no units"
+
+
+def test_the_schema_speaks_of_no_particular_field():
+    words = ("moscow", "stalin", "worker", "ilp", "cpgb", "labour")
+    for model, name, info in fields():
+        if name == "description" and model.__name__ == "Scenario":
+            continue
+        text = f"{name} {info.description}".lower().replace("britain-1933:", "|").split("|")[0]
+        assert not any(w in text for w in words), f"{model.__name__}.{name}: {info.description}"
+
+
+def test_explain_names_model_units_bounds_and_default():
+    text = explain("organizations.ilp.homogeneity")
+    assert text.startswith("organizations.ilp.homogeneity  (Organization.homogeneity, 0-1)")
+    assert "bounds: ge 0.0, le 1.0" in text
+    assert "default: 0.1" in explain("dynamics.trust_group_outside")
+    with pytest.raises(KeyError, match="'gravitas' is not a field of dynamics"):
+        explain("dynamics.gravitas")
+
+
+@pytest.mark.parametrize(("path", "value", "match"), [
+    ("dynamics.bloc_weight", float("inf"), "finite number"),
+    ("horizon_weeks", float("inf"), "finite number"),
+    ("horizon_weeks", 1e9, "less than or equal to 5200"),
+    ("training_weeks", 1e300, "less than or equal to 5200"),
+    ("committed_talk", 1e6, "less than or equal to 10"),
+    ("dynamics.gravity", float("nan"), "finite number"),
+    ("size", 1e300, "less than or equal to 10000000000"),
+    ("agents", 2e8, "agents is more than 100,000,000"),
+])  # fmt: skip
+def test_numbers_are_finite_and_within_what_a_machine_runs(field_data, path, value, match):
+    data = field_data()
+    if path in ("training_weeks", "committed_talk"):
+        data["dynamics"][path] = value
+    elif path == "size":
+        data["organizations"]["host"]["size"] = value
+    elif path == "agents":
+        data["unorganized"] |= {"size": value, "persons_per_agent": 1.0}
+    elif "." in path:
+        data["dynamics"][path.split(".")[1]] = value
+    else:
+        data[path] = value
+    _refused(data, match)
+
+
+def test_old_names_are_read_with_a_warning(field_data):
+    data = field_data()
+    data["dynamics"]["trust_rival"] = data["dynamics"].pop("trust_group_outside")
+    data["unorganized"]["revolutionary"] = data["unorganized"].pop("kernel")
+    with pytest.warns(RenamedFieldWarning) as caught:
+        sc = Scenario.model_validate(data)
+    said = {str(w.message) for w in caught}
+    assert "'trust_rival' is now called 'trust_group_outside'; the old name still works" in said
+    assert "'revolutionary' is now called 'kernel'; the old name still works" in said
+    assert sc.dynamics.trust_group_outside == 0.1 == sc.dynamics.trust_rival
+    assert sc.unorganized.kernel == {"worker": 0.05}
+
+
+def test_old_and_new_name_together_are_refused(field_data):
+    data = field_data()
+    data["dynamics"]["trust_rival"] = 0.3
+    _refused(data, "'trust_rival' is the old name of 'trust_group_outside'")
+
+
+def test_old_paths_work_in_set_and_uncertainties(tiny):
+    from lever.scenarios import with_values
+
+    with pytest.warns(RenamedFieldWarning):
+        changed = with_values(tiny, {"dynamics.trust_rival": 0.3, "uncertainties": [
+            {"path": "dynamics.revolutionary_threshold", "low": 0.5, "high": 0.7}]})  # fmt: skip
+    assert changed.dynamics.trust_group_outside == 0.3
+    assert changed.uncertainties[0].path == "dynamics.kernel_threshold"
+
+
+def test_a_field_without_a_rival_is_valid(field_data):
+    data = field_data()
+    del data["rival"]
+    assert Scenario.model_validate(data).roles == {"group": "group", "host": "host"}

@@ -16,6 +16,7 @@ from lever.theses import (
     Comparison,
     design_for,
     differences,
+    factor_for,
     field_for,
     growth_margin,
     run_theses,
@@ -37,7 +38,8 @@ def test_each_design_produces_the_runs_it_claims(thesis):
     assert len(tasks) == levels * thesis.samples * 2 * len(thesis.strategies)
     assert set(design.scenario.strategies) == set(thesis.strategies)
     for task in tasks:
-        level = thesis.factor.levels[task.level] if thesis.factor else {}
+        level = design.factor.levels[task.level] if thesis.factor else {}
+        assert "{" not in "".join(level)  # role names filled in: organizations.ilp.size
         assert all(task.values[k] == v for k, v in level.items())
         # strategies in one (draw, replication) share a seed: the comparisons are paired
     seeds = pd.DataFrame([(t.level, t.draw, t.replication, t.seed) for t in tasks])
@@ -83,8 +85,8 @@ def test_crossover_needs_both_halves_in_the_same_world():
 
 def test_growth_margin_handles_finished_censored_and_unfinished_runs():
     runs = pd.DataFrame({
-        "weeks_to_1000": [70.0, 40.0, 400.0, np.nan],
-        "weeks_to_10000": [120.0, np.nan, np.nan, np.nan],
+        "weeks_to_first": [70.0, 40.0, 400.0, np.nan],
+        "weeks_to_second": [120.0, np.nan, np.nan, np.nan],
     })  # fmt: skip
     m = growth_margin(runs, horizon=520.0)
     assert m[0] == pytest.approx(70 / 50 - PROPORTIONAL_RATIO)
@@ -126,3 +128,12 @@ def test_every_thesis_decides_on_one_difference_per_paired_world(report):
         assert o.verdict.worlds <= 1 or kind == "strategies"
         labels = ("supported", "refuted", "undecided")
         assert o.verdict.label in labels or o.verdict.label.startswith("holds where ")
+
+
+def test_theses_name_organizations_by_role_and_fill_them_from_the_field():
+    base = tiny()
+    allocation = THESES[6]
+    sc = field_for(base, allocation)
+    assert sc.strategies["split"].allocation == {"ilp": 0.5, "cpgb": 0.5}
+    assert factor_for(base, allocation).levels[1] == {"strategies.split.allocation.cpgb": 0.25}
+    assert factor_for(base, THESES[1]).name == "host's worker share"

@@ -74,7 +74,7 @@ def _neutral(tiny, trust_outside_group: float):
         "dynamics.platform_drift": 0.0,
         "dynamics.trust_inside": 0.9,
         "dynamics.trust_outside": 0.9,
-        "dynamics.trust_rival": trust_outside_group,
+        "dynamics.trust_group_outside": trust_outside_group,
         "dynamics.confidence": 0.5,
         "dynamics.recruit_radius": 0.5,
         "dynamics.recruit_prob": 0.5,

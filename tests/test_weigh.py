@@ -99,7 +99,7 @@ def entry_field(**changes):
     two strategies that differ only in entry (both keep the own organ)."""
     return tiny(**{
         "organizations.ilp.platform": [0.75, 0.8],
-        "organizations.ilp.revolutionary": {"worker": 0.8, "petty_bourgeois": 0.6},
+        "organizations.ilp.kernel": {"worker": 0.8, "petty_bourgeois": 0.6},
         "organizations.ilp.disappointment": [],
         "uncertainties": [],
         "strategies": {
@@ -135,3 +135,25 @@ def test_entry_into_a_loose_large_leftward_host_ranks_above_staying_outside():
     order, means = _mean_rank(sc)
     assert order.index("enter") < order.index("outside")
     assert means["enter"] > means["outside"]
+
+
+def test_the_host_kernel_to_win_is_counted_in_the_field_s_reach_stratum_or_every_stratum():
+    """Not silently 0 where no stratum is called 'worker': without a reach_stratum every
+    stratum counts; with one, that stratum alone."""
+    from lever.weigh import Task, run_task
+
+    base = tiny(**{"uncertainties": []})
+    renamed = base.model_dump(mode="python")
+    renamed["strata"] = {"shop_floor" if k == "worker" else k: v for k, v in renamed["strata"].items()}
+    for pop in [*renamed["organizations"].values(), renamed["unorganized"]]:
+        for table in ("strata", "kernel"):
+            pop[table] = {"shop_floor" if k == "worker" else k: v for k, v in pop[table].items()}
+    renamed["reach_stratum"] = None
+    from lever.scenarios import validate
+
+    field = validate(renamed, "renamed")
+    task = Task(0, "outside", 0, 0, 0, 1, {})
+    every = run_task(field, 1, task)["outcomes"]
+    assert every["host_revolutionary_workers_start"] == every["host_kernel_start"] > 0
+    shop = run_task(with_values(field, {"reach_stratum": "shop_floor"}), 1, task)["outcomes"]
+    assert 0 < shop["host_revolutionary_workers_start"] < every["host_kernel_start"]

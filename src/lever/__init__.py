@@ -9,6 +9,7 @@ The public API::
     run.series          # pandas DataFrame, one row per week
     run.flow_table()    # persons moved from row to column
     run.final.opinion   # the population's arrays at the horizon
+    lever.weigh.weigh(lever.weigh.Design(field, samples=8, replications=2))
 """
 
 from lever.engine import Run, simulate
@@ -37,3 +38,15 @@ __all__ = [
     "with_values",
     "write_run",
 ]
+
+#: Modules reached as attributes of the package (``lever.weigh.weigh(...)``), imported when
+#: first used so that ``import lever`` stays quick.
+_SUBMODULES = ("analysis", "explain", "network", "provenance", "report", "theses", "weigh")
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"lever.{name}")
+    raise AttributeError(f"module 'lever' has no attribute {name!r}")

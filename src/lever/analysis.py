@@ -92,22 +92,46 @@ def rank(runs: pd.DataFrame, outcome: str, baseline: str) -> Ranking:
     return Ranking(outcome, baseline, table)
 
 
+def decimals(values, most: int = 4) -> int:
+    """The fewest decimals (up to ``most``) at which different values still print differently:
+    0.75 and 0.8125 need two, 40 and 52 none."""
+    x = np.asarray([v for v in values if v is not None and np.isfinite(v)], float)
+    distinct = np.unique(x).size
+    for d in range(most + 1):
+        if np.unique(np.round(x, d)).size == distinct:
+            return d
+    return most
+
+
+def _num(x: float, d: int, sign: bool = False) -> str:
+    return "—" if x is None or np.isnan(x) else f"{x:{'+' if sign else ''},.{d}f}"
+
+
 def table_text(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
-    """The ranked table as text, for the terminal and the report alike: headers and rows."""
-    out = ranking.outcome
-    second = "group_members" if out != "group_members" else "newly_won"
-    head = ["#", "strategy", f"{out} median [90%]", f"{second} median [90%]",
+    """The ranked table as text, for the terminal and the report alike: headers and rows.
+    The ranked outcome comes first and the group's members beside it (or those newly won); each
+    column prints with the decimals that tell its values apart."""
+    out, t = ranking.outcome, ranking.table
+    shown = [out, "group_members" if out != "group_members" else "newly_won"]
+    head = ["#", "strategy", *(f"{name} median [90%]" for name in shown),
             f"Δ vs {ranking.baseline} median [90%]", "P(beat)", "regret mean / worst"]  # fmt: skip
+
+    # the decimals that tell apart what the rows compare: medians, and mean regrets
+    digits = {name: decimals(t[f"{name}_median"]) for name in shown}
+    d_diff = decimals(t["diff_median"])
+    d_reg = decimals(t["regret_mean"])
     rows = []
-    for i, r in ranking.table.iterrows():
-        rows.append([
-            str(i + 1), str(r["strategy"]),
-            f"{r[f'{out}_median']:,.0f} [{r[f'{out}_low']:,.0f}, {r[f'{out}_high']:,.0f}]",
-            f"{r[f'{second}_median']:,.0f} [{r[f'{second}_low']:,.0f}, {r[f'{second}_high']:,.0f}]",
-            f"{r['diff_median']:+,.0f} [{r['diff_low']:+,.0f}, {r['diff_high']:+,.0f}]",
+    for i, r in t.iterrows():
+        cells = [str(i + 1), str(r["strategy"])]
+        for name in shown:
+            d = digits[name]
+            cells.append(f"{_num(r[f'{name}_median'], d)} [{_num(r[f'{name}_low'], d)}, {_num(r[f'{name}_high'], d)}]")
+        cells += [
+            f"{_num(r['diff_median'], d_diff, True)} [{_num(r['diff_low'], d_diff, True)}, {_num(r['diff_high'], d_diff, True)}]",
             "—" if np.isnan(r["p_beat"]) else f"{100 * r['p_beat']:.0f}%",
-            f"{r['regret_mean']:,.1f} / {r['regret_worst']:,.1f}",
-        ])  # fmt: skip
+            f"{_num(r['regret_mean'], d_reg)} / {_num(r['regret_worst'], d_reg)}",
+        ]  # fmt: skip
+        rows.append(cells)
     return head, rows
 
 
@@ -116,11 +140,12 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
     t = ranking.table
     best = t.iloc[0]
     what = OUTCOMES[ranking.outcome][0]
+    dr = decimals(t["regret_mean"])
     worlds = f"{samples} draws of the uncertainties x {replications} replications"
     text = [
         f"Across {worlds}, '{best['strategy']}' does best for {what}: median "
         f"{best[f'{ranking.outcome}_median']:,.0f} (90% interval {best[f'{ranking.outcome}_low']:,.0f}"
-        f" to {best[f'{ranking.outcome}_high']:,.0f}), with a mean regret of {best['regret_mean']:,.1f}."
+        f" to {best[f'{ranking.outcome}_high']:,.0f}), with a mean regret of {best['regret_mean']:,.{dr}f}."
     ]
     if best["strategy"] == ranking.baseline:
         text.append(f"No strategy beats '{ranking.baseline}' on average.")
@@ -136,7 +161,7 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
         )
     worst = t.iloc[-1]
     text.append(
-        f"The weakest choice is '{worst['strategy']}' (mean regret {worst['regret_mean']:,.1f}, "
-        f"worst {worst['regret_worst']:,.1f})."
+        f"The weakest choice is '{worst['strategy']}' (mean regret {worst['regret_mean']:,.{dr}f}, "
+        f"worst {worst['regret_worst']:,.{dr}f})."
     )
     return " ".join(text)

@@ -45,10 +45,10 @@ def _classes(pop: Population, stratum_keys: list[str], stratum: np.ndarray, rng)
     exactly that share is held at or above the threshold and the rest below."""
     cls = np.full(stratum.size, _FREE, np.int8)
     for s, key in enumerate(stratum_keys):
-        if key not in pop.revolutionary:
+        if key not in pop.kernel:
             continue
         idx = np.nonzero(stratum == s)[0]
-        n_rev = round(pop.revolutionary[key] * idx.size)
+        n_rev = round(pop.kernel[key] * idx.size)
         rev = rng.permutation(idx)
         cls[rev[:n_rev]] = _ABOVE
         cls[rev[n_rev:]] = _BELOW
@@ -267,7 +267,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
     return Params(
         n_orgs=len(keys),
         group=keys.index(scenario.group),
-        rival=keys.index(scenario.rival),
+        rival=keys.index(scenario.rival) if scenario.rival else -1,  # a field may have none
         host=keys.index(scenario.host),
         homogeneity=np.array([o.homogeneity for o in orgs]),
         attraction=np.array([o.attraction for o in orgs]),
@@ -316,7 +316,8 @@ def _per_org(scenario: Scenario, value: float, in_rival: float) -> np.ndarray:
     """A lever's value in each organization: the strategy's, but in the rival the group's
     people are members already inside as individuals, undeclared (the letter's point 7)."""
     out = np.full(len(scenario.organizations), value)
-    out[scenario.org_keys.index(scenario.rival)] = in_rival
+    if scenario.rival:
+        out[scenario.org_keys.index(scenario.rival)] = in_rival
     return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,12 +18,14 @@ from rich.table import Table
 from lever.cli_classic import classic
 from lever.network import NetworkError
 from lever.outcomes import DEFAULT_OUTCOME
+from lever.scenario import RenamedFieldWarning
 from lever.scenarios import (
     ScenarioError,
     builtin_names,
     builtin_text,
     load,
     parse_assignments,
+    to_toml,
     with_scale,
     with_values,
     without_uncertainties,
@@ -39,8 +43,8 @@ scenario_app = typer.Typer(help="Show a scenario.", add_completion=False)
 app.add_typer(scenario_app, name="scenario")
 app.command("classic")(classic)
 
-# piped output is not squeezed to 80 columns: the tables are meant to be read whole
-out_console = Console() if sys.stdout.isatty() else Console(width=160)
+# piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole
+out_console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
 err_console = Console(stderr=True)
 
 
@@ -50,11 +54,19 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _warning_line(message, category, *_args, **_kwargs) -> None:
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def clean_errors() -> Iterator[None]:
-    """Bad input ends in one line and exit code 2, never a traceback."""
+    """Bad input ends in one line and exit code 2, never a traceback; an old field name is
+    read and reported as one warning line."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", RenamedFieldWarning)
+            warnings.showwarning = _warning_line
+            yield
     except (ScenarioError, NetworkError) as err:
         raise fail(str(err)) from None
     except MemoryError:
@@ -62,13 +74,26 @@ def clean_errors() -> Iterator[None]:
 
 
 def out_folder(out: Path | None, default: Path) -> Path:
-    """The output folder, made before any work so that a bad path fails at once."""
-    folder = out or default
+    """The output folder, made before any work so that a bad path fails at once. By default a
+    fresh one (``default``, else ``default-2``, ...); a given ``--out`` that already holds a
+    result is refused rather than overwritten."""
+    from lever.provenance import PROVENANCE_FILE, fresh_folder, holds_results
+
+    if out is not None and holds_results(out):
+        raise fail(f"--out: {out} already holds a result ({PROVENANCE_FILE}); choose another folder or remove it")
+    folder = out or fresh_folder(default)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise fail(f"--out: cannot use {folder} as an output folder: {err.strerror or err}") from None
     return folder
+
+
+def provenance(field, **settings):
+    """What made this result: the command line as typed, the settings, the field as run."""
+    from lever.provenance import Provenance, command_line
+
+    return Provenance(command_line(), field, settings)
 
 
 def prepare(spec: str, assignments: list[str], scale: float | None):
@@ -90,10 +115,67 @@ def scenarios_command() -> None:
 
 
 @scenario_app.command("show")
-def scenario_show(name: Annotated[str, typer.Argument(help="a built-in scenario's name")]) -> None:
-    """Print a built-in scenario as TOML, ready to copy and edit."""
+def scenario_show(
+    name: Annotated[str, typer.Argument(help="a built-in scenario's name or a TOML file")],
+    explain: Annotated[bool, typer.Option("--explain", help="each field's meaning as a comment above it")] = False,
+) -> None:
+    """Print a scenario as TOML, ready to copy and edit (a built-in as shipped, with its
+    comments; a file as the loader reads it, defaults filled in)."""
+    from lever.explain import commented_toml
+
     with clean_errors():
-        sys.stdout.write(builtin_text(name))
+        if explain:
+            sys.stdout.write(commented_toml(load(name)))
+        elif name in builtin_names():
+            sys.stdout.write(builtin_text(name))
+        else:
+            sys.stdout.write(to_toml(load(name)))
+
+
+@app.command("check")
+def check_command(
+    scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
+) -> None:
+    """Check a scenario without running it: every field, its social network file, its
+    strategies and uncertainties. One line: what it holds, or the first problem (exit 2)."""
+    from lever.build import agent_counts
+    from lever.network import read_edge_list
+
+    with clean_errors():
+        field = prepare(scenario, set_ or [], None)
+        n = int(agent_counts(field).sum())
+        if field.network.edges:
+            read_edge_list(field.network.edges, n)
+        for u in field.uncertainties:  # each range's ends must be values the field accepts
+            for end in (u.low, u.high):
+                with_values(field, {u.path: end}, f"{scenario}: uncertainties ({u.path}={end:g})")
+    roles = ", ".join(f"{k} {v}" for k, v in field.roles.items())
+    out_console.print(
+        f"{scenario}: valid — {len(field.organizations)} organizations ({roles}), "
+        f"{len(field.strategies)} strategies, {len(field.uncertainties)} uncertainties, "
+        f"{n:,} agents, {field.steps:,} steps",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+@app.command("explain")
+def explain_command(
+    path: Annotated[str | None, typer.Argument(help="a dotted field path, e.g. dynamics.gravity")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every field, as Markdown (docs/FIELDS.md)")] = False,
+) -> None:
+    """Say what a scenario field means: its units, bounds and default."""
+    from lever.explain import reference_markdown
+    from lever.scenario import explain
+
+    if all_ or not path:
+        sys.stdout.write(reference_markdown())
+        return
+    try:
+        text = explain(path)
+    except KeyError as err:
+        raise fail(f"{path}: {err.args[0]} (lever explain --all lists every field)") from None
+    sys.stdout.write(text + "\n")
 
 
 def _summary_table(summary: dict) -> Table:
@@ -112,18 +194,18 @@ def _summary_table(summary: dict) -> Table:
     return table
 
 
-def _group_table(summary: dict) -> Table:
+def _group_table(summary: dict, labels) -> Table:
     table = Table("the group", "value", title="The group's lever")
     rows = [
         ("members (start → end)", f"{summary['group_members_start']:,.0f} → {summary['group_members_end']:,.0f}"),
         ("cadre at end", f"{summary['group_cadre_end']:,.0f}"),
-        ("revolutionaries holding its views (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
-        ("host's revolutionaries now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
+        (f"{labels.won} (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
+        (f"the host's {labels.kernel} of week 0 now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
         ("expelled", f"{summary['expelled']:,.0f}"),
     ]
-    for m in (1000, 10000):
+    for m, size in zip(("first", "second"), summary["milestones"], strict=True):
         weeks = summary[f"weeks_to_{m}"]
-        rows.append((f"weeks to {m:,} members", "not reached" if weeks is None else f"{weeks:g}"))
+        rows.append((f"weeks to {size:,.0f} members", "not reached" if weeks is None else f"{weeks:g}"))
     for row in rows:
         table.add_row(*row)
     return table
@@ -155,23 +237,48 @@ def run_command(
             result = simulate(
                 field, name, seed=seed, steps=steps, on_step=lambda t: progress.update(task, completed=t)
             )
-        paths = write_run(result, folder)
+        paths = write_run(result, folder, provenance(field, seed=seed, strategy=name, steps=steps,
+                                                     set=set_ or [], scale=scale))  # fmt: skip
     summary = summarize(result)
     out_console.print(_summary_table(summary))
-    out_console.print(_group_table(summary))
+    out_console.print(_group_table(summary, field.labels))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
 
 
 def _ranked_table(ranking, title: str) -> Table:
+    """The ranking, made to fit 80 columns: each median above its 90% interval, numbers never
+    cut or wrapped (a long strategy name wraps instead), light rules between strategies."""
+    from rich import box
+
     from lever.analysis import table_text
 
     head, rows = table_text(ranking)
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=True, pad_edge=False, padding=(0, 0),
+                  title_justify="left")  # fmt: skip
     for col in head:
-        table.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=col == "strategy")
+        if col.endswith(" median [90%]") and not col.startswith("Δ"):
+            col = _wrap_name(col.removesuffix(" median [90%]"), 12) + " median [90%]"
+        label = col.replace(" median [90%]", "\nmedian\n[90%]").replace("regret mean / worst", "regret\nmean /\nworst")
+        label = label.replace("Δ vs ", "Δ vs\n")
+        if label == "strategy":
+            table.add_column(label, justify="left", overflow="fold", width=12)
+        else:
+            table.add_column(label, justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(*row)
+        row[1] = _wrap_name(row[1], 12)
+        table.add_row(*(cell.replace(" [", "\n[", 1) if cell.endswith("]") else cell for cell in row))
     return table
+
+
+def _wrap_name(name: str, width: int) -> str:
+    """A long snake_case name over lines, broken after its underscores where it can be."""
+    parts = [p[i:i + width] for p in name.replace("_", "_ ").split(" ") for i in range(0, len(p), width)]
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
 
 
 @app.command("weigh")
@@ -210,11 +317,23 @@ def weigh_command(
                 on_done=lambda done, _: progress.update(task, completed=done),
             )
         ranking = rank(result.runs, outcome, baseline_strategy(field))
-        paths = write_report(result, ranking, folder)
+        made = provenance(field, seed=seed, samples=samples, replications=replications, steps=steps,
+                          outcome=outcome, set=set_ or [], rerun=_rerun_weigh(folder, design, outcome))  # fmt: skip
+        paths = write_report(result, ranking, folder, made)
     title = f"{field.name}: {len(design.strategies)} strategies × {samples} draws × {replications} replications"
     out_console.print(_ranked_table(ranking, title))
     out_console.print(conclusion(ranking, samples, replications), highlight=False)
     out_console.print(f"Wrote {paths['report']} (and {', '.join(p.name for k, p in paths.items() if k != 'report')})")
+
+
+def _rerun_weigh(folder: Path, design, outcome: str) -> str:
+    """The command that reruns a weigh from its output folder alone."""
+    import shlex
+
+    steps = [] if design.steps is None else ["--steps", str(design.steps)]
+    return shlex.join(["lever", "weigh", str(folder / "scenario.toml"), "--samples", str(design.samples),
+                       "--replications", str(design.replications), "--seed", str(design.seed),
+                       "--outcome", outcome, *steps])  # fmt: skip
 
 
 def _parse_only(only: str | None) -> list[int] | None:
@@ -239,13 +358,19 @@ def theses_command(
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
 ) -> None:
     """Test the letter's eight theses as experiments and give each a verdict."""
-    from lever.theses import design_for, run_theses, select
+    from lever.theses import design_for, needs, run_theses, select
     from lever.theses_report import line, write_theses_report
     from lever.weigh import default_jobs
 
     chosen = select(_parse_only(only))
     with clean_errors():
         base = load(scenario)
+        lacking = [lack for t in chosen if (lack := needs(base, t))]
+        if len(lacking) == len(chosen):
+            raise fail(f"{scenario}: " + "; ".join(lacking))
+        for lack in lacking:  # run what the field allows, say what it does not
+            err_console.print(f"[yellow]skipped:[/] {lack}", highlight=False, soft_wrap=True)
+        chosen = [t for t in chosen if needs(base, t) is None]
         folder = out_folder(out, Path("lever-out") / base.name / "theses")
         total = sum(len(design_for(base, t, replications, seed).tasks()) for t in chosen)
         with _progress() as progress:
@@ -254,13 +379,41 @@ def theses_command(
                 base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
                 on_done=lambda done, _: progress.update(task, completed=done),
             )  # fmt: skip
-        paths = write_theses_report(outcomes, folder)
+        made = provenance(base, seed=seed, replications=replications, only=[t.number for t in chosen])
+        paths = write_theses_report(outcomes, folder, made)
     for o in outcomes:
         out_console.print(line(o), highlight=False)
     out_console.print(f"Wrote {paths['report']}")
 
 
-def _progress() -> Progress:
+class _Lines:
+    """Progress as plain lines on a non-terminal (a log, CI, a pipe): one line a tenth of the
+    way, and at the end; the same calls as rich's ``Progress``."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[int, tuple[str, int, int]] = {}
+
+    def __enter__(self) -> _Lines:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> int:
+        self.tasks[len(self.tasks)] = (description, total, -1)
+        return len(self.tasks) - 1
+
+    def update(self, task: int, completed: int) -> None:
+        description, total, said = self.tasks[task]
+        tenth = completed * 10 // max(total, 1)
+        if tenth > said:
+            self.tasks[task] = (description, total, tenth)
+            print(f"{description}: {completed}/{total}", file=sys.stderr, flush=True)
+
+
+def _progress() -> Progress | _Lines:
+    if not err_console.is_terminal:
+        return _Lines()
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

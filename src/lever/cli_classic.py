@@ -7,6 +7,7 @@ The command function :func:`classic` is registered on the main Typer app as
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Annotated
 
 import numpy as np
@@ -76,6 +77,10 @@ def classic(
     ] = None,
     runs: Annotated[int, typer.Option(help="Independent runs.")] = 1,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the whole batch.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for runs.csv (one row per run), summary.json and provenance.json."),
+    ] = None,
 ) -> None:
     """Run a classic opinion model RUNS times and print measured statistics."""
     given = {"rho": rho, "zealots_plus": zealots_plus, "zealots_minus": zealots_minus,
@@ -83,8 +88,36 @@ def classic(
              "q": q, "dt": dt}  # fmt: skip
     params = _check(model, n, runs, max_sweeps, given, network)
     length = DEFAULT_LENGTH[model] if max_sweeps is None else max_sweeps
+    if out is not None and (out / "provenance.json").exists():
+        raise _fail(f"--out: {out} already holds a result (provenance.json); choose another folder or remove it")
     records = _collect(model, network, n, runs, seed, length, until_consensus, params)
     _print_table(model, network, n, runs, seed, length, until_consensus, params, records)
+    if out is not None:
+        settings = {"model": model, "n": n, "network": network, "runs": runs, "seed": seed, "length": length,
+                    "until_consensus": until_consensus, **{**PARAMETERS[model], **params}}  # fmt: skip
+        _write(out, records, settings)
+
+
+def _write(out: Path, records: list[dict[str, float]], settings: dict) -> None:
+    """``runs.csv``, ``summary.json`` (mean, standard error, runs per statistic) and
+    ``provenance.json`` (the command line, Lever's version, the settings and seed)."""
+    import json
+
+    import pandas as pd
+
+    from lever.files import write_atomic
+    from lever.provenance import command_line, lever_version
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _fail(f"--out: cannot use {out} as an output folder: {err.strerror or err}") from None
+    stats = {k: {"mean": v.mean, "se": v.se, "runs": v.count} for k, v in summarize(records).items()}
+    record = {"command": command_line(), "lever_version": lever_version(), **settings}
+    write_atomic(out / "runs.csv", lambda p: pd.DataFrame(records).to_csv(p, index_label="run"))
+    write_atomic(out / "summary.json", lambda p: p.write_text(json.dumps(stats, indent=2) + "\n"))
+    write_atomic(out / "provenance.json", lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))
+    Console().print(f"Wrote {out / 'runs.csv'}, {out / 'summary.json'}, {out / 'provenance.json'}")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -125,6 +158,12 @@ def _collect(model, network, n, runs, seed, length, until, params) -> list[dict[
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
     records = []
+    if not Console(stderr=True).is_terminal:  # a log or a pipe: plain lines, a tenth at a time
+        for rec in it:
+            records.append(rec)
+            if len(records) * 10 // runs > (len(records) - 1) * 10 // runs:
+                typer.echo(f"{model} runs: {len(records)}/{runs}", err=True)
+        return records
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"{model} runs", total=runs)
         for rec in it:

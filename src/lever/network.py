@@ -160,7 +160,9 @@ _CHUNK = 1 << 22
 
 
 def read_edge_list(path: str | Path, n: int) -> Network:
-    """An edge list file (two integer columns, whitespace or comma separated, ``#`` comments)."""
+    """An edge list file (two integer columns, whitespace or comma separated, ``#`` comments)
+    whose ids are agents ``0..n-1`` (numbered as :func:`agent_ids` says); every agent must
+    appear in some edge, so a file written for another field is caught."""
     try:
         text = Path(path).read_text().replace(",", " ")
     except (OSError, UnicodeDecodeError) as err:
@@ -168,14 +170,60 @@ def read_edge_list(path: str | Path, n: int) -> Network:
     rows = [line.split()[:2] for line in text.splitlines() if line.strip() and not line.startswith("#")]
     try:
         edges = np.array(rows, dtype=np.int64).reshape(-1, 2)
-    except ValueError as err:
-        raise NetworkError(f"{path}: each line must hold two integer node ids") from err
+    except ValueError:
+        raise NetworkError(f"{path}: each line must hold two integer node ids") from None
+    if edges.size == 0:
+        raise NetworkError(f"{path}: the edge list is empty; the field has {n:,} agents")
+    if edges.min() < 0 or edges.max() >= n:
+        raise NetworkError(f"{path}: node ids must lie in 0..{n - 1} (the field has {n:,} agents); "
+                           f"the file's run from {edges.min()} to {edges.max()}")  # fmt: skip
+    named = np.zeros(n, bool)
+    named[edges.ravel()] = True
+    if not named.all():
+        first = int(np.argmin(named))
+        raise NetworkError(f"{path}: names {int(named.sum()):,} of the field's {n:,} agents (first missing: "
+                           f"{first}); every agent 0..{n - 1} must appear in an edge")  # fmt: skip
     return from_edges(edges[:, 0], edges[:, 1], n)
 
 
-def from_networkx(graph: nx.Graph, n: int) -> Network:
-    """A NetworkX graph whose nodes are the integers ``0..n-1`` (agent ids)."""
-    if graph.number_of_nodes() and (min(graph.nodes) < 0 or max(graph.nodes) >= n):
-        raise NetworkError(f"graph nodes must be the integers 0..{n - 1}")
-    edges = np.array(list(graph.edges()), dtype=np.int64).reshape(-1, 2)
+def from_networkx(graph: nx.Graph, n: int, mapping: dict | None = None) -> Network:
+    """A NetworkX graph with one node per agent.
+
+    Nodes that are exactly the integers ``0..n-1`` are agent ids. Nodes of any other hashable
+    kind (names, tuples, integers from 1) stand for agents in the graph's node order
+    (``list(graph.nodes)``: the order they were added): the first node is agent 0. Pass
+    ``mapping`` (node -> agent id) to choose instead. Agents are numbered organization by
+    organization in the scenario's order, the unorganized last (:func:`agent_ids`). A graph
+    with more or fewer nodes than the field has agents is refused in one line.
+    """
+    nodes = list(graph.nodes)
+    if not nodes:
+        raise NetworkError(f"the graph is empty; it needs one node per agent ({n:,})")
+    if len(nodes) != n:
+        raise NetworkError(f"the graph has {len(nodes):,} nodes but the field has {n:,} agents: "
+                           "it needs one node per agent")  # fmt: skip
+    if mapping is None:
+        if all(type(v) is int for v in nodes) and min(nodes) == 0 and max(nodes) == n - 1:
+            mapping = {v: v for v in nodes}
+        else:
+            mapping = {v: i for i, v in enumerate(nodes)}
+    missing = [v for v in nodes if v not in mapping]
+    if missing:
+        raise NetworkError(f"mapping: node {missing[0]!r} has no agent id ({len(missing):,} nodes lack one)")
+    ids = np.array([mapping[v] for v in nodes], dtype=np.int64)
+    if ids.min() < 0 or ids.max() >= n or np.unique(ids).size != n:
+        raise NetworkError(f"mapping: agent ids must be 0..{n - 1}, each used once")
+    edges = np.array([(mapping[a], mapping[b]) for a, b in graph.edges()], dtype=np.int64).reshape(-1, 2)
     return from_edges(edges[:, 0], edges[:, 1], n)
+
+
+def agent_ids(scenario) -> dict[str, range]:
+    """Which agent ids each population holds: organizations in the scenario's order, then the
+    unorganized (key ``none``), each a contiguous block, as the engine builds them."""
+    from lever.build import agent_counts
+    from lever.scenario import NONE
+
+    counts = agent_counts(scenario)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    keys = [*scenario.org_keys, NONE]
+    return {k: range(int(starts[i]), int(starts[i + 1])) for i, k in enumerate(keys)}

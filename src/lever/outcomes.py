@@ -40,8 +40,8 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
                    "anyway; see newly_won)", True),
     "host_kernel": ("the host's revolutionary kernel at the horizon", True),
     "expelled": ("persons expelled over the run", False),
-    "weeks_to_1000": ("weeks for the group to reach 1,000 (NaN: never)", False),
-    "weeks_to_10000": ("weeks for the group to reach 10,000 (NaN: never)", False),
+    "weeks_to_first": ("weeks for the group to reach the field's first milestone (NaN: never)", False),
+    "weeks_to_second": ("weeks for the group to reach the field's second milestone (NaN: never)", False),
     "won_from_host": ("the host's members of week 0 now in the group", True),
     "kernel_won_from_host": ("the host's revolutionary kernel of week 0 now in the group", True),
 }
@@ -66,7 +66,7 @@ def views_by_root(run: Run) -> np.ndarray:
     """Persons holding the group's views at the horizon, per agent of step 0 (persons split
     off an agent count with it): the unit of person-by-person matching with the twin."""
     st, d = run.final, run.scenario.dynamics
-    holds = (st.opinion[:, 0] >= d.revolutionary_threshold) & (st.opinion[:, 1] >= d.independence_threshold)
+    holds = (st.opinion[:, 0] >= d.kernel_threshold) & (st.opinion[:, 1] >= d.line_threshold)
     return np.bincount(st.root[holds], weights=st.weight[holds], minlength=int(st.root.max()) + 1)
 
 
@@ -112,8 +112,8 @@ def outcomes(run: Run, twin: TwinView) -> dict[str, float]:
         "views_held": float(last["won"]),
         "host_kernel": float(last[f"kernel_{sc.host}"]),
         "expelled": float(last["expelled"]),
-        "weeks_to_1000": _weeks_to(run, 1000),
-        "weeks_to_10000": _weeks_to(run, 10000),
+        "weeks_to_first": _weeks_to(run, sc.milestone_sizes[0]),
+        "weeks_to_second": _weeks_to(run, sc.milestone_sizes[1]),
         "host_kernel_start": float(s[f"kernel_{sc.host}"].iloc[0]),
         **_origins(run),
     }
@@ -126,15 +126,15 @@ def _weeks_to(run: Run, persons: float) -> float:
 
 def _origins(run: Run) -> dict[str, float]:
     """What became of the host's people: its members of week 0 now in the group, and its
-    revolutionary-minded workers of week 0 (the letter's point 2: those within reach)."""
+    kernel of week 0 in the stratum the field most seeks (``reach_stratum``; the letter's
+    point 2: revolutionary-minded workers), or in every stratum where it names none."""
     st, keys = run.final, run.scenario.org_keys
     host = keys.index(run.scenario.host)
-    worker = list(run.scenario.strata).index("worker") if "worker" in run.scenario.strata else -1
+    reach = run.scenario.reach_stratum
+    in_reach = st.stratum == list(run.scenario.strata).index(reach) if reach else True
     from_host = st.origin == host
     return {
         "won_from_host": float(st.weight[from_host & st.faction].sum()),
         "kernel_won_from_host": float(st.weight[from_host & st.faction & st.revolutionary0].sum()),
-        "host_revolutionary_workers_start": float(
-            st.weight[from_host & st.revolutionary0 & (st.stratum == worker)].sum()
-        ),
+        "host_revolutionary_workers_start": float(st.weight[from_host & st.revolutionary0 & in_reach].sum()),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -15,7 +16,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from lever.analysis import Ranking, conclusion, differences, table_text  # noqa: E402
 from lever.files import write_atomic  # noqa: E402
-from lever.plots import png_bytes  # noqa: E402
+from lever.plots import caption, persons_axis, png_bytes  # noqa: E402
+from lever.provenance import Provenance, write_parquet  # noqa: E402
 from lever.weigh import OUTCOMES, TRACKED, WeighResult  # noqa: E402
 
 TRACKED_TITLES = {
@@ -25,34 +27,60 @@ TRACKED_TITLES = {
 }
 
 
+def describe(result: WeighResult, strategy: str, width: int = 34) -> str:
+    """A strategy as its description (its key where it has none), wrapped for a legend."""
+    sc = result.design.scenario
+    text = sc.strategies[strategy].description if strategy in sc.strategies else ""
+    return textwrap.fill(text or strategy, width)
+
+
+BANDS_CAPTION = ("Each line is the median over all runs of one strategy (every draw of the uncertainties and "
+                 "every replication); the shaded band around it holds the middle 90% of runs (5th to 95th "
+                 "percentile), week by week.")  # fmt: skip
+
+
 def plot_bands(result: WeighResult) -> Figure:
-    """Median and 90% band of each tracked series over weeks, one line per strategy."""
-    fig, axes = plt.subplots(1, len(TRACKED), figsize=(13, 4), layout="constrained")
+    """Median and 90% band of each tracked series over weeks, one line per strategy, named by
+    its description; the caption says what lines and bands are."""
+    sc = result.design.scenario
+    fig, axes = plt.subplots(1, len(TRACKED), figsize=(14, 5.2), layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    titles = TRACKED_TITLES | {"won": sc.labels.won.capitalize(), "size_host": f"Members of the host ({sc.organizations[sc.host].name})"}
     for m, (ax, name) in enumerate(zip(axes, TRACKED, strict=True)):
         for strategy, arr in result.series.items():
             low, mid, high = np.quantile(arr[:, :, m], [0.05, 0.5, 0.95], axis=0)
-            (line,) = ax.plot(result.weeks, mid, label=strategy)
+            (line,) = ax.plot(result.weeks, mid, label=describe(result, strategy))
             ax.fill_between(result.weeks, low, high, color=line.get_color(), alpha=0.15)
-        title = TRACKED_TITLES[name].replace("host", f"host ({result.design.scenario.host})")
-        ax.set(title=title, xlabel="week", ylabel="persons")
-    axes[0].legend(fontsize=7)
+        persons_axis(ax, np.stack([a[:, :, m] for a in result.series.values()]))
+        ax.set(title=textwrap.fill(titles[name], 28), xlabel="week")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8, title="strategy")
+    caption(fig, BANDS_CAPTION)
     return fig
 
 
 def plot_outcomes(result: WeighResult, ranking: Ranking) -> Figure:
-    """The primary outcome per strategy, and its paired difference against the baseline."""
+    """The primary outcome per strategy, and its paired difference against the baseline; rows
+    are strategies by their descriptions, best first."""
     order = list(ranking.table["strategy"])
     runs = result.runs
     values = [runs.loc[runs["strategy"] == s, ranking.outcome].dropna() for s in order]
     diffs = differences(runs, ranking.outcome, ranking.baseline)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 0.6 * len(order) + 2), layout="constrained")
-    a.boxplot(values, vert=False, tick_labels=order, whis=(5, 95))
-    a.set(title=OUTCOMES[ranking.outcome][0], xlabel="persons")
-    b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=order, whis=(5, 95))
+    names = [describe(result, s, 30) for s in order]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 0.75 * len(order) + 2.4), layout="constrained", sharey=True)
+    fig.get_layout_engine().set(rect=(0, 0.08, 1, 0.92))
+    a.boxplot(values, vert=False, tick_labels=names, whis=(5, 95))
+    a.set(title=textwrap.fill(OUTCOMES[ranking.outcome][0], 50), xlabel="persons")
+    b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=names, whis=(5, 95))
+    b.tick_params(labelleft=False)  # the rows are named on the left panel
     b.axvline(0, color="grey", lw=1)
-    b.set(title=f"paired difference against '{ranking.baseline}'", xlabel="persons")
+    b.set(title=textwrap.fill(f"paired difference against '{describe(result, ranking.baseline, 200)}'", 50),
+          xlabel="persons")  # fmt: skip
     a.invert_yaxis()
-    b.invert_yaxis()
+    for ax in (a, b):
+        ax.grid(True, axis="x", alpha=0.3)
+    caption(fig, "Boxes hold the middle half of runs with the median as a line; whiskers reach the 5th and 95th "
+            "percentiles, points beyond them are single runs. Right: each run minus the baseline run in the "
+            "same world (same draw, same seed); right of the grey line the strategy did better.")  # fmt: skip
     return fig
 
 
@@ -88,10 +116,16 @@ def plot_flows(flows: dict[str, np.ndarray], labels: list[str], source: int | No
     return fig
 
 
-def _table_html(ranking: Ranking) -> str:
+def _table_html(ranking: Ranking, result: WeighResult | None = None) -> str:
     head, rows = table_text(ranking)
     cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    strategies = result.design.scenario.strategies if result else {}
+
+    def cell(i: int, c: str) -> str:  # a strategy shows its description under its key
+        about = strategies[c].description if i == 1 and c in strategies else ""
+        return f"<td>{html.escape(c)}" + (f"<br><small>{html.escape(about)}</small>" if about else "") + "</td>"
+
+    body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -114,28 +148,46 @@ img { max-width: 100%; }
 """
 
 
-def write_report(result: WeighResult, ranking: Ranking, out: str | Path) -> dict[str, Path]:
+def write_report(
+    result: WeighResult, ranking: Ranking, out: str | Path, provenance: Provenance | None = None
+) -> dict[str, Path]:
     """Write ``report.html`` (self-contained: figures inline, no external URL), the figures
-    as PNG, and ``runs.parquet`` (one row per run) into ``out``; returns the paths."""
+    as PNG, and ``runs.parquet`` (one row per run) into ``out``; returns the paths. With a
+    ``provenance``, also ``scenario.toml`` and ``provenance.json``, and the Parquet file and
+    the page carry it."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     figures = {
         "trajectories": png_bytes(plot_bands(result)),
         "outcomes": png_bytes(plot_outcomes(result, ranking)),
-        "flows": png_bytes(plot_flows(result.flows, result.labels)),
+        "flows": png_bytes(plot_flows({describe(result, k, 40): v for k, v in result.flows.items()}, result.labels)),
     }
     paths = {name: folder / f"{name}.png" for name in figures}
     for name, data in figures.items():
         write_atomic(paths[name], lambda p, data=data: p.write_bytes(data))
     paths["runs"] = folder / "runs.parquet"
-    write_atomic(paths["runs"], lambda p: result.runs.to_parquet(p, index=False))
+    write_parquet(result.runs, paths["runs"], provenance)
+    if provenance is not None:
+        paths |= provenance.write(folder)
     paths["report"] = folder / "report.html"
-    page = _page(result, ranking, figures)
+    page = _page(result, ranking, figures, provenance)
     write_atomic(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths
 
 
-def _page(result: WeighResult, ranking: Ranking, figures: dict[str, bytes]) -> str:
+def provenance_html(provenance: Provenance | None) -> str:
+    """The command, Lever's version and the seed, and where the scenario as run is."""
+    if provenance is None:
+        return ""
+    r = provenance.record()
+    return (f"<h2>How this was made</h2><p><code>{html.escape(r['command'])}</code><br>Lever {html.escape(r['lever_version'])}, "
+            f"seed {r.get('seed', '—')}. The scenario as run (after <code>--set</code>) is <code>scenario.toml</code> "
+            "beside this file; <code>provenance.json</code> holds the rest.</p>")  # fmt: skip
+
+
+def _page(
+    result: WeighResult, ranking: Ranking, figures: dict[str, bytes], provenance: Provenance | None = None
+) -> str:
     d = result.design
     sc = d.scenario
     img = {k: base64.b64encode(v).decode() for k, v in figures.items()}
@@ -150,13 +202,14 @@ def _page(result: WeighResult, ranking: Ranking, figures: dict[str, bytes]) -> s
 seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired.
 Primary outcome: {html.escape(OUTCOMES[ranking.outcome][0])}. Regret is the shortfall against the best
 strategy in the same paired run.</p>
-{_table_html(ranking)}
-<h2>Trajectories</h2><p>Median and 90% band over all runs of each strategy.</p>
+{_table_html(ranking, result)}
+<h2>Trajectories</h2><p>{html.escape(BANDS_CAPTION)}</p>
 <img alt="trajectories" src="data:image/png;base64,{img['trajectories']}">
 <h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img['outcomes']}">
 <h2>Who went where</h2><img alt="flows" src="data:image/png;base64,{img['flows']}">
 <h2>Uncertainties</h2><p>Sampled by a Latin hypercube over these ranges.</p>
 {_uncertainty_html(result)}
 <p>Per-run results: <code>runs.parquet</code> beside this file (one row per run).</p>
+{provenance_html(provenance)}
 </body></html>
 """

@@ -10,10 +10,12 @@ import numpy as np
 
 from lever.engine import Run
 from lever.files import write_atomic
+from lever.provenance import Provenance, write_parquet
 from lever.scenario import NONE
 
-#: Group sizes whose first crossing the summary reports (the letter's point 3).
-MILESTONES = (1000, 10000)
+#: The summary's keys for the first week the group reaches each of the field's two
+#: milestones (``Scenario.milestone_sizes``; britain-1933: 1,000 and 10,000, the letter's point 3).
+MILESTONES = ("first", "second")
 
 
 def weeks_to(run: Run, persons: float) -> float | None:
@@ -23,7 +25,7 @@ def weeks_to(run: Run, persons: float) -> float | None:
 
 
 def summarize(run: Run) -> dict[str, Any]:
-    """The run's outcomes at start and horizon (MODEL.md §7), as plain JSON-ready data."""
+    """The run's outcomes at start and horizon (docs/ODD.md, outputs), as plain JSON-ready data."""
     first, last = run.series.iloc[0], run.series.iloc[-1]
     names = {k: o.name for k, o in run.scenario.organizations.items()} | {NONE: "unorganized"}
     orgs = [
@@ -53,14 +55,16 @@ def summarize(run: Run) -> dict[str, Any]:
         "won_end": float(last["won"]),
         "host_revolutionaries_in_rival": float(last["host_revolutionaries_in_rival"]),
         "expelled": float(last["expelled"]),
-        **{f"weeks_to_{m}": weeks_to(run, m) for m in MILESTONES},
+        "milestones": list(run.scenario.milestone_sizes),
+        **{f"weeks_to_{m}": weeks_to(run, size) for m, size in zip(MILESTONES, run.scenario.milestone_sizes, strict=True)},
     }
 
 
-def write_run(run: Run, out: str | Path) -> dict[str, Path]:
+def write_run(run: Run, out: str | Path, provenance: Provenance | None = None) -> dict[str, Path]:
     """Write the run's four outputs into ``out`` and return their paths:
     ``timeseries.parquet`` (one row per step), ``summary.json``, ``flows.csv`` (persons moved
-    from row to column) and ``trajectories.png``."""
+    from row to column) and ``trajectories.png``; with a ``provenance``, also
+    ``scenario.toml`` and ``provenance.json`` (and the Parquet file carries it)."""
     from lever.plots import plot_run, png_bytes  # Matplotlib is slow to import; only writers need it
 
     folder = Path(out)
@@ -72,8 +76,10 @@ def write_run(run: Run, out: str | Path) -> dict[str, Path]:
         "figure": folder / "trajectories.png",
     }
     summary = summarize(run)
-    write_atomic(paths["timeseries"], lambda p: run.series.to_parquet(p, index=False))
+    write_parquet(run.series, paths["timeseries"], provenance)
     write_atomic(paths["summary"], lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
     write_atomic(paths["flows"], lambda p: run.flow_table().to_csv(p))
     write_atomic(paths["figure"], lambda p: p.write_bytes(png_bytes(plot_run(run))))
+    if provenance is not None:
+        paths |= provenance.write(folder)
     return paths

@@ -11,7 +11,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from lever.scenario import Scenario
+from lever.scenario import Scenario, current_path
 
 #: Tables whose entries are shares summing to 1: setting one entry rescales the rest.
 SHARE_TABLES = ("strata", "allocation")
@@ -84,8 +84,9 @@ def load(name_or_path: str | Path) -> Scenario:
         raise ScenarioError(spec, "", f"cannot read: {err}") from None
     scenario = validate(parse(text, spec), spec)
     edges = scenario.network.edges
-    if edges and not Path(edges).is_absolute():  # an edge list sits beside its scenario
-        scenario = with_values(scenario, {"network.edges": str(path.parent / edges)}, spec)
+    # an edge list sits beside its scenario; made absolute, a copy of the scenario (provenance) finds it too
+    if edges and not Path(edges).is_absolute():
+        scenario = with_values(scenario, {"network.edges": str((path.parent / edges).resolve())}, spec)
     return scenario
 
 
@@ -146,6 +147,7 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "--set
     """
     if not values:
         return scenario
+    values = {current_path(path): value for path, value in values.items()}  # old names still work
     data = copy.deepcopy(scenario.model_dump(mode="python"))
     for path, value in values.items():
         parent = path.rpartition(".")[0]
@@ -156,6 +158,7 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "--set
 
 def without_uncertainties(scenario: Scenario, paths: list[str], source: str) -> Scenario:
     """``scenario`` no longer sampling what ``paths`` (or a table above it) fix on purpose."""
+    paths = [current_path(p) for p in paths]
     kept = [u.model_dump() for u in scenario.uncertainties
             if not any(u.path == p or u.path.startswith(p + ".") for p in paths)]  # fmt: skip
     if len(kept) == len(scenario.uncertainties):

@@ -1,15 +1,18 @@
-"""The letter's eight theses (MODEL.md §8) as experiments declared as data, run by weigh.
+"""The letter's eight theses as experiments declared as data, run by weigh on any field.
 
-Each :class:`Thesis` names the changes it makes to the field, the strategies it compares,
-the factor it varies, and the :class:`Comparison` that turns its runs into one paired
-difference ``D`` per world, positive where the claim holds; :mod:`lever.verdict` decides.
+Each :class:`Thesis` names the roles it needs (``host``, ``rival``, ``reach_stratum``), the
+changes it makes to the field, the strategies it compares, the factor it varies, and the
+:class:`Comparison` that turns its runs into one paired difference ``D`` per world, positive
+where the claim holds; :mod:`lever.verdict` decides. Paths and keys name organizations by role
+(``organizations.{host}.size``, ``{"{host}": 1.0}``), filled in from the field's roles, so a
+thesis runs on any field that declares the roles it needs.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -64,10 +67,12 @@ class Thesis:
     factor: Factor | None = None
     samples: int = 4
     key: str = ""
+    #: roles the field must declare: ``group`` and ``host`` always; ``rival``, ``reach_stratum``
+    roles: tuple[str, ...] = ("group", "host")
 
 
-ENTER = {"allocation": {"ilp": 1.0}, "form": "faction", "declaration": True, "press": "host"}
-OUTSIDE = {"allocation": {"group": 1.0}, "press": "own"}
+ENTER = {"allocation": {"{host}": 1.0}, "form": "faction", "declaration": True, "press": "host"}
+OUTSIDE = {"allocation": {"{group}": 1.0}, "press": "own"}
 
 
 def _level(path: str, values: list[float], name: str, fmt: str = "{:g}", extra=None) -> Factor:
@@ -83,7 +88,7 @@ THESES: tuple[Thesis, ...] = (
         {"enter": ENTER},
         # the host is held person by person (the group acts there): 100,000 is the largest
         # that runs in seconds; Labour's 371,600 is the field's giant beside it
-        factor=_level("organizations.ilp.size", [1e3, 3e3, 1e4, 1e5], "host size", "{:,.0f}"),
+        factor=_level("organizations.{host}.size", [1e3, 3e3, 1e4, 1e5], "host size", "{:,.0f}"),
         samples=12,
         key="the host's platform moved toward the group's line (against the twin): smallest host minus largest",
     ),
@@ -92,9 +97,10 @@ THESES: tuple[Thesis, ...] = (
         "Even if the workers make up only 10 percent, you will get one thousand revolutionary-minded workers.",
         Comparison("levels", "enter", outcome="newly_won", level_a=-1, level_b=0),
         {"enter": ENTER},
-        factor=_level("organizations.ilp.strata.worker", [0.05, 0.1, 0.2, 0.4], "ILP worker share"),
+        factor=_level("organizations.{host}.strata.{reach_stratum}", [0.05, 0.1, 0.2, 0.4], "host's {reach_stratum} share"),
         samples=12,
-        key="persons newly won to the group's views (against the twin): 40% workers minus 5%",
+        key="persons newly won to the group's views (against the twin): 40% {reach_stratum} minus 5%",
+        roles=("group", "host", "reach_stratum"),
     ),
     Thesis(
         3, "Growth", "growing from 1,000 to 10,000 is easier than from 40 to 1,000",
@@ -103,19 +109,21 @@ THESES: tuple[Thesis, ...] = (
         {"enter": ENTER},
         # growth to 10,000 needs a pool larger than the ILP of 1933: a loose host of 50,000
         # (held person by person) whose members all stand near the group's line, so the
-        # shape of growth, not the pool, is measured
+        # shape of growth, not the pool, is measured; the milestones are 25 and 250 times
+        # the founders (britain-1933: 1,000 and 10,000)
         changes={
             "horizon_weeks": 520.0,
-            "organizations.ilp.size": 50_000.0,
-            "organizations.ilp.platform": [0.9, 0.95],
-            "organizations.ilp.spread": 0.05,
-            "organizations.ilp.homogeneity": 0.0,
-            "organizations.ilp.disappointment": [],
+            "milestones": None,
+            "organizations.{host}.size": 50_000.0,
+            "organizations.{host}.platform": [0.9, 0.95],
+            "organizations.{host}.spread": 0.05,
+            "organizations.{host}.homogeneity": 0.0,
+            "organizations.{host}.disappointment": [],
             "dynamics.recruit_radius": 0.35,
             "dynamics.confidence": 0.35,
         },
         samples=4,
-        key="(weeks 40 -> 1,000) / (weeks 1,000 -> 10,000) minus the proportional 1.40",
+        key="(weeks to the first milestone) / (weeks from the first to the second) minus the proportional 1.40",
     ),
     Thesis(
         4, "Inside vs outside", "the host's disappointed come to the group only if it is inside",
@@ -124,13 +132,14 @@ THESES: tuple[Thesis, ...] = (
         {"enter": ENTER, "outside": OUTSIDE},
         samples=20,
         key="where the host's disappointed go: the host's members won to the group, inside minus outside",
+        roles=("group", "host", "rival"),
     ),
     Thesis(
         5, "Homogeneity", "entry works in a loose party and is fatal in a homogeneous one",
         "In a formed, homogeneous party with a stable apparatus, entry would be not only useless but fatal.",
         Comparison("crossover", "enter", "outside", outcome="newly_won"),
         {"enter": ENTER, "outside": OUTSIDE},
-        factor=_level("organizations.ilp.homogeneity", [0.0, 1 / 3, 2 / 3, 1.0], "host homogeneity h", "{:.2f}"),
+        factor=_level("organizations.{host}.homogeneity", [0.0, 1 / 3, 2 / 3, 1.0], "host homogeneity h", "{:.2f}"),
         samples=6,
         key="smaller of (entry - outside at h=0) and (outside - entry at h=1), persons newly won",
     ),
@@ -143,13 +152,14 @@ THESES: tuple[Thesis, ...] = (
         key="persons newly won: host's press minus own organ",
     ),
     Thesis(
-        7, "Allocation", "a cadre member does more in the ILP than in the CPGB (the letter: 'a few times')",
+        7, "Allocation", "a cadre member does more in the host than in the rival (the letter: 'a few times')",
         "The useful effect of their work would be a few times greater in the ILP.",
         Comparison("levels", "split", outcome="newly_won", level_a=0, level_b=-1),
-        {"split": ENTER | {"allocation": {"ilp": 0.5, "cpgb": 0.5}}},
-        factor=_level("strategies.split.allocation.cpgb", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the CPGB"),
+        {"split": ENTER | {"allocation": {"{host}": 0.5, "{rival}": 0.5}}},
+        factor=_level("strategies.split.allocation.{rival}", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the rival"),
         samples=12,
-        key="persons newly won: all in the ILP minus all in the CPGB",
+        key="persons newly won: all in the host minus all in the rival",
+        roles=("group", "host", "rival"),
     ),
     Thesis(
         8, "Form and declaration", "faction or individuals is formal; a public declaration costs nothing",
@@ -168,16 +178,66 @@ THESES: tuple[Thesis, ...] = (
 )
 
 
+ROLE_HELP = {
+    "rival": "a rival (rival = \"<organization key>\": where the disappointed go if not to the group)",
+    "reach_stratum": "a stratum to win (reach_stratum = \"<stratum key>\")",
+}
+
+
+def missing_roles(base: Scenario, thesis: Thesis) -> list[str]:
+    """The roles ``thesis`` needs that ``base`` does not declare."""
+    declared = {**base.roles, "reach_stratum": base.reach_stratum}
+    return [r for r in thesis.roles if not declared.get(r)]
+
+
+def needs(base: Scenario, thesis: Thesis) -> str | None:
+    """One line saying what the field lacks for ``thesis``, or ``None`` if it has all."""
+    missing = missing_roles(base, thesis)
+    if not missing:
+        return None
+    what = " and ".join(ROLE_HELP.get(r, r) for r in missing)
+    return f"thesis {thesis.number} ({thesis.title}) needs {what}; the field declares none"
+
+
+def _fill(value: Any, roles: dict[str, str]) -> Any:
+    """``value`` with ``{host}``, ``{rival}``... in its strings and keys filled from ``roles``."""
+    if isinstance(value, str):
+        return value.format_map(roles) if "{" in value else value
+    if isinstance(value, dict):
+        return {_fill(k, roles): _fill(v, roles) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_fill(v, roles) for v in value)
+    return value
+
+
+def role_names(base: Scenario) -> dict[str, str]:
+    """What ``{host}``, ``{rival}``, ``{group}`` and ``{reach_stratum}`` stand for in ``base``."""
+    return {**base.roles, **({"reach_stratum": base.reach_stratum} if base.reach_stratum else {})}
+
+
+def factor_for(base: Scenario, thesis: Thesis) -> Factor | None:
+    """The thesis's factor with its paths and name filled from the field's roles."""
+    f = thesis.factor
+    if f is None:
+        return None
+    roles = role_names(base)
+    return Factor(_fill(f.name, roles), tuple(_fill(lv, roles) for lv in f.levels), f.labels, f.values)
+
+
 def field_for(base: Scenario, thesis: Thesis) -> Scenario:
-    """The thesis's field: ``base`` with its changes and its strategies (and only those)."""
+    """The thesis's field: ``base`` with its changes and its strategies (and only those), its
+    paths filled from the field's roles. A field lacking a role the thesis needs is refused in
+    one line naming the thesis and the role."""
     source = f"thesis {thesis.number}"
-    missing = [k for k in ("ilp", "cpgb", "labour") if k not in base.organizations]
-    if missing or (base.host, base.rival) != ("ilp", "cpgb"):
-        raise ScenarioError(source, "organizations", "the theses are written for britain-1933's field: "
-                            "organizations ilp, cpgb and labour, host 'ilp', rival 'cpgb'")  # fmt: skip
-    strategies = {k: base.strategies[k].model_dump() if isinstance(v, str) else v for k, v in thesis.strategies.items()}
-    values = {**thesis.changes, "strategies": strategies, "default_strategy": next(iter(strategies))}
-    fixed = [*thesis.changes, *(thesis.factor.levels[0] if thesis.factor else {})]
+    if (lack := needs(base, thesis)) is not None:
+        raise ScenarioError(base.name, "", lack)
+    roles = role_names(base)
+    strategies = {k: base.strategies[k].model_dump() if isinstance(v, str) else _fill(v, roles)
+                  for k, v in thesis.strategies.items()}  # fmt: skip
+    changes = _fill(thesis.changes, roles)
+    values = {**changes, "strategies": strategies, "default_strategy": next(iter(strategies))}
+    factor = factor_for(base, thesis)
+    fixed = [*changes, *(factor.levels[0] if factor else {})]
     # an uncertainty the thesis sets on purpose is no longer uncertain there
     return without_uncertainties(with_values(base, values, source), fixed, source)
 
@@ -185,7 +245,7 @@ def field_for(base: Scenario, thesis: Thesis) -> Scenario:
 def design_for(base: Scenario, thesis: Thesis, replications: int, seed: int = 0) -> Design:
     """The weigh design of a thesis: its field, strategies, factor, samples, replications."""
     sc = field_for(base, thesis)
-    return Design(sc, samples=thesis.samples, replications=replications, seed=seed, factor=thesis.factor)
+    return Design(sc, samples=thesis.samples, replications=replications, seed=seed, factor=factor_for(base, thesis))
 
 
 def _with_shares(runs: pd.DataFrame) -> pd.DataFrame:
@@ -213,8 +273,8 @@ def growth_margin(runs: pd.DataFrame, horizon: float) -> np.ndarray:
     that bound already falls short of ln25/ln10 the claim fails in that run and the bound is
     its margin; otherwise the run cannot tell (NaN), nor can one that never reached 1,000.
     """
-    first = runs["weeks_to_1000"].to_numpy(float)
-    second = (runs["weeks_to_10000"] - runs["weeks_to_1000"]).to_numpy(float)
+    first = runs["weeks_to_first"].to_numpy(float)
+    second = (runs["weeks_to_second"] - runs["weeks_to_first"]).to_numpy(float)
     margin = first / np.where(second > 0, second, np.nan) - PROPORTIONAL_RATIO
     censored = ~np.isnan(first) & np.isnan(second)
     bound = first / np.maximum(horizon - first, 1e-9) - PROPORTIONAL_RATIO
@@ -280,6 +340,7 @@ def _labels(design: Design) -> dict[str, str]:
 
 def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
     """The verdict of ``thesis`` from its runs (a pure function of ``result.runs``)."""
+    thesis = replace(thesis, key=_fill(thesis.key, role_names(result.design.scenario)))
     runs = result.runs
     params = [u.path for u in result.design.scenario.uncertainties if u.path in runs] + (
         ["factor"] if "factor" in runs else []
@@ -287,7 +348,8 @@ def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
     labels = _labels(result.design)
     d, feats = differences(runs, thesis.comparison, params, result.design.scenario.horizon_weeks)
     verdict = decide(d, feats, labels)
-    extras = _extras(thesis, runs)
+    sc = result.design.scenario
+    extras = _extras(thesis, runs, sc.organizations[sc.group].size)
     region_rule = None
     if thesis.comparison.kind == "crossover":
         gap, f = region(runs, thesis.comparison)
@@ -301,21 +363,21 @@ def _median(x: pd.Series) -> float:
     return float(np.median(x)) if len(x) else math.nan
 
 
-def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
+def _extras(thesis: Thesis, runs: pd.DataFrame, founders: float) -> dict[str, float]:
     """Numbers the letter names, measured beside the verdict."""
     runs = _with_shares(runs)
     if thesis.number == 2:
         at = runs[runs["factor"] == 0.1]
-        return {"revolutionary-minded ILP workers at 10% workers (median)": _median(at["host_revolutionary_workers_start"])}
+        return {"the host's kernel in the stratum to win, at a 10% share (median)": _median(at["host_revolutionary_workers_start"])}
     if thesis.number == 3:
         mine = runs[runs["strategy"] == thesis.comparison.a]
-        ratio = mine["weeks_to_1000"] / (mine["weeks_to_10000"] - mine["weeks_to_1000"])
+        ratio = mine["weeks_to_first"] / (mine["weeks_to_second"] - mine["weeks_to_first"])
         return {
-            "measured ratio, runs reaching 10,000 (median)": _median(ratio),
+            "measured ratio, runs reaching the second milestone (median)": _median(ratio),
             "proportional growth ln25/ln10": PROPORTIONAL_RATIO,
-            "weeks 40 -> 1,000 (median)": _median(mine["weeks_to_1000"]),
-            "runs reaching 1,000": float(mine["weeks_to_1000"].notna().sum()),
-            "runs reaching 10,000": float(mine["weeks_to_10000"].notna().sum()),
+            "weeks to the first milestone (median)": _median(mine["weeks_to_first"]),
+            "runs reaching the first milestone": float(mine["weeks_to_first"].notna().sum()),
+            "runs reaching the second milestone": float(mine["weeks_to_second"].notna().sum()),
             "runs": float(len(mine)),
             "the group's members at the horizon (median)": _median(mine["group_members"]),
         }
@@ -325,9 +387,9 @@ def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
                 "host's revolutionaries who left for the rival, inside (median)": _median(w["enter"])}  # fmt: skip
     if thesis.number == 7:
         gains = runs.groupby("factor")["newly_won"].median()
-        ilp, cpgb = gains.iloc[0], gains.iloc[-1]
-        return {"newly won, all in the ILP (median)": ilp, "newly won, all in the CPGB (median)": cpgb,
-                "ratio ILP / CPGB": ilp / cpgb if cpgb > 0 else math.inf}  # fmt: skip
+        host, rival = gains.iloc[0], gains.iloc[-1]
+        return {"newly won, all in the host (median)": host, "newly won, all in the rival (median)": rival,
+                "ratio host / rival": host / rival if rival > 0 else math.inf}  # fmt: skip
     if thesis.number == 8:
         w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="newly_won")
         diff = w["declared"] - w["individuals"]

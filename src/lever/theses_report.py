@@ -7,11 +7,13 @@ import html
 import math
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from lever.files import write_atomic
+from lever.provenance import Provenance, write_parquet
 from lever.plots import png_bytes, plt
-from lever.report import STYLE, plot_flows
+from lever.report import STYLE, plot_flows, provenance_html
 from lever.theses import Outcome, _with_shares
 from lever.verdict import RULE
 from lever.weigh import OUTCOMES
@@ -54,14 +56,20 @@ def plot_strategies(o: Outcome) -> Figure:
 
 
 def plot_growth(o: Outcome) -> Figure:
-    """The group's growth in every run, against the milestones 1,000 and 10,000."""
+    """The group's growth in every run, against its founders and the field's two milestones
+    (britain-1933's growth thesis: 40, 1,000 and 10,000), on a log axis with plain-number ticks."""
+    from lever.plots import persons_axis
+
+    sc = o.result.design.scenario
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     series = o.result.series[o.thesis.comparison.a]
     for run in series[:, :, 0]:
         ax.plot(o.result.weeks, run, color="C0", alpha=0.6)
-    for m in (40, 1000, 10000):
+    marks = (sc.organizations[sc.group].size, *sc.milestone_sizes)
+    for m in marks:
         ax.axhline(m, color="grey", lw=0.8, ls="--")
-    ax.set(yscale="log", xlabel="week", ylabel="the group's members")
+    persons_axis(ax, np.concatenate([series[:, :, 0].ravel(), marks]))
+    ax.set(xlabel="week", title="The group's members in each run; dashed: founders and milestones")
     return fig
 
 
@@ -124,8 +132,11 @@ mean {_fmt(v.mean)}, bootstrap 90% CI [{_fmt(v.mean_low)}, {_fmt(v.mean_high)}];
 </section>"""
 
 
-def write_theses_report(outcomes: list[Outcome], out: str | Path) -> dict[str, Path]:
-    """``theses.html`` (self-contained), one PNG per thesis, and ``theses_runs.parquet``."""
+def write_theses_report(
+    outcomes: list[Outcome], out: str | Path, provenance: Provenance | None = None
+) -> dict[str, Path]:
+    """``theses.html`` (self-contained), one PNG per thesis, and ``theses_runs.parquet``;
+    with a ``provenance``, also ``scenario.toml`` (the base field) and ``provenance.json``."""
     import pandas as pd
 
     folder = Path(out)
@@ -139,7 +150,9 @@ def write_theses_report(outcomes: list[Outcome], out: str | Path) -> dict[str, P
         sections.append(section(o, image))
     runs = pd.concat([o.result.runs.assign(thesis=o.thesis.number) for o in outcomes], ignore_index=True)
     paths["runs"] = folder / "theses_runs.parquet"
-    write_atomic(paths["runs"], lambda p: runs.to_parquet(p, index=False))
+    write_parquet(runs, paths["runs"], provenance)
+    if provenance is not None:
+        paths |= provenance.write(folder)
     summary = "".join(f"<li><a href='#thesis-{o.thesis.number}'>{html.escape(line(o))}</a></li>" for o in outcomes)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Lever — the eight theses</title>
@@ -149,6 +162,7 @@ def write_theses_report(outcomes: list[Outcome], out: str | Path) -> dict[str, P
 run with common random numbers across its strategies and levels. Decision rule, stated in advance: {html.escape(RULE)}.</p>
 <ul>{summary}</ul>
 {"".join(sections)}
+{provenance_html(provenance)}
 </body></html>
 """
     paths["report"] = folder / "theses.html"

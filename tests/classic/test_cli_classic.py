@@ -89,3 +89,19 @@ def test_bad_input_exits_2_with_one_line(args, needle):
 def test_missing_file_with_a_path_like_name(tmp_path):
     res = _run("voter", "--network", str(tmp_path / "gone.txt"))
     assert res.exit_code == 2 and "gone.txt" in res.stderr
+
+
+def test_out_writes_runs_summary_and_provenance_and_never_overwrites(tmp_path):
+    import json
+
+    import pandas as pd
+
+    out = tmp_path / "voter"
+    result = _run("voter", "--n", "100", "--runs", "3", "--seed", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out / "runs.csv")) == 3
+    record = json.loads((out / "provenance.json").read_text())
+    assert (record["model"], record["seed"], record["runs"]) == ("voter", 1, 3) and record["lever_version"]
+    assert json.loads((out / "summary.json").read_text())["time"]["runs"] == 3
+    again = _run("voter", "--n", "100", "--runs", "3", "--seed", "1", "--out", str(out))
+    assert again.exit_code == 2 and "already holds a result" in again.output
