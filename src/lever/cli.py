@@ -266,7 +266,9 @@ def _ranked_table(ranking, title: str) -> Table:
             table.add_column(label, justify="right", no_wrap=True)
     for row in rows:
         row[1] = _wrap_name(row[1], 12)
-        table.add_row(*(cell.replace(" [", "\n[", 1) if cell.endswith("]") else cell for cell in row))
+        cells = [cell.replace(" [", "\n[", 1) if cell.endswith("]") else cell for cell in row]
+        cells[-1] = cells[-1].replace(" / ", " /\n", 1)  # regret: mean over worst
+        table.add_row(*cells)
     return table
 
 
