@@ -115,8 +115,19 @@ def outcomes(run: Run, twin: TwinView) -> dict[str, float]:
         "weeks_to_first": _weeks_to(run, sc.milestone_sizes[0]),
         "weeks_to_second": _weeks_to(run, sc.milestone_sizes[1]),
         "host_kernel_start": float(s[f"kernel_{sc.host}"].iloc[0]),
+        "host_won_inside": float(last["host_won_inside"]),
+        "host_left_to_group": float(last["host_left_to_group"]),
+        **_members_by_origin(run),
         **_origins(run),
     }
+
+
+def _members_by_origin(run: Run) -> dict[str, float]:
+    """The group's people at the horizon by where they were at week 0 (``members_from_<key>``,
+    the unorganized as ``none``): whom it won, and from where."""
+    st = run.final
+    counts = np.bincount(st.origin[st.faction], weights=st.weight[st.faction], minlength=len(run.labels))
+    return {f"members_from_{key}": float(counts[k]) for k, key in enumerate(run.labels)}
 
 
 def _weeks_to(run: Run, persons: float) -> float:

@@ -84,36 +84,47 @@ def plot_outcomes(result: WeighResult, ranking: Ranking) -> Figure:
     return fig
 
 
-def plot_flows(flows: dict[str, np.ndarray], labels: list[str], source: int | None = None) -> Figure:
-    """Who went where under each strategy (panel titles: the keys of ``flows``): from (left)
-    to (right), line widths growing with the square root of persons moved. ``source`` draws
-    only the moves out of that organization."""
-    n = len(flows)
-    cols = min(3, n)
-    rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.6 * rows), layout="constrained", squeeze=False)
-    sources = range(len(labels)) if source is None else [source]
-    top = max(float(f[i, j]) for f in flows.values() for i in sources for j in range(len(labels)) if i != j) or 1.0
-    y = np.linspace(1, 0, len(labels))
-    for ax, (name, f) in zip(axes.flat, flows.items(), strict=False):
-        for i in sources:
-            for j in range(len(labels)):
-                if i != j and f[i, j] >= 1.0:  # square-root widths keep small flows visible
-                    lw = 0.4 + 12 * np.sqrt(f[i, j] / top)
-                    ax.plot([0, 1], [y[i], y[j]], lw=lw, alpha=0.45, color=f"C{i}")
-                    if source is not None:
-                        ax.text(0.62, y[i] + 0.62 * (y[j] - y[i]), f"{f[i, j]:,.0f}", fontsize=7)
-        for i, label in enumerate(labels):
-            if i in sources:
-                ax.text(-0.03, y[i], label, ha="right", va="center", fontsize=8)
-            ax.text(1.03, y[i], label, ha="left", va="center", fontsize=8)
-        ax.set_title(name, fontsize=9)
-        ax.set(xlim=(-0.45, 1.45), ylim=(-0.1, 1.1))
-        ax.axis("off")
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    fig.suptitle(f"Flows between organizations, from (left) to (right); widest line: {top:,.0f} persons")
+def plot_flows(result: WeighResult, names: dict[str, str] | None = None) -> Figure:
+    """What a reader asks of the flows, per strategy (mean persons over its runs): where the
+    host's members went when they left it of their own accord or were won away, and whom
+    the group holds at the horizon, by where they were at week 0. The churn between the mass
+    populations, which dwarfs both, is left out; so are the group's own people moving in and
+    out of a host (entry, expulsion)."""
+    sc = result.design.scenario
+    labels = result.labels
+    host, group = labels.index(sc.host), labels.index(sc.group)
+    strategies = list(result.flows)
+    mean = result.runs.groupby("strategy").mean(numeric_only=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 0.55 * len(strategies) + 2.2), layout="constrained")
+    y = np.arange(len(strategies))
+    went = [(labels[j], [result.flows[s][host, j] for s in strategies], f"C{j}")
+            for j in range(len(labels)) if j not in (host, group)]  # fmt: skip
+    went.append((f"{sc.group} (won away, or joined it)", [mean.loc[s, "host_left_to_group"] for s in strategies],
+                 f"C{group}"))
+    _stacked(left, y, went)
+    left.set(title=f"The host ({sc.host}): where its leavers went", xlabel="persons (mean over runs)")
+    came = [(f"from {key}", [mean.loc[s, f"members_from_{key}"] for s in strategies], f"C{k}")
+            for k, key in enumerate(labels)]
+    _stacked(right, y, came)
+    right.set(title="The group at the horizon, by where each was at week 0",
+              xlabel="persons (mean over runs)")
+    for ax in (left, right):
+        ax.set_yticks(y, [(names or {}).get(s, s) for s in strategies], fontsize=8)
+        ax.invert_yaxis()
+        ax.legend(fontsize=7, loc="lower right")
     return fig
+
+
+def _stacked(ax, y: np.ndarray, parts: list[tuple[str, list[float], str]]) -> None:
+    """Horizontal bars, one per row of ``y``, stacked from ``parts`` (label, values, colour:
+    one colour per organization in both panels)."""
+    left = np.zeros(len(y))
+    for label, values, color in parts:
+        values = np.asarray(values, float)
+        if values.max(initial=0.0) <= 0.0:
+            continue
+        ax.barh(y, values, left=left, label=label, color=color)
+        left += values
 
 
 def _table_html(ranking: Ranking, result: WeighResult | None = None) -> str:
@@ -160,7 +171,7 @@ def write_report(
     figures = {
         "trajectories": png_bytes(plot_bands(result)),
         "outcomes": png_bytes(plot_outcomes(result, ranking)),
-        "flows": png_bytes(plot_flows({describe(result, k, 40): v for k, v in result.flows.items()}, result.labels)),
+        "flows": png_bytes(plot_flows(result, {k: describe(result, k, 40) for k in result.flows})),
     }
     paths = {name: folder / f"{name}.png" for name in figures}
     for name, data in figures.items():

@@ -75,10 +75,7 @@ def plot_growth(o: Outcome) -> Figure:
 
 def figure(o: Outcome) -> Figure:
     if o.thesis.number == 4:
-        host = o.result.labels.index(o.result.design.scenario.host)
-        fig = plot_flows(o.result.flows, o.result.labels, source=host)
-        fig.suptitle("Where the host's leavers went, per posture (persons, mean over runs)")
-        return fig
+        return plot_flows(o.result)
     kind = o.thesis.comparison.kind
     if kind == "growth":
         return plot_growth(o)
