@@ -248,15 +248,6 @@ def design_for(base: Scenario, thesis: Thesis, replications: int, seed: int = 0)
     return Design(sc, samples=thesis.samples, replications=replications, seed=seed, factor=factor_for(base, thesis))
 
 
-def _with_shares(runs: pd.DataFrame) -> pd.DataFrame:
-    if "won_from_host" not in runs:
-        return runs
-    runs = runs.copy()
-    kernel = runs["host_kernel_start"].where(runs["host_kernel_start"] > 0)
-    runs["share_of_host_kernel_won"] = runs["kernel_won_from_host"] / kernel
-    return runs
-
-
 def _sign(outcome: str) -> float:
     return -1.0 if outcome in OUTCOMES and not OUTCOMES[outcome][1] else 1.0
 
@@ -285,7 +276,6 @@ def differences(
     runs: pd.DataFrame, c: Comparison, params: list[str], horizon: float = math.inf
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """``D`` per world and the world's parameters (for the region rule)."""
-    runs = _with_shares(runs)
     sign = _sign(c.outcome)
     has_level = "level" in runs
     if c.kind == "growth":
@@ -365,7 +355,6 @@ def _median(x: pd.Series) -> float:
 
 def _extras(thesis: Thesis, runs: pd.DataFrame, founders: float) -> dict[str, float]:
     """Numbers the letter names, measured beside the verdict."""
-    runs = _with_shares(runs)
     if thesis.number == 2:
         at = runs[runs["factor"] == 0.1]
         return {"the host's kernel in the stratum to win, at a 10% share (median)": _median(at["host_revolutionary_workers_start"])}

@@ -14,20 +14,18 @@ from lever.files import write_atomic
 from lever.provenance import Provenance, write_parquet
 from lever.plots import png_bytes, plt
 from lever.report import STYLE, plot_flows, provenance_html
-from lever.theses import Outcome, _with_shares
+from lever.theses import Outcome
 from lever.verdict import RULE
 from lever.weigh import OUTCOMES
 
 
 def _outcome_title(name: str) -> str:
-    if name == "share_of_host_kernel_won":
-        return "share of the host's revolutionary kernel won"
     return OUTCOMES[name][0]
 
 
 def plot_levels(o: Outcome) -> Figure:
     """The outcome (median and 90% band) across the factor's levels, one line per strategy."""
-    runs = _with_shares(o.result.runs)
+    runs = o.result.runs
     c = o.thesis.comparison
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     for strategy, mine in runs.groupby("strategy", sort=False):
