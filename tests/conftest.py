@@ -85,7 +85,7 @@ def tiny_data() -> dict[str, Any]:
                 "trust_group_outside": 0.1, "trust_expelled": 0.02, "committed_talk": 2.0,
                 "press_strength": 0.05, "satisfaction_rate": 0.1, "leave_steepness": 6.0,
                 "gravity": 1.0, "closeness": 6.0, "ties_weight": 1.0, "stay_unorganized": 0.5,
-                "join_rate": 0.002, "recruit_contacts": 2.0, "recruit_radius": 0.45,
+                "join_rate": 0.002, "recruit_contacts": 2.0, "recruit_radius": 0.25,
                 "recruit_prob": 0.2, "training_weeks": 26.0, "platform_drift": 0.02,
                 "bloc_weight": 3.0, "detection": 0.1, "organ_cost": 0.3,
                 "kernel_threshold": 0.65, "line_threshold": 0.6,

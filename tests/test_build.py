@@ -106,7 +106,8 @@ def _more_content_elsewhere(scenario, state, k):
         gap = np.linalg.norm(state.opinion[members] - np.array(orgs[m].platform), axis=1)
         return np.maximum(0.0, 1.0 - gap / orgs[m].tolerance) - dis[m]
 
-    elsewhere = np.max([content(m) for m in range(len(orgs)) if m != k], axis=0)
+    # the group is not a place one drifts into: it wins its people by recruiting them
+    elsewhere = np.max([content(m) for m in range(len(orgs)) if m not in (k, GROUP)], axis=0)
     return members, elsewhere > content(k)
 
 
@@ -201,9 +202,9 @@ def test_before_entry_the_group_keeps_its_organ_and_has_no_voice(tiny):
 
 
 def test_recruit_radius_is_capped_at_the_confidence_bound(tiny):
-    assert tiny.dynamics.recruit_radius == 0.45
-    assert build_params(tiny, None).recruit_radius == tiny.dynamics.confidence == 0.25
-    wide = with_values(tiny, {"dynamics.confidence": 0.6})
+    wide_radius = with_values(tiny, {"dynamics.recruit_radius": 0.45})
+    assert build_params(wide_radius, None).recruit_radius == tiny.dynamics.confidence == 0.25
+    wide = with_values(wide_radius, {"dynamics.confidence": 0.6})
     assert build_params(wide, None).recruit_radius == 0.45
 
 

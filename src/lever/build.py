@@ -80,20 +80,23 @@ def _settled(scenario: Scenario, k: int, opinion: np.ndarray, cls: np.ndarray, t
 
     Nobody starts in an organization they would leave at once: a member who would be more
     content in another organization (fit less disappointment at week 0, the rule leavers
-    follow), or whom the leaving rule would have removed in the ``settled_weeks`` before
+    follow; the group is not one: it wins its people only by recruiting them), or whom the
+    leaving rule would have removed in the ``settled_weeks`` before
     week 0 at their fit, is replaced by another drawn alike (the revolutionary shares stay
     exact). After a few rounds whoever is left stays."""
     weeks = scenario.dynamics.settled_weeks
     if weeks <= 0:
         return opinion
     orgs = list(scenario.organizations.values())
+    group = scenario.org_keys.index(scenario.group)
     disappointment = _disappointment(scenario)[0]
     steep = scenario.dynamics.leave_steepness
     for _ in range(_SETTLE_ROUNDS):
         here = _content(opinion, orgs[k], disappointment[k])
         elsewhere = np.full(cls.size, -np.inf)
         for m, org in enumerate(orgs):
-            if m != k and org.size > 0:
+            # the group is no place one drifts into: it wins its people one by one
+            if m not in (k, group) and org.size > 0:
                 elsewhere = np.maximum(elsewhere, _content(opinion, org, disappointment[m]))
         fit = here + disappointment[k]
         stayed = (1.0 - (1.0 - fit) ** steep) ** weeks

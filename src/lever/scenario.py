@@ -245,7 +245,7 @@ class Dynamics(_Strict):
     recruit_contacts: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
         2.0, units="contacts per step", about="people each cadre member of the group approaches per step")
     recruit_radius: Distance = describe(
-        0.45, units="opinion distance", about="how near the group's line a person must be to be recruited;"
+        0.25, units="opinion distance", about="how near the group's line a person must be to be recruited;"
         " never more than the confidence bound (one who would not listen cannot be won)")
     recruit_prob: Fraction = describe(
         0.2, units="chance per contact", about="chance a contact within the radius joins, times trust and receptivity")
