@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lever.cli_classic import classic
+from lever.cli_store import (
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MAX_STEPS,
+    Reporter,
+    StoreOption,
+    explore,
+    interrupted,
+    results,
+    stoppable,
+)
+from lever.files import complete_folder
 from lever.network import NetworkError
 from lever.scenarios import (
     ScenarioError,
@@ -21,10 +37,12 @@ from lever.scenarios import (
     builtin_text,
     load,
     parse_assignments,
+    to_toml,
     with_scale,
     with_values,
     without_uncertainties,
 )
+from lever.store import DEFAULT_STORE, Experiment, StoreError, check_name
 
 DEFAULT_SCENARIO = "britain-1933"
 
@@ -37,6 +55,8 @@ app = typer.Typer(
 scenario_app = typer.Typer(help="Show a scenario.", add_completion=False)
 app.add_typer(scenario_app, name="scenario")
 app.command("classic")(classic)
+app.command("explore")(explore)
+app.command("results")(results)
 
 # piped output is not squeezed to 80 columns: the tables are meant to be read whole
 out_console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -54,20 +74,41 @@ def clean_errors() -> Iterator[None]:
     """Bad input ends in one line and exit code 2, never a traceback."""
     try:
         yield
-    except (ScenarioError, NetworkError) as err:
+    except (ScenarioError, NetworkError, StoreError) as err:
         raise fail(str(err)) from None
     except MemoryError:
         raise fail("the field does not fit in memory: fewer agents (--scale, sizes) or fewer steps") from None
 
 
 def out_folder(out: Path | None, default: Path) -> Path:
-    """The output folder, made before any work so that a bad path fails at once."""
+    """The output folder, made and tried with a test file before any work so that a bad or
+    unwritable path fails at once."""
     folder = out or default
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".lever-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
     except OSError as err:
         raise fail(f"--out: cannot use {folder} as an output folder: {err.strerror or err}") from None
     return folder
+
+
+def default_folder(field, *parts: str) -> Path:  # noqa: ANN001
+    """``lever-out/<scenario>/...``; a scenario whose name is not a plain folder name (such as
+    ``../../escaped``) is refused, so that no name leads outside the output root."""
+    try:
+        check_name(field.name, "name")
+    except StoreError as err:
+        raise fail(f"scenario {err} (or pass --out)") from None
+    return Path("lever-out", field.name, *parts)
+
+
+def open_experiment(store: Path | None, kind: str, field, spec: dict) -> Experiment:  # noqa: ANN001
+    """The store's experiment for these settings (made, or reopened to resume)."""
+    from lever.store import spec_name
+
+    return Experiment.create(store or DEFAULT_STORE, spec_name(kind, field.name, spec), spec)
 
 
 def prepare(spec: str, assignments: list[str], scale: float | None):
@@ -133,32 +174,61 @@ def run_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     strategy: Annotated[str | None, typer.Option(help="strategy name (default: the scenario's)")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
-    steps: Annotated[int | None, typer.Option(min=1, help="steps to run (default: the horizon)")] = None,
-    scale: Annotated[float | None, typer.Option(min=1e-9, help="persons per agent (1 = every person)")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
+    steps: Annotated[int | None, typer.Option(min=1, max=MAX_STEPS, help="steps to run (default: the horizon)")] = None,
+    scale: Annotated[float | None, typer.Option(min=1e-3, max=1e9, help="persons per agent (1 = every person)")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Run one strategy on a scenario; print a summary and write the outputs."""
     from lever.engine import simulate
     from lever.results import summarize, write_run
 
+    if scale is not None and not math.isfinite(scale):
+        raise fail(f"--scale: must be a finite number of persons per agent (got {scale})")
     with clean_errors():
         field = prepare(scenario, set_ or [], scale)
         name = strategy or field.default_strategy
         if name not in field.strategies:
             raise fail(f"{scenario}: strategy '{name}' not found (strategies: {', '.join(field.strategies)})")
-        folder = out_folder(out, Path("lever-out") / field.name / f"{name}-seed{seed}")
+        folder = out_folder(out, out or default_folder(field, f"{name}-seed{seed}"))
+        exp = open_experiment(store, "run", field, {"kind": "run", "scenario_name": field.name,
+                              "scenario": to_toml(field), "strategy": name, "seed": seed, "steps": steps,
+                              "runs": 1})  # fmt: skip
         total = steps or field.steps
-        with _progress() as progress:
-            task = progress.add_task(f"{field.name} / {name}", total=total)
-            result = simulate(
-                field, name, seed=seed, steps=steps, on_step=lambda t: progress.update(task, completed=t)
-            )
-        paths = write_run(result, folder)
+        try:
+            with stoppable(), _progress() as progress:
+                task = progress.add_task(f"{field.name} / {name}", total=total)
+                result = simulate(
+                    field, name, seed=seed, steps=steps, on_step=lambda t: progress.update(task, completed=t)
+                )
+            store_run(exp, result)
+            with complete_folder(folder):
+                paths = write_run(result, folder)
+        except KeyboardInterrupt:
+            raise interrupted(0, 1, str(exp.folder)) from None
+        finally:
+            exp.close()
     summary = summarize(result)
     out_console.print(_summary_table(summary))
     out_console.print(_group_table(summary))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+
+
+def store_run(exp: Experiment, run) -> None:  # noqa: ANN001
+    """One run into the store: its summary's numbers as a runs row, its series as the series."""
+    import pandas as pd
+
+    from lever.results import summarize
+
+    summary = summarize(run)
+    numbers = {k: float("nan") if v is None else float(v) for k, v in summary.items()
+               if k not in ("seed", "steps", "agents") and (v is None or isinstance(v, int | float))}  # fmt: skip
+    row = {"task": 0, "strategy": run.strategy, "level": 0, "draw": 0, "replication": 0, "seed": run.seed,
+           "status": "ok", "error": pd.NA, **numbers}  # fmt: skip
+    runs = pd.DataFrame([row]).astype({"error": pd.StringDtype()})
+    exp.append(runs, run.series.assign(task=0))
+    exp.finish({"runs": 1, "ok": 1, "failed": 0})
 
 
 def _ranked_table(ranking, title: str) -> Table:
@@ -176,19 +246,21 @@ def _ranked_table(ranking, title: str) -> Table:
 @app.command("weigh")
 def weigh_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
-    replications: Annotated[int, typer.Option(min=1, help="replications per draw")] = 2,
-    samples: Annotated[int, typer.Option(min=1, help="Latin-hypercube draws of the uncertainties")] = 8,
-    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
+    replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw")] = 2,
+    samples: Annotated[int, typer.Option(min=1, max=MAX_SAMPLES, help="Latin-hypercube draws of the uncertainties")] = 8,
+    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     outcome: Annotated[str, typer.Option(help="outcome to rank by")] = "group_members",
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
-    steps: Annotated[int | None, typer.Option(min=1, help="steps per run (default: the horizon)")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, max=MAX_STEPS, help="steps per run (default: the horizon)")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Weigh every strategy of a scenario across its uncertainties; rank them and report."""
     from lever.analysis import baseline_strategy, conclusion, rank
     from lever.report import write_report
-    from lever.weigh import OUTCOMES, Design, default_jobs, weigh
+    from lever.experiments.execute import Interrupted
+    from lever.weigh import OUTCOMES, Design, RunsFailed, default_jobs, weigh
 
     rankable = [k for k in OUTCOMES if not k.startswith("weeks_to")]  # those are missing where never reached
     if outcome not in rankable:
@@ -198,18 +270,26 @@ def weigh_command(
         # what the user fixed with --set is no longer sampled
         fixed = list(parse_assignments(set_ or []))
         field = without_uncertainties(field, fixed, f"{scenario} (--set)")
-        folder = out_folder(out, Path("lever-out") / field.name / "weigh")
+        folder = out_folder(out, out or default_folder(field, "weigh"))
         design = Design(field, samples=samples, replications=replications, seed=seed, steps=steps)
         total = len(design.strategies) * samples * replications
-        with _progress() as progress:
-            task = progress.add_task(f"weigh {field.name}", total=total)
-            result = weigh(
-                design,
-                jobs=jobs or default_jobs(),
-                on_done=lambda done, _: progress.update(task, completed=done),
-            )
+        exp = open_experiment(store, "weigh", field, {"kind": "weigh", "scenario_name": field.name,
+                              "scenario": to_toml(field), "samples": samples, "replications": replications,
+                              "seed": seed, "steps": steps, "strategies": list(design.strategies),
+                              "runs": total})  # fmt: skip
+        try:
+            with stoppable(), Reporter(f"weigh {field.name}") as report:
+                result = weigh(design, jobs=jobs or default_jobs(), on_done=report, store=exp)
+        except Interrupted as stop:
+            raise interrupted(stop.kept, stop.total, str(exp.folder)) from None
+        except RunsFailed as err:
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        finally:
+            exp.close()
         ranking = rank(result.runs, outcome, baseline_strategy(field))
-        paths = write_report(result, ranking, folder)
+        with complete_folder(folder):
+            paths = write_report(result, ranking, folder)
     title = f"{field.name}: {len(design.strategies)} strategies × {samples} draws × {replications} replications"
     out_console.print(_ranked_table(ranking, title))
     out_console.print(conclusion(ranking, samples, replications), highlight=False)
@@ -231,29 +311,35 @@ def _parse_only(only: str | None) -> list[int] | None:
 @app.command("theses")
 def theses_command(
     only: Annotated[str | None, typer.Option(help="theses to run, e.g. 1,5 (default: all eight)")] = None,
-    replications: Annotated[int, typer.Option(min=1, help="replications per draw and level")] = 2,
-    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
+    replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw and level")] = 2,
+    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     scenario: Annotated[str, typer.Option(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Test the letter's eight theses as experiments and give each a verdict."""
     from lever.theses import design_for, run_theses, select
     from lever.theses_report import line, write_theses_report
-    from lever.weigh import default_jobs
+    from lever.experiments.execute import Interrupted
+    from lever.weigh import RunsFailed, default_jobs
 
     chosen = select(_parse_only(only))
     with clean_errors():
         base = load(scenario)
-        folder = out_folder(out, Path("lever-out") / base.name / "theses")
-        total = sum(len(design_for(base, t, replications, seed).tasks()) for t in chosen)
-        with _progress() as progress:
-            task = progress.add_task("theses", total=total)
-            outcomes = run_theses(
-                base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
-                on_done=lambda done, _: progress.update(task, completed=done),
-            )  # fmt: skip
-        paths = write_theses_report(outcomes, folder)
+        folder = out_folder(out, out or default_folder(base, "theses"))
+        root = store or DEFAULT_STORE
+        try:
+            with stoppable(), Reporter("theses") as report:
+                outcomes = run_theses(base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
+                                      on_done=report, store=root)  # fmt: skip
+        except Interrupted as stop:
+            raise interrupted(stop.kept, stop.total, str(root)) from None
+        except RunsFailed as err:
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        with complete_folder(folder):
+            paths = write_theses_report(outcomes, folder)
     for o in outcomes:
         out_console.print(line(o), highlight=False)
     out_console.print(f"Wrote {paths['report']}")
