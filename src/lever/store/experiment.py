@@ -167,27 +167,33 @@ class Experiment:
             out[task[(task < total) & ok]] = True
         return out
 
-    def runs(self) -> pd.DataFrame:
-        """Every run, one row per task (the last stored attempt), ordered by task."""
+    def _runs(self) -> pd.DataFrame:
         parts = self._parts("runs")
         if not parts:
-            return pd.DataFrame({"task": pd.Series(dtype="int64"), "status": pd.Series(dtype="object")})
-        table = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+            return pd.DataFrame({"task": pd.Series(dtype="int64"), "status": pd.Series(dtype="object"),
+                                 "_part": pd.Series(dtype="int64")})  # fmt: skip
+        table = pd.concat([pd.read_parquet(p).assign(_part=k) for k, p in enumerate(parts)], ignore_index=True)
         table = table.drop_duplicates("task", keep="last").sort_values("task", kind="stable")
         return table.reset_index(drop=True)
 
+    def runs(self) -> pd.DataFrame:
+        """Every run, one row per task (the last stored attempt), ordered by task."""
+        return self._runs().drop(columns="_part")
+
     def series(self) -> pd.DataFrame:
-        """The per-step series of the runs kept by :meth:`runs`, ordered by task and step."""
+        """The per-step series of the runs kept by :meth:`runs` (from the same batch), ordered
+        by task and step."""
+        kept = self._runs()
         frames = []
-        for part in self._parts("runs"):
+        for k, part in enumerate(self._parts("runs")):
             path = self.folder / "series" / part.name
-            if path.exists():
-                frames.append(pd.read_parquet(path).assign(_part=int(_PART.fullmatch(part.name).group(1))))
+            tasks = kept.loc[(kept["_part"] == k) & (kept["status"] == "ok"), "task"]
+            if path.exists() and len(tasks):
+                table = pd.read_parquet(path)
+                frames.append(table[table["task"].isin(tasks)])
         if not frames:
             return pd.DataFrame()
         table = pd.concat(frames, ignore_index=True)
-        last = table.groupby("task")["_part"].transform("max")
-        table = table[table["_part"] == last].drop(columns="_part")
         return table.sort_values(["task", "step"], kind="stable").reset_index(drop=True)
 
     def status(self) -> str:
