@@ -28,8 +28,8 @@ from lever.store import Experiment, output_rows
 from lever.weigh import TRACKED, Task, run_task
 
 #: Finished runs kept in the driver before they are written, and the longest they wait.
-BATCH_RUNS = 256
-BATCH_SECONDS = 2.0
+BATCH_RUNS = int(os.environ.get("LEVER_BATCH_RUNS", "256"))
+BATCH_SECONDS = float(os.environ.get("LEVER_BATCH_SECONDS", "2"))
 #: A pool whose worker process died is started again at most this many times per sweep.
 RESTARTS = 3
 
