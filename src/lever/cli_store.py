@@ -129,7 +129,7 @@ def explore(
     """Explore the scenario's uncertainties with a design of many runs, kept in the results store;
     the same command again resumes an interrupted exploration."""
     from lever.cli import clean_errors, prepare
-    from lever.experiments.execute import Interrupted, sweep
+    from lever.experiments.execute import ExecutorError, Interrupted, sweep
     from lever.experiments.explore import SAMPLERS, DesignError, Exploration
     from lever.scenarios import parse_assignments, without_uncertainties
     from lever.store import spec_name
@@ -160,6 +160,8 @@ def explore(
                               on_done=report)  # fmt: skip
         except Interrupted as stop:
             raise interrupted(stop.kept, stop.total, str(exp.folder)) from None
+        except ExecutorError as err:
+            raise fail(str(err)) from None
         finally:
             exp.close()
     out_console.print(summary_table(exp), highlight=False)

@@ -65,6 +65,10 @@ def _attempt_here(task: Task, catch: bool) -> dict[str, Any]:
     return attempt(*_context, task, catch)
 
 
+class ExecutorError(RuntimeError):
+    """An executor that cannot be used (a scheduler out of reach), said in one line."""
+
+
 class Pool(Protocol):
     """What the driver needs from an executor; ``window`` runs are kept in flight."""
 
@@ -166,7 +170,10 @@ class DaskPool:
                                         dashboard_address=None, silence_logs=40)  # fmt: skip
             self.client = Client(self.cluster)
         else:
-            self.client = Client(address, timeout="20s")
+            try:
+                self.client = Client(address, timeout="20s")
+            except (OSError, TimeoutError) as err:
+                raise ExecutorError(f"--executor: cannot reach the Dask scheduler at {address}: {err}") from None
         self.context = self.client.scatter((scenario, steps), broadcast=True, hash=False)
         self.catch, self.token = catch, uuid.uuid4().hex[:8]
         self.window = max(64, 4 * sum(self.client.nthreads().values()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,8 @@ KEYS = ("task", "strategy", "level", "draw", "replication", "seed", "status", "e
 def spec_name(kind: str, scenario: str, spec: dict[str, Any]) -> str:
     """A default experiment name: the same settings give the same name (so a rerun resumes)."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{scenario}-{kind}-{digest}"
+    plain = re.sub(r"[^A-Za-z0-9_-]+", "-", scenario).strip("-")[:60] or "scenario"
+    return f"{plain}-{kind}-{digest}"
 
 
 def _sampled(values: dict[str, Any]) -> dict[str, float]:
