@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from lever.cli_classic import classic
 from lever.cli_store import (
@@ -46,7 +47,30 @@ from lever.store import DEFAULT_STORE, Experiment, StoreError, check_name
 
 DEFAULT_SCENARIO = "britain-1933"
 
+#: Click's base of usage errors, wherever this Typer keeps its Click.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+class OneLineErrors(TyperGroup):
+    """A bad option or argument ends in one line on stderr naming it, with exit code 2 (not
+    a boxed panel); Ctrl-C outside a sweep exits 130."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _CLICK_ERROR as err:
+            message = " ".join(err.format_message().split())
+            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+            sys.exit(err.exit_code)
+        except typer.Abort:
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Lever: simulate and weigh the strategy of a small group in a field of organizations.",
     no_args_is_help=False,
     add_completion=False,

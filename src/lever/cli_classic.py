@@ -103,10 +103,14 @@ def _check(model, n, runs, max_sweeps, given, network) -> dict[str, float]:
     if wrong:
         flag = "--" + wrong[0].replace("_", "-")
         raise _fail(f"{flag} does not apply to {model}")
-    if not 1 <= runs <= MAX_RUNS:
-        raise _fail(f"--runs must be from 1 to {MAX_RUNS:,}, got {runs}")
-    if n is not None and not 2 <= n <= MAX_N:
-        raise _fail(f"--n must be from 2 to {MAX_N:,}, got {n}")
+    if runs < 1:
+        raise _fail(f"--runs must be at least 1, got {runs}")
+    if runs > MAX_RUNS:
+        raise _fail(f"--runs must be at most {MAX_RUNS:,}, got {runs}")
+    if n is not None and n < 2:
+        raise _fail(f"--n: need at least 2 nodes, got {n}")
+    if n is not None and n > MAX_N:
+        raise _fail(f"--n must be at most {MAX_N:,}, got {n}")
     if max_sweeps is not None and not 0 < max_sweeps <= MAX_LENGTH:
         raise _fail(f"--max-sweeps must be positive and at most {MAX_LENGTH:g}, got {max_sweeps}")
     for key, value in given.items():
