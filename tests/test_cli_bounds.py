@@ -152,3 +152,21 @@ def test_weigh_resumes_from_the_store_and_gives_the_same_table(scenario_file, tm
     assert Experiment.read(tmp_path / "store", exp.name).status() == "complete"
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one" / "runs.parquet"),
                                   pd.read_parquet(tmp_path / "two" / "runs.parquet"), check_exact=True)  # fmt: skip
+
+
+def test_results_lists_shows_the_ranking_and_exports(scenario_file, tmp_path):
+    store = str(tmp_path / "store")
+    args = ["explore", str(scenario_file), "--samples", "3", "--steps", "2", "--jobs", "1",
+            "--strategies", "outside,enter_ilp_faction", "--store", store, "--name", "e"]  # fmt: skip
+    assert runner.invoke(app, args).exit_code == 0
+    listed = runner.invoke(app, ["results", "--store", store])
+    assert listed.exit_code == 0 and "e" in listed.output and "complete" in listed.output
+    shown = runner.invoke(app, ["results", "e", "--store", store])
+    assert shown.exit_code == 0 and "ranked by the group's members" in shown.output
+    for suffix in ("csv", "parquet"):
+        out = tmp_path / f"runs.{suffix}"
+        assert runner.invoke(app, ["results", "e", "--store", store, "--export", str(out)]).exit_code == 0
+        table = pd.read_csv(out) if suffix == "csv" else pd.read_parquet(out)
+        assert len(table) == 6 and table["task"].tolist() == list(range(6))
+    refused(runner.invoke(app, ["results", "e", "--store", store, "--export", str(tmp_path / "x.xlsx")]), "--export")
+    refused(runner.invoke(app, ["results", "nosuch", "--store", store]), "nosuch")

@@ -228,7 +228,28 @@ def results(
         _export(exp, export)
         return
     out_console.print(summary_table(exp), highlight=False)
+    ranking = _ranking(exp)
+    if ranking is not None:
+        out_console.print(ranking)
     _show_failures(exp)
+
+
+def _ranking(exp: Experiment) -> Table | None:
+    """The ranking ``lever weigh`` prints, recomputed from the stored runs (for a sweep of
+    several strategies whose every run is in)."""
+    from lever.analysis import baseline_strategy, rank
+    from lever.cli import _ranked_table
+    from lever.scenarios import ScenarioError, parse, validate
+
+    runs = exp.runs()
+    if exp.status() != "complete" or "scenario" not in exp.spec or runs["strategy"].nunique() < 2:
+        return None
+    try:
+        field = validate(parse(exp.spec["scenario"], exp.name), exp.name)
+        ranking = rank(runs, "group_members", baseline_strategy(field))
+    except (ScenarioError, KeyError):  # made by another version of Lever: its summary is enough
+        return None
+    return _ranked_table(ranking, f"{exp.name}: ranked by the group's members")
 
 
 def _list_table(root: Path) -> Table:
