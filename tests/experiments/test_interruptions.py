@@ -54,7 +54,7 @@ def wait_for_parts(store: Path, proc: subprocess.Popen, parts: int = 2) -> None:
     folder = store / "sweep" / "runs"
     deadline = time.monotonic() + 120
     while not (folder.is_dir() and len(list(folder.glob("part-*.parquet"))) >= parts):
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, proc.communicate() if proc.stdout else proc.returncode
         assert time.monotonic() < deadline
         time.sleep(0.02)
 
@@ -144,3 +144,16 @@ def test_an_unwritable_store_is_refused_before_any_run(scenario_file, tmp_path):
     result = runner.invoke(app, ["explore", str(scenario_file), *SWEEP, "--store", str(blocker / "store")])
     assert result.exit_code == 2
     assert "--store: cannot write" in result.output and "Traceback" not in result.output
+
+
+def test_sigkill_of_a_driver_with_a_local_dask_cluster_leaves_no_worker(scenario_file, tmp_path):
+    env = os.environ | {"LEVER_BATCH_RUNS": "4"}
+    proc = subprocess.Popen([LEVER, "explore", str(scenario_file), *SWEEP, "--executor", "dask", "--jobs", "2",
+                             "--store", str(tmp_path)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    wait_for_parts(tmp_path, proc, parts=1)
+    workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    assert workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert_no_worker_alive(workers)
