@@ -221,7 +221,8 @@ def weigh(
             seen.add((t.level, t.draw))
             with_values(design.scenario, t.values, f"uncertainties (draw {t.draw})")
     if store is not None:
-        store.write_design(pd.DataFrame([{k: v for k, v in vars(t).items() if k != "values"}
+        store.write_design(pd.DataFrame([{"task": t.index, "strategy": t.strategy, "level": t.level, "draw": t.draw,
+                                          "replication": t.replication, "seed": t.seed}
                                          | {p: float(v) for p, v in t.values.items() if isinstance(v, float)}
                                          for t in tasks]))  # fmt: skip
         swept = sweep(tasks, design.scenario, design.steps, store, jobs=jobs, executor=executor, on_done=on_done)

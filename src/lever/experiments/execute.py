@@ -249,13 +249,18 @@ def _drain(tasks, pool, sink, in_flight, top_up, catch, on_done) -> None:  # noq
         for fut in pool.wait(list(in_flight)):
             try:
                 out = fut.result()
-            except BrokenProcessPool:
+            except BrokenProcessPool as err:
                 restarts += 1
-                if restarts > RESTARTS:
+                if restarts > RESTARTS and not catch:
                     raise
                 lost = sorted(in_flight.values())
                 pool.restart()
                 in_flight.clear()
+                if restarts > RESTARTS:  # a run that kills its worker every time: record the batch
+                    restarts = 0
+                    for i in lost:
+                        sink({"task": tasks[i], "error": f"BrokenProcessPool: a worker process died ({err})"})
+                    break
                 in_flight.update({pool.submit(tasks[i]): i for i in lost})
                 break
             except Exception as err:  # e.g. Dask's KilledWorker: the run's worker died every time
