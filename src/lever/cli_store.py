@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
@@ -19,7 +19,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from lever.store import DEFAULT_STORE, Experiment, StoreError, experiments
+from lever.store import DEFAULT_STORE, Experiment, StoreError, experiments, spec_name
+
+if TYPE_CHECKING:  # the sweep machinery imports SciPy and pandas: only the commands that run need it
+    from lever.experiments.execute import Swept
+    from lever.experiments.explore import Exploration
+
+#: The samplers of ``lever explore`` (lever.experiments.explore.SAMPLERS).
+SAMPLERS = ("lhs", "sobol", "morris", "factorial")
 
 err_console = Console(stderr=True)
 out_console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -108,7 +115,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-StoreOption = Annotated[Path | None, typer.Option("--store", help=f"results store folder [{DEFAULT_STORE}]")]
+StoreOption = Annotated[Path | None, typer.Option("--store", help=f"results store folder (default: {DEFAULT_STORE})")]
 NameOption = Annotated[str | None, typer.Option("--name", help="experiment name in the store (default: from the settings)")]
 
 
@@ -128,48 +135,59 @@ def explore(
 ) -> None:
     """Explore the scenario's uncertainties with a design of many runs, kept in the results store;
     the same command again resumes an interrupted exploration."""
-    from lever.cli import clean_errors, prepare
-    from lever.experiments.execute import ExecutorError, Interrupted, sweep
-    from lever.experiments.explore import SAMPLERS, DesignError, Exploration
-    from lever.scenarios import parse_assignments, without_uncertainties
-    from lever.store import spec_name
-    from lever.weigh import default_jobs
+    from lever.cli import clean_errors
 
     if sampler not in SAMPLERS:
         raise fail(f"--sampler: '{sampler}' is not one of {', '.join(SAMPLERS)}")
     check_executor(executor)
     with clean_errors():
-        field = prepare(scenario, set_ or [], None)
-        field = without_uncertainties(field, list(parse_assignments(set_ or [])), f"{scenario} (--set)")
-        chosen = tuple(s.strip() for s in strategies.split(",") if s.strip()) if strategies else ()
-        unknown = [s for s in chosen if s not in field.strategies]
-        if unknown or (strategies is not None and not chosen):
-            raise fail(f"--strategies: '{strategies}' names no strategy of {field.name} "
-                       f"(strategies: {', '.join(field.strategies)})")  # fmt: skip
-        try:
-            design = Exploration(field, sampler, samples, replications, seed, steps, chosen)
-        except DesignError as err:
-            raise fail(str(err)) from None
-        spec = design.spec()
-        root = store or DEFAULT_STORE
-        exp = Experiment.create(root, name or spec_name("explore", field.name, spec), spec)
-        try:
-            exp.write_design(design.table())
-            with stoppable(), Reporter(f"explore {exp.name}") as report:
-                swept = sweep(design, field, steps, exp, jobs=jobs or default_jobs(), executor=executor,
-                              on_done=report)  # fmt: skip
-        except Interrupted as stop:
-            raise interrupted(stop.kept, stop.total, str(exp.folder)) from None
-        except ExecutorError as err:
-            raise fail(str(err)) from None
-        finally:
-            exp.close()
+        design = _exploration(scenario, set_ or [], strategies, sampler, samples, replications, seed, steps)
+        exp = Experiment.create(store or DEFAULT_STORE, name or spec_name("explore", design.scenario.name,
+                                design.spec()), design.spec())  # fmt: skip
+        swept = _sweep(design, exp, jobs, executor)
     out_console.print(summary_table(exp), highlight=False)
     note = f"; {swept.failed} failed (lever results {exp.name} shows them; rerun to retry)" if swept.failed else ""
     out_console.print(f"{swept.ok} of {swept.total} runs in {exp.folder} ({swept.before} were there already){note}",
                       highlight=False)  # fmt: skip
     if swept.failed:
         raise typer.Exit(1)
+
+
+def _exploration(scenario: str, assignments: list[str], strategies: str | None, sampler: str, samples: int,
+                 replications: int, seed: int, steps: int | None) -> Exploration:  # fmt: skip
+    """The design: the scenario with ``--set`` applied (what it fixes is no longer sampled)."""
+    from lever.cli import prepare
+    from lever.experiments.explore import DesignError, Exploration
+    from lever.scenarios import parse_assignments, without_uncertainties
+
+    field = prepare(scenario, assignments, None)
+    field = without_uncertainties(field, list(parse_assignments(assignments)), f"{scenario} (--set)")
+    chosen = tuple(s.strip() for s in strategies.split(",") if s.strip()) if strategies else ()
+    if any(s not in field.strategies for s in chosen) or (strategies is not None and not chosen):
+        raise fail(f"--strategies: '{strategies}' names no strategy of {field.name} "
+                   f"(strategies: {', '.join(field.strategies)})")  # fmt: skip
+    try:
+        return Exploration(field, sampler, samples, replications, seed, steps, chosen)
+    except DesignError as err:
+        raise fail(str(err)) from None
+
+
+def _sweep(design: Exploration, exp: Experiment, jobs: int | None, executor: str) -> Swept:
+    """Run what the store lacks; a stop prints the one line that says how to resume."""
+    from lever.experiments.execute import ExecutorError, Interrupted, sweep
+    from lever.weigh import default_jobs
+
+    try:
+        exp.write_design(design.table())
+        with stoppable(), Reporter(f"explore {exp.name}") as report:
+            return sweep(design, design.scenario, design.steps, exp, jobs=jobs or default_jobs(),
+                         executor=executor, on_done=report)  # fmt: skip
+    except Interrupted as stop:
+        raise interrupted(stop.kept, stop.total, str(exp.folder)) from None
+    except ExecutorError as err:
+        raise fail(str(err)) from None
+    finally:
+        exp.close()
 
 
 def check_executor(executor: str) -> None:

@@ -21,7 +21,7 @@ from lever.scenarios import to_toml
 from lever.weigh import Design, Task
 
 Sampler = Literal["lhs", "sobol", "morris", "factorial"]
-SAMPLERS: tuple[str, ...] = ("lhs", "sobol", "morris", "factorial")
+SAMPLERS: tuple[str, ...] = ("lhs", "sobol", "morris", "factorial")  # also in lever.cli_store
 #: Morris grid levels (SALib's default).
 MORRIS_LEVELS = 4
 #: The most runs one exploration may plan (rows x replications x strategies).
