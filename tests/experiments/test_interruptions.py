@@ -157,3 +157,17 @@ def test_sigkill_of_a_driver_with_a_local_dask_cluster_leaves_no_worker(scenario
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert_no_worker_alive(workers)
+
+
+def test_ctrl_c_at_the_terminal_reaches_every_process_and_still_ends_in_one_line(scenario_file, tmp_path):
+    """A terminal sends SIGINT to the whole process group: the workers leave it to the driver."""
+    env = os.environ | {"LEVER_BATCH_RUNS": "4"}
+    proc = subprocess.Popen([LEVER, "explore", str(scenario_file), *SWEEP, "--jobs", "2", "--store", str(tmp_path)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # fmt: skip
+    wait_for_parts(tmp_path, proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("explore sweep: ")]
+    assert len(lines) == 1 and lines[0].startswith("Stopped: kept "), err

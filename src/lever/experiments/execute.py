@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -166,8 +167,9 @@ class DaskPool:
 
         self.cluster = None
         if address is None:
-            self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40)  # fmt: skip
+            with _sigint_ignored():  # its workers inherit that: Ctrl-C is the driver's to handle
+                self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=50)  # fmt: skip
             self.client = Client(self.cluster)
         else:
             try:
@@ -195,6 +197,20 @@ class DaskPool:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Processes started inside ignore SIGINT (an ignored signal stays ignored across exec,
+    and Python then installs no KeyboardInterrupt of its own)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _attempt_dask(context: tuple[Scenario, int | None], task: Task, catch: bool) -> dict[str, Any]:
