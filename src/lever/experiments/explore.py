@@ -117,10 +117,10 @@ class Exploration:
         task = np.arange(len(self), dtype=np.int64)
         draw, rest = np.divmod(task, n_r * n_s)
         rep, s = np.divmod(rest, n_s)
-        seeds = {(d, r): self.run_seed(d, r) for d in range(len(self.grid)) for r in range(n_r)}
-        out = pd.DataFrame({"task": task, "strategy": np.asarray(self.strategies)[s], "level": 0,
-                            "draw": draw, "replication": rep,
-                            "seed": [seeds[d, r] for d, r in zip(draw.tolist(), rep.tolist(), strict=True)]})  # fmt: skip
+        seeds = np.array([[self.run_seed(d, r) for r in range(n_r)] for d in range(len(self.grid))], dtype=np.int64)
+        strategy = pd.Categorical.from_codes(s, categories=list(self.strategies))  # small at 10^7 runs
+        out = pd.DataFrame({"task": task, "strategy": strategy, "level": 0, "draw": draw, "replication": rep,
+                            "seed": seeds[draw, rep]})  # fmt: skip
         for j, path in enumerate(self.paths):
             out[path] = self.grid[draw, j]
         return out
