@@ -265,7 +265,7 @@ def _ranking(exp: Experiment) -> Table | None:
     try:
         field = validate(parse(exp.spec["scenario"], exp.name), exp.name)
         ranking = rank(runs, "group_members", baseline_strategy(field))
-    except (ScenarioError, KeyError):  # made by another version of Lever: its summary is enough
+    except (ScenarioError, KeyError, ValueError):  # made by another version of Lever: its summary is enough
         return None
     return _ranked_table(ranking, f"{exp.name}: ranked by the group's members")
 

@@ -81,6 +81,6 @@ def test_salib_analyzes_the_stored_sobol_outcomes_as_they_are(field, tmp_path):
     assert (swept.total, swept.ok, swept.failed) == (4 * (2 * 3 + 2), 32, 0)
     runs = exp.runs()
     assert np.array_equal(runs[design.paths].to_numpy(), design.grid)
-    indices = sobol.analyze(problem(field), runs["won"].to_numpy(), calc_second_order=True, seed=1)
+    indices = sobol.analyze(problem(field), runs["host_kernel"].to_numpy(), calc_second_order=True, seed=1)
     assert indices["S1"].shape == (3,) and indices["S2"].shape == (3, 3)
     assert exp.status() == "complete"
