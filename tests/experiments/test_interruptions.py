@@ -171,3 +171,27 @@ def test_ctrl_c_at_the_terminal_reaches_every_process_and_still_ends_in_one_line
     assert proc.returncode == 130 and "Traceback" not in err, err
     lines = [line for line in err.splitlines() if line.strip() and not line.startswith("explore sweep: ")]
     assert len(lines) == 1 and lines[0].startswith("Stopped: kept "), err
+
+
+def test_sigkill_of_lever_weigh_leaves_no_worker_and_a_rerun_resumes(scenario_file, tmp_path):
+    """The issue's first report: weigh's pool outlived a kill -9 of its driver."""
+    args = [LEVER, "weigh", str(scenario_file), "--samples", "20", "--replications", "1", "--steps", "12",
+            "--jobs", "2", "--store", str(tmp_path / "store")]  # fmt: skip
+    env = os.environ | {"LEVER_BATCH_RUNS": "4"}
+    proc = subprocess.Popen([*args, "--out", str(tmp_path / "one")], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "store").glob("*/runs/part-*.parquet")):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    assert workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert_no_worker_alive(workers)
+    [folder] = (tmp_path / "store").iterdir()
+    kept = len(Experiment.read(tmp_path / "store", folder.name).runs())
+    assert 0 < kept < 20 * len(tiny().strategies)
+    again = subprocess.run([*args, "--out", str(tmp_path / "two")], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert Experiment.read(tmp_path / "store", folder.name).status() == "complete"
