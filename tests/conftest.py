@@ -9,10 +9,15 @@ compiled kernels are reused from the cache instead of being compiled again.
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 from typing import Any
 
 import numpy as np
 import pytest
+
+# commands write their runs to the results store: keep the tests' store out of the work tree
+os.environ.setdefault("LEVER_STORE", tempfile.mkdtemp(prefix="lever-test-store-"))
 
 from lever.build import build_params
 from lever.kernels.social import regroup_branches

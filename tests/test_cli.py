@@ -16,7 +16,8 @@ from lever.engine import simulate
 from lever.scenarios import builtin_text, load, parse, to_toml, validate, with_values
 
 LEVER = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "lever"
-OUTPUTS = ["flows.csv", "provenance.json", "scenario.toml", "summary.json", "timeseries.parquet", "trajectories.png"]
+OUTPUTS = ["COMPLETE", "flows.csv", "provenance.json", "scenario.toml", "summary.json", "timeseries.parquet",
+           "trajectories.png"]  # COMPLETE: written last
 
 
 @pytest.fixture(scope="module")

@@ -46,3 +46,23 @@ def test_readme_weigh_module_is_reachable_after_import_lever():
     import lever
 
     assert callable(lever.weigh.weigh) and lever.weigh.Design
+
+
+def test_readme_duckdb_query_runs_over_the_store(tmp_path, monkeypatch):
+    """The SQL example, as written, over a store that a small exploration filled."""
+    import duckdb
+    from fields import tiny
+    from typer.testing import CliRunner
+
+    from lever.cli import app
+    from lever.scenarios import to_toml
+
+    [query] = re.findall(r"```sql\n(.*?)```", README.read_text(), flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.toml").write_text(to_toml(tiny()))
+    args = ["explore", "tiny.toml", "--samples", "4", "--steps", "2", "--strategies", "outside,enter_ilp_faction",
+            "--jobs", "1", "--store", "lever-out/store"]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    rows = duckdb.sql(query).fetchall()
+    assert sorted(r[0] for r in rows) == ["enter_ilp_faction", "outside"]
+    assert [r[1] for r in rows] == [4, 4]

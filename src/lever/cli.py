@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
@@ -14,8 +15,23 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from lever.cli_classic import classic
+from lever.cli_store import (
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MAX_STEPS,
+    Reporter,
+    StoreOption,
+    explore,
+    interrupted,
+    results,
+    stoppable,
+)
+from lever.files import complete_folder
 from lever.network import NetworkError
 from lever.outcomes import DEFAULT_OUTCOME
 from lever.scenario import RenamedFieldWarning
@@ -30,10 +46,34 @@ from lever.scenarios import (
     with_values,
     without_uncertainties,
 )
+from lever.store import DEFAULT_STORE, Experiment, StoreError, check_name
 
 DEFAULT_SCENARIO = "britain-1933"
 
+#: Click's base of usage errors, wherever this Typer keeps its Click.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+class OneLineErrors(TyperGroup):
+    """A bad option or argument ends in one line on stderr naming it, with exit code 2 (not
+    a boxed panel); Ctrl-C outside a sweep exits 130."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _CLICK_ERROR as err:
+            message = " ".join(err.format_message().split())
+            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+            sys.exit(err.exit_code)
+        except typer.Abort:
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Lever: simulate and weigh the strategy of a small group in a field of organizations.",
     no_args_is_help=False,
     add_completion=False,
@@ -42,6 +82,8 @@ app = typer.Typer(
 scenario_app = typer.Typer(help="Show a scenario.", add_completion=False)
 app.add_typer(scenario_app, name="scenario")
 app.command("classic")(classic)
+app.command("explore")(explore)
+app.command("results")(results)
 
 # piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole
 out_console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
@@ -67,16 +109,16 @@ def clean_errors() -> Iterator[None]:
             warnings.simplefilter("always", RenamedFieldWarning)
             warnings.showwarning = _warning_line
             yield
-    except (ScenarioError, NetworkError) as err:
+    except (ScenarioError, NetworkError, StoreError) as err:
         raise fail(str(err)) from None
     except MemoryError:
         raise fail("the field does not fit in memory: fewer agents (--scale, sizes) or fewer steps") from None
 
 
 def out_folder(out: Path | None, default: Path) -> Path:
-    """The output folder, made before any work so that a bad path fails at once. By default a
-    fresh one (``default``, else ``default-2``, ...); a given ``--out`` that already holds a
-    result is refused rather than overwritten."""
+    """The output folder, made and tried with a test file before any work so that a bad or
+    unwritable path fails at once. By default a fresh one (``default``, else ``default-2``,
+    ...); a given ``--out`` that already holds a result is refused rather than overwritten."""
     from lever.provenance import PROVENANCE_FILE, fresh_folder, holds_results
 
     if out is not None and holds_results(out):
@@ -84,6 +126,9 @@ def out_folder(out: Path | None, default: Path) -> Path:
     folder = out or fresh_folder(default)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".lever-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
     except OSError as err:
         raise fail(f"--out: cannot use {folder} as an output folder: {err.strerror or err}") from None
     return folder
@@ -94,6 +139,23 @@ def provenance(field, **settings):
     from lever.provenance import Provenance, command_line
 
     return Provenance(command_line(), field, settings)
+
+
+def default_folder(field, *parts: str) -> Path:  # noqa: ANN001
+    """``lever-out/<scenario>/...``; a scenario whose name is not a plain folder name (such as
+    ``../../escaped``) is refused, so that no name leads outside the output root."""
+    try:
+        check_name(field.name, "name")
+    except StoreError as err:
+        raise fail(f"scenario {err} (or pass --out)") from None
+    return Path("lever-out", field.name, *parts)
+
+
+def open_experiment(store: Path | None, kind: str, field, spec: dict) -> Experiment:  # noqa: ANN001
+    """The store's experiment for these settings (made, or reopened to resume)."""
+    from lever.store import spec_name
+
+    return Experiment.create(store or DEFAULT_STORE, spec_name(kind, field.name, spec), spec)
 
 
 def prepare(spec: str, assignments: list[str], scale: float | None):
@@ -216,33 +278,62 @@ def run_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     strategy: Annotated[str | None, typer.Option(help="strategy name (default: the scenario's)")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
-    steps: Annotated[int | None, typer.Option(min=1, help="steps to run (default: the horizon)")] = None,
-    scale: Annotated[float | None, typer.Option(min=1e-9, help="persons per agent (1 = every person)")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
+    steps: Annotated[int | None, typer.Option(min=1, max=MAX_STEPS, help="steps to run (default: the horizon)")] = None,
+    scale: Annotated[float | None, typer.Option(min=1e-3, max=1e9, help="persons per agent (1 = every person)")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Run one strategy on a scenario; print a summary and write the outputs."""
     from lever.engine import simulate
     from lever.results import summarize, write_run
 
+    if scale is not None and not math.isfinite(scale):
+        raise fail(f"--scale: must be a finite number of persons per agent (got {scale})")
     with clean_errors():
         field = prepare(scenario, set_ or [], scale)
         name = strategy or field.default_strategy
         if name not in field.strategies:
             raise fail(f"{scenario}: strategy '{name}' not found (strategies: {', '.join(field.strategies)})")
-        folder = out_folder(out, Path("lever-out") / field.name / f"{name}-seed{seed}")
+        folder = out_folder(out, out if out is not None else default_folder(field, f"{name}-seed{seed}"))
+        exp = open_experiment(store, "run", field, {"kind": "run", "scenario_name": field.name,
+                              "scenario": to_toml(field), "strategy": name, "seed": seed, "steps": steps,
+                              "runs": 1})  # fmt: skip
         total = steps or field.steps
-        with _progress() as progress:
-            task = progress.add_task(f"{field.name} / {name}", total=total)
-            result = simulate(
-                field, name, seed=seed, steps=steps, on_step=lambda t: progress.update(task, completed=t)
-            )
-        paths = write_run(result, folder, provenance(field, seed=seed, strategy=name, steps=steps,
-                                                     set=set_ or [], scale=scale))  # fmt: skip
+        try:
+            with stoppable(), _progress() as progress:
+                task = progress.add_task(f"{field.name} / {name}", total=total)
+                result = simulate(
+                    field, name, seed=seed, steps=steps, on_step=lambda t: progress.update(task, completed=t)
+                )
+            store_run(exp, result)
+            with complete_folder(folder):
+                paths = write_run(result, folder, provenance(field, seed=seed, strategy=name, steps=steps,
+                                                             set=set_ or [], scale=scale))  # fmt: skip
+        except KeyboardInterrupt:
+            raise interrupted(0, 1, str(exp.folder)) from None
+        finally:
+            exp.close()
     summary = summarize(result)
     out_console.print(_summary_table(summary))
     out_console.print(_group_table(summary, field.labels))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+
+
+def store_run(exp: Experiment, run) -> None:  # noqa: ANN001
+    """One run into the store: its summary's numbers as a runs row, its series as the series."""
+    import pandas as pd
+
+    from lever.results import summarize
+
+    summary = summarize(run)
+    numbers = {k: float("nan") if v is None else float(v) for k, v in summary.items()
+               if k not in ("seed", "steps", "agents") and (v is None or isinstance(v, int | float))}  # fmt: skip
+    row = {"task": 0, "strategy": run.strategy, "level": 0, "draw": 0, "replication": 0, "seed": run.seed,
+           "status": "ok", "error": pd.NA, **numbers}  # fmt: skip
+    runs = pd.DataFrame([row]).astype({"error": pd.StringDtype()})
+    exp.append(runs, run.series.assign(task=0))
+    exp.finish({"runs": 1, "ok": 1, "failed": 0})
 
 
 def _ranked_table(ranking, title: str) -> Table:
@@ -286,19 +377,21 @@ def _wrap_name(name: str, width: int) -> str:
 @app.command("weigh")
 def weigh_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
-    replications: Annotated[int, typer.Option(min=1, help="replications per draw")] = 2,
-    samples: Annotated[int, typer.Option(min=1, help="Latin-hypercube draws of the uncertainties")] = 8,
-    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
+    replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw")] = 2,
+    samples: Annotated[int, typer.Option(min=1, max=MAX_SAMPLES, help="Latin-hypercube draws of the uncertainties")] = 8,
+    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     outcome: Annotated[str, typer.Option(help="outcome to rank by (default: persons newly won to the group's views, against the twin world)")] = DEFAULT_OUTCOME,
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
-    steps: Annotated[int | None, typer.Option(min=1, help="steps per run (default: the horizon)")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, max=MAX_STEPS, help="steps per run (default: the horizon)")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Weigh every strategy of a scenario across its uncertainties; rank them and report."""
     from lever.analysis import baseline_strategy, conclusion, rank
     from lever.report import write_report
-    from lever.weigh import OUTCOMES, Design, default_jobs, weigh
+    from lever.experiments.execute import Interrupted
+    from lever.weigh import OUTCOMES, Design, RunsFailed, default_jobs, weigh
 
     rankable = [k for k in OUTCOMES if not k.startswith("weeks_to")]  # those are missing where never reached
     if outcome not in rankable:
@@ -308,20 +401,28 @@ def weigh_command(
         # what the user fixed with --set is no longer sampled
         fixed = list(parse_assignments(set_ or []))
         field = without_uncertainties(field, fixed, f"{scenario} (--set)")
-        folder = out_folder(out, Path("lever-out") / field.name / "weigh")
+        folder = out_folder(out, out if out is not None else default_folder(field, "weigh"))
         design = Design(field, samples=samples, replications=replications, seed=seed, steps=steps)
         total = len(design.strategies) * samples * replications
-        with _progress() as progress:
-            task = progress.add_task(f"weigh {field.name}", total=total)
-            result = weigh(
-                design,
-                jobs=jobs or default_jobs(),
-                on_done=lambda done, _: progress.update(task, completed=done),
-            )
+        exp = open_experiment(store, "weigh", field, {"kind": "weigh", "scenario_name": field.name,
+                              "scenario": to_toml(field), "samples": samples, "replications": replications,
+                              "seed": seed, "steps": steps, "strategies": list(design.strategies),
+                              "runs": total})  # fmt: skip
+        try:
+            with stoppable(), Reporter(f"weigh {field.name}") as report:
+                result = weigh(design, jobs=jobs or default_jobs(), on_done=report, store=exp)
+        except Interrupted as stop:
+            raise interrupted(stop.kept, stop.total, str(exp.folder)) from None
+        except RunsFailed as err:
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        finally:
+            exp.close()
         ranking = rank(result.runs, outcome, baseline_strategy(field))
         made = provenance(field, seed=seed, samples=samples, replications=replications, steps=steps,
                           outcome=outcome, set=set_ or [], rerun=_rerun_weigh(folder, design, outcome))  # fmt: skip
-        paths = write_report(result, ranking, folder, made)
+        with complete_folder(folder):
+            paths = write_report(result, ranking, folder, made)
     title = f"{field.name}: {len(design.strategies)} strategies × {samples} draws × {replications} replications"
     out_console.print(_ranked_table(ranking, title))
     out_console.print(conclusion(ranking, samples, replications), highlight=False)
@@ -353,16 +454,18 @@ def _parse_only(only: str | None) -> list[int] | None:
 @app.command("theses")
 def theses_command(
     only: Annotated[str | None, typer.Option(help="theses to run, e.g. 1,5 (default: all eight)")] = None,
-    replications: Annotated[int, typer.Option(min=1, help="replications per draw and level")] = 2,
-    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
+    replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw and level")] = 2,
+    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     scenario: Annotated[str, typer.Option(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Test the letter's eight theses as experiments and give each a verdict."""
     from lever.theses import design_for, needs, run_theses, select
     from lever.theses_report import line, write_theses_report
-    from lever.weigh import default_jobs
+    from lever.experiments.execute import Interrupted
+    from lever.weigh import RunsFailed, default_jobs
 
     chosen = select(_parse_only(only))
     with clean_errors():
@@ -373,16 +476,20 @@ def theses_command(
         for lack in lacking:  # run what the field allows, say what it does not
             err_console.print(f"[yellow]skipped:[/] {lack}", highlight=False, soft_wrap=True)
         chosen = [t for t in chosen if needs(base, t) is None]
-        folder = out_folder(out, Path("lever-out") / base.name / "theses")
-        total = sum(len(design_for(base, t, replications, seed).tasks()) for t in chosen)
-        with _progress() as progress:
-            task = progress.add_task("theses", total=total)
-            outcomes = run_theses(
-                base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
-                on_done=lambda done, _: progress.update(task, completed=done),
-            )  # fmt: skip
+        folder = out_folder(out, out if out is not None else default_folder(base, "theses"))
+        root = store or DEFAULT_STORE
+        try:
+            with stoppable(), Reporter("theses") as report:
+                outcomes = run_theses(base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
+                                      on_done=report, store=root)  # fmt: skip
+        except Interrupted as stop:
+            raise interrupted(stop.kept, stop.total, str(root)) from None
+        except RunsFailed as err:
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
         made = provenance(base, seed=seed, replications=replications, only=[t.number for t in chosen])
-        paths = write_theses_report(outcomes, folder, made)
+        with complete_folder(folder):
+            paths = write_theses_report(outcomes, folder, made)
     for o in outcomes:
         out_console.print(line(o), highlight=False)
     out_console.print(f"Wrote {paths['report']}")

@@ -24,6 +24,10 @@ from lever.classic.voter import exact_consensus_time, mean_field_consensus_time
 
 __all__ = ["classic"]
 
+#: Bounds of the options: what one machine runs in reasonable time and memory.
+MAX_RUNS = 1_000_000
+MAX_N = 10_000_000
+MAX_LENGTH = 10_000_000
 _PROGRESS_FROM = 20  # runs; fewer finish too fast for a bar to help
 _TIME_LABEL = {"deffuant": "convergence time (sweeps)", "hk": "convergence time (steps)",
                "bass": "time to full adoption (years)"}  # fmt: skip
@@ -76,7 +80,7 @@ def classic(
                      "hk steps [1000]; bass years [30]."),
     ] = None,
     runs: Annotated[int, typer.Option(help="Independent runs.")] = 1,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the whole batch.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed of the whole batch.")] = 0,
     out: Annotated[
         Path | None,
         typer.Option(help="Folder for runs.csv (one row per run), summary.json and provenance.json."),
@@ -134,8 +138,21 @@ def _check(model, n, runs, max_sweeps, given, network) -> dict[str, float]:
         raise _fail(f"{flag} does not apply to {model}")
     if runs < 1:
         raise _fail(f"--runs must be at least 1, got {runs}")
-    if max_sweeps is not None and not max_sweeps > 0:
-        raise _fail(f"--max-sweeps must be positive, got {max_sweeps}")
+    if runs > MAX_RUNS:
+        raise _fail(f"--runs must be at most {MAX_RUNS:,}, got {runs}")
+    if n is not None and n < 2:
+        raise _fail(f"--n: need at least 2 nodes, got {n}")
+    if n is not None and n > MAX_N:
+        raise _fail(f"--n must be at most {MAX_N:,}, got {n}")
+    if max_sweeps is not None and not 0 < max_sweeps <= MAX_LENGTH:
+        raise _fail(f"--max-sweeps must be positive and at most {MAX_LENGTH:g}, got {max_sweeps}")
+    for key, value in given.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _fail(f"--{key.replace('_', '-')} must be a finite number, got {value}")
+        if isinstance(value, int) and not 0 <= value <= MAX_N:
+            raise _fail(f"--{key.replace('_', '-')} must be from 0 to {MAX_N:,}, got {value}")
+    if model == "bass" and given["p"] is not None and given["q"] is not None and given["p"] + given["q"] <= 0:
+        raise _fail("--p, --q: at least one must be positive (nobody would ever adopt)")
     params = {k: v for k, v in given.items() if v is not None}
     try:  # build one model now so bad values fail before any run
         net = make_network(network, n if n is not None or _is_file(network) else 1000,
@@ -235,8 +252,10 @@ def _model_rows(model, n, full) -> list[tuple[str, str, str]]:
         ref = f"⌊1/(2d)⌋ = {math.floor(1 / (2 * d))}" if model == "deffuant" and d < 0.3 else ""
         return [("major clusters (≥5% of N)", "major", ref), ("all clusters", "clusters", ""),
                 ("share with one major cluster", "single", "")]  # fmt: skip
+    if not (full["p"] > 0 and full["q"] > 0):  # the closed form needs both rates
+        return [("peak adoption rate at (years)", "t_peak", ""), ("final share adopted", "final", "")]
     t_star, f_star = bass_peak(full["p"], full["q"])
-    ref = f"ODE {t_star:.3f}" if n is not None and full["p"] > 0 else ""
+    ref = f"ODE {t_star:.3f}" if n is not None else ""
     return [("peak adoption rate at (years)", "t_peak", ref),
             (f"reaches F={f_star:.4f} at (years)", "t_star_share", ref),
             ("final share adopted", "final", "")]  # fmt: skip

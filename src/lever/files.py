@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+#: Written last into an output folder: every file in it comes from the same command.
+COMPLETE = "COMPLETE"
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -20,3 +24,15 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextmanager
+def complete_folder(folder: Path) -> Iterator[None]:
+    """Write a folder's files inside this block: its ``COMPLETE`` marker is removed first
+    (with hidden temporary files a killed writer left) and written back only when the block
+    ends without error, so a folder without it is recognizably unfinished."""
+    (folder / COMPLETE).unlink(missing_ok=True)
+    for stale in folder.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+    yield
+    write_atomic(folder / COMPLETE, lambda p: p.write_text("written whole by lever\n"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -400,8 +401,13 @@ def run_theses(
     jobs: int = 1,
     seed: int = 0,
     on_done: Callable[[int, int], None] | None = None,
+    store: Path | None = None,
 ) -> list[Outcome]:
-    """Run each thesis's design and decide it; ``on_done(done, total)`` counts runs."""
+    """Run each thesis's design and decide it; ``on_done(done, total)`` counts runs. With
+    ``store`` (a results store folder), each thesis is an experiment there: its runs are
+    kept as they finish and a rerun resumes."""
+    from lever.experiments.execute import Interrupted
+
     designs = [design_for(base, t, replications, seed) for t in theses]
     total = sum(len(d.tasks()) for d in designs)
     done = 0
@@ -413,7 +419,25 @@ def run_theses(
             if on_done:
                 on_done(offset + n, total)
 
-        result = weigh(design, jobs=jobs, on_done=tick)
+        exp = _experiment(store, base, thesis, design) if store is not None else None
+        try:
+            result = weigh(design, jobs=jobs, on_done=tick, store=exp)
+        except Interrupted as stop:
+            raise Interrupted(offset + stop.kept, total) from None
+        finally:
+            if exp is not None:
+                exp.close()
         done += len(result.runs)
         outcomes.append(evaluate(thesis, result))
     return outcomes
+
+
+def _experiment(store: Path, base: Scenario, thesis: Thesis, design: Design):  # noqa: ANN202
+    from lever.scenarios import to_toml
+    from lever.store import Experiment, spec_name
+
+    spec = {"kind": "thesis", "thesis": thesis.number, "scenario_name": base.name,
+            "scenario": to_toml(design.scenario), "samples": design.samples,
+            "replications": design.replications, "seed": design.seed, "steps": design.steps,
+            "strategies": list(design.strategies), "runs": len(design.tasks())}  # fmt: skip
+    return Experiment.create(store, spec_name(f"thesis{thesis.number}", base.name, spec), spec)

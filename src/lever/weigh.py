@@ -13,9 +13,9 @@ import multiprocessing
 import os
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from lever.engine import simulate
 from lever.outcomes import OUTCOMES, outcomes, twin_view, TwinView
 from lever.scenario import Scenario
 from lever.scenarios import with_values
+
+if TYPE_CHECKING:
+    from lever.store import Experiment
 
 #: Per-step series kept from every run, for the bands in the report.
 TRACKED = ("group_members", "won", "size_host")
@@ -170,38 +173,52 @@ def weigh(
     design: Design,
     *,
     jobs: int = 1,
-    executor: Executor | None = None,
+    executor: Executor | str | None = None,
     on_done: Callable[[int, int], None] | None = None,
+    store: Experiment | None = None,
 ) -> WeighResult:
     """Run the design. ``executor`` overrides the default (in-process for ``jobs == 1``,
-    else a local process pool); ``on_done(done, total)`` reports progress."""
+    else a local process pool): any ``concurrent.futures`` executor, ``"dask"`` or
+    ``"dask://HOST:PORT"``; ``on_done(done, total)`` reports progress.
+
+    With ``store`` (an experiment of the results store), every run is written there as it
+    finishes, runs already stored are not run again (a rerun after a crash resumes), a failing
+    run is recorded and the others go on (:class:`RunsFailed` is raised at the end), and the
+    result is read back from the store."""
+    from lever.experiments.execute import execute, make_pool, sweep
+    from lever.store import outputs_from_store
+
     tasks = design.tasks()
     seen = set()
     for t in tasks:  # fail before any run on a value that cannot be set
         if (t.level, t.draw) not in seen:
             seen.add((t.level, t.draw))
             with_values(design.scenario, t.values, f"uncertainties (draw {t.draw})")
-    outputs: list[dict[str, Any] | None] = [None] * len(tasks)
-    if executor is None and jobs == 1:
-        for n, task in enumerate(tasks, 1):
-            outputs[task.index] = run_task(design.scenario, design.steps, task)
-            if on_done:
-                on_done(n, len(tasks))
-    else:
-        pool = executor or local_executor(jobs)
-        try:
-            futures: list[Future] = [
-                pool.submit(run_task, design.scenario, design.steps, t) for t in tasks
-            ]
-            for n, fut in enumerate(as_completed(futures), 1):
-                out = fut.result()
-                outputs[out["task"].index] = out
-                if on_done:
-                    on_done(n, len(tasks))
-        finally:
-            if executor is None:
-                pool.shutdown(cancel_futures=True)
-    return _collect(design, [o for o in outputs if o is not None])
+    if store is not None:
+        store.write_design(pd.DataFrame([{"task": t.index, "strategy": t.strategy, "level": t.level, "draw": t.draw,
+                                          "replication": t.replication, "seed": t.seed}
+                                         | {p: float(v) for p, v in t.values.items() if isinstance(v, float)}
+                                         for t in tasks]))  # fmt: skip
+        swept = sweep(tasks, design.scenario, design.steps, store, jobs=jobs, executor=executor, on_done=on_done)
+        if swept.failed:
+            raise RunsFailed(store.name, swept.failed, swept.total)
+        return _collect(design, outputs_from_store(store, tasks))
+    outputs: list[dict[str, Any]] = []
+    pool = make_pool(design.scenario, design.steps, jobs=jobs, catch=False, executor=executor)
+    try:
+        execute(tasks, pool, outputs.append, todo=iter(range(len(tasks))), catch=False,
+                on_done=on_done and (lambda: on_done(len(outputs), len(tasks))))  # fmt: skip
+    finally:
+        pool.stop()
+    return _collect(design, sorted(outputs, key=lambda o: o["task"].index))
+
+
+class RunsFailed(RuntimeError):
+    """Some runs of a stored sweep failed; they are in the store with their errors."""
+
+    def __init__(self, name: str, failed: int, total: int) -> None:
+        super().__init__(f"{failed} of {total} runs failed; see lever results {name} (a rerun retries them)")
+        self.name, self.failed, self.total = name, failed, total
 
 
 def _collect(design: Design, outputs: list[dict[str, Any]]) -> WeighResult:

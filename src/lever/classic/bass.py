@@ -13,6 +13,8 @@ Here one "sweep" of :class:`~lever.classic.sweeps.SweepModel` is one year.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 
 import numba as nb
@@ -186,5 +188,12 @@ def bass_closed_form(p: float, q: float, t: np.ndarray) -> np.ndarray:
 
 
 def bass_peak(p: float, q: float) -> tuple[float, float]:
-    """Time of peak adoption rate and the share adopted then: ``(ln(q/p)/(p+q), (q-p)/(2q))``."""
+    """Time of peak adoption rate and the share adopted then: ``(ln(q/p)/(p+q), (q-p)/(2q))``.
+
+    Where ``q <= p`` the rate only falls, so it peaks at the start: ``(0, 0)``; where ``p == 0``
+    nobody ever adopts and there is no peak: ``(nan, nan)``."""
+    if not p > 0:
+        return math.nan, math.nan
+    if not q > p:
+        return 0.0, 0.0
     return float(np.log(q / p) / (p + q)), float((q - p) / (2.0 * q))

@@ -114,7 +114,7 @@ def _bass(m: Bass) -> dict[str, float]:
     smooth = np.convolve(rate, np.ones(width) / width, mode="same")
     return {
         "final": m.adopted_share,
-        "t_peak": float(mid[np.argmax(smooth)]) if rate.size > width else math.nan,
+        "t_peak": float(mid[np.argmax(smooth)]) if rate.size > width and rate.any() else math.nan,
         "t_star_share": _crossing(t, f, f_star),
     }
 

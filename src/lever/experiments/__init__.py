@@ -1,0 +1,1 @@
+"""Experiments over many runs: the executors that run them and the designs they run."""

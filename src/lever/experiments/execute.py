@@ -1,0 +1,371 @@
+"""Run many tasks through a process pool or Dask and stream every result to a sink.
+
+The driver keeps a bounded number of runs in flight (so its memory does not grow with the
+sweep), hands each finished run to a sink (the store, or a list for a small in-memory sweep)
+and reports progress. A run that raises is data when ``catch`` is set: its error is kept
+beside its task. Workers ignore Ctrl-C (the driver stops them) and exit on their own within
+a second when the driver dies, whatever killed it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from lever.scenario import Scenario
+from lever.store import Experiment, output_rows
+from lever.weigh import TRACKED, Task, run_task
+
+#: Finished runs kept in the driver before they are written, and the longest they wait.
+BATCH_RUNS = int(os.environ.get("LEVER_BATCH_RUNS", "256"))
+BATCH_SECONDS = float(os.environ.get("LEVER_BATCH_SECONDS", "2"))
+#: A pool whose worker process died is started again at most this many times per sweep.
+RESTARTS = 3
+
+_context: tuple[Scenario, int | None] | None = None
+
+
+def attempt(scenario: Scenario, steps: int | None, task: Task, catch: bool) -> dict[str, Any]:
+    """Run one task; with ``catch``, an exception becomes ``{"task", "error"}``."""
+    if not catch:
+        return run_task(scenario, steps, task)
+    try:
+        return run_task(scenario, steps, task)
+    except Exception as err:  # a failing run is data: the sweep goes on
+        return {"task": task, "error": f"{type(err).__name__}: {err}"[:2000]}
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:  # the driver died (even by SIGKILL): leave no orphan
+            os._exit(1)
+
+
+def _init_worker(parent: int, scenario: Scenario, steps: int | None) -> None:
+    global _context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C stops
+    _context = (scenario, steps)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _attempt_here(task: Task, catch: bool) -> dict[str, Any]:
+    assert _context is not None
+    return attempt(*_context, task, catch)
+
+
+class ExecutorError(RuntimeError):
+    """An executor that cannot be used (a scheduler out of reach), said in one line."""
+
+
+class Pool(Protocol):
+    """What the driver needs from an executor; ``window`` runs are kept in flight."""
+
+    window: int
+
+    def submit(self, task: Task) -> Any: ...
+    def wait(self, futures: Sequence[Any]) -> Sequence[Any]: ...
+    def restart(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class InProcess:
+    """Runs each task when submitted, in the driver itself."""
+
+    def __init__(self, scenario: Scenario, steps: int | None, catch: bool) -> None:
+        self.args = (scenario, steps)
+        self.catch = catch
+
+    window = 1
+
+    def submit(self, task: Task) -> Future:
+        fut: Future = Future()
+        fut.set_result(attempt(*self.args, task, self.catch))
+        return fut
+
+    def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
+        return list(futures)
+
+    def restart(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+class LocalPool:
+    """``jobs`` spawned worker processes; the scenario is sent once to each."""
+
+    def __init__(self, scenario: Scenario, steps: int | None, jobs: int, catch: bool) -> None:
+        self.args, self.jobs, self.catch = (scenario, steps), jobs, catch
+        self.pool = self._start()
+        self.window = 2 * jobs
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(os.getpid(), *self.args))  # fmt: skip
+
+    def submit(self, task: Task) -> Future:
+        return self.pool.submit(_attempt_here, task, self.catch)
+
+    def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
+        return list(wait(futures, return_when=FIRST_COMPLETED).done)
+
+    def restart(self) -> None:
+        self.stop()
+        self.pool = self._start()
+
+    def stop(self) -> None:
+        processes = list((self.pool._processes or {}).values())  # noqa: SLF001 - no public handle
+        for p in processes:
+            if p.is_alive():
+                p.kill()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            p.join(5)
+
+
+class ForeignExecutor:
+    """Any ``concurrent.futures`` executor the caller owns (it is not shut down here)."""
+
+    def __init__(self, executor: Executor, scenario: Scenario, steps: int | None, catch: bool) -> None:
+        self.executor, self.args, self.catch = executor, (scenario, steps), catch
+
+    def submit(self, task: Task) -> Future:
+        return self.executor.submit(attempt, *self.args, task, self.catch)
+
+    def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
+        return list(wait(futures, return_when=FIRST_COMPLETED).done)
+
+    window = 64
+
+    def restart(self) -> None:
+        raise BrokenProcessPool("a worker of the given executor died")
+
+    def stop(self) -> None:
+        pass  # the caller owns it; the driver cancels what it submitted
+
+
+class DaskPool:
+    """A Dask cluster: a local one of ``jobs`` worker processes, or the scheduler at
+    ``address``. The scheduler retries the runs of a worker that dies."""
+
+    def __init__(self, scenario: Scenario, steps: int | None, jobs: int, catch: bool, address: str | None) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if address is None:
+            with _sigint_ignored():  # its workers inherit that: Ctrl-C is the driver's to handle
+                self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=50)  # fmt: skip
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(address, timeout="20s")
+            except (OSError, TimeoutError) as err:
+                raise ExecutorError(f"--executor: cannot reach the Dask scheduler at {address}: {err}") from None
+        self.context = self.client.scatter((scenario, steps), broadcast=True, hash=False)
+        self.catch, self.token = catch, uuid.uuid4().hex[:8]
+        self.window = max(64, 4 * sum(self.client.nthreads().values()))
+
+    def submit(self, task: Task) -> Any:
+        fut = self.client.submit(_attempt_dask, self.context, task, self.catch,
+                                 key=f"lever-{self.token}-{task.index}", retries=0)  # fmt: skip
+        return fut
+
+    def wait(self, futures: Sequence[Any]) -> Sequence[Any]:
+        from distributed import wait as dask_wait
+
+        return list(dask_wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+    def restart(self) -> None:
+        raise BrokenProcessPool("the Dask cluster lost a run")
+
+    def stop(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Processes started inside ignore SIGINT (an ignored signal stays ignored across exec,
+    and Python then installs no KeyboardInterrupt of its own)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _attempt_dask(context: tuple[Scenario, int | None], task: Task, catch: bool) -> dict[str, Any]:
+    return attempt(*context, task, catch)
+
+
+def make_pool(scenario: Scenario, steps: int | None, *, jobs: int, catch: bool,
+              executor: str | Executor | None = None) -> Pool:  # fmt: skip
+    """``executor``: None or ``"local"`` (in-process for one job, else a process pool),
+    ``"dask"`` (a local Dask cluster), ``"dask://HOST:PORT"`` (join a scheduler), or any
+    ``concurrent.futures`` executor."""
+    if isinstance(executor, Executor):
+        return ForeignExecutor(executor, scenario, steps, catch)
+    if executor in (None, "local"):
+        return InProcess(scenario, steps, catch) if jobs == 1 else LocalPool(scenario, steps, jobs, catch)
+    if executor == "dask":
+        return DaskPool(scenario, steps, jobs, catch, None)
+    assert isinstance(executor, str) and executor.startswith("dask://")
+    return DaskPool(scenario, steps, jobs, catch, "tcp://" + executor.removeprefix("dask://"))
+
+
+def execute(
+    tasks: Sequence[Task],
+    pool: Pool,
+    sink: Callable[[dict[str, Any]], None],
+    *,
+    todo: Iterator[int],
+    catch: bool,
+    on_done: Callable[[], None] | None = None,
+) -> None:
+    """Run the tasks numbered by ``todo``, at most ``pool.window`` at once, handing each output
+    to ``sink``. A worker process that dies has its runs started again (``RESTARTS`` times);
+    with ``catch``, a run whose worker died every time is recorded as failed."""
+    in_flight: dict[Any, int] = {}
+
+    def top_up() -> None:
+        while len(in_flight) < pool.window and (i := next(todo, None)) is not None:
+            in_flight[pool.submit(tasks[i])] = i
+
+    try:
+        _drain(tasks, pool, sink, in_flight, top_up, catch, on_done)
+    except BaseException:
+        for fut in in_flight:
+            fut.cancel()
+        raise
+
+
+def _drain(tasks, pool, sink, in_flight, top_up, catch, on_done) -> None:  # noqa: ANN001
+    restarts = 0
+    top_up()
+    while in_flight:
+        for fut in pool.wait(list(in_flight)):
+            try:
+                out = fut.result()
+            except BrokenProcessPool as err:
+                restarts += 1
+                if restarts > RESTARTS and not catch:
+                    raise
+                lost = sorted(in_flight.values())
+                pool.restart()
+                in_flight.clear()
+                if restarts > RESTARTS:  # a run that kills its worker every time: record the batch
+                    restarts = 0
+                    for i in lost:
+                        sink({"task": tasks[i], "error": f"BrokenProcessPool: a worker process died ({err})"})
+                    break
+                in_flight.update({pool.submit(tasks[i]): i for i in lost})
+                break
+            except Exception as err:  # e.g. Dask's KilledWorker: the run's worker died every time
+                if not catch:
+                    raise
+                out = {"task": tasks[in_flight[fut]], "error": f"{type(err).__name__}: {err}"[:2000]}
+            del in_flight[fut]
+            sink(out)
+            if on_done:
+                on_done()
+        top_up()
+
+
+class StoreSink:
+    """Streams outputs to an experiment in batches (``BATCH_RUNS`` runs or ``BATCH_SECONDS``)."""
+
+    def __init__(self, experiment: Experiment, tracked: Sequence[str]) -> None:
+        self.experiment, self.tracked = experiment, tracked
+        self.buffer: list[dict[str, Any]] = []
+        self.ok = self.failed = 0
+        self.last = time.monotonic()
+
+    def __call__(self, out: dict[str, Any]) -> None:
+        self.buffer.append(out)
+        if out.get("error"):
+            self.failed += 1
+        else:
+            self.ok += 1
+        if len(self.buffer) >= BATCH_RUNS or time.monotonic() - self.last >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.experiment.append(*output_rows(self.buffer, self.tracked))
+            self.buffer.clear()
+        self.last = time.monotonic()
+
+
+class Interrupted(Exception):
+    """The sweep was stopped (Ctrl-C, SIGTERM); ``kept`` of ``total`` runs are in the store."""
+
+    def __init__(self, kept: int, total: int) -> None:
+        super().__init__(f"kept {kept} of {total} runs")
+        self.kept, self.total = kept, total
+
+
+@dataclass(frozen=True)
+class Swept:
+    """How a sweep into the store ended: ``before`` runs were there already."""
+
+    total: int
+    before: int
+    ok: int
+    failed: int
+
+
+def sweep(
+    tasks: Sequence[Task],
+    scenario: Scenario,
+    steps: int | None,
+    experiment: Experiment,
+    *,
+    jobs: int = 1,
+    executor: str | Executor | None = None,
+    on_done: Callable[[int, int], None] | None = None,
+) -> Swept:
+    """Run every task not yet stored ok, streaming results to ``experiment``; write its
+    marker when all are in. Ctrl-C or SIGTERM (as KeyboardInterrupt) stops the workers,
+    keeps every finished run and raises :class:`Interrupted`."""
+    total = len(tasks)
+    todo = np.flatnonzero(~experiment.done(total))
+    before = total - len(todo)
+    sink = StoreSink(experiment, TRACKED)
+    if on_done:
+        on_done(before, total)
+
+    def tick() -> None:
+        if on_done:
+            on_done(before + sink.ok + sink.failed, total)
+
+    pool = make_pool(scenario, steps, jobs=jobs, catch=True, executor=executor) if len(todo) else None
+    try:
+        if pool is not None:
+            execute(tasks, pool, sink, todo=(int(i) for i in todo), catch=True, on_done=tick)
+    except KeyboardInterrupt:
+        raise Interrupted(before + sink.ok + sink.failed, total) from None
+    finally:
+        sink.flush()
+        if pool is not None:
+            pool.stop()
+    experiment.finish({"runs": total, "ok": before + sink.ok, "failed": sink.failed})
+    return Swept(total, before, before + sink.ok, sink.failed)

@@ -1,0 +1,27 @@
+"""The results store: one folder per experiment, Parquet files written atomically.
+
+``run``, ``weigh``, ``theses`` and ``explore`` all write here (``lever-out/store`` unless
+``--store`` says otherwise); ``lever results`` reads it, and so can DuckDB, pandas or polars.
+"""
+
+from lever.store.experiment import (
+    DEFAULT_STORE,
+    MARKER,
+    Experiment,
+    StoreError,
+    check_name,
+    experiments,
+)
+from lever.store.tables import output_rows, outputs_from_store, spec_name
+
+__all__ = [
+    "DEFAULT_STORE",
+    "MARKER",
+    "Experiment",
+    "StoreError",
+    "check_name",
+    "experiments",
+    "output_rows",
+    "outputs_from_store",
+    "spec_name",
+]

@@ -1,0 +1,63 @@
+"""The driver: any executor gives the same runs; a local worker that dies is replaced and its
+runs are run again, with nothing lost or stored twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+import psutil
+import pytest
+from fields import tiny
+
+from lever.experiments import execute
+from lever.experiments.execute import sweep
+from lever.experiments.explore import Exploration
+from lever.store import Experiment
+from lever.weigh import Design, weigh
+
+
+@pytest.fixture(scope="module")
+def field():
+    return tiny(uncertainties=[{"path": "dynamics.gravity", "low": 0.5, "high": 2.0}])
+
+
+def test_a_caller_s_executor_gives_the_in_process_runs(field):
+    design = Design(field, samples=2, replications=1, seed=3, steps=2)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = weigh(design, executor=pool)
+    pd.testing.assert_frame_equal(threaded.runs, weigh(design).runs, check_exact=True)
+
+
+def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_run_again(field, tmp_path, monkeypatch):
+    design = Exploration(field, "lhs", 40, steps=8, strategies=("outside", "enter_ilp_faction"))
+    reference = Experiment.create(tmp_path, "reference", design.spec())
+    sweep(design, field, 8, reference, jobs=1)
+
+    monkeypatch.setattr(execute, "BATCH_RUNS", 4)
+    exp = Experiment.create(tmp_path, "killed", design.spec())
+    runs = exp.folder / "runs"
+    killed: list[int] = []
+
+    def kill_one_worker() -> None:
+        deadline = time.monotonic() + 120
+        while not any(runs.glob("part-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        workers = [c for c in psutil.Process().children() if "spawn_main" in " ".join(c.cmdline())]
+        if workers:
+            killed.append(workers[0].pid)
+            os.kill(workers[0].pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    swept = sweep(design, field, 8, exp, jobs=2)
+    killer.join()
+    assert killed, "no worker was running to be killed"
+    assert (swept.ok, swept.failed) == (80, 0)
+    stored = sum(len(pd.read_parquet(p)) for p in runs.glob("part-*.parquet"))
+    assert stored == 80  # none lost, none stored twice
+    pd.testing.assert_frame_equal(exp.runs(), reference.runs(), check_exact=True)
