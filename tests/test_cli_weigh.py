@@ -25,7 +25,7 @@ def test_weigh_prints_the_ranked_table_and_writes_the_report(scenario_file, tmp_
     assert result.exit_code == 0, result.output
     assert "regret" in result.output and "outside" in result.output
     total = 2 * len(tiny().strategies)
-    assert f"weigh britain-1933: {total}/{total}" in result.stderr.splitlines()  # plain lines off a terminal
+    assert f"weigh britain-1933: {total}/{total} runs" in result.stderr.splitlines()  # plain lines off a terminal
     for name in ("report.html", "runs.parquet", "trajectories.png", "outcomes.png", "flows.png"):
         assert (tmp_path / name).is_file()
 

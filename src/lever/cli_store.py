@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from lever.scenario import MAX_STEPS as MAX_SCENARIO_STEPS
 from lever.store import DEFAULT_STORE, Experiment, StoreError, experiments, spec_name
 
 if TYPE_CHECKING:  # the sweep machinery imports SciPy and pandas: only the commands that run need it
@@ -36,7 +37,7 @@ MAX_SAMPLES = 1_000_000
 MAX_REPLICATIONS = 10_000
 MAX_JOBS = 1024
 MAX_SEED = 2**32 - 1
-MAX_STEPS = 100_000
+MAX_STEPS = MAX_SCENARIO_STEPS  # the schema's bound on steps bounds every option too
 
 
 def fail(message: str) -> typer.Exit:
