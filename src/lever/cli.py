@@ -31,7 +31,7 @@ from lever.cli_store import (
     results,
     stoppable,
 )
-from lever.files import complete_folder
+from lever.files import complete_folder, writable_folder
 from lever.network import NetworkError
 from lever.outcomes import DEFAULT_OUTCOME
 from lever.scenario import RenamedFieldWarning
@@ -125,10 +125,7 @@ def out_folder(out: Path | None, default: Path) -> Path:
         raise fail(f"--out: {out} already holds a result ({PROVENANCE_FILE}); choose another folder or remove it")
     folder = out or fresh_folder(default)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".lever-probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        writable_folder(folder)
     except OSError as err:
         raise fail(f"--out: cannot use {folder} as an output folder: {err.strerror or err}") from None
     return folder

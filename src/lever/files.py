@@ -12,6 +12,15 @@ from pathlib import Path
 COMPLETE = "COMPLETE"
 
 
+def writable_folder(folder: Path) -> None:
+    """Make ``folder`` and prove it can be written (a test file made and removed), so that a
+    bad or unwritable path fails before any work; raises ``OSError`` otherwise."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".lever-probe-{os.getpid()}"
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write`` on a temporary file in ``path``'s folder, then rename it to ``path``:
     a reader sees the old file or the whole new one, never part of it."""

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from lever.files import write_atomic
+from lever.files import writable_folder, write_atomic
 
 #: Where experiments go unless ``--store`` (or the ``LEVER_STORE`` environment variable) says otherwise.
 DEFAULT_STORE = Path(os.environ.get("LEVER_STORE", Path("lever-out") / "store"))
@@ -55,10 +55,7 @@ def check_name(name: str, option: str = "--name") -> str:
 def _probe(folder: Path, option: str) -> None:
     """Refuse a folder that cannot be written, before any run."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        writable_folder(folder)
     except OSError as err:
         raise StoreError(f"{option}: cannot write in {folder}: {err.strerror or err}") from None
 
