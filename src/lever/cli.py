@@ -178,7 +178,7 @@ def weigh_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     replications: Annotated[int, typer.Option(min=1, help="replications per draw")] = 2,
     samples: Annotated[int, typer.Option(min=1, help="Latin-hypercube draws of the uncertainties")] = 8,
-    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: by the amount of work and the cores free; 1 runs in-process)")] = None,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
     outcome: Annotated[str, typer.Option(help="outcome to rank by")] = "group_members",
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
@@ -188,6 +188,7 @@ def weigh_command(
     """Weigh every strategy of a scenario across its uncertainties; rank them and report."""
     from lever.analysis import baseline_strategy, conclusion, rank
     from lever.report import write_report
+    from lever.jobs import auto_jobs, run_seconds
     from lever.weigh import OUTCOMES, Design, default_jobs, weigh
 
     rankable = [k for k in OUTCOMES if not k.startswith("weeks_to")]  # those are missing where never reached
@@ -205,7 +206,7 @@ def weigh_command(
             task = progress.add_task(f"weigh {field.name}", total=total)
             result = weigh(
                 design,
-                jobs=jobs or default_jobs(),
+                jobs=jobs or auto_jobs(total, run_seconds(field, steps), default_jobs()),
                 on_done=lambda done, _: progress.update(task, completed=done),
             )
         ranking = rank(result.runs, outcome, baseline_strategy(field))
@@ -232,7 +233,7 @@ def _parse_only(only: str | None) -> list[int] | None:
 def theses_command(
     only: Annotated[str | None, typer.Option(help="theses to run, e.g. 1,5 (default: all eight)")] = None,
     replications: Annotated[int, typer.Option(min=1, help="replications per draw and level")] = 2,
-    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: by the amount of work and the cores free; 1 runs in-process)")] = None,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
     scenario: Annotated[str, typer.Option(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
@@ -240,6 +241,7 @@ def theses_command(
     """Test the letter's eight theses as experiments and give each a verdict."""
     from lever.theses import design_for, run_theses, select
     from lever.theses_report import line, write_theses_report
+    from lever.jobs import auto_jobs, run_seconds
     from lever.weigh import default_jobs
 
     chosen = select(_parse_only(only))
@@ -250,7 +252,8 @@ def theses_command(
         with _progress() as progress:
             task = progress.add_task("theses", total=total)
             outcomes = run_theses(
-                base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
+                base, chosen, replications, seed=seed,
+                jobs=jobs or auto_jobs(total, run_seconds(base), default_jobs()),
                 on_done=lambda done, _: progress.update(task, completed=done),
             )  # fmt: skip
         paths = write_theses_report(outcomes, folder)
