@@ -18,16 +18,17 @@ def main() -> None:
     net = from_edge_list(a.edges)
     n = net.n
     rng = np.random.default_rng(a.seed)
+    sweeps = max(1, 2_000_000 // n)
     if a.model == "deffuant":
         m = Deffuant(net, bound=0.3, mu=0.5, rng=rng, record=False)
-        sweeps = max(1, 2_000_000 // n)
+        m.run(1)  # warm-up on the measured network, as the other peers' first step
 
         def unit():
             m.run(sweeps)
             return sweeps * n
     else:
         state = {"m": Voter(net, rho=0.5, rng=rng, record=False)}
-        sweeps = max(1, 2_000_000 // n)
+        state["m"].run(1)  # warm-up on the measured network, as the other peers' first step
 
         def unit():
             m = state["m"]

@@ -1,9 +1,9 @@
 """Random pairs for the classic models' random sequential updates, drawn ahead in blocks.
 
 An elementary update of the voter or Deffuant model pairs a uniform random node with a
-uniform random neighbour. Who is paired never depends on opinions, so the pairs of a block
-can be drawn before its updates are made, on all of Numba's threads, while one thread makes
-the previous block's updates in order: the same process, pipelined. Update ``t`` of a run
+uniform random neighbour. Who is paired never depends on opinions, so the pairs of later
+blocks can be drawn by other threads while one thread makes a block's updates in order:
+the same process, pipelined (the hand-over below). Update ``t`` of a run
 draws outputs ``2t`` and ``2t + 1`` of a SplitMix64 stream keyed once per model
 (:func:`lever.kernels.draw.keyed_uniform`), so a pair depends on nothing but ``t`` and the
 same seed gives the same bits whatever the number of threads, and however a run is split
@@ -12,7 +12,8 @@ into calls.
 The lookups of a block are random reads into the network; drawn in a loop of their own,
 without a branch, the compiler turns them into vector gathers that the memory system
 overlaps; with the lookups spread over the cores as well, an update costs a few
-nanoseconds (BENCHMARKS.md).
+nanoseconds (BENCHMARKS.md). Whether a call uses the other threads at all is decided by
+measurement (:class:`PathChoice`): on a busy machine one thread can be the faster.
 """
 
 from __future__ import annotations
@@ -21,23 +22,17 @@ import time
 from contextlib import contextmanager
 
 import numba as nb
-
 import numpy as np
 
 from lever.classic.network import Network
 from lever.kernels.atomic import cas, load_acquire, store_release, yield_cpu
 from lever.kernels.draw import keyed_uniform
 
-__all__ = ["BLOCK", "PARALLEL_MIN", "UPDATE_COST", "draw_block", "draw_pairs", "one_draw_enough",
-           "share_start", "worker_count"]  # fmt: skip
+__all__ = ["BLOCK", "PARALLEL_MIN", "PathChoice", "draw_pairs", "help_draw", "one_draw_enough",
+           "paced", "take_block", "worker_count"]  # fmt: skip
 
 #: updates per block
 BLOCK = 8192
-
-#: what a block of updates made in order costs beside drawing and looking up as many pairs
-#: (about 0.6 for the voter's copies and Deffuant's exchanges, measured on this project's
-#: 2-core machine): the thread that makes them draws that much less of the next block
-UPDATE_COST = 0.6
 
 #: nodes from which a model runs on all of Numba's threads (below, one block or less, there
 #: is nothing to overlap)
@@ -50,7 +45,7 @@ ADAPTIVE = True
 
 #: a path not in use is tried again once the other has run this many times as long as the
 #: try took last time: a try that stalls costs at most 1 / EXPLORE of the time
-EXPLORE = 20
+EXPLORE = 50
 
 
 class PathChoice:
@@ -60,15 +55,17 @@ class PathChoice:
     a call on all threads then ends late (its parallel region ends when every thread is
     done). Each call is timed, per update; the next runs the way that was faster when last
     measured, and the other way is tried again once the chosen one has run ``EXPLORE``
-    times as long as that way's last try took (at once if never tried), so that a machine
-    that frees up is noticed, and a try that stalls costs little. The bits are the same
-    either way (pairs depend only on their update's index)."""
+    times as long as that way's last try took (at once if never measured), so that a
+    machine that frees up is noticed, and a try that stalls costs little. A way's first
+    call is not measured: it may start Numba's threads. The bits are the same either way
+    (pairs depend only on their update's index)."""
 
     def __init__(self, clock=time.perf_counter) -> None:
         self.clock = clock
         self.cost: dict[bool, float | None] = {True: None, False: None}  # seconds per update
         self.took: dict[bool, float] = {True: 0.0, False: 0.0}  # the last call's seconds
         self.since: dict[bool, float] = {True: 0.0, False: 0.0}  # seconds run the other way
+        self.calls: dict[bool, int] = {True: 0, False: 0}
 
     def parallel(self) -> bool:
         """Whether the next call should run on all threads."""
@@ -78,10 +75,12 @@ class PathChoice:
         return self.cost[True] <= self.cost[False]
 
     def record(self, parallel: bool, updates: int, seconds: float) -> None:
-        self.cost[parallel] = seconds / max(updates, 1)
-        self.took[parallel] = seconds
-        self.since[parallel] = 0.0
+        self.calls[parallel] += 1
         self.since[not parallel] += seconds
+        if self.calls[parallel] > 1:
+            self.cost[parallel] = seconds / max(updates, 1)
+            self.took[parallel] = seconds
+            self.since[parallel] = 0.0
 
 
 _CHOICES: dict[tuple[str, int], PathChoice] = {}
@@ -123,8 +122,8 @@ def paced(kernel: str, n: int, updates: int, parts: int):
 
 
 def worker_count() -> int:
-    """Parts of each pipelined stage: at least two, so that one can update while another
-    draws; on one thread they simply run one after the other (the same bits)."""
+    """Workers of a call's parallel region: at least two, so that one can update while
+    another draws; on one thread they simply run one after the other (the same bits)."""
     return max(2, nb.get_num_threads())
 
 
@@ -134,28 +133,6 @@ def one_draw_enough(net: Network) -> bool:
     its neighbours, to one part in 2**20 of a neighbour's chance, when ``n`` times the
     largest degree is below 2**32 (as for ``uniform_index`` itself)."""
     return not net.is_complete and net.n * int(net.degrees.max(initial=0)) <= 2**32
-
-
-@nb.njit(cache=True, inline="always")
-def share_start(w, threads, m, cost):
-    """Where worker ``w``'s part of ``m`` draws begins (it ends where ``w + 1``'s begins)
-    when they are shared among ``threads`` workers and worker 0 also makes a block of
-    updates that costs ``cost`` times as much as drawing as many pairs: worker 0 draws that
-    much less, the others the rest in equal parts. (Scalars, not a pair: a tuple here keeps
-    the compiler from vectorizing the draws.)"""
-    if w == 0:
-        return 0
-    own = int(m * max(0.0, (1.0 + cost) / threads - cost))
-    return own + (w - 1) * (m - own) // (threads - 1)
-
-
-@nb.njit(cache=True, inline="always")
-def draw_block(pi, pj, t0, m, threads, n, is_complete, indptr, indices, split, key):
-    """The pairs of updates ``t0 .. t0 + m`` into ``pi[:m], pj[:m]``, on all threads."""
-    for w in nb.prange(threads):
-        a = share_start(w, threads, m, 0.0)
-        e = share_start(w + 1, threads, m, 0.0)
-        draw_pairs(pi, pj, t0, a, e, n, is_complete, indptr, indices, split, key)
 
 
 @nb.njit(cache=True, inline="always")
