@@ -1,14 +1,16 @@
-"""Lever's benchmarks: peers side by side, Lever's own model up to 10^8 agents, weigh
-throughput and the machine's random-read limit. Prints the tables and writes BENCHMARKS.md.
+"""Lever's benchmarks: peers side by side (idle, and under a background load the script
+starts and stops itself), Lever's own model up to 10^8 agents, weigh throughput and the
+machine's random-read limit. Prints the tables and writes BENCHMARKS.md.
 
-    .venv/bin/python benchmarks/run.py            # full (about 15-20 minutes on 2 cores)
-    .venv/bin/python benchmarks/run.py --quick    # a smoke run (a few minutes); not for the record
+    ./bin/bench            # full (about 25 minutes on 2 cores); sets up .venv/ if needed
+    ./bin/bench --quick    # a smoke run (a few minutes); not for the record
 
 Every measurement runs in its own subprocess: Lever in the project's venv, Mesa 3.5 and NDlib
-in environments this script builds under benchmarks/.envs (python3.12 for Mesa). Peak memory is
-each subprocess's ``ru_maxrss``. The peers read one Barabási-Albert edge list per size, written
-once. Implementations are interleaved within each repetition (the order rotates), and each
-ratio is taken pair by pair within a repetition, then the median over repetitions.
+in environments this script builds under benchmarks/.envs (Python >= 3.12 for Mesa: see
+``find_python``). Peak memory is each subprocess's ``VmHWM``. The peers read one
+Barabási-Albert edge list per size, written once. Implementations are interleaved within each
+repetition (the order rotates), and each ratio is taken pair by pair within a repetition,
+then the median over repetitions.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics as stats
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +42,20 @@ ENV_SPECS = {
     "mesa": ("3.12", ["mesa==3.5.*", "networkx"]),
     "ndlib": (None, ["ndlib", "six", "scikit-learn"]),
 }
-IMPLS = ["lever", "mesa-lean", "mesa-idiomatic", "ndlib"]
+IMPLS = ["lever", "lever-1t", "mesa-lean", "mesa-idiomatic", "ndlib"]
+PEERS = ["mesa-lean", "mesa-idiomatic", "ndlib"]
+CONDITIONS = ("idle", "loaded")
+
+#: the loaded condition's background load: one process spinning on one core, started and
+#: stopped by this script (it also dies with the script: PR_SET_PDEATHSIG)
+SPIN = """\
+import ctypes, os, signal, sys
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the runner
+if os.getppid() != int(sys.argv[1]):
+    sys.exit()
+while True:
+    pass
+"""
 
 #: What was optimized for issue 6, measured on this machine while the work was done (not
 #: re-measured by this script): before -> after.
@@ -79,8 +96,36 @@ Threads: the parallel stages run only from 2^19 agents (the engine) and 2^13 nod
 Deffuant and voter), with serial twins below, and a run inside a worker pool (`lever weigh --jobs`)
 keeps to one thread. Measured while this was done: with both cores busy (two pool workers,
 or another developer's test run) the fork-join stages of Numba's OpenMP layer slowed the
-default-scale runs 10-25 times (weigh `--jobs 2` fell to 17 runs/min). On a shared machine
-set `NUMBA_NUM_THREADS=1` for large fields too; the results do not depend on it (tested).
+default-scale runs 10-25 times (weigh `--jobs 2` fell to 17 runs/min). The classic models
+no longer depend on it (issue 17, below); the engine's conversation stage (from 2^19 agents)
+still does: on a shared machine set `NUMBA_NUM_THREADS=1` for large fields; the results do
+not depend on it (tested).
+
+## Speed on a busy machine (issue 17)
+
+Measured first, on this machine with other developers' work on it (load average 4-6 on the two
+cores): Deffuant at 10^5 nodes ran 0.5-0.7 M updates/s on two threads against 55-58 M/s on
+one. The pipeline of issue 6 opened a parallel region per block of 8,192 updates (a few
+microseconds of work), and a region ends only when every thread has finished its part: a
+thread that lost its core for a scheduler slice stalled every block. A trace of single calls
+then showed the rest: even with one region per call, a call ended 30-40 ms late whenever the
+helper thread could not get a core, against about 1 ms of work.
+
+| change | before | after |
+|---|---:|---:|
+| classic Deffuant and voter: one parallel region per call (Deffuant's sweeps in one call once nothing is looked at between them); worker 0 makes the updates in order, the others draw blocks ahead into a ring of 32 slots, handed over by atomic flags (release/acquire, compare-and-swap: `lever.kernels.atomic`); worker 0 never waits: a block not ready it draws itself (claimed, so no helper draws it again; if a helper is on it, worker 0 draws the next block meanwhile); the same bits for any number of threads (tested, every layout) | Deffuant 10^5, 2 threads, load average 4.6-6.2: 0.5-0.7 M/s | 64-77 M/s (one thread: 58-61 M/s) |
+| the same for the voter | 0.7-19 M/s | 62-69 M/s (one thread: 66-67 M/s) |
+| both together, Lever's benchmark peer (Deffuant, 10^5 nodes, all threads), the code before (f18bc24) and after run in turn, 3 pairs, load average 6-8; with one core also kept busy by a spinner / without | 0.5-1.0 / 0.4-0.5 M/s | 22-33 / 18-37 M/s |
+| each call on all threads or on one, whichever was faster when last measured (`lever.classic.pairs.PathChoice`); the other way tried again once the chosen one has run 50 times as long as that way's last try took: a try that stalls costs at most 2 % | (a stalled region costs its call 30-40 ms) | at most the single-thread rate, less ~2 % |
+| benchmark: Lever's peer warms up on the measured network, as the Mesa and NDlib peers do (it had loaded its parallel kernel from the cache inside the first timed second) | | |
+| `lever weigh` / `theses` without `--jobs`: the count of workers expected to finish first (`lever.jobs`: a worker's start ~2 s of a core, the cores others hold counted); a small design runs in-process. 660-agent field, 96 runs, load average ~3.5 | pool of 2: 6.8-10.2 s | in-process: 0.9-1.9 s |
+| the same, britain-1933 default scale, 24 runs, load average ~3.5 | pool of 2: 31.9 s | in-process: 22.1 s |
+
+Left alone: the engine's parallel stage (conversation, from 2^19 agents) is being rewritten
+under issue 10; `lever.classic.pairs.paced` can choose its way the same. It has the fault
+this issue fixed in the classic models: in the run of 2026-12-01 (load average 5-8 from
+other developers' work) a full step at 10^6 agents took 6.2 s (161,657 agent-steps/s)
+against 82 ms in the last quiet run, and `lever run --scale 1` 159 s against 8.3 s.
 
 Left alone: opinions stay float64 (the state is 56 bytes an agent and the target holds
 without halving them); the conversation's exchanges stay sequential (random sequential
@@ -97,17 +142,43 @@ def say(*a) -> None:
     print(*a, flush=True)
 
 
+def _python_version(exe: str) -> tuple[int, int] | None:
+    """``exe``'s (major, minor), or None if it does not run (a pyenv shim for a version
+    that is installed but not selected exits 127)."""
+    try:
+        r = subprocess.run([exe, "-c", "import sys; print(*sys.version_info[:2])"],
+                           capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    parts = r.stdout.split()
+    return (int(parts[0]), int(parts[1])) if r.returncode == 0 and len(parts) == 2 else None
+
+
 def find_python(version: str | None) -> str:
+    """A Python of ``version`` (or newer) that really runs: ``LEVER_BENCH_PYTHON`` if set,
+    else ``python<version>`` on the PATH, else any pyenv installation of it (under
+    ``$PYENV_ROOT``, ``pyenv root``, ``~/.pyenv`` or ``/root/.pyenv``, selected or not),
+    else ``python3.13``, ``python3.14`` on the PATH."""
     if version is None:
         return sys.executable
-    exe = shutil.which(f"python{version}")
-    if exe:
-        return exe
-    found = sorted(glob.glob(f"/root/.pyenv/versions/{version}*/bin/python{version}"))
-    found += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}*/bin/python{version}")))
-    if not found:
-        sys.exit(f"python{version} not found (Mesa 3.5 needs Python >= 3.12)")
-    return found[-1]
+    want = tuple(int(x) for x in version.split("."))
+    roots = [os.environ.get("PYENV_ROOT"), os.path.expanduser("~/.pyenv"), "/root/.pyenv"]
+    try:
+        roots.append(subprocess.run(["pyenv", "root"], capture_output=True, text=True,
+                                    timeout=30).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    candidates = [os.environ.get("LEVER_BENCH_PYTHON"), shutil.which(f"python{version}")]
+    for root in dict.fromkeys(r for r in roots if r):
+        candidates += sorted(glob.glob(f"{root}/versions/{version}*/bin/python{version}"), reverse=True)
+    candidates += [shutil.which(f"python3.{m}") for m in (13, 14)]
+    for exe in candidates:
+        got = _python_version(exe) if exe else None
+        if got and got >= want:
+            return exe
+    sys.exit(f"Python {version} or newer not found: Mesa 3.5 needs it. Install one (for example "
+             f"`pyenv install {version}`, or your system's python{version} package), or point "
+             "LEVER_BENCH_PYTHON at its interpreter.")
 
 
 def ensure_env(name: str) -> Path:
@@ -124,8 +195,29 @@ def ensure_env(name: str) -> Path:
     return py
 
 
-def run_json(cmd: list[str], cwd: Path = ROOT, timeout: float = 1200) -> dict:
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+@contextmanager
+def background_load():
+    """One process spinning on one core (the last this script may use) while the block
+    runs; stopped when it ends, however it ends."""
+    cpu = sorted(os.sched_getaffinity(0))[-1]
+    spinner = subprocess.Popen([sys.executable, "-c", SPIN, str(os.getpid())],
+                               preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    try:
+        time.sleep(0.5)
+        yield f"one process spinning on CPU {cpu} of {os.cpu_count()}"
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the script through its ``finally`` blocks (the load is stopped)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def run_json(cmd: list[str], cwd: Path = ROOT, timeout: float = 1200, env: dict | None = None) -> dict:
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                       env=None if env is None else {**os.environ, **env})
     lines = [x for x in r.stdout.splitlines() if x.startswith("{")]
     if r.returncode != 0 or not lines:
         raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-3000:]}")
@@ -172,13 +264,14 @@ def write_graphs(sizes: list[int]) -> dict[int, Path]:
     return paths
 
 
-def peers(sizes, reps, seconds, envs) -> list[dict]:
+def peers(sizes, reps, seconds, envs, condition="idle") -> list[dict]:
     graphs = write_graphs(sizes)
     cmd_of = {
-        "lever": lambda m, g, s: [str(LEVER_PY), "lever_peer.py"],
-        "mesa-lean": lambda m, g, s: [str(envs["mesa"]), "mesa_peer.py", "--variant", "lean"],
-        "mesa-idiomatic": lambda m, g, s: [str(envs["mesa"]), "mesa_peer.py", "--variant", "idiomatic"],
-        "ndlib": lambda m, g, s: [str(envs["ndlib"]), "ndlib_peer.py"],
+        "lever": [str(LEVER_PY), "lever_peer.py"],
+        "lever-1t": [str(LEVER_PY), "lever_peer.py"],
+        "mesa-lean": [str(envs["mesa"]), "mesa_peer.py", "--variant", "lean"],
+        "mesa-idiomatic": [str(envs["mesa"]), "mesa_peer.py", "--variant", "idiomatic"],
+        "ndlib": [str(envs["ndlib"]), "ndlib_peer.py"],
     }
     rows = []
     for rep in range(reps):
@@ -186,37 +279,62 @@ def peers(sizes, reps, seconds, envs) -> list[dict]:
         for n in sizes:
             for model in ("deffuant", "voter"):
                 for impl in order:
-                    cmd = cmd_of[impl](model, graphs[n], rep) + [
-                        "--model", model, "--edges", str(graphs[n]),
-                        "--seconds", str(seconds), "--seed", str(rep)]
-                    r = run_json(cmd, cwd=HERE / "peers")
-                    r.update(impl=impl, model=model, size=n, rep=rep)
+                    cmd = cmd_of[impl] + ["--model", model, "--edges", str(graphs[n]),
+                                          "--seconds", str(seconds), "--seed", str(rep)]
+                    env = {"NUMBA_NUM_THREADS": "1"} if impl == "lever-1t" else None
+                    r = run_json(cmd, cwd=HERE / "peers", env=env)
+                    r.update(impl=impl, model=model, size=n, rep=rep, condition=condition)
                     rows.append(r)
-                    say(f"  rep {rep} {model:8s} n={n:>7,} {impl:15s} {r['rate']:14,.0f} updates/s"
+                    say(f"  {condition} rep {rep} {model:8s} n={n:>7,} {impl:15s} {r['rate']:14,.0f} updates/s"
                         f"  peak {r['peak_mb']:7.1f} MB")
     return rows
 
 
+def peer_ratios(rows: list[dict]) -> dict:
+    """(condition, model, size, impl) -> (median, min, max) of Lever's rate over the
+    implementation's, paired within each repetition; plus the implementation's rates."""
+    out = {}
+    keys = {(r.get("condition", "idle"), r["model"], r["size"]) for r in rows}
+    for cond, model, n in keys:
+        sel = [r for r in rows if r.get("condition", "idle") == cond and r["model"] == model and r["size"] == n]
+        lever_by_rep = {r["rep"]: r["rate"] for r in sel if r["impl"] == "lever"}
+        for impl in IMPLS:
+            rs = [r for r in sel if r["impl"] == impl and r["rep"] in lever_by_rep]
+            if not rs:
+                continue
+            paired = [lever_by_rep[r["rep"]] / r["rate"] for r in rs]
+            rates = [r["rate"] for r in rs]
+            out[(cond, model, n, impl)] = {"ratio": stats.median(paired), "lo": min(paired), "hi": max(paired),
+                                           "rate": stats.median(rates), "min": min(rates), "max": max(rates),
+                                           "peak_mb": stats.median(r["peak_mb"] for r in rs),
+                                           "model_mb": stats.median(r["model_mb"] for r in rs)}
+    return out
+
+
 def peer_table(rows: list[dict], sizes) -> tuple[list[str], dict]:
-    lines = ["| model | nodes | implementation | agent-updates/s (median) | range | peak RSS MB | "
-             "RSS over imports MB | Lever's speed-up (median of paired ratios) |",
-             "|---|---|---|---:|---|---:|---:|---:|"]
-    ratios = {}
+    ratios = peer_ratios(rows)
+    lines = ["| model | nodes | implementation | idle: agent-updates/s (median) | idle: range | "
+             "idle: Lever's speed-up | loaded: agent-updates/s (median) | loaded: range | "
+             "loaded: Lever's speed-up | peak RSS MB | RSS over imports MB |",
+             "|---|---|---|---:|---|---:|---:|---|---:|---:|---:|"]
+
+    def cells(r, impl):
+        if r is None:
+            return ["–", "–", "–"]
+        up = "1" if impl == "lever" else f"{r['ratio']:,.2f}× ({r['lo']:,.2f}–{r['hi']:,.2f})" if impl == "lever-1t" \
+            else f"{r['ratio']:,.0f}× ({r['lo']:,.0f}–{r['hi']:,.0f})"
+        return [f"{r['rate']:,.0f}", f"{r['min']:,.0f}–{r['max']:,.0f}", up]
+
     for model in ("deffuant", "voter"):
         for n in sizes:
-            sel = [r for r in rows if r["model"] == model and r["size"] == n]
-            lever_by_rep = {r["rep"]: r["rate"] for r in sel if r["impl"] == "lever"}
             for impl in IMPLS:
-                rs = [r for r in sel if r["impl"] == impl]
-                rates = [r["rate"] for r in rs]
-                paired = [lever_by_rep[r["rep"]] / r["rate"] for r in rs]
-                ratio = stats.median(paired)
-                ratios[(model, n, impl)] = (ratio, min(paired), max(paired))
-                rtxt = "1" if impl == "lever" else f"{ratio:,.0f}× ({min(paired):,.0f}–{max(paired):,.0f})"
-                lines.append(
-                    f"| {model} | {n:,} | {impl} | {stats.median(rates):,.0f} | "
-                    f"{min(rates):,.0f}–{max(rates):,.0f} | {stats.median(r['peak_mb'] for r in rs):,.0f} | "
-                    f"{stats.median(r['model_mb'] for r in rs):,.0f} | {rtxt} |")
+                idle = ratios.get(("idle", model, n, impl))
+                loaded = ratios.get(("loaded", model, n, impl))
+                mem = idle or loaded
+                if mem is None:
+                    continue
+                lines.append(f"| {model} | {n:,} | {impl} | " + " | ".join(cells(idle, impl) + cells(loaded, impl))
+                             + f" | {mem['peak_mb']:,.0f} | {mem['model_mb']:,.0f} |")
     return lines, ratios
 
 
@@ -287,6 +405,7 @@ def main() -> None:
         Path(a.output).write_text(render(raw, ptable, ratios, sizes, envs, reps, raw.get("seconds", 1.0)))
         say(f"wrote {a.output} from {a.render}")
         return
+    _stop_on_sigterm()
     started = dt.datetime.now(dt.timezone.utc)
     t_all = time.perf_counter()
     load_before = os.getloadavg()
@@ -297,8 +416,17 @@ def main() -> None:
     sizes = [10_000] if quick else [10_000, 100_000]
     seconds = 0.5 if quick else 1.0
 
-    say(f"1. peers: Deffuant (mu=0.5, d=0.3) and voter on BA graphs (m=5), {reps} repetitions")
-    rows = peers(sizes, reps, seconds, envs)
+    say(f"1. peers, idle: Deffuant (mu=0.5, d=0.3) and voter on BA graphs (m=5), {reps} repetitions")
+    t1 = time.perf_counter()
+    rows = peers(sizes, reps, seconds, envs, "idle")
+    load_idle = os.getloadavg()
+    loaded_sizes = [max(sizes)]
+    with background_load() as load_what:
+        say(f"1. peers, loaded ({load_what}): n = {', '.join(f'{n:,}' for n in loaded_sizes)}, "
+            f"{reps} repetitions")
+        rows += peers(loaded_sizes, reps, seconds, envs, "loaded")
+        load_loaded = os.getloadavg()
+    peers_s = time.perf_counter() - t1
     ptable, ratios = peer_table(rows, sizes)
 
     say("2. Lever's own model (britain-1933 scaled, one agent per person)")
@@ -313,9 +441,10 @@ def main() -> None:
 
     say("3. weigh throughput")
     samples = 2 if quick else 4
-    weigh_rows = [run_json([str(LEVER_PY), str(HERE / "weigh_rate.py"), str(samples), str(j)]) for j in (1, 2)]
+    weigh_rows = [run_json([str(LEVER_PY), str(HERE / "weigh_rate.py"), str(samples), j]) for j in ("1", "2", "auto")]
     for w in weigh_rows:
-        say(f"  --jobs {w['jobs']}: {w['runs']} runs in {w['seconds']:.1f} s = {w['runs_per_minute']:.0f} runs/min")
+        say(f"  --jobs {w.get('asked', w['jobs'])} ({w['jobs']}): {w['runs']} runs in {w['seconds']:.1f} s"
+            f" = {w['runs_per_minute']:.0f} runs/min")
 
     say("4. the limit: random reads")
     lim_args = ("1e7", "1e6", "1e6") if quick else ("1e8", "1e7", "1e7")
@@ -328,7 +457,8 @@ def main() -> None:
     raw = {"peers": rows, "model": model_rows, "scale1": scale1, "weigh": weigh_rows, "limit": limit,
            "started": started.isoformat(), "elapsed_s": elapsed, "quick": quick,
            "load_before": load_before, "load_after": load_after, "seconds": seconds,
-           "commit": _commit()}
+           "load_idle": load_idle, "load_loaded": load_loaded, "load_what": load_what,
+           "loaded_sizes": loaded_sizes, "peers_s": peers_s, "commit": _commit()}
     (OUT / ("results-quick.json" if quick else "results.json")).write_text(json.dumps(raw, indent=1, default=str))
     md = render(raw, ptable, ratios, sizes, envs, reps, seconds)
     Path(a.output).write_text(md)
@@ -340,11 +470,18 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
     by = {(10 ** round(np.log10(r["agents"])), r["ties"]): r for r in model_rows}
     import numba
 
-    cmd = ".venv/bin/python benchmarks/run.py" + (" --quick" if raw["quick"] else "")
+    ran_1e8 = any(r["agents"] >= 10**8 for r in raw["model"])
+    cmd = "./bin/bench" + (" --quick" if raw["quick"] else "" if ran_1e8 else " --no-1e8")
+    loads = [raw[k] for k in ("load_before", "load_idle", "load_loaded", "load_after") if raw.get(k)]
     L = ["# Benchmarks", ""]
     if raw["quick"]:
         L += ["**A quick smoke run (`--quick`): small sizes, 3 repetitions; not the record.**", ""]
-    L += ["Reproduce (from the repository root, on this machine):", "", "```", cmd, "```", "",
+    L += ["Reproduce (from the repository root, on this machine; a fresh clone needs nothing else but "
+          "a Python >= 3.12 somewhere for Mesa, see below):", "", "```", cmd, "```", "",
+          "`bin/bench` sets up `.venv/` as `bin/test` does and runs `benchmarks/run.py`. "
+          "Mesa 3.5 needs Python >= 3.12: the script takes `LEVER_BENCH_PYTHON` if set, else a "
+          "`python3.12` on the PATH that runs, else any pyenv installation of 3.12 (selected or "
+          "not), else `python3.13`/`python3.14`, and says so if there is none. "
           f"It builds the peers' environments under `benchmarks/.envs` on its first run, writes the raw "
           f"figures to `benchmarks/out/`, and took {raw['elapsed_s'] / 60:.1f} minutes for this file. "
           "`--quick` is a smoke run of a few minutes (small sizes, not for the record); `--no-1e8` "
@@ -354,8 +491,21 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
           f"- Started {raw['started'][:19]} UTC; {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
           f"{platform.platform()}.",
-          f"- Load average before / after: {raw['load_before'][0]:.2f} / {raw['load_after'][0]:.2f} "
-          "(another developer shares the machine; figures move by some 10-20 % with it).",
+          f"- Load average (1 min) before the run {raw['load_before'][0]:.2f}, at the end of the idle "
+          f"peers {raw.get('load_idle', [float('nan')])[0]:.2f}, at the end of the loaded peers "
+          f"{raw.get('load_loaded', [float('nan')])[0]:.2f}, after the run {raw['load_after'][0]:.2f} "
+          "(other developers share the machine; its own load is not under this script's control).",
+          *([f"- **The machine was not idle**: the load average read at the four points above was "
+             f"{min(x[0] for x in loads):.1f}-{max(x[0] for x in loads):.1f} on its "
+             f"{os.cpu_count()} cores (the measured process and the loaded condition's spinner add "
+             "about 1 each; the rest is other work), so every implementation's rate moved with "
+             "it between repetitions (see the ranges of the lean Mesa model and of `lever-1t`); "
+             "the paired ratios, taken within a repetition, are the comparison, and the spreads "
+             "are as much the machine's as Lever's."] if max(x[0] for x in loads) > 1.5 else []),
+          f"- **idle**: nothing started beside the measured process. **loaded**: the script itself "
+          f"keeps {raw.get('load_what', 'one process spinning on one core')} for the whole loaded "
+          "condition (every implementation measured under the same load, in the same run), and "
+          "stops it at the end, on an error or on Ctrl-C.",
           f"- Lever {_version('lever-abm')} (commit {raw.get('commit') or _commit()}) on Python "
           f"{platform.python_version()}, Numba {numba.__version__}, NumPy {np.__version__}; "
           f"Mesa {_pv(envs['mesa'], 'mesa')}; NDlib {_pv(envs['ndlib'], 'ndlib')}.", ""]
@@ -363,16 +513,43 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
     # targets
     L += ["## Targets", "", "| target | figure | met |", "|---|---|---|"]
     big = max(sizes)
-    rl = ratios.get(("deffuant", big, "mesa-lean"))
-    rn = ratios.get(("deffuant", big, "ndlib"))
-    if rl:
-        L.append(f"| Deffuant at {big:,} nodes ≥ 100× lean Mesa | {rl[0]:,.0f}× ({rl[1]:,.0f}–{rl[2]:,.0f} "
-                 f"over repetitions) | {'yes' if rl[0] >= 100 else 'no'}"
-                 f"{' (narrowly: not in every repetition)' if rl[0] >= 100 and rl[1] < 100 else ''} |")
-    if rn:
-        L.append(f"| Deffuant at {big:,} nodes ≥ 1,000× NDlib | {rn[0]:,.0f}× ({rn[1]:,.0f}–{rn[2]:,.0f} "
-                 f"over repetitions) | {'yes' if rn[0] >= 1000 else 'no'}"
-                 f"{' (narrowly: not in every repetition)' if rn[0] >= 1000 and rn[1] < 1000 else ''} |")
+
+    def get(cond, model, impl):
+        return ratios.get((cond, model, big, impl))
+
+    def target(text, r, bound, key="ratio"):
+        if r is None:
+            L.append(f"| {text} | not measured | no |")
+            return
+        met = r[key] >= bound
+        narrow = " (narrowly: not in every repetition)" if met and r["lo"] < bound else ""
+        L.append(f"| {text} | {r['ratio']:,.0f}× ({r['lo']:,.0f}–{r['hi']:,.0f} over repetitions) | "
+                 f"{'yes' if met else 'no'}{narrow} |")
+
+    rl = get("idle", "deffuant", "mesa-lean")
+    target(f"idle: Deffuant at {big:,} nodes ≥ 100× lean Mesa", rl, 100)
+    target(f"idle: Deffuant at {big:,} nodes ≥ 1,000× NDlib", get("idle", "deffuant", "ndlib"), 1000)
+    for model in ("deffuant", "voter"):
+        target(f"loaded: {model} at {big:,} nodes ≥ 50× lean Mesa (same run, same load)",
+               get("loaded", model, "mesa-lean"), 50)
+    for cond in CONDITIONS:
+        for model in ("deffuant", "voter"):
+            one = get(cond, model, "lever-1t")
+            if one is None:
+                continue
+            lever = get(cond, model, "lever")
+            met = one["ratio"] >= 1.0  # paired within repetitions, as every speed-up here
+            L.append(f"| {cond}: {model} at {big:,} nodes not below Lever's own single-thread rate "
+                     f"(`NUMBA_NUM_THREADS=1`) | paired ratio {one['ratio']:.2f} ({one['lo']:.2f}–"
+                     f"{one['hi']:.2f}); medians {lever['rate']:,.0f} vs {one['rate']:,.0f} | "
+                     f"{'yes' if met else 'no'} |")
+    for model in ("deffuant", "voter"):
+        lever = get("loaded", model, "lever")
+        if lever:
+            spread = lever["max"] / lever["min"]
+            L.append(f"| loaded: spread of Lever's {model} rate at {big:,} nodes over the repetitions "
+                     f"(max/min) ≤ 3 | {spread:.2f} ({lever['min']:,.0f}–{lever['max']:,.0f}) | "
+                     f"{'yes' if spread <= 3 else 'no'} |")
     r6 = by.get((1_000_000, "10"))
     if r6:
         L.append(f"| full step ≥ 10^7 agent-steps/s at 10^6 agents | {r6['agent_steps_per_s']:,.0f} | "
@@ -390,31 +567,31 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
         L.append(f"| a 10^8-agent field builds and steps in 24 GiB | "
                  f"{'skipped: not enough free memory' if skipped8 else 'not run (--quick or --no-1e8)'} | not measured |")
     L += [""]
-    lever_d = [r["rate"] for r in raw["peers"] if r["impl"] == "lever" and r["model"] == "deffuant" and r["size"] == big]
-    mesa_d = [r["rate"] for r in raw["peers"] if r["impl"] == "mesa-lean" and r["model"] == "deffuant" and r["size"] == big]
-    if lever_d and mesa_d and rl and rl[0] < 100:
-        ns_l, ns_m = 1e9 / stats.median(lever_d), 1e9 / stats.median(mesa_d)
-        L += [f"Not met: 100× the lean Mesa model would need {ns_m / 100:.1f} ns an update; Lever's "
-              f"takes {ns_l:.1f} ns, and its serial part (the exchanges, made in order, about 2 ns) "
-              "cannot be spread over the cores. The lean Mesa loop is plain Python lists at "
-              f"{ns_m:.0f} ns an update; Lever is {rl[0]:.0f}× it, {ratios[('deffuant', big, 'mesa-idiomatic')][0]:.0f}× "
-              "the idiomatic Mesa model.", ""]
     if r8:
         L += [f"At 10^8 agents a full step costs {1e9 / r8['agent_steps_per_s']:.0f} ns an agent, about "
               f"one dependent read from memory ({1e9 / raw['limit']['chase_per_s']:.0f} ns, section 4).", ""]
 
-    L += [f"## 1. Peers, same work", "",
+    L += ["## 1. Peers, same work, idle and loaded", "",
           "Deffuant (μ = 0.5, d = 0.3, 1-D opinions uniform on [0, 1]) and the voter model on one "
           "Barabási–Albert graph per size (m = 5, mean degree 10), written once to "
           "`benchmarks/out/ba-N-m5.txt` and read by all. An agent-update is one elementary update "
           "(a random agent and a random neighbour). "
           f"{reps} repetitions; in each, every implementation runs in its own subprocess, in an order "
           f"that rotates, and repeats its unit of work (a sweep of n updates; NDlib's voter: its "
-          f"iteration, one update) until {seconds:g} s have passed, after a warm-up (Lever: "
-          "compiled kernels loaded from the cache). Peak RSS is the subprocess's own high-water mark "
+          f"iteration, one update) until {seconds:g} s have passed, after a warm-up (Mesa, NDlib: "
+          "one step; Lever: three sweeps on the same network, one call each: the compiled kernels "
+          "loaded from the cache, Numba's threads started, and the choice between all threads and "
+          "one has tried both). Peak RSS is the subprocess's own high-water mark "
           "(`VmHWM`, interpreter and libraries included; its `ru_maxrss` would carry the runner's "
-          "over `exec`); 'over imports' subtracts the RSS after the imports.", "",
-          "- **lever**: `lever.classic.Deffuant` / `Voter` (`record=False`), `run(sweeps)`.",
+          "over `exec`); 'over imports' subtracts the RSS after the imports (both from the idle "
+          "condition). Both conditions side by side: idle at every size, loaded at "
+          f"{', '.join(f'{n:,}' for n in raw.get('loaded_sizes', []))} nodes, the same {reps} "
+          "repetitions; each speed-up is the median of Lever's rate over the implementation's, "
+          "paired within a repetition (range over repetitions).", "",
+          "- **lever**: `lever.classic.Deffuant` / `Voter` (`record=False`), `run(sweeps)`, on all "
+          "of Numba's threads (the default).",
+          "- **lever-1t**: the same with `NUMBA_NUM_THREADS=1`, Lever's own single-thread rate; its "
+          "'speed-up' column is Lever (all threads) over it.",
           "- **mesa-lean**: Mesa 3 `Agent`s plus a list of neighbour agents per agent; a step is a "
           "plain loop of n updates.",
           "- **mesa-idiomatic**: `FixedAgent`s on the cells of `mesa.discrete_space.Network`; a step is "
@@ -449,10 +626,14 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
     L += ["## 3. Weigh throughput", "",
           "britain-1933 at its default scale (43,620 agents, 104 steps), every strategy, one "
           "replication per Latin-hypercube draw, through `lever.weigh.weigh` "
-          "(`benchmarks/weigh_rate.py`; the process pool's start-up is counted).", "",
-          "| jobs | runs | seconds | runs per minute |", "|---:|---:|---:|---:|"]
+          "(`benchmarks/weigh_rate.py`; the process pool's start-up is counted). 'default' is what "
+          "`lever weigh` takes without `--jobs` (`lever.jobs.auto_jobs`: by the amount of work and "
+          "the cores free).", "",
+          "| jobs | runs | seconds | runs per minute |", "|---|---:|---:|---:|"]
     for w in raw["weigh"]:
-        L.append(f"| {w['jobs']} | {w['runs']} | {w['seconds']:.1f} | {w['runs_per_minute']:.0f} |")
+        asked = w.get("asked", str(w["jobs"]))
+        jobs = f"default (chose {w['jobs']})" if asked == "auto" else asked
+        L.append(f"| {jobs} | {w['runs']} | {w['seconds']:.1f} | {w['runs_per_minute']:.0f} |")
     lim = raw["limit"]
     L += ["", "## 4. The limit", "",
           f"Random reads on this machine (`benchmarks/limit.py`): {lim['reads']:,} reads from an array "

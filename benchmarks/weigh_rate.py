@@ -4,7 +4,8 @@
 
 One replication per draw, every strategy: SAMPLES x strategies runs, through
 ``lever.weigh.weigh`` (as ``lever weigh`` does; JOBS > 1 is its process pool, whose start-up
-is counted).
+is counted). JOBS ``auto`` is what ``lever weigh`` takes without ``--jobs``
+(:func:`lever.jobs.auto_jobs`).
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ import sys
 import time
 
 import lever
+from lever.jobs import auto_jobs, run_seconds
 from lever.weigh import Design, weigh
 
 
 def main() -> None:
-    samples, jobs = int(sys.argv[1]), int(sys.argv[2])
+    samples, asked = int(sys.argv[1]), sys.argv[2]
     field = lever.load("britain-1933")
     lever.simulate(field, steps=2)  # compile or load the kernels in this process
     design = Design(field, samples=samples, replications=1, seed=0)
     runs = len(design.tasks())
     t = time.perf_counter()
+    jobs = auto_jobs(runs, run_seconds(field)) if asked == "auto" else int(asked)
     weigh(design, jobs=jobs)
     el = time.perf_counter() - t
-    print(json.dumps({"samples": samples, "jobs": jobs, "runs": runs, "seconds": el,
+    print(json.dumps({"samples": samples, "jobs": jobs, "asked": asked, "runs": runs, "seconds": el,
                       "runs_per_minute": runs / el * 60.0}))
 
 

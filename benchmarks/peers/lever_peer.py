@@ -8,6 +8,14 @@ from lever.classic import Deffuant, Voter, barabasi_albert, from_edge_list
 import numpy as np
 
 
+def warm_up(model) -> None:
+    """Three sweeps on the measured network, one call each, as the other peers' first step:
+    the kernels are loaded, Numba's threads started, and the choice between all threads and
+    one (``lever.classic.pairs.PathChoice``) has tried both ways once."""
+    for _ in range(3):
+        model.run(1)
+
+
 def main() -> None:
     a = args()
     # compile (or load the cache) on a small graph before anything is measured
@@ -18,16 +26,17 @@ def main() -> None:
     net = from_edge_list(a.edges)
     n = net.n
     rng = np.random.default_rng(a.seed)
+    sweeps = max(1, 2_000_000 // n)
     if a.model == "deffuant":
         m = Deffuant(net, bound=0.3, mu=0.5, rng=rng, record=False)
-        sweeps = max(1, 2_000_000 // n)
+        warm_up(m)
 
         def unit():
             m.run(sweeps)
             return sweeps * n
     else:
         state = {"m": Voter(net, rho=0.5, rng=rng, record=False)}
-        sweeps = max(1, 2_000_000 // n)
+        warm_up(state["m"])
 
         def unit():
             m = state["m"]

@@ -376,7 +376,7 @@ def weigh_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw")] = 2,
     samples: Annotated[int, typer.Option(min=1, max=MAX_SAMPLES, help="Latin-hypercube draws of the uncertainties")] = 8,
-    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: all cores)")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: by the amount of work and the cores free; 1 runs in-process)")] = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     outcome: Annotated[str, typer.Option(help="outcome to rank by (default: persons newly won to the group's views, against the twin world)")] = DEFAULT_OUTCOME,
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
@@ -388,6 +388,7 @@ def weigh_command(
     from lever.analysis import baseline_strategy, conclusion, rank
     from lever.report import write_report
     from lever.experiments.execute import Interrupted
+    from lever.jobs import auto_jobs, run_seconds
     from lever.weigh import OUTCOMES, Design, RunsFailed, default_jobs, weigh
 
     rankable = [k for k in OUTCOMES if not k.startswith("weeks_to")]  # those are missing where never reached
@@ -407,7 +408,8 @@ def weigh_command(
                               "runs": total})  # fmt: skip
         try:
             with stoppable(), Reporter(f"weigh {field.name}") as report:
-                result = weigh(design, jobs=jobs or default_jobs(), on_done=report, store=exp)
+                result = weigh(design, jobs=jobs or auto_jobs(total, run_seconds(field, steps), default_jobs()),
+                               on_done=report, store=exp)  # fmt: skip
         except Interrupted as stop:
             raise interrupted(stop.kept, stop.total, str(exp.folder)) from None
         except RunsFailed as err:
@@ -452,7 +454,7 @@ def _parse_only(only: str | None) -> list[int] | None:
 def theses_command(
     only: Annotated[str | None, typer.Option(help="theses to run, e.g. 1,5 (default: all eight)")] = None,
     replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw and level")] = 2,
-    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: all cores)")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: by the amount of work and the cores free; 1 runs in-process)")] = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     scenario: Annotated[str, typer.Option(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
@@ -462,31 +464,14 @@ def theses_command(
     from lever.theses import design_for, needs, run_theses, select
     from lever.theses_report import line, write_theses_report
     from lever.experiments.execute import Interrupted
+    from lever.jobs import auto_jobs, run_seconds
     from lever.weigh import RunsFailed, default_jobs
 
     chosen = select(_parse_only(only))
     with clean_errors():
         base = load(scenario)
-        lacking = [lack for t in chosen if (lack := needs(base, t))]
-        if len(lacking) == len(chosen):
-            raise fail(f"{scenario}: " + "; ".join(lacking))
-        for lack in lacking:  # run what the field allows, say what it does not
-            err_console.print(f"[yellow]skipped:[/] {lack}", highlight=False, soft_wrap=True)
-        chosen = [t for t in chosen if needs(base, t) is None]
-        folder = out_folder(out, out if out is not None else default_folder(base, "theses"))
-        root = store or DEFAULT_STORE
-        try:
-            with stoppable(), Reporter("theses") as report:
-                outcomes = run_theses(base, chosen, replications, jobs=jobs or default_jobs(), seed=seed,
-                                      on_done=report, store=root)  # fmt: skip
-        except Interrupted as stop:
-            raise interrupted(stop.kept, stop.total, str(root)) from None
-        except RunsFailed as err:
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-        made = provenance(base, seed=seed, replications=replications, only=[t.number for t in chosen])
-        with complete_folder(folder):
-            paths = write_theses_report(outcomes, folder, made)
+    from lever.experiments.execute import Interrupted
+    from lever.weigh import RunsFailed, default_jobs
     for o in outcomes:
         out_console.print(line(o), highlight=False)
     out_console.print(f"Wrote {paths['report']}")

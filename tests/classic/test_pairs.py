@@ -1,35 +1,32 @@
-"""Pairs drawn ahead: the right pairs, uniformly, however the draws are shared out."""
+"""Pairs drawn ahead: the right pairs, uniformly, whoever draws them and in whatever order;
+and the choice between all threads and one, by measured speed."""
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 import pytest
 from scipy import stats
 from splitmix import reference_pair
 
+import lever.classic.pairs as pairs
 from lever.classic.network import complete, erdos_renyi, from_edges
-from lever.classic.pairs import draw_block, draw_pairs, one_draw_enough, share_start
+from lever.classic.pairs import (AHEAD, CONSUMED, EXPLORE, STARTED, STOP, PathChoice, draw_pairs,
+                                 handoff_state, help_draw, one_draw_enough, paced, ring_slots,
+                                 take_block)  # fmt: skip
 from lever.kernels.draw import fresh_key
 
-
-@pytest.mark.parametrize("threads", [2, 3, 8])
-@pytest.mark.parametrize("cost", [0.0, 0.6, 5.0])
-@pytest.mark.parametrize("m", [0, 1, 7, 8192])
-def test_shares_cover_the_block_once_in_order(threads, cost, m):
-    starts = [share_start(w, threads, m, cost) for w in range(threads + 1)]
-    assert starts[0] == 0 and starts[-1] == m
-    assert all(a <= b for a, b in zip(starts, starts[1:]))
-    if cost > 0 and m >= 8:  # the worker that also updates draws less than the others
-        assert starts[1] - starts[0] < starts[2] - starts[1]
+_NETS = [erdos_renyi(300, 4, np.random.default_rng(0)), complete(40),
+         from_edges(50, np.array([[0, 1], [2, 3]]))]  # fmt: skip
 
 
 @pytest.mark.parametrize("split", [True, False])
-@pytest.mark.parametrize("net", [erdos_renyi(300, 4, np.random.default_rng(0)), complete(40),
-                                 from_edges(50, np.array([[0, 1], [2, 3]]))], ids=["er", "complete", "isolated"])  # fmt: skip
+@pytest.mark.parametrize("net", _NETS, ids=["er", "complete", "isolated"])
 def test_the_pairs_are_the_reference_pairs(net, split):
     key = fresh_key(np.random.default_rng(1))
     pi, pj = np.full(600, -9, net.indices.dtype), np.full(600, -9, net.indices.dtype)
-    draw_block(pi, pj, 1000, 600, 3, net.n, net.is_complete, net.indptr, net.indices, split, key)
+    for a, e in ((0, 250), (250, 251), (251, 600)):  # drawn in pieces, as workers do
+        draw_pairs(pi, pj, 1000, a, e, net.n, net.is_complete, net.indptr, net.indices, split, key)
     want = [reference_pair(net, split and not net.is_complete, key, 1000 + b) for b in range(600)]
     assert list(zip(pi.tolist(), pj.tolist())) == want
 
@@ -54,3 +51,146 @@ def test_one_draw_is_enough_only_where_its_leftover_is_fine():
     assert not one_draw_enough(complete(10))
     star = from_edges(70_000, np.column_stack((np.zeros(69_999, int), np.arange(1, 70_000))))
     assert not one_draw_enough(star)  # 70,000 nodes x degree 69,999 > 2**32
+
+
+@pytest.mark.parametrize("threads", [2, 3, 4, 7])
+@pytest.mark.parametrize("blocks", [1, 5, 40, 200])
+def test_each_slot_has_one_writer(threads, blocks):
+    slots = ring_slots(blocks, threads)
+    assert 1 <= slots <= blocks
+    if slots < blocks:  # slots are reused: block k and k + slots belong to the same helper
+        assert slots % (threads - 1) == 0 and slots >= pairs.RING
+
+
+@nb.njit
+def _helper_then_updater(threads, size, total, t0, n, indptr, indices, key):
+    """One thread: the helpers first (the order no scheduler promises, the worst for a
+    hand-over), then the updater; returns every block's pairs as the updater saw them and
+    where it found them."""
+    blocks = (total + size - 1) // size
+    slots = ring_slots(blocks, threads)
+    ri = np.empty(slots * size, indices.dtype)
+    rj = np.empty(slots * size, indices.dtype)
+    ai = np.empty(size, indices.dtype)
+    aj = np.empty(size, indices.dtype)
+    bi = np.empty(size, indices.dtype)
+    bj = np.empty(size, indices.dtype)
+    ready, claim, state = handoff_state(slots)
+    for w in range(1, threads):
+        help_draw(w, threads, ri, rj, ready, claim, state, slots, size, blocks, total, t0,
+                  n, False, indptr, indices, True, key)
+    gi = np.empty(total, indices.dtype)
+    gj = np.empty(total, indices.dtype)
+    where = np.empty(blocks, np.int64)
+    state[STARTED] = 1
+    for k in range(blocks):
+        m = min(size, total - k * size)
+        where[k] = take_block(k, ai, aj, bi, bj, ready, claim, state, slots, size, blocks,
+                              total, t0, n, False, indptr, indices, True, key)
+        for b in range(m):
+            if where[k] == 0:
+                gi[k * size + b] = ri[(k % slots) * size + b]
+                gj[k * size + b] = rj[(k % slots) * size + b]
+            elif where[k] == 1:
+                gi[k * size + b] = ai[b]
+                gj[k * size + b] = aj[b]
+            else:
+                gi[k * size + b] = bi[b]
+                gj[k * size + b] = bj[b]
+        state[CONSUMED] = k + 1
+    state[STOP] = 1
+    return gi, gj, where
+
+
+@pytest.mark.parametrize("threads", [2, 3, 5])
+def test_blocks_drawn_ahead_before_the_updater_starts_are_the_right_pairs(threads):
+    net = erdos_renyi(500, 4, np.random.default_rng(3))
+    key = fresh_key(np.random.default_rng(4))
+    size, total, t0 = 64, 64 * 70 + 13, 999
+    gi, gj, where = _helper_then_updater(threads, size, total, t0, net.n, net.indptr, net.indices, key)
+    want = [reference_pair(net, True, key, t0 + b) for b in range(total)]
+    assert list(zip(gi.tolist(), gj.tolist())) == want
+    slots = ring_slots(70 + 1, threads)
+    # the helpers filled the ring and stopped (the updater had not begun); it drew the rest
+    # itself (a block a helper claimed and left, after drawing the next one meanwhile)
+    assert (where[:slots] == 0).all() and (where[slots:] > 0).all()
+
+
+def test_a_block_a_helper_is_on_is_not_waited_for():
+    net = erdos_renyi(500, 4, np.random.default_rng(3))
+    key = fresh_key(np.random.default_rng(5))
+    size, total, t0 = 64, 64 * 10, 0
+    ready, claim, state = handoff_state(10)
+    claim[0] = 0  # a helper claimed block 0 and has not finished it
+    buf = [np.empty(size, net.indices.dtype) for _ in range(4)]
+    ri = np.empty(10 * size, net.indices.dtype)
+    where = take_block(0, *buf, ready, claim, state, 10, size, 10, total, t0, net.n, False,
+                       net.indptr, net.indices, True, key)  # fmt: skip
+    assert where == 1  # drawn by the updater itself
+    assert state[AHEAD] == 1 and claim[1] == 1  # and the next block meanwhile, claimed
+    assert take_block(1, *buf, ready, claim, state, 10, size, 10, total, t0, net.n, False,
+                      net.indptr, net.indices, True, key) == 2  # fmt: skip
+    for k, (pi, pj) in ((0, buf[:2]), (1, buf[2:])):
+        want = [reference_pair(net, True, key, t0 + k * size + b) for b in range(size)]
+        assert list(zip(pi.tolist(), pj.tolist())) == want
+    assert ri.size == 10 * size
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def _call(choice, clock, seconds_if):
+    way = choice.parallel()
+    clock.now += seconds_if[way]
+    choice.record(way, 1000, seconds_if[way])
+    return way
+
+
+def test_the_choice_tries_both_ways_then_keeps_the_faster():
+    clock = _Clock()
+    choice = PathChoice(clock)
+    # first calls: each way twice (its first call may start threads: not measured)
+    ways = [_call(choice, clock, {True: 0.001, False: 0.004}) for _ in range(4)]
+    assert ways == [True, True, False, False]
+    assert all(_call(choice, clock, {True: 0.001, False: 0.004}) for _ in range(50))
+
+
+def test_a_slow_way_is_tried_again_after_the_other_ran_explore_times_its_last_try():
+    clock = _Clock()
+    choice = PathChoice(clock)
+    busy = {True: 0.030, False: 0.002}  # all threads stall: a helper lost its core
+    ways = [_call(choice, clock, busy) for _ in range(4 + int(EXPLORE * 0.030 / 0.002) + 2)]
+    assert ways[:4] == [True, True, False, False]
+    tries = [i for i, w in enumerate(ways) if w and i >= 4]
+    assert len(tries) == 1  # tried once again, after EXPLORE x 30 ms spent the other way
+    spent = sum(busy[w] for w in ways[2:tries[0]])  # since all threads' last measured call
+    assert EXPLORE * 0.030 <= spent + 1e-12 < EXPLORE * 0.030 + 0.002 + 1e-12
+    # the machine frees up: the next try wins and all threads are kept
+    free = {True: 0.001, False: 0.002}
+    while _call(choice, clock, free) is False:
+        pass
+    assert all(_call(choice, clock, free) for _ in range(20))
+
+
+def test_paced_calls_run_one_thread_when_that_was_faster(monkeypatch):
+    monkeypatch.setattr(pairs, "_CHOICES", {})
+    if nb.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one thread only")
+    before = nb.get_num_threads()
+    nb.set_num_threads(2)
+    try:
+        seen = []
+        for updates in [10] * 6:
+            with paced("test", 1 << 16, updates, 2) as call:
+                seen.append((call.parts, nb.get_num_threads()))
+        assert seen[0] == (2, 2) and (1, 1) in seen  # both ways, one thread really one
+        assert nb.get_num_threads() == 2
+        with paced("test", 100, 10, 2) as call:  # below PARALLEL_MIN: not chosen, as given
+            assert call.parts == 2
+    finally:
+        nb.set_num_threads(before)

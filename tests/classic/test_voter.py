@@ -147,7 +147,7 @@ def test_the_pipelined_kernel_is_the_plain_sequential_process(case, stop):
     if zealots == 0.0:
         assert reached > 0  # the case meant to reach consensus did
     for kernel in (_voter_sweeps, _voter_sweeps_serial):
-        for threads in (2, 3, 7):  # how the draws are shared out must not matter
+        for threads in (1, 2, 3, 7):  # how the draws are shared out must not matter
             x = start.copy()
             record = np.full(sweeps + 1, -9, np.int64)
             updates, hit, plus = kernel(x, zealot.view(np.uint8), int(start.sum()), net.n,

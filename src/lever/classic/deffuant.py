@@ -18,9 +18,11 @@ import numpy as np
 
 from lever.classic.clusters import MAJOR_SHARE, cluster_summary
 from lever.classic.network import Network
-from lever.classic.pairs import (BLOCK, PARALLEL_MIN, UPDATE_COST, draw_block, draw_pairs,
-                                 one_draw_enough, share_start, worker_count)  # fmt: skip
+from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, handoff_state,
+                                 help_draw, one_draw_enough, paced, ring_slots, take_block,
+                                 worker_count)  # fmt: skip
 from lever.classic.sweeps import SweepModel, as_network, as_rng
+from lever.kernels.atomic import store_release
 from lever.kernels.draw import fresh_key
 from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.twins import parallel_and_serial
@@ -118,10 +120,17 @@ class Deffuant(SweepModel):
         s = 0
         split = one_draw_enough(net)
         sweep = _deffuant_sweep if net.n >= PARALLEL_MIN else _deffuant_sweep_serial
-        for s in range(1, int(sweeps) + 1):
-            sweep(self.opinion, self.bound, self.mu, net.n, net.is_complete, net.indptr,
-                  net.indices, split, self._key, self._drawn, worker_count())  # fmt: skip
-            self._drawn += net.n
+        total = int(sweeps)
+        while s < total:
+            # once nothing is looked at after each sweep, the rest in one call (one parallel
+            # region: its end is the one place the threads wait for each other)
+            watch = self.record or stop or (hit is None and self.stop_time is None)
+            k = 1 if watch else total - s
+            with paced("deffuant", net.n, k * net.n, worker_count()) as call:
+                sweep(self.opinion, self.bound, self.mu, net.n, net.is_complete, net.indptr,
+                      net.indices, split, self._key, self._drawn, call.parts, k)  # fmt: skip
+            self._drawn += k * net.n
+            s += k
             if self.record:
                 times.append(s)
                 recs.append(self._observe())
@@ -177,43 +186,49 @@ def _talking_node(opinion, indptr, indices, bound, tol, start):
 
 
 def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, split, key, t0,
-                         threads):  # fmt: skip
-    """Updates ``t0 .. t0 + n`` (one sweep), pipelined (:mod:`lever.classic.pairs`): while
-    one thread makes a block's exchanges in order, all draw the next block's pairs.
-    Compiled twice (:func:`lever.kernels.twins.parallel_and_serial`); small networks use
-    the serial ``_deffuant_sweep_serial``."""
+                         threads, sweeps=1):  # fmt: skip
+    """Updates ``t0 .. t0 + sweeps * n``, in one parallel region (:mod:`lever.classic.pairs`):
+    worker 0 makes the exchanges block by block, in order, while the others draw blocks
+    ahead; worker 0 never waits for them. Compiled twice
+    (:func:`lever.kernels.twins.parallel_and_serial`); small networks use the serial
+    ``_deffuant_sweep_serial``."""
+    total = sweeps * n
+    blocks = (total + BLOCK - 1) // BLOCK
+    slots = ring_slots(blocks, threads)
+    ri = np.empty(slots * BLOCK, indices.dtype)
+    rj = np.empty(slots * BLOCK, indices.dtype)
     ai = np.empty(BLOCK, indices.dtype)
     aj = np.empty(BLOCK, indices.dtype)
     bi = np.empty(BLOCK, indices.dtype)
     bj = np.empty(BLOCK, indices.dtype)
-    draw_block(ai, aj, t0, min(BLOCK, n), threads, n, is_complete, indptr, indices, split, key)
-    for lo in range(0, n, BLOCK):
-        m = min(BLOCK, n - lo)
-        nxt = lo + BLOCK
-        m_next = max(0, min(BLOCK, n - nxt))
-        # two pairs of buffers in turn, named apart (not swapped) so that the compiler sees
-        # they never alias
-        if (lo // BLOCK) % 2 == 0:
-            _exchange_and_draw(opinion, bound, mu, ai, aj, m, bi, bj, t0 + nxt, m_next, threads,
-                               n, is_complete, indptr, indices, split, key)  # fmt: skip
+    ready, claim, state = handoff_state(slots)
+    for w in nb.prange(threads):
+        if w == 0:
+            store_release(state, STARTED, 1)
+            for k in range(blocks):
+                m = min(BLOCK, total - k * BLOCK)
+                where = take_block(k, ai, aj, bi, bj, ready, claim, state, slots, BLOCK, blocks,
+                                   total, t0, n, is_complete, indptr, indices, split, key)  # fmt: skip
+                if where == 0:
+                    a = (k % slots) * BLOCK
+                    _exchanges(opinion, bound, mu, ri, rj, a, a + m)
+                elif where == 1:
+                    _exchanges(opinion, bound, mu, ai, aj, 0, m)
+                else:
+                    _exchanges(opinion, bound, mu, bi, bj, 0, m)
+                store_release(state, CONSUMED, k + 1)
+            store_release(state, STOP, 1)
         else:
-            _exchange_and_draw(opinion, bound, mu, bi, bj, m, ai, aj, t0 + nxt, m_next, threads,
-                               n, is_complete, indptr, indices, split, key)  # fmt: skip
+            help_draw(w, threads, ri, rj, ready, claim, state, slots, BLOCK, blocks, total, t0,
+                      n, is_complete, indptr, indices, split, key)  # fmt: skip
 
 
 @nb.njit(cache=True, inline="always")
-def _exchange_and_draw(opinion, bound, mu, pi, pj, m, qi, qj, t_next, m_next, threads,
-                       n, is_complete, indptr, indices, split, key):  # fmt: skip
-    """The ``m`` exchanges of pairs ``pi, pj`` in order on one thread while all draw the
-    pairs of updates ``t_next .. t_next + m_next`` into ``qi, qj``."""
-    for w in nb.prange(threads):
-        if w == 0:
-            for b in range(m):
-                if pj[b] >= 0:
-                    deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
-        a = share_start(w, threads, m_next, UPDATE_COST)
-        e = share_start(w + 1, threads, m_next, UPDATE_COST)
-        draw_pairs(qi, qj, t_next, a, e, n, is_complete, indptr, indices, split, key)
+def _exchanges(opinion, bound, mu, pi, pj, a, e):
+    """The exchanges of pairs ``pi[a:e], pj[a:e]``, in order."""
+    for b in range(a, e):
+        if pj[b] >= 0:
+            deffuant_exchange(opinion, pi[b], pj[b], bound, mu, mu)
 
 
 _deffuant_sweep, _deffuant_sweep_serial = parallel_and_serial(_deffuant_sweep_body)

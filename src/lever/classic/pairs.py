@@ -1,9 +1,9 @@
 """Random pairs for the classic models' random sequential updates, drawn ahead in blocks.
 
 An elementary update of the voter or Deffuant model pairs a uniform random node with a
-uniform random neighbour. Who is paired never depends on opinions, so the pairs of a block
-can be drawn before its updates are made, on all of Numba's threads, while one thread makes
-the previous block's updates in order: the same process, pipelined. Update ``t`` of a run
+uniform random neighbour. Who is paired never depends on opinions, so the pairs of later
+blocks can be drawn by other threads while one thread makes a block's updates in order:
+the same process, pipelined (the hand-over below). Update ``t`` of a run
 draws outputs ``2t`` and ``2t + 1`` of a SplitMix64 stream keyed once per model
 (:func:`lever.kernels.draw.keyed_uniform`), so a pair depends on nothing but ``t`` and the
 same seed gives the same bits whatever the number of threads, and however a run is split
@@ -12,35 +12,118 @@ into calls.
 The lookups of a block are random reads into the network; drawn in a loop of their own,
 without a branch, the compiler turns them into vector gathers that the memory system
 overlaps; with the lookups spread over the cores as well, an update costs a few
-nanoseconds (BENCHMARKS.md).
+nanoseconds (BENCHMARKS.md). Whether a call uses the other threads at all is decided by
+measurement (:class:`PathChoice`): on a busy machine one thread can be the faster.
 """
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+
 import numba as nb
+import numpy as np
 
 from lever.classic.network import Network
+from lever.kernels.atomic import cas, load_acquire, store_release, yield_cpu
 from lever.kernels.draw import keyed_uniform
 
-__all__ = ["BLOCK", "PARALLEL_MIN", "UPDATE_COST", "draw_block", "draw_pairs", "one_draw_enough",
-           "share_start", "worker_count"]  # fmt: skip
+__all__ = ["BLOCK", "PARALLEL_MIN", "PathChoice", "draw_pairs", "help_draw", "one_draw_enough",
+           "paced", "take_block", "worker_count"]  # fmt: skip
 
 #: updates per block
 BLOCK = 8192
-
-#: what a block of updates made in order costs beside drawing and looking up as many pairs
-#: (about 0.6 for the voter's copies and Deffuant's exchanges, measured on this project's
-#: 2-core machine): the thread that makes them draws that much less of the next block
-UPDATE_COST = 0.6
 
 #: nodes from which a model runs on all of Numba's threads (below, one block or less, there
 #: is nothing to overlap)
 PARALLEL_MIN = 1 << 13
 
 
+#: whether calls choose, by their measured speed, between all of Numba's threads and one
+#: (tests switch it off to run a given layout of threads)
+ADAPTIVE = True
+
+#: a path not in use is tried again once the other has run this many times as long as the
+#: try took last time: a try that stalls costs at most 1 / EXPLORE of the time
+EXPLORE = 50
+
+
+class PathChoice:
+    """Which way the next call of a kernel runs: on all of Numba's threads or on one.
+
+    On a busy machine a helper thread can lose its core for a scheduler slice or longer, and
+    a call on all threads then ends late (its parallel region ends when every thread is
+    done). Each call is timed, per update; the next runs the way that was faster when last
+    measured, and the other way is tried again once the chosen one has run ``EXPLORE``
+    times as long as that way's last try took (at once if never measured), so that a
+    machine that frees up is noticed, and a try that stalls costs little. A way's first
+    call is not measured: it may start Numba's threads. The bits are the same either way
+    (pairs depend only on their update's index)."""
+
+    def __init__(self, clock=time.perf_counter) -> None:
+        self.clock = clock
+        self.cost: dict[bool, float | None] = {True: None, False: None}  # seconds per update
+        self.took: dict[bool, float] = {True: 0.0, False: 0.0}  # the last call's seconds
+        self.since: dict[bool, float] = {True: 0.0, False: 0.0}  # seconds run the other way
+        self.calls: dict[bool, int] = {True: 0, False: 0}
+
+    def parallel(self) -> bool:
+        """Whether the next call should run on all threads."""
+        for way in (True, False):
+            if self.cost[way] is None or self.since[way] >= EXPLORE * self.took[way]:
+                return way
+        return self.cost[True] <= self.cost[False]
+
+    def record(self, parallel: bool, updates: int, seconds: float) -> None:
+        self.calls[parallel] += 1
+        self.since[not parallel] += seconds
+        if self.calls[parallel] > 1:
+            self.cost[parallel] = seconds / max(updates, 1)
+            self.took[parallel] = seconds
+            self.since[parallel] = 0.0
+
+
+_CHOICES: dict[tuple[str, int], PathChoice] = {}
+
+
+class Call:
+    """One paced call: the parts to split its work into (``parts``), and the updates it
+    made (``updates``; set it if the call stopped early)."""
+
+    def __init__(self, parts: int, updates: int) -> None:
+        self.parts = parts
+        self.updates = updates
+
+
+@contextmanager
+def paced(kernel: str, n: int, updates: int, parts: int):
+    """One call of ``kernel`` on ``n`` nodes, of ``updates`` updates, run the way its
+    :class:`PathChoice` says: yields a :class:`Call` whose ``parts`` is ``parts`` on all
+    threads, or 1 on one thread. Networks below ``PARALLEL_MIN`` run serially anyway."""
+    threads = nb.get_num_threads()
+    if not ADAPTIVE or n < PARALLEL_MIN:
+        yield Call(parts, updates)
+        return
+    if threads == 1:
+        yield Call(1, updates)
+        return
+    choice = _CHOICES.setdefault((kernel, n.bit_length()), PathChoice())
+    parallel = choice.parallel()
+    if not parallel:
+        nb.set_num_threads(1)
+    call = Call(parts if parallel else 1, updates)
+    t = choice.clock()
+    try:
+        yield call
+    finally:
+        choice.record(parallel, call.updates, choice.clock() - t)
+        if not parallel:
+            nb.set_num_threads(threads)
+
+
 def worker_count() -> int:
-    """Parts of each pipelined stage: at least two, so that one can update while another
-    draws; on one thread they simply run one after the other (the same bits)."""
+    """Workers of a call's parallel region: at least two, so that one can update while
+    another draws; on one thread they simply run one after the other (the same bits)."""
     return max(2, nb.get_num_threads())
 
 
@@ -50,28 +133,6 @@ def one_draw_enough(net: Network) -> bool:
     its neighbours, to one part in 2**20 of a neighbour's chance, when ``n`` times the
     largest degree is below 2**32 (as for ``uniform_index`` itself)."""
     return not net.is_complete and net.n * int(net.degrees.max(initial=0)) <= 2**32
-
-
-@nb.njit(cache=True, inline="always")
-def share_start(w, threads, m, cost):
-    """Where worker ``w``'s part of ``m`` draws begins (it ends where ``w + 1``'s begins)
-    when they are shared among ``threads`` workers and worker 0 also makes a block of
-    updates that costs ``cost`` times as much as drawing as many pairs: worker 0 draws that
-    much less, the others the rest in equal parts. (Scalars, not a pair: a tuple here keeps
-    the compiler from vectorizing the draws.)"""
-    if w == 0:
-        return 0
-    own = int(m * max(0.0, (1.0 + cost) / threads - cost))
-    return own + (w - 1) * (m - own) // (threads - 1)
-
-
-@nb.njit(cache=True, inline="always")
-def draw_block(pi, pj, t0, m, threads, n, is_complete, indptr, indices, split, key):
-    """The pairs of updates ``t0 .. t0 + m`` into ``pi[:m], pj[:m]``, on all threads."""
-    for w in nb.prange(threads):
-        a = share_start(w, threads, m, 0.0)
-        e = share_start(w + 1, threads, m, 0.0)
-        draw_pairs(pi, pj, t0, a, e, n, is_complete, indptr, indices, split, key)
 
 
 @nb.njit(cache=True, inline="always")
@@ -107,3 +168,100 @@ def _neighbor(i, u, indptr, indices):
     lo = indptr[i]
     d = indptr[i + 1] - lo
     return indices[lo + min(int(u * d), d - 1)] if d > 0 else -1
+
+
+# -- handing blocks over without a barrier ------------------------------------------------
+#
+# A sweep kernel is one parallel region per call. Worker 0 (the updater) makes the updates
+# block by block, in order; the other workers (helpers) draw blocks ahead into a ring of
+# slots and publish each with a release store. The updater never waits for a helper: a
+# block that is not ready it draws itself (claiming it first, so that no helper draws it
+# again; or, when a helper is on it, drawing the block after it meanwhile, then the block
+# itself if it is still not ready). A helper that loses its core for a scheduler slice
+# therefore delays no one, and a busy machine costs at most the updater's own serial rate;
+# the only wait left is the region's end, once per call. A pair depends on nothing but its
+# update's index, so whoever draws it, the bits are the same.
+
+#: slots of the ring (rounded up to a multiple of the helpers, so that each slot has one
+#: writer): how far the helpers may draw ahead of the updater
+RING = 32
+
+# the state shared in a call: ``state[CONSUMED]`` blocks updated so far (written by the
+# updater), ``state[STOP]`` set when it is done, ``state[STARTED]`` once it has begun,
+# ``state[AHEAD]`` the block the updater drew ahead into its second buffer (its own)
+CONSUMED, STOP, STARTED, AHEAD = 0, 1, 2, 3
+
+
+@nb.njit(cache=True, inline="always")
+def ring_slots(blocks, threads):
+    """Slots for a call of ``blocks`` blocks with ``threads`` workers: ``RING`` rounded up
+    to a multiple of the helpers, or fewer when the call has fewer blocks (then no slot is
+    used twice)."""
+    helpers = max(1, threads - 1)
+    return min(blocks, (RING + helpers - 1) // helpers * helpers)
+
+
+@nb.njit(cache=True, inline="always")
+def handoff_state(slots):
+    """``ready`` (the block whose pairs slot ``s`` holds, -1 none), ``claim`` (the last
+    block claimed in slot ``s``: block ``k`` goes to slot ``k % slots``, claimed once) and
+    the shared ``state``."""
+    ready = np.full(max(slots, 1), -1, np.int64)
+    claim = np.arange(max(slots, 1), dtype=np.int64) - slots
+    state = np.zeros(4, np.int64)
+    state[AHEAD] = -1
+    return ready, claim, state
+
+
+@nb.njit(cache=True, inline="always")
+def help_draw(w, threads, ri, rj, ready, claim, state, slots, size, blocks, total, t0,
+              n, is_complete, indptr, indices, split, key):  # fmt: skip
+    """Helper ``w`` (1 ..): draws blocks ``w - 1``, ``w - 1 + helpers``, ... that no one has
+    claimed into their slots of the ring ``ri, rj``, each once the updater is done with the
+    block the slot held before; returns when the updater is done (or, when the ring is full
+    and the updater has not begun, at once: on one thread the updater runs after)."""
+    helpers = threads - 1
+    k = w - 1
+    while k < blocks:
+        done = load_acquire(state, CONSUMED)
+        if load_acquire(state, STOP) != 0:
+            return
+        if k < done:  # the updater has passed it: go to this helper's next block after it
+            k += (done - k + helpers - 1) // helpers * helpers
+            continue
+        s = k % slots
+        if cas(claim, s, k - slots, k):
+            while load_acquire(state, CONSUMED) <= k - slots:  # the slot is still in use
+                if load_acquire(state, STOP) != 0 or load_acquire(state, STARTED) == 0:
+                    return
+                yield_cpu()
+            a = s * size
+            m = min(size, total - k * size)
+            draw_pairs(ri, rj, t0 + k * size - a, a, a + m, n, is_complete, indptr, indices,
+                       split, key)  # fmt: skip
+            store_release(ready, s, k)
+        k += helpers
+
+
+@nb.njit(cache=True, inline="always")
+def take_block(k, ai, aj, bi, bj, ready, claim, state, slots, size, blocks, total, t0,
+               n, is_complete, indptr, indices, split, key):  # fmt: skip
+    """The updater's block ``k``, without waiting: where its pairs are, 0 in the ring (slot
+    ``k % slots``), 1 in ``ai, aj``, 2 in ``bi, bj`` (each from offset 0 but the ring's)."""
+    if state[AHEAD] == k:
+        return 2
+    s = k % slots
+    if load_acquire(ready, s) == k:
+        return 0
+    m = min(size, total - k * size)
+    if not cas(claim, s, k - slots, k):
+        # a helper is drawing it: draw the next block meanwhile, if no one has claimed it
+        nxt = k + 1
+        if nxt < blocks and cas(claim, nxt % slots, nxt - slots, nxt):
+            draw_pairs(bi, bj, t0 + nxt * size, 0, min(size, total - nxt * size), n,
+                       is_complete, indptr, indices, split, key)  # fmt: skip
+            state[AHEAD] = nxt
+        if load_acquire(ready, s) == k:
+            return 0
+    draw_pairs(ai, aj, t0 + k * size, 0, m, n, is_complete, indptr, indices, split, key)
+    return 1

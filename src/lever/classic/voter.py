@@ -18,9 +18,11 @@ import numpy as np
 from scipy.linalg import solve_banded
 
 from lever.classic.network import Network
-from lever.classic.pairs import (BLOCK, PARALLEL_MIN, UPDATE_COST, draw_block, draw_pairs,
-                                 one_draw_enough, share_start, worker_count)  # fmt: skip
+from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, handoff_state,
+                                 help_draw, one_draw_enough, paced, ring_slots, take_block,
+                                 worker_count)  # fmt: skip
 from lever.classic.sweeps import ConsensusModel, as_network, as_rng, fill_records
+from lever.kernels.atomic import store_release
 from lever.kernels.draw import fresh_key
 from lever.kernels.twins import parallel_and_serial
 
@@ -112,11 +114,13 @@ class Voter(ConsensusModel):
         kernel = _voter_sweeps if net.n >= PARALLEL_MIN else _voter_sweeps_serial
         # zealots as bytes: Numba takes a read from a bool array for a possible alias of it,
         # and would then not vectorize the draws beside
-        updates, hit, self._plus = kernel(
-            self.opinion, self.zealot.view(np.uint8), self._plus, net.n, net.is_complete,
-            net.indptr, net.indices, sweeps, stop, record, one_draw_enough(net), self._key,
-            self._drawn, worker_count(),
-        )  # fmt: skip
+        with paced("voter", net.n, sweeps * net.n, worker_count()) as call:
+            updates, hit, self._plus = kernel(
+                self.opinion, self.zealot.view(np.uint8), self._plus, net.n, net.is_complete,
+                net.indptr, net.indices, sweeps, stop, record, one_draw_enough(net), self._key,
+                self._drawn, call.parts,
+            )  # fmt: skip
+            call.updates = updates
         self._drawn += updates
         return fill_records(self.n, updates, hit, sweeps, record)
 
@@ -141,38 +145,48 @@ def _initial_state(n, rho, z_plus, z_minus, rng):
 def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, stop, record,
                 split, key, t0, threads):  # fmt: skip
     """Updates ``t0 ..`` of the run, ``sweeps`` sweeps of them or up to consensus (``stop``),
-    pipelined (:mod:`lever.classic.pairs`): while one thread makes a block's copies in order,
-    all draw the next block's pairs. Blocks are a sweep at most, so a run that stops at
-    consensus draws little it does not use. Returns the updates made, the update at which
-    consensus was hit (``-1`` if not) and the ``+`` count; see ``fill_records``. Compiled
-    twice (:func:`lever.kernels.twins.parallel_and_serial`)."""
+    in one parallel region (:mod:`lever.classic.pairs`): worker 0 makes the copies block by
+    block, in order, while the others draw blocks ahead; worker 0 never waits for them.
+    Blocks are a sweep at most, so a run that stops at consensus draws little it does not
+    use. Returns the updates made, the update at which consensus was hit (``-1`` if not)
+    and the ``+`` count; see ``fill_records``. Compiled twice
+    (:func:`lever.kernels.twins.parallel_and_serial`)."""
     total = sweeps * n
     # updates made, + count, update at which consensus was hit, updates into the sweep
     st = np.zeros(4, np.int64)
     st[1] = plus
     st[2] = 0 if plus == 0 or plus == n else -1
-    block = min(BLOCK, n)
-    ai = np.empty(block, indices.dtype)
-    aj = np.empty(block, indices.dtype)
-    bi = np.empty(block, indices.dtype)
-    bj = np.empty(block, indices.dtype)
-    if st[2] < 0 and total > 0:
-        draw_block(ai, aj, t0, min(block, total), threads, n, is_complete, indptr, indices,
-                   split, key)  # fmt: skip
-    for lo in range(0, total if st[2] < 0 else 0, block):
-        m = min(block, total - lo)
-        nxt = lo + block
-        m_next = max(0, min(block, total - nxt))
-        # two pairs of buffers in turn, named apart (not swapped) so that the compiler sees
-        # they never alias
-        if (lo // block) % 2 == 0:
-            _copy_and_draw(opinion, zealot, n, record, st, ai, aj, m, bi, bj, t0 + nxt, m_next,
-                           threads, is_complete, indptr, indices, split, key)  # fmt: skip
+    size = min(BLOCK, n)
+    blocks = (total + size - 1) // size if st[2] < 0 else 0
+    slots = ring_slots(blocks, threads)
+    ri = np.empty(slots * size, indices.dtype)
+    rj = np.empty(slots * size, indices.dtype)
+    ai = np.empty(size, indices.dtype)
+    aj = np.empty(size, indices.dtype)
+    bi = np.empty(size, indices.dtype)
+    bj = np.empty(size, indices.dtype)
+    ready, claim, state = handoff_state(slots)
+    for w in nb.prange(threads):
+        if w == 0:
+            store_release(state, STARTED, 1)
+            for k in range(blocks):
+                m = min(size, total - k * size)
+                where = take_block(k, ai, aj, bi, bj, ready, claim, state, slots, size, blocks,
+                                   total, t0, n, is_complete, indptr, indices, split, key)  # fmt: skip
+                if where == 0:
+                    a = (k % slots) * size
+                    _copy(opinion, zealot, n, record, st, ri, rj, a, a + m)
+                elif where == 1:
+                    _copy(opinion, zealot, n, record, st, ai, aj, 0, m)
+                else:
+                    _copy(opinion, zealot, n, record, st, bi, bj, 0, m)
+                store_release(state, CONSUMED, k + 1)
+                if st[2] >= 0:
+                    break
+            store_release(state, STOP, 1)
         else:
-            _copy_and_draw(opinion, zealot, n, record, st, bi, bj, m, ai, aj, t0 + nxt, m_next,
-                           threads, is_complete, indptr, indices, split, key)  # fmt: skip
-        if st[2] >= 0:
-            break
+            help_draw(w, threads, ri, rj, ready, claim, state, slots, size, blocks, total, t0,
+                      n, is_complete, indptr, indices, split, key)  # fmt: skip
     u, plus, hit = st[0], st[1], st[2]
     if hit >= 0 and not stop:  # consensus is absorbing: nothing can change any more
         for s in range(u // n, sweeps):
@@ -184,25 +198,13 @@ def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, 
 
 
 @nb.njit(cache=True, inline="always")
-def _copy_and_draw(opinion, zealot, n, record, st, pi, pj, m, qi, qj, t_next, m_next, threads,
-                   is_complete, indptr, indices, split, key):  # fmt: skip
-    """The copies of pairs ``pi, pj`` in order on one thread (up to consensus), recording
-    the ``+`` count at each sweep's end, while all draw the pairs of updates
-    ``t_next .. t_next + m_next`` into ``qi, qj``."""
-    for w in nb.prange(threads):
-        if w == 0:
-            _copy(opinion, zealot, n, record, st, pi, pj, m)
-        a = share_start(w, threads, m_next, UPDATE_COST)
-        e = share_start(w + 1, threads, m_next, UPDATE_COST)
-        draw_pairs(qi, qj, t_next, a, e, n, is_complete, indptr, indices, split, key)
-
-
-@nb.njit(cache=True, inline="always")
-def _copy(opinion, zealot, n, record, st, pi, pj, m):
+def _copy(opinion, zealot, n, record, st, pi, pj, a, e):
+    """The copies of pairs ``pi[a:e], pj[a:e]`` in order (up to consensus), recording the
+    ``+`` count at each sweep's end."""
     u = st[0]
     plus = st[1]
     in_sweep = st[3]
-    for b in range(m):
+    for b in range(a, e):
         i = pi[b]
         j = pj[b]
         u += 1
