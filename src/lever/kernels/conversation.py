@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numba as nb
 import numpy as np
 
@@ -10,7 +12,7 @@ from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_table
-from lever.kernels.twins import parallel_and_serial, renamed
+from lever.kernels.twins import PathChoice, parallel_and_serial, renamed
 
 
 #: conversations drawn before they are held (see :func:`_sweep_body`)
@@ -36,7 +38,10 @@ def converse(state, params, net, key, step: int) -> None:
     # chosen here, not in compiled code, so that a small field never compiles the parallel
     # kernel (about 7 s of a first run); the kernels take plain arrays: a whole State or
     # Params passed into a helper is copied on every call
-    sweep = _sweep_parallel if state.count[0] >= _PARALLEL_MIN else _sweep_serial
+    n = int(state.count[0])
+    parallel = n >= _PARALLEL_MIN and _CHOICE.setdefault(n.bit_length(), PathChoice()).parallel()
+    sweep = _sweep_parallel if parallel else _sweep_serial
+    start = time.perf_counter()
     sweep(
         state, state.opinion, state.committed, state.stratum, state.org, state.faction,
         state.expelled_from, state.ident, (state.branch, state.branch_start,
@@ -46,6 +51,8 @@ def converse(state, params, net, key, step: int) -> None:
         params.branch_talk, params.committed_talk, params.active,
         np.uint64(step_key(key, CONVERSE, step)),
     )  # fmt: skip
+    if n >= _PARALLEL_MIN:  # on a busy machine the threads' stages can stall: keep the faster way
+        _CHOICE[n.bit_length()].record(parallel, n, time.perf_counter() - start)
 
 
 def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, ident, links,
@@ -175,6 +182,10 @@ _block, _block_serial = parallel_and_serial(_block_body)
 #: machine whose cores are busy with other work (set NUMBA_NUM_THREADS=1 there for large
 #: fields too).
 _PARALLEL_MIN = 1 << 19
+
+#: per field size (bit length of the agents alive), which way sweeps run: all of Numba's
+#: threads or one, whichever was faster when last measured (the bits are the same)
+_CHOICE: dict[int, PathChoice] = {}
 
 
 @nb.njit(cache=True, inline="always")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import types
 from collections.abc import Callable
 
@@ -29,3 +30,42 @@ def renamed(body: Callable, suffix: str, **globals_: object) -> Callable:
     copy.__qualname__ = f"{body.__qualname__}_{suffix}"
     copy.__doc__ = body.__doc__
     return copy
+
+#: a path not in use is tried again once the other has run this many times as long as the
+#: try took last time: a try that stalls costs at most 1 / EXPLORE of the time
+EXPLORE = 50
+
+
+class PathChoice:
+    """Which way the next call of a kernel runs: on all of Numba's threads or on one.
+
+    On a busy machine a helper thread can lose its core for a scheduler slice or longer, and
+    a call on all threads then ends late (its parallel region ends when every thread is
+    done). Each call is timed, per update; the next runs the way that was faster when last
+    measured, and the other way is tried again once the chosen one has run ``EXPLORE``
+    times as long as that way's last try took (at once if never measured), so that a
+    machine that frees up is noticed, and a try that stalls costs little. A way's first
+    call is not measured: it may start Numba's threads. The bits are the same either way
+    (pairs depend only on their update's index)."""
+
+    def __init__(self, clock=time.perf_counter) -> None:
+        self.clock = clock
+        self.cost: dict[bool, float | None] = {True: None, False: None}  # seconds per update
+        self.took: dict[bool, float] = {True: 0.0, False: 0.0}  # the last call's seconds
+        self.since: dict[bool, float] = {True: 0.0, False: 0.0}  # seconds run the other way
+        self.calls: dict[bool, int] = {True: 0, False: 0}
+
+    def parallel(self) -> bool:
+        """Whether the next call should run on all threads."""
+        for way in (True, False):
+            if self.cost[way] is None or self.since[way] >= EXPLORE * self.took[way]:
+                return way
+        return self.cost[True] <= self.cost[False]
+
+    def record(self, parallel: bool, updates: int, seconds: float) -> None:
+        self.calls[parallel] += 1
+        self.since[not parallel] += seconds
+        if self.calls[parallel] > 1:
+            self.cost[parallel] = seconds / max(updates, 1)
+            self.took[parallel] = seconds
+            self.since[parallel] = 0.0
