@@ -470,8 +470,27 @@ def theses_command(
     chosen = select(_parse_only(only))
     with clean_errors():
         base = load(scenario)
-    from lever.experiments.execute import Interrupted
-    from lever.weigh import RunsFailed, default_jobs
+        lacking = [lack for t in chosen if (lack := needs(base, t))]
+        if len(lacking) == len(chosen):
+            raise fail(f"{scenario}: " + "; ".join(lacking))
+        for lack in lacking:  # run what the field allows, say what it does not
+            err_console.print(f"[yellow]skipped:[/] {lack}", highlight=False, soft_wrap=True)
+        chosen = [t for t in chosen if needs(base, t) is None]
+        folder = out_folder(out, out if out is not None else default_folder(base, "theses"))
+        root = store or DEFAULT_STORE
+        total = sum(len(design_for(base, t, replications, seed).tasks()) for t in chosen)
+        try:
+            with stoppable(), Reporter("theses") as report:
+                outcomes = run_theses(base, chosen, replications, seed=seed, on_done=report, store=root,
+                                      jobs=jobs or auto_jobs(total, run_seconds(base), default_jobs()))  # fmt: skip
+        except Interrupted as stop:
+            raise interrupted(stop.kept, stop.total, str(root)) from None
+        except RunsFailed as err:
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        made = provenance(base, seed=seed, replications=replications, only=[t.number for t in chosen])
+        with complete_folder(folder):
+            paths = write_theses_report(outcomes, folder, made)
     for o in outcomes:
         out_console.print(line(o), highlight=False)
     out_console.print(f"Wrote {paths['report']}")

@@ -162,7 +162,9 @@ def test_sigkill_of_a_driver_with_a_local_dask_cluster_leaves_no_worker(scenario
 def test_ctrl_c_at_the_terminal_reaches_every_process_and_still_ends_in_one_line(scenario_file, tmp_path):
     """A terminal sends SIGINT to the whole process group: the workers leave it to the driver."""
     env = os.environ | {"LEVER_BATCH_RUNS": "4"}
-    proc = subprocess.Popen([LEVER, "explore", str(scenario_file), *SWEEP, "--jobs", "2", "--store", str(tmp_path)],
+    # ten times the steps: on a loaded machine the short sweep could end before the signal lands
+    longer = [*SWEEP[: SWEEP.index("--steps") + 1], "120", *SWEEP[SWEEP.index("--steps") + 2:]]
+    proc = subprocess.Popen([LEVER, "explore", str(scenario_file), *longer, "--jobs", "2", "--store", str(tmp_path)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # fmt: skip
     wait_for_parts(tmp_path, proc)
