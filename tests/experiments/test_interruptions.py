@@ -164,9 +164,12 @@ def test_ctrl_c_at_the_terminal_reaches_every_process_and_still_ends_in_one_line
     env = os.environ | {"LEVER_BATCH_RUNS": "4"}
     # ten times the steps: on a loaded machine the short sweep could end before the signal lands
     longer = [*SWEEP[: SWEEP.index("--steps") + 1], "120", *SWEEP[SWEEP.index("--steps") + 2:]]
+    # as from a terminal: SIGINT at its default even where this test runs in a background job
+    # (a shell without job control starts those with SIGINT ignored, and children inherit it)
     proc = subprocess.Popen([LEVER, "explore", str(scenario_file), *longer, "--jobs", "2", "--store", str(tmp_path)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # fmt: skip
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     wait_for_parts(tmp_path, proc)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
