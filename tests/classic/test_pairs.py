@@ -12,7 +12,7 @@ from splitmix import reference_pair
 import lever.classic.pairs as pairs
 from lever.classic.network import complete, erdos_renyi, from_edges
 from lever.classic.pairs import (AHEAD, CONSUMED, EXPLORE, STARTED, STOP, PathChoice, draw_pairs,
-                                 handoff_state, help_draw, one_draw_enough, paced, ring_slots,
+                                 handoff_state, help_draw, one_draw_enough, pair_buffers, paced, ring_slots,
                                  take_block)  # fmt: skip
 from lever.kernels.draw import fresh_key
 
@@ -69,12 +69,7 @@ def _helper_then_updater(threads, size, total, t0, n, indptr, indices, key):
     where it found them."""
     blocks = (total + size - 1) // size
     slots = ring_slots(blocks, threads)
-    ri = np.empty(slots * size, indices.dtype)
-    rj = np.empty(slots * size, indices.dtype)
-    ai = np.empty(size, indices.dtype)
-    aj = np.empty(size, indices.dtype)
-    bi = np.empty(size, indices.dtype)
-    bj = np.empty(size, indices.dtype)
+    ri, rj, ai, aj, bi, bj = pair_buffers(slots, size, indices)
     ready, claim, state = handoff_state(slots)
     for w in range(1, threads):
         help_draw(w, threads, ri, rj, ready, claim, state, slots, size, blocks, total, t0,

@@ -18,7 +18,7 @@ import numpy as np
 
 from lever.classic.clusters import MAJOR_SHARE, cluster_summary
 from lever.classic.network import Network
-from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, handoff_state,
+from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, handoff_state, pair_buffers,
                                  help_draw, one_draw_enough, paced, ring_slots, take_block,
                                  worker_count)  # fmt: skip
 from lever.classic.sweeps import SweepModel, as_network, as_rng
@@ -195,12 +195,7 @@ def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, sp
     total = sweeps * n
     blocks = (total + BLOCK - 1) // BLOCK
     slots = ring_slots(blocks, threads)
-    ri = np.empty(slots * BLOCK, indices.dtype)
-    rj = np.empty(slots * BLOCK, indices.dtype)
-    ai = np.empty(BLOCK, indices.dtype)
-    aj = np.empty(BLOCK, indices.dtype)
-    bi = np.empty(BLOCK, indices.dtype)
-    bj = np.empty(BLOCK, indices.dtype)
+    ri, rj, ai, aj, bi, bj = pair_buffers(slots, BLOCK, indices)
     ready, claim, state = handoff_state(slots)
     for w in nb.prange(threads):
         if w == 0:

@@ -165,6 +165,15 @@ def ring_slots(blocks, threads):
 
 
 @nb.njit(cache=True, inline="always")
+def pair_buffers(slots, size, indices):
+    """The ring's pairs (``slots`` blocks of ``size``: ``ri``, ``rj``) and the two blocks the
+    updater draws for itself (``ai``, ``aj``, ``bi``, ``bj``), in ``indices``' dtype."""
+    t = indices.dtype
+    return (np.empty(slots * size, t), np.empty(slots * size, t), np.empty(size, t),
+            np.empty(size, t), np.empty(size, t), np.empty(size, t))  # fmt: skip
+
+
+@nb.njit(cache=True, inline="always")
 def handoff_state(slots):
     """``ready`` (the block whose pairs slot ``s`` holds, -1 none), ``claim`` (the last
     block claimed in slot ``s``: block ``k`` goes to slot ``k % slots``, claimed once) and

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.linalg import solve_banded
 
 from lever.classic.network import Network
-from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, handoff_state,
+from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, handoff_state, pair_buffers,
                                  help_draw, one_draw_enough, paced, ring_slots, take_block,
                                  worker_count)  # fmt: skip
 from lever.classic.sweeps import ConsensusModel, as_network, as_rng, fill_records
@@ -159,12 +159,7 @@ def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, 
     size = min(BLOCK, n)
     blocks = (total + size - 1) // size if st[2] < 0 else 0
     slots = ring_slots(blocks, threads)
-    ri = np.empty(slots * size, indices.dtype)
-    rj = np.empty(slots * size, indices.dtype)
-    ai = np.empty(size, indices.dtype)
-    aj = np.empty(size, indices.dtype)
-    bi = np.empty(size, indices.dtype)
-    bj = np.empty(size, indices.dtype)
+    ri, rj, ai, aj, bi, bj = pair_buffers(slots, size, indices)
     ready, claim, state = handoff_state(slots)
     for w in nb.prange(threads):
         if w == 0:
