@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from field import scaled_field  # noqa: E402
 
 from lever.build import build_params, build_state  # noqa: E402
-from lever.engine import make_network, step  # noqa: E402
+from lever.engine import make_network, step, with_room  # noqa: E402
+from lever.kernels.draw import run_key  # noqa: E402
 
 
 def peak_bytes() -> int:
@@ -48,7 +49,8 @@ def main() -> None:
     net = make_network(warm, st.n, rng)
     prm = build_params(warm, warm.strategies[warm.default_strategy])
     K = len(warm.organizations)
-    step(st, prm, net, 1, np.zeros((K + 1, K + 1)), rng, st.branch_start.shape[0] - 1)
+    st = with_room(st, prm)
+    step(st, prm, net, 1, np.zeros((K + 1, K + 1)), run_key(0), st.branch_start.shape[0] - 1)
     del st, net
     base = peak_bytes()
 
@@ -64,9 +66,12 @@ def main() -> None:
     flows = np.zeros((K + 1, K + 1))
     nb = state.branch_start.shape[0] - 1
     times = []
+    key = run_key(0)
     for t in range(1, a.steps + 1):
+        # room for the persons a step may split off is made between steps, as in simulate
+        state = with_room(state, params)
         s0 = time.perf_counter()
-        step(state, params, net, t, flows, rng, nb)
+        step(state, params, net, t, flows, key, nb)
         times.append(time.perf_counter() - s0)
     state_bytes = sum(x.nbytes for x in state)
     net_bytes = net.indptr.nbytes + net.indices.nbytes

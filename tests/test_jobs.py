@@ -16,8 +16,8 @@ from lever.scenarios import load, to_toml
 def test_a_run_costs_more_with_more_agents_and_steps():
     small, default = tiny(), load("britain-1933")
     assert run_seconds(small) < run_seconds(small, steps=100) < run_seconds(default)
-    # britain-1933 at its default scale: measured ~0.42 s a run on a free core
-    assert 0.2 < run_seconds(default) < 0.8
+    # britain-1933 at its default scale: measured ~0.75 s a run on a free core (one thread)
+    assert 0.5 < run_seconds(default) < 1.0
 
 
 def test_a_small_design_runs_in_process_without_looking_at_the_machine(monkeypatch):
@@ -35,7 +35,7 @@ def test_a_big_design_takes_the_free_cores():
 
 
 def test_a_busy_machine_keeps_a_medium_design_in_process():
-    per = run_seconds(load("britain-1933"))
+    per = 0.42  # a medium run (britain-1933 before issue 10): the rule, not the calibration, is tested here
     assert auto_jobs(24, per, cores=2, busy=0.0) == 2
     assert auto_jobs(24, per, cores=2, busy=1.0) == 1  # one core taken by others
     assert auto_jobs(24, per, cores=2, busy=3.5) == 1

@@ -7,6 +7,7 @@ import math
 import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -104,6 +105,23 @@ def _columns(scenario: Scenario) -> list[str]:
     ]
 
 
+class World(NamedTuple):
+    """A field at week 0, before any strategy: the population and its social layer. It
+    depends on the scenario's organizations and the seed only, so the strategies of one
+    world (and its twin) can share it."""
+
+    state: State
+    network: Network
+
+
+def build_world(scenario: Scenario, seed: int, network: object | None = None) -> World:
+    """The world ``simulate`` starts from: ``SeedSequence(seed)`` draws the population,
+    then the social layer (``network`` replaces it, as in :func:`simulate`)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    state = build_state(scenario, rng)
+    return World(state, make_network(scenario, state.n, rng, network))
+
+
 def simulate(
     scenario: Scenario,
     strategy: str | None = None,
@@ -113,6 +131,7 @@ def simulate(
     network: object | None = None,
     on_step: Callable[[int], None] | None = None,
     twin: bool = False,
+    start: World | None = None,
 ) -> Run:
     """Run ``scenario`` under ``strategy`` (default: the scenario's) for ``steps`` steps.
 
@@ -122,15 +141,16 @@ def simulate(
     speaking, recruiting, entering or paper); ``strategy`` is then only a label. ``network``
     replaces the social layer (a NetworkX graph on nodes ``0..n-1``, or a
     :class:`lever.state.Network`). ``on_step(t)`` is called after each step (for progress).
+    ``start`` is the world :func:`build_world` made for this scenario and seed (runs of one
+    world share it; the run works on a copy), else it is built here.
     """
     _one_thread_in_workers()
     name = strategy or scenario.default_strategy
     chosen = scenario.strategies[name]
     steps = scenario.steps if steps is None else steps
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
     key = run_key(seed)
-    state = build_state(scenario, rng)
-    net = make_network(scenario, state.n, rng, network)
+    world = build_world(scenario, seed, network) if start is None else start
+    state, net = world.state.copy(), world.network
     if twin:
         before = after = build_params(scenario, None, active=False)
     else:

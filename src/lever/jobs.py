@@ -24,9 +24,10 @@ __all__ = ["auto_jobs", "run_seconds"]
 WORKER_START_S = 2.0
 
 #: a run's cost on a free core, measured on the project's 2-core machine at one thread:
-#: britain-1933 at its default scale (43,620 agents, 104 steps) ~0.42 s; a field of 660
+#: britain-1933 at its default scale (43,620 agents, 104 steps) ~0.75 s since its persons are
+#: kept one by one where the group acts (issue 10; 0.42 s before); a field of 660
 #: agents, 12 steps ~5-9 ms
-RUN_S, STEP_S, AGENT_STEP_S = 0.005, 0.0005, 80e-9
+RUN_S, STEP_S, AGENT_STEP_S = 0.005, 0.0005, 150e-9
 
 #: a pool must be expected to take at most this share of the in-process time
 GAIN = 0.75

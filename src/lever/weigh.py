@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from lever.engine import simulate
+from lever.engine import World, build_world, simulate
 from lever.outcomes import OUTCOMES, outcomes, twin_view, TwinView
 from lever.scenario import Scenario
 from lever.scenarios import with_values
@@ -129,11 +129,12 @@ class WeighResult:
 
 
 def run_task(scenario: Scenario, steps: int | None, task: Task) -> dict[str, Any]:
-    """Run one task and its twin (cached: the strategies of one world share it); returns
-    the outcomes, tracked series and flows (picklable, for workers)."""
+    """Run one task beside its world's twin (the strategies of one world share the world
+    and the twin: see :func:`_world`); returns the outcomes, tracked series and flows
+    (picklable, for workers)."""
     field_ = with_values(scenario, task.values, "uncertainties")
-    twin = _twin(field_, task, steps)
-    run = simulate(field_, task.strategy, seed=task.seed, steps=steps)
+    start, twin = _world(field_, task, steps)
+    run = simulate(field_, task.strategy, seed=task.seed, steps=steps, start=start)
     s = run.series
     tracked = np.column_stack([s[name] for name in _tracked_columns(scenario)])
     return {"task": task, "outcomes": outcomes(run, twin), "series": tracked, "flows": run.flows,
@@ -144,20 +145,23 @@ def _tracked_columns(scenario: Scenario) -> list[str]:
     return ["group_members", "won", f"size_{scenario.host}"]
 
 
-#: twins of the last few worlds this process ran, keyed by the world (see :func:`_twin`)
-_TWINS: OrderedDict[tuple, TwinView] = OrderedDict()
-_TWINS_KEPT = 4
+#: the last few worlds this process ran and their twins, keyed by the world (see :func:`_world`)
+_WORLDS: OrderedDict[tuple, tuple[World, TwinView]] = OrderedDict()
+_WORLDS_KEPT = 4
 
 
-def _twin(field_: Scenario, task: Task, steps: int | None) -> TwinView:
-    """The twin of ``task``'s world: the same field and seed, the group doing nothing. The
-    strategies of a world run one after another, so a small cache spares all but one."""
+def _world(field_: Scenario, task: Task, steps: int | None) -> tuple[World, TwinView]:
+    """``task``'s world at week 0 and its twin (the same field and seed, the group doing
+    nothing). The strategies of a world run one after another in one process (the executor
+    hands them out together), so a small cache builds each world and runs each twin once."""
     key = (field_.model_dump_json(exclude={"strategies", "default_strategy"}), task.seed, steps)
-    if key not in _TWINS:
-        _TWINS[key] = twin_view(simulate(field_, task.strategy, seed=task.seed, steps=steps, twin=True))
-        while len(_TWINS) > _TWINS_KEPT:
-            _TWINS.popitem(last=False)
-    return _TWINS[key]
+    if key not in _WORLDS:
+        start = build_world(field_, task.seed)
+        twin = simulate(field_, task.strategy, seed=task.seed, steps=steps, twin=True, start=start)
+        _WORLDS[key] = (start, twin_view(twin))
+        while len(_WORLDS) > _WORLDS_KEPT:
+            _WORLDS.popitem(last=False)
+    return _WORLDS[key]
 
 
 def default_jobs() -> int:

@@ -37,6 +37,11 @@ RESTARTS = 3
 _context: tuple[Scenario, int | None] | None = None
 
 
+def attempt_world(scenario: Scenario, steps: int | None, tasks: Sequence[Task], catch: bool) -> list[dict[str, Any]]:
+    """Run the tasks of one world in turn (they share its build and its twin)."""
+    return [attempt(scenario, steps, task, catch) for task in tasks]
+
+
 def attempt(scenario: Scenario, steps: int | None, task: Task, catch: bool) -> dict[str, Any]:
     """Run one task; with ``catch``, an exception becomes ``{"task", "error"}``."""
     if not catch:
@@ -61,9 +66,9 @@ def _init_worker(parent: int, scenario: Scenario, steps: int | None) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _attempt_here(task: Task, catch: bool) -> dict[str, Any]:
+def _attempt_here(tasks: Sequence[Task], catch: bool) -> list[dict[str, Any]]:
     assert _context is not None
-    return attempt(*_context, task, catch)
+    return attempt_world(*_context, tasks, catch)
 
 
 class ExecutorError(RuntimeError):
@@ -71,11 +76,12 @@ class ExecutorError(RuntimeError):
 
 
 class Pool(Protocol):
-    """What the driver needs from an executor; ``window`` runs are kept in flight."""
+    """What the driver needs from an executor; ``window`` worlds are kept in flight. A
+    submission is the tasks of one world; its future's result is their outputs in order."""
 
     window: int
 
-    def submit(self, task: Task) -> Any: ...
+    def submit(self, tasks: Sequence[Task]) -> Any: ...
     def wait(self, futures: Sequence[Any]) -> Sequence[Any]: ...
     def restart(self) -> None: ...
     def stop(self) -> None: ...
@@ -90,9 +96,9 @@ class InProcess:
 
     window = 1
 
-    def submit(self, task: Task) -> Future:
+    def submit(self, tasks: Sequence[Task]) -> Future:
         fut: Future = Future()
-        fut.set_result(attempt(*self.args, task, self.catch))
+        fut.set_result(attempt_world(*self.args, tasks, self.catch))
         return fut
 
     def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
@@ -117,8 +123,8 @@ class LocalPool:
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_init_worker, initargs=(os.getpid(), *self.args))  # fmt: skip
 
-    def submit(self, task: Task) -> Future:
-        return self.pool.submit(_attempt_here, task, self.catch)
+    def submit(self, tasks: Sequence[Task]) -> Future:
+        return self.pool.submit(_attempt_here, tasks, self.catch)
 
     def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
         return list(wait(futures, return_when=FIRST_COMPLETED).done)
@@ -143,8 +149,8 @@ class ForeignExecutor:
     def __init__(self, executor: Executor, scenario: Scenario, steps: int | None, catch: bool) -> None:
         self.executor, self.args, self.catch = executor, (scenario, steps), catch
 
-    def submit(self, task: Task) -> Future:
-        return self.executor.submit(attempt, *self.args, task, self.catch)
+    def submit(self, tasks: Sequence[Task]) -> Future:
+        return self.executor.submit(attempt_world, *self.args, tasks, self.catch)
 
     def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
         return list(wait(futures, return_when=FIRST_COMPLETED).done)
@@ -180,9 +186,9 @@ class DaskPool:
         self.catch, self.token = catch, uuid.uuid4().hex[:8]
         self.window = max(64, 4 * sum(self.client.nthreads().values()))
 
-    def submit(self, task: Task) -> Any:
-        fut = self.client.submit(_attempt_dask, self.context, task, self.catch,
-                                 key=f"lever-{self.token}-{task.index}", retries=0)  # fmt: skip
+    def submit(self, tasks: Sequence[Task]) -> Any:
+        fut = self.client.submit(_attempt_dask, self.context, tasks, self.catch,
+                                 key=f"lever-{self.token}-{tasks[0].index}", retries=0)  # fmt: skip
         return fut
 
     def wait(self, futures: Sequence[Any]) -> Sequence[Any]:
@@ -213,8 +219,8 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
-def _attempt_dask(context: tuple[Scenario, int | None], task: Task, catch: bool) -> dict[str, Any]:
-    return attempt(*context, task, catch)
+def _attempt_dask(context: tuple[Scenario, int | None], tasks: Sequence[Task], catch: bool) -> list[dict[str, Any]]:
+    return attempt_world(*context, tasks, catch)
 
 
 def make_pool(scenario: Scenario, steps: int | None, *, jobs: int, catch: bool,
@@ -241,14 +247,17 @@ def execute(
     catch: bool,
     on_done: Callable[[], None] | None = None,
 ) -> None:
-    """Run the tasks numbered by ``todo``, at most ``pool.window`` at once, handing each output
-    to ``sink``. A worker process that dies has its runs started again (``RESTARTS`` times);
-    with ``catch``, a run whose worker died every time is recorded as failed."""
-    in_flight: dict[Any, int] = {}
+    """Run the tasks numbered by ``todo``, a world at a time (consecutive tasks of one
+    world go to one worker, which builds the world and runs its twin once), at most
+    ``pool.window`` worlds at once, handing each output to ``sink``. A worker process that
+    dies has its runs started again (``RESTARTS`` times); with ``catch``, a run whose worker
+    died every time is recorded as failed."""
+    in_flight: dict[Any, list[int]] = {}
+    units = worlds(tasks, todo)
 
     def top_up() -> None:
-        while len(in_flight) < pool.window and (i := next(todo, None)) is not None:
-            in_flight[pool.submit(tasks[i])] = i
+        while len(in_flight) < pool.window and (unit := next(units, None)) is not None:
+            in_flight[pool.submit([tasks[i] for i in unit])] = unit
 
     try:
         _drain(tasks, pool, sink, in_flight, top_up, catch, on_done)
@@ -258,13 +267,30 @@ def execute(
         raise
 
 
+def worlds(tasks: Sequence[Task], todo: Iterator[int]) -> Iterator[list[int]]:
+    """The indices of ``todo`` in runs of consecutive tasks that share a world (level,
+    draw, replication and seed)."""
+    unit: list[int] = []
+    for i in todo:
+        if unit and _world_of(tasks[i]) != _world_of(tasks[unit[-1]]):
+            yield unit
+            unit = []
+        unit.append(i)
+    if unit:
+        yield unit
+
+
+def _world_of(task: Task) -> tuple[int, int, int, int]:
+    return task.level, task.draw, task.replication, task.seed
+
+
 def _drain(tasks, pool, sink, in_flight, top_up, catch, on_done) -> None:  # noqa: ANN001
     restarts = 0
     top_up()
     while in_flight:
         for fut in pool.wait(list(in_flight)):
             try:
-                out = fut.result()
+                outs = fut.result()
             except BrokenProcessPool as err:
                 restarts += 1
                 if restarts > RESTARTS and not catch:
@@ -274,19 +300,20 @@ def _drain(tasks, pool, sink, in_flight, top_up, catch, on_done) -> None:  # noq
                 in_flight.clear()
                 if restarts > RESTARTS:  # a run that kills its worker every time: record the batch
                     restarts = 0
-                    for i in lost:
+                    for i in (i for unit in lost for i in unit):
                         sink({"task": tasks[i], "error": f"BrokenProcessPool: a worker process died ({err})"})
                     break
-                in_flight.update({pool.submit(tasks[i]): i for i in lost})
+                in_flight.update({pool.submit([tasks[i] for i in unit]): unit for unit in lost})
                 break
             except Exception as err:  # e.g. Dask's KilledWorker: the run's worker died every time
                 if not catch:
                     raise
-                out = {"task": tasks[in_flight[fut]], "error": f"{type(err).__name__}: {err}"[:2000]}
+                outs = [{"task": tasks[i], "error": f"{type(err).__name__}: {err}"[:2000]} for i in in_flight[fut]]
             del in_flight[fut]
-            sink(out)
-            if on_done:
-                on_done()
+            for out in outs:
+                sink(out)
+                if on_done:
+                    on_done()
         top_up()
 
 

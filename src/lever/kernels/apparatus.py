@@ -71,7 +71,7 @@ def expel_currents(state, params, step: int, flows, key) -> float:
         if k < K and detected[k] and state.faction[i] and keyed(skey, state.ident[i], 1) < params.expel_share[k]:
             w = state.weight[i]
             state.expelled_from[i] = k  # before the move: persons split off carry it too
-            if move(state, params, i, params.group, step, size, flows, skey):
+            if move(state, params, i, params.group, step, size, flows, skey, np.int64(-1)):
                 expelled += w
             else:
                 state.expelled_from[i] = -1

@@ -78,7 +78,7 @@ def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, iden
         for b in range(m):
             pi[b] = lo + b
         _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active, skey,
-               pi, ps, pj, pu, pv, m)  # fmt: skip
+               pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons);
     # slot 2 decides how many times, slots 3, 4, ... their talks
     m = 0
@@ -92,11 +92,11 @@ def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, iden
             m += 1
             if m == _BLOCK:
                 _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk,
-                       active, skey, pi, ps, pj, pu, pv, m)  # fmt: skip
+                       active, skey, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
                 m = 0
     if m:
         _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active,
-               skey, pi, ps, pj, pu, pv, m)  # fmt: skip
+               skey, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
 
 
 def _block_body(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active,

@@ -45,6 +45,6 @@ def enter(state, params, allocation, conviction: float, step: int, flows, key) -
             i = members[order[pos]]
             pos += 1
             if k != params.group:
-                move(state, params, i, k, step, size, flows, skey)
+                move(state, params, i, k, step, size, flows, skey, np.int64(-1))
                 if state.cadre[i]:
                     state.convinced[i] = keyed(skey, state.ident[i], 1) < conviction

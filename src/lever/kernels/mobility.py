@@ -177,7 +177,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
             if keyed(skey, who, 0) < params.join_rate:
                 dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2))
                 if dest != K:
-                    move(state, params, i, dest, step, size, flows, skey)
+                    move(state, params, i, dest, step, size, flows, skey, np.int64(-1))
             continue
         if keyed(skey, who, 0) >= (1.0 - state.satisfaction[i]) ** steep:
             continue
@@ -190,7 +190,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
             dest = choose_destination(state, params, net, i, k, size, keyed(skey, who, 2))
         revolutionary = state.opinion[i, 0] >= params.revolutionary_threshold
         w = state.weight[i]  # a coarse agent may be split into persons on the way
-        if move(state, params, i, dest, step, size, flows, skey):
+        if move(state, params, i, dest, step, size, flows, skey, np.int64(-1)):
             state.faction[i] = False  # one of the group's own who leaves it
             if k == params.host:
                 _tally_host_leaver(state, params, w, revolutionary, dest)

@@ -95,5 +95,6 @@ def _join(state, params, j: int, c: int, step: int, size, flows, skey) -> None:
     state.faction[j] = True
     state.faction_since[j] = step
     if k != state.org[c]:
-        move(state, params, j, state.org[c], step, size, flows, skey, state.branch[c])
+        # as int64, the types of every other call: one compiled copy of move, not two
+        move(state, params, j, np.int64(state.org[c]), step, size, flows, skey, np.int64(state.branch[c]))
     state.satisfaction[j] = 1.0
