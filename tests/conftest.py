@@ -164,6 +164,7 @@ class Hand:
             "branch_members": np.zeros(n, np.int32),
             "count": np.array([n], np.int64),
             "tally": np.zeros(N_TALLY),
+            "expulsion": np.full(len(self.scenario.organizations), -1, np.int64),
         }
         for key, value in arrays.items():
             dtype = defaults[key].dtype

@@ -300,3 +300,51 @@ def test_same_seed_same_run_whatever_the_number_of_threads(tiny):
         numba.set_num_threads(before)
     assert np.array_equal(one.final.opinion, many.final.opinion)
     assert one.series.equals(many.series)
+
+
+# -- what makes entry fatal, or useless (issue 11) ----------------------------------------------
+
+
+def test_a_group_that_gave_up_its_paper_has_it_back_the_stated_time_after_its_first_expulsion(tiny):
+    from lever.build import build_params, build_state
+    from lever.engine import _rebuilt_paper
+
+    field = with_values(tiny, {"dynamics.rebuild_weeks": 4.0}, "test")
+    enter = field.strategies["enter"]
+    after = build_params(field, enter)
+    own = list(field.organs).index("own_organ")
+    assert after.rebuild_steps == 4 and not after.organ_reach[own].any()
+    state = build_state(field, np.random.default_rng(0))
+    assert _rebuilt_paper(field, enter, after, state, 9) is after  # no expulsion yet
+    state.expulsion[1] = 5
+    assert _rebuilt_paper(field, enter, after, state, 8) is after
+    back = _rebuilt_paper(field, enter, after, state, 9)
+    assert back.organ_reach[own].any() and back.rebuild_steps == -1
+    assert back.recruit_contacts == pytest.approx(after.recruit_contacts * (1 - field.dynamics.organ_cost))
+    # a group that kept its paper, or the mechanism off: nothing to rebuild
+    assert build_params(field, field.strategies["keep_organ"]).rebuild_steps == -1
+    assert build_params(tiny, enter).rebuild_steps == -1
+
+
+def _cadre_at_horizon(field, strategy: str, worlds: int) -> np.ndarray:
+    from lever.weigh import Design
+
+    design = Design(field, samples=worlds, replications=1, seed=11)
+    out = []
+    for task in (t for t in design.tasks() if t.strategy == strategy):
+        world = with_values(field, task.values, "test")
+        out.append(simulate(world, strategy, seed=task.seed).series["group_cadre"].iloc[-1])
+    return np.array(out)
+
+
+def test_a_homogeneous_host_that_expels_and_breaks_cadre_makes_entry_cost_cadre_in_every_world(tiny):
+    # 20 weeks, shorter than training: cadre at the horizon are those the group kept
+    fatal = with_values(tiny, {"horizon_weeks": 20.0, "organizations.host.homogeneity": 1.0,
+                               "dynamics.detection": 1.0, "dynamics.capitulation": 1.0,
+                               "dynamics.assimilation_weeks": 1.0, "dynamics.demoralisation": 0.5}, "test")
+    inside, outside = _cadre_at_horizon(fatal, "enter", 8), _cadre_at_horizon(fatal, "outside", 8)
+    assert (inside < outside).all(), (inside, outside)
+    loose = with_values(tiny, {"horizon_weeks": 20.0, "organizations.host.homogeneity": 0.2,
+                               "organizations.host.size": 3000.0, "dynamics.demoralisation": 0.5}, "test")
+    inside, outside = _cadre_at_horizon(loose, "enter", 8), _cadre_at_horizon(loose, "outside", 8)
+    assert not (inside < outside).all() and (inside >= outside).mean() >= 0.75, (inside, outside)

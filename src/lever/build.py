@@ -192,6 +192,7 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> State:
         branch_members=np.zeros(n, np.int32),
         count=np.array([n], np.int64),
         tally=np.zeros(N_TALLY),
+        expulsion=np.full(len(scenario.organizations), -1, np.int64),
     )
     _satisfaction_at_start(scenario, state)
     return state
@@ -312,7 +313,57 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         line=np.array(scenario.organizations[scenario.group].platform, np.float64),
         fine=np.array([p.persons_per_agent <= 1.0 for _, p in scenario._populations()]),
         active=speaks,
+        capitulation=dyn.capitulation,
+        assimilation_steps=dyn.assimilation_weeks / scenario.step_weeks,
+        gag=dyn.gag,
+        brand=_brand(scenario),
+        demoralisation=dyn.demoralisation,
+        # only a group that gave its paper up has one to rebuild
+        rebuild_steps=(round(dyn.rebuild_weeks / scenario.step_weeks)
+                       if dyn.rebuild_weeks is not None and strategy is not None and strategy.press == "host"
+                       else -1),  # fmt: skip
+        split_share=dyn.split_share,
+        declared_trust=_declared_trust(scenario, strategy),
+        entry_step=-1 if strategy is None else round(strategy.entry_week / scenario.step_weeks),
     )
+
+
+def _brand(scenario: Scenario) -> np.ndarray:
+    """``(K + 1, K)``: how far members of the row's organization (the unorganized last)
+    hold the column's brand of "splitters" against those it expelled: ``branding`` for the
+    rival's members, ``branding`` times the expelling party's press circulation among the
+    row's members, the larger of the two. The expelling party's own members distrust the
+    expelled fully (``trust_expelled``, not through this table)."""
+    keys = scenario.org_keys
+    K = len(keys)
+    branding = scenario.dynamics.branding
+    out = np.zeros((K + 1, K))
+    if branding <= 0.0:
+        return out
+    for organ in scenario.organs.values():
+        e = keys.index(organ.owner)
+        for key, share in organ.circulation.items():
+            k = K if key == NONE else keys.index(key)
+            out[k, e] = min(1.0, out[k, e] + branding * share)
+    if scenario.rival:
+        r = keys.index(scenario.rival)
+        out[r, :] = np.maximum(out[r, :], branding)
+    for e in range(K):
+        out[e, e] = 0.0  # its own members: trust_expelled itself
+    return out
+
+
+def _declared_trust(scenario: Scenario, strategy: Strategy | None) -> np.ndarray:
+    """``(K,)``: the factor on a host's members' trust toward the group's people inside it,
+    ``1 + declaration_trust`` in each host a declared entry goes into (the letter's point 8),
+    else 1. The rival's share enters undeclared (see :func:`_per_org`)."""
+    out = np.ones(len(scenario.organizations))
+    if strategy is None or not strategy.declaration:
+        return out
+    for k, key in enumerate(scenario.org_keys):
+        if strategy.allocation.get(key, 0.0) > 0 and key not in (scenario.group, scenario.rival):
+            out[k] = 1.0 + scenario.dynamics.declaration_trust
+    return out
 
 
 def _per_org(scenario: Scenario, value: float, in_rival: float) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lever.build import allocation_vector, build_params, build_state
-from lever.kernels.apparatus import drift_platforms, expel_currents
+from lever.kernels.apparatus import capitulate, drift_platforms, expel_currents
 from lever.kernels.conversation import converse
 from lever.kernels.draw import run_key
 from lever.kernels.entry import enter
@@ -30,7 +30,7 @@ from lever.state import N_TALLY, Network, State
 #: Names of ``State.tally``'s counts, as columns of the series (see ``lever.state``).
 TALLIES = (
     "host_revolutionaries_to_rival", "host_left", "host_left_to_rival", "host_left_to_group",
-    "host_won_inside", "persons_split", "splits_missed",
+    "host_won_inside", "persons_split", "splits_missed", "capitulated", "demoralised", "broke_away",
 )  # fmt: skip
 assert len(TALLIES) == N_TALLY
 
@@ -178,11 +178,25 @@ def simulate(
             enter(state, params, allocation, chosen.conviction, t, flows, key)
             params = after
         expelled[t] = expelled[t - 1] + step(state, params, net, t, flows, key, n_branches)
+        params = _rebuilt_paper(scenario, chosen, params, state, t)
         rows[t], platforms[t], tallies[t] = observe(state, params), state.platform, state.tally
         if on_step is not None:
             on_step(t)
     series = _series(scenario, rows, platforms, expelled, tallies)
     return Run(scenario, name, seed, series, flows, state.trimmed(), twin)
+
+
+def _rebuilt_paper(scenario: Scenario, chosen, params, state: State, t: int):
+    """``params`` once a group that gave up its paper on entry has rebuilt it,
+    ``rebuild_steps`` after its first expulsion: its own organ reaches its readers again and
+    costs its cadre's effort again (``params`` unchanged before, or without the mechanism)."""
+    if params.rebuild_steps < 0:
+        return params
+    first = state.expulsion[state.expulsion >= 0]
+    if first.size == 0 or t - int(first.min()) < params.rebuild_steps:
+        return params
+    rebuilt = build_params(scenario, chosen.model_copy(update={"press": "both"}))
+    return rebuilt._replace(disappointment=params.disappointment, rebuild_steps=-1)
 
 
 def with_room(state: State, params) -> State:
@@ -206,8 +220,10 @@ def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.
     converse(state, params, net, key, t)
     update_satisfaction(state, params, t)
     leave_and_join(state, params, net, t, flows, key)
-    # the apparatus acts before the week's recruiting: a current it will not tolerate is
-    # out before it wins anyone ("expulsion at once")
+    # the apparatus disciplines those inside (some capitulate), expels the current it will not
+    # tolerate, and both before the week's recruiting: a current it will not tolerate is out
+    # before it wins anyone ("expulsion at once")
+    capitulate(state, params, t, key)
     expelled = expel_currents(state, params, t, flows, key)
     regroup_branches(state, n_branches)
     recruit(state, params, net, t, flows, key)

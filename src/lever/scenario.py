@@ -259,6 +259,36 @@ class Dynamics(_Strict):
         0.1, units=_PER_STEP, about="chance per step a fully homogeneous apparatus (h=1) spots a visible current")
     organ_cost: Fraction = describe(
         0.3, units="share of effort, 0-1", about="share of cadre recruiting effort an own organ takes")
+    capitulation: Fraction = describe(
+        0.0, units=_PER_STEP, about="hazard per step that a cadre member inside another organization gives"
+        " up the group's views for its platform, at homogeneity 1, at the largest distance between the"
+        " group's line and the platform, after assimilation_weeks inside; it scales with h, that"
+        " distance and the time inside (0: no one capitulates)")  # fmt: skip
+    assimilation_weeks: Annotated[float, Field(gt=0.0, le=520.0, allow_inf_nan=False)] = describe(
+        52.0, units="weeks", about="time inside over which the capitulation hazard rises to its full value")
+    gag: Fraction = describe(
+        0.0, units="0-1", about="how far a homogeneous apparatus gags an organized current before any"
+        " expulsion: a cadre member inside recruits with chance times 1 - gag * h * visibility (0: no gag)")  # fmt: skip
+    branding: Fraction = describe(
+        0.0, units="0-1", about="how far the brand of splitters reaches beyond the expelling party: the"
+        " rival's members, and readers of the expelling party's press (by its circulation among them),"
+        " trust the expelled as trust_expelled with this weight (0: only the expelling party's members do)")  # fmt: skip
+    demoralisation: Fraction = describe(
+        0.0, units="chance per expulsion", about="chance an expelled cadre member is demoralised and leaves"
+        " politics (0: none)")  # fmt: skip
+    rebuild_weeks: Annotated[float, Field(ge=0.0, le=520.0, allow_inf_nan=False)] | None = describe(
+        None, units="weeks, or unset", about="after an expulsion, a group that gave up its paper on entry"
+        " has it back after this many weeks, and its expelled cadre's recruiting contacts come back over"
+        " them from none; unset: the paper never comes back and contacts are back at once (the engine"
+        " before these losses were modelled)")  # fmt: skip
+    split_share: Fraction = describe(
+        0.0, units="share, 0-1", about="chance a member not convinced of the step (a strategy's conviction)"
+        " breaks away from the group at entry instead of following it (0: the unconvinced follow, and do"
+        " not recruit)")  # fmt: skip
+    declaration_trust: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] = describe(
+        0.0, units="relative change, -1 to 1", about="prestige of a public declaration with the host's"
+        " members: their trust toward the declared group's people inside is multiplied by 1 + this"
+        " (at most 1); negative where a declaration costs prestige, 0: neither")  # fmt: skip
     kernel_threshold: Fraction = describe(
         0.65, units="first-axis opinion, 0-1", about="a person at or above it on the first axis counts in"
         " an organization's kernel (britain-1933: revolutionary-minded); formerly revolutionary_threshold")  # fmt: skip
@@ -304,7 +334,8 @@ class Strategy(_Strict):
     recruit: bool = describe(True, units="true | false", about="the group's cadre recruit (false: they do not)")
     entry_week: Weeks = describe(0.0, units="weeks from the start", about="when the group enters")
     conviction: Fraction = describe(
-        1.0, units="share, 0-1", about="share of the cadre convinced of the step; the unconvinced do not recruit")
+        1.0, units="share, 0-1", about="share of the group's members convinced of the step; the unconvinced"
+        " do not recruit, and may break away at entry (dynamics.split_share)")
 
     @model_validator(mode="after")
     def _allocation_sum(self) -> Strategy:

@@ -45,6 +45,8 @@ class State(NamedTuple):
     tally : float64 ``(T,)``, running counts of the run (see ``TALLY_*``).
     branch_start : int64 ``(B + 1,)``, CSR offsets of the membership layer (branch -> agents).
     branch_members : int32 ``(n,)``, agents sorted by branch (the unorganized at the end).
+    expulsion : int64 ``(K,)``, the step at which each organization first expelled the group's
+        people, ``-1`` if it never did (their contacts are rebuilt from then on).
     """
 
     org: np.ndarray
@@ -70,6 +72,7 @@ class State(NamedTuple):
     branch_members: np.ndarray
     count: np.ndarray
     tally: np.ndarray
+    expulsion: np.ndarray
 
     @property
     def n(self) -> int:
@@ -118,7 +121,10 @@ TALLY_HOST_LEFT_TO_GROUP = 3  # left the host for the group outside, or recruite
 TALLY_HOST_WON_INSIDE = 4  # host members recruited into the group while staying members
 TALLY_SPLIT = 5  # persons split off from coarse agents
 TALLY_MISSED = 6  # splits that found no room (the engine keeps room: always 0 in practice)
-N_TALLY = 7
+TALLY_CAPITULATED = 7  # cadre who gave up the group's views inside another organization
+TALLY_DEMORALISED = 8  # expelled cadre who left politics
+TALLY_BROKE_AWAY = 9  # members not convinced of entry who broke away from the group
+N_TALLY = 10
 
 class Network(NamedTuple):
     """The static social layer in CSR form: the neighbours of ``i`` are
@@ -174,6 +180,18 @@ class Params(NamedTuple):
     expel_share: np.ndarray  # float64 (K,): share of it expelled once detected
     revolutionary_threshold: float
     independence_threshold: float
+    # what makes entry fatal, or useless (MODEL.md §4.6-7); each is off at 0 (-1 for steps)
+    capitulation: float  # hazard per step at h = 1, largest distance, fully assimilated
+    assimilation_steps: float  # time inside over which that hazard rises to full
+    gag: float  # a current inside recruits with chance x (1 - gag * h * visibility)
+    brand: np.ndarray  # float64 (K + 1, K): weight of trust_expelled for listeners of row
+    # toward persons expelled by column (beyond the expelling party's own members)
+    demoralisation: float  # chance an expelled cadre member leaves politics
+    rebuild_steps: int  # steps to rebuild a paper given up, after an expulsion; -1: never
+    split_share: float  # chance a member not convinced of entry breaks away
+    declared_trust: np.ndarray  # float64 (K,): factor on host members' trust toward the
+    # group's people inside, for a declared entry
+    entry_step: int  # the step the group enters (-1: it does not)
     # the group's line
     line: np.ndarray  # float64 (2,)
     # resolution: whether each population (organizations, the unorganized last) is held

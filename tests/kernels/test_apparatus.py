@@ -168,3 +168,95 @@ def test_a_current_is_detected_per_step_with_chance_detection_times_h_cubed_time
     else:  # detected with chance p, then each of three expelled with chance 1/2
         q = p * (1 - 0.5**3)
         assert detected / steps == pytest.approx(q, abs=4 * np.sqrt(q * (1 - q) / steps))
+
+
+# -- what makes entry fatal (issue 11): capitulation, demoralisation -------------------------
+
+
+def _cadre_inside(hand, n: int, since: int = 0):
+    faction = np.ones(n, bool)
+    return hand.state([HOST] * n, np.full((n, 2), 0.9), faction=faction, cadre=faction, committed=faction,
+                      convinced=faction, faction_since=np.full(n, since))
+
+
+def _distance(hand) -> float:
+    line = np.array(hand.scenario.organizations["group"].platform)
+    host = np.array(hand.scenario.organizations["host"].platform)
+    return float(np.linalg.norm(line - host) / np.sqrt(2.0))
+
+
+@pytest.mark.parametrize(("h", "assimilation"), [(1.0, 1.0), (0.5, 1.0), (1.0, 8.0)])
+def test_capitulation_loses_the_expected_share_of_cadre_after_t_steps(hand, h, assimilation):
+    from lever.kernels.apparatus import capitulate
+    from lever.state import TALLY_CAPITULATED
+
+    n, steps, rate = 4000, 10, 0.2
+    params = hand.params("enter", homogeneity=np.full(4, h), capitulation=rate,
+                         assimilation_steps=assimilation, entry_step=0)
+    state = _cadre_inside(hand, n)
+    for t in range(1, steps + 1):
+        capitulate(state, params, t, np.uint64(3))
+    hazard = [rate * h * _distance(hand) * min(1.0, t / assimilation) for t in range(1, steps + 1)]
+    lost = 1.0 - np.prod(1.0 - np.array(hazard))
+    share = 1.0 - np.count_nonzero(state.cadre) / n
+    assert share == pytest.approx(lost, abs=4 * np.sqrt(lost * (1 - lost) / n))
+    gone = ~state.cadre
+    # who capitulated gave up the group's views for the host's platform and stays a member
+    assert not (state.faction[gone] | state.committed[gone] | state.convinced[gone]).any()
+    assert np.allclose(state.opinion[gone], state.platform[HOST])
+    assert (state.org == HOST).all()
+    assert state.tally[TALLY_CAPITULATED] == np.count_nonzero(gone)
+
+
+def test_no_capitulation_under_a_loose_apparatus_outside_or_when_off(hand):
+    from lever.kernels.apparatus import capitulate
+
+    for changes in ({"homogeneity": np.zeros(4), "capitulation": 1.0}, {"capitulation": 0.0}):
+        params = hand.params("enter", entry_step=0, assimilation_steps=1.0, **changes)
+        state = _cadre_inside(hand, 200)
+        for t in range(1, 20):
+            capitulate(state, params, t, np.uint64(3))
+        assert state.cadre.all()
+    params = hand.params("enter", homogeneity=np.ones(4), capitulation=1.0, entry_step=0, assimilation_steps=1.0)
+    outside = hand.state([GROUP] * 50, np.full((50, 2), 0.9), faction=np.ones(50, bool), cadre=np.ones(50, bool))
+    for t in range(1, 20):
+        capitulate(outside, params, t, np.uint64(3))
+    assert outside.cadre.all()
+
+
+def test_time_inside_counts_from_entry_or_from_being_won_inside(hand):
+    from lever.kernels.apparatus import capitulate
+
+    # assimilation over 100 steps: at step 10 the hazard of one won at step 8 is a fifth of
+    # the hazard of one inside since the entry at step 0
+    params = hand.params("enter", homogeneity=np.ones(4), capitulation=1.0, entry_step=0,
+                         assimilation_steps=100.0)
+    early, late = _cadre_inside(hand, 20000, since=0), _cadre_inside(hand, 20000, since=8)
+    capitulate(early, params, 10, np.uint64(5))
+    capitulate(late, params, 10, np.uint64(5))
+    d = _distance(hand)
+    for state, t in ((early, 10), (late, 2)):
+        p = d * t / 100.0
+        assert 1 - state.cadre.mean() == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / 20000))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.4, 1.0])
+def test_demoralised_expelled_cadre_leave_politics(hand, share):
+    from lever.state import TALLY_DEMORALISED
+
+    n = 3000
+    params = hand.params("enter", homogeneity=np.ones(4), detection=1.0, visibility=np.ones(4),
+                         expel_share=np.ones(4), demoralisation=share)
+    cadre = np.arange(n) < 2 * n // 3  # a third are recruits still in training
+    faction = np.ones(n, bool)
+    state = hand.state([HOST] * n, np.full((n, 2), 0.9), room=0, faction=faction, cadre=cadre,
+                       committed=cadre, convinced=cadre)
+    assert expel_currents(state, params, 2, hand.flows(), np.uint64(0)) == n
+    left = state.org == K
+    assert not left[~cadre].any()  # only cadre are demoralised
+    m = cadre.sum()
+    assert left.sum() == pytest.approx(share * m, abs=4 * np.sqrt(share * (1 - share) * m) + 1e-9)
+    assert not (state.faction[left] | state.committed[left] | state.cadre[left]).any()
+    assert (state.expelled_from == HOST).all()
+    assert state.expulsion[HOST] == 2
+    assert state.tally[TALLY_DEMORALISED] == left.sum()

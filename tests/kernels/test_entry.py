@@ -111,3 +111,28 @@ def test_enter_without_people_does_nothing(hand):
     flows = hand.flows()
     enter(state, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, flows, np.uint64(0))
     assert np.array_equal(state.org, [HOST, K]) and flows.sum() == 0
+
+
+# -- splits over the step (issue 11) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("conviction", "split"), [(0.7, 1.0), (0.4, 0.5), (1.0, 1.0), (0.7, 0.0)])
+def test_members_not_convinced_break_away_instead_of_entering(hand, conviction, split):
+    from lever.state import TALLY_BROKE_AWAY
+
+    n = 4000
+    state = _group(hand, n)
+    flows = hand.flows()
+    enter(state, hand.params(split_share=split), np.array([0.0, 1.0, 0.0, 0.0]), conviction, 1, flows,
+          np.uint64(0))
+    gone = state.org == K
+    p = (1 - conviction) * split  # a split of 1 - conviction of the members when split_share is 1
+    assert gone.mean() == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / n) + 1e-12)
+    assert not (state.faction[gone] | state.cadre[gone] | state.convinced[gone]).any()
+    assert state.committed[gone].all()  # they keep their views
+    assert (state.org[~gone] == HOST).all() and state.faction[~gone].all()
+    assert state.tally[TALLY_BROKE_AWAY] == gone.sum() == flows[GROUP, K]
+    # who breaks away is who was not convinced (slot 1), then drew to split (slot 2)
+    skey = np.uint64(step_key(np.uint64(0), ENTRY, 1))
+    unconvinced = np.array([keyed(skey, np.uint64(i), 1) >= conviction for i in range(n)])
+    assert not (gone & ~unconvinced).any()

@@ -183,3 +183,68 @@ def test_contacts_pass_over_the_groups_people_and_use_the_agents_row(hand):
     # up to four tries, each finding 2 with chance 1/2
     share = np.mean(np.array(met) == 2)
     assert share == pytest.approx(1 - 0.5**4, abs=4 * np.sqrt(0.0586 / len(met)))
+
+
+# -- the gag and the rebuilding of contacts (issue 11) -----------------------------------------
+
+
+def _inside_recruiter(hand, n_contacts: int):
+    """Agent 0, a convinced cadre member inside the host, tied to ``n_contacts`` host members on
+    the line."""
+    n = n_contacts + 1
+    h = hand.first_branch(HOST)
+    state = hand.state([HOST] * n, [LINE] * n, branch=[h] * n, **_cadre(n_contacts))
+    return state, hand.net(n, [(0, j) for j in range(1, n)])
+
+
+@pytest.mark.parametrize("gag", [0.3, 0.8])
+def test_a_gagged_current_recruits_the_expected_fraction(hand, gag):
+    h, vis = 0.9, 1.0
+    base = {"homogeneity": np.full(4, h), "visibility": np.full(4, vis), "recruit_prob": 0.3,
+            "recruit_contacts": 1.0, "training_steps": 1000}
+    won = {}
+    for g in (0.0, gag):
+        params = hand.params("enter", gag=g, **base)
+        count = 0
+        for step in range(1, 3001):
+            state, net = _inside_recruiter(hand, 30)
+            recruit(state, params, net, step, hand.flows(), np.uint64(1))
+            count += np.count_nonzero(state.faction[1:])
+        won[g] = count
+    f = 1 - gag * h * vis
+    # the same keyed draws: the gagged run's recruits are those of the free run with u < p f
+    assert won[gag] / won[0.0] == pytest.approx(f, abs=4 * np.sqrt(f * (1 - f) / won[0.0]))
+
+
+def test_outside_the_gag_does_not_reach(hand):
+    g = hand.first_branch(GROUP)
+    params = hand.params(gag=1.0, homogeneity=np.ones(4), recruit_prob=1.0, recruit_contacts=3.0)
+    state = hand.state([GROUP, K], [LINE] * 2, branch=[g, -1], **_cadre(1))
+    for step in range(1, 60):
+        recruit(state, params, hand.net(2, [(0, 1)]), step, hand.flows(), np.uint64(0))
+    assert state.faction[1]
+
+
+def test_after_an_expulsion_a_group_without_its_paper_rebuilds_its_contacts_over_the_stated_time(hand):
+    from lever.kernels.recruitment import _rebuilt
+
+    g = hand.first_branch(GROUP)
+    params = hand.params("enter", rebuild_steps=10)
+    state = hand.state([GROUP, GROUP, HOST], [LINE] * 3, branch=[g, g, -1], expelled_from=[HOST, -1, -1],
+                       **_cadre(2))
+    state.expulsion[HOST] = 5
+    assert [_rebuilt(state, params, 0, t) for t in (5, 6, 10, 15, 30)] == [0.0, 0.1, 0.5, 1.0, 1.0]
+    assert _rebuilt(state, params, 1, 6) == 1.0  # never expelled
+    assert _rebuilt(state, hand.params("enter", rebuild_steps=-1), 0, 6) == 1.0  # the mechanism off
+    # fewer contacts, fewer recruits: expelled cadre tied to 40 unorganized on the line
+    n = 41
+    params = hand.params("enter", rebuild_steps=20, recruit_prob=1.0, recruit_contacts=2.0, training_steps=1000)
+    won = []
+    for t in (6, 15, 40):
+        state = hand.state([GROUP] + [K] * 40, [LINE] * n, branch=[g] + [-1] * 40,
+                           expelled_from=[HOST] + [-1] * 40, **_cadre(40))
+        state.expulsion[HOST] = 5
+        for step in range(t, t + 5):
+            recruit(state, params, hand.net(n, [(0, j) for j in range(1, n)]), step, hand.flows(), np.uint64(2))
+        won.append(np.count_nonzero(state.faction[1:]))
+    assert won[0] < won[1] < won[2]

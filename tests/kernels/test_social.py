@@ -14,9 +14,11 @@ BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
 def test_trust_table_carries_the_params(hand):
     params = hand.params()
-    assert trust_table(params) == (
+    table = trust_table(params)
+    assert table[:6] == (
         K, GROUP, params.trust_inside, params.trust_outside, params.trust_rival, params.trust_expelled
     )
+    assert table[6] is params.brand and table[7] is params.declared_trust
 
 
 @pytest.mark.parametrize(
@@ -94,3 +96,56 @@ def test_a_split_off_person_reads_the_ties_of_the_agent_it_came_from(hand):
     state = hand.state([K, K, K], np.full((3, 2), 0.5), faction=[True, False, False], social=[1, 1, 2])
     net = hand.net(3, [(1, 2)])  # row 1 (which 0 reads) knows 2 only
     assert _contacts(state, net, 0) == {2}
+
+
+# -- the brand of splitters and the prestige of a declaration (issue 11) ---------------------
+
+#: 0 a rival member, 1 an unorganized reader, 2 a big-party member, 3 one the host expelled
+#: (back in the group), 4 a host member, 5 the group's person inside the host
+_ORG = np.array([RIVAL, K, BIG, GROUP, HOST, HOST], np.int16)
+_FACTION = np.array([False, False, False, True, False, True])
+_EXPELLED = np.array([-1, -1, -1, HOST, -1, -1], np.int16)
+
+
+def _trust(params, listener, speaker):
+    return trust_of(_ORG, _FACTION, _EXPELLED, trust_table(params), listener, speaker)
+
+
+def test_without_branding_only_the_expelling_partys_members_distrust_the_expelled(hand):
+    params = hand.params()
+    assert not params.brand.any()
+    assert _trust(params, 4, 3) == params.trust_expelled
+    assert _trust(params, 0, 3) == params.trust_rival  # the rival hears the group from outside
+    assert _trust(params, 1, 3) == params.trust_outside
+
+
+@pytest.mark.parametrize("branding", [0.3, 1.0])
+def test_branding_lowers_the_trust_of_the_rivals_members_and_the_hosts_readers(hand, tiny, branding):
+    from lever.build import build_params
+    from lever.scenarios import with_values
+
+    params = build_params(with_values(tiny, {"dynamics.branding": branding}, "test"), None)
+    te = params.trust_expelled
+    # the rival's members: the brand reaches them with weight ``branding``
+    assert _trust(params, 0, 3) == pytest.approx(branding * te + (1 - branding) * params.trust_rival)
+    # the unorganized read the host's paper (circulation 0.05 among them): that share of it
+    b = branding * 0.05
+    assert _trust(params, 1, 3) == pytest.approx(b * te + (1 - b) * params.trust_outside)
+    # the big party reads no paper of the host's: untouched
+    assert _trust(params, 2, 3) == params.trust_rival
+    assert _trust(params, 4, 3) == te
+    assert _trust(params, 0, 3) < params.trust_rival and _trust(params, 1, 3) < params.trust_outside
+
+
+@pytest.mark.parametrize(("change", "expected"), [(0.05, 0.9 * 1.05), (0.5, 1.0), (-0.3, 0.9 * 0.7)])
+def test_a_declared_entry_scales_the_host_members_trust_in_the_groups_people_inside(hand, tiny, change,
+                                                                                  expected):
+    from lever.build import build_params
+    from lever.scenarios import with_values
+
+    field = with_values(tiny, {"dynamics.declaration_trust": change}, "test")
+    declared = build_params(field, field.strategies["enter"])
+    undeclared = build_params(field, field.strategies["enter_individuals"])
+    assert _trust(declared, 4, 5) == pytest.approx(expected)  # capped at 1
+    assert _trust(undeclared, 4, 5) == declared.trust_inside
+    assert _trust(declared, 5, 4) == declared.trust_inside  # the group's person hears as before

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from lever.kernels.draw import APPARATUS, keyed, step_key
+from lever.kernels.draw import APPARATUS, CAPITULATE, keyed, step_key
 from lever.kernels.mobility import move, org_sizes
+from lever.state import TALLY_CAPITULATED, TALLY_DEMORALISED
 
 #: draws of an organization (not a person) are keyed with this bit set
 _ORG_BIT = np.uint64(1 << 63)
@@ -46,8 +47,10 @@ def expel_currents(state, params, step: int, flows, key) -> float:
     with chance ``detection * h_k**3 * visibility``; then each of them is expelled with chance
     ``expel_share`` (1 for a faction, which stands or falls together). The expelled go back to
     the group's own organization, and ``k``'s members distrust them from then on
-    (``expelled_from``). Draws are keyed by (step, organization) and (step, person).
-    Returns the persons expelled; mutates membership and ``flows``.
+    (``expelled_from``; where the brand reaches further, others too: ``Params.brand``). An
+    expelled cadre member is demoralised and leaves politics with chance ``demoralisation``.
+    Draws are keyed by (step, organization) and (step, person). Returns the persons
+    expelled; mutates membership, ``flows``, ``expulsion`` and ``tally``.
     """
     K = params.n_orgs
     skey = step_key(key, APPARATUS, step)
@@ -70,9 +73,63 @@ def expel_currents(state, params, step: int, flows, key) -> float:
         k = state.org[i]
         if k < K and detected[k] and state.faction[i] and keyed(skey, state.ident[i], 1) < params.expel_share[k]:
             w = state.weight[i]
+            cadre = state.cadre[i]
             state.expelled_from[i] = k  # before the move: persons split off carry it too
             if move(state, params, i, params.group, step, size, flows, skey, np.int64(-1)):
                 expelled += w
+                if state.expulsion[k] < 0:
+                    state.expulsion[k] = step
+                if cadre and keyed(skey, state.ident[i], 2) < params.demoralisation:
+                    _leave_politics(state, params, i, step, size, flows, skey)
             else:
                 state.expelled_from[i] = -1
     return expelled
+
+
+@nb.njit(cache=True)
+def _leave_politics(state, params, i: int, step: int, size, flows, skey) -> None:
+    """Expelled cadre member ``i``, demoralised, leaves the group for no organization and
+    gives up the fight (no longer committed: they may be talked round like anyone)."""
+    move(state, params, i, np.int64(params.n_orgs), step, size, flows, skey, np.int64(-1))
+    _drop_out(state, i)
+    state.tally[TALLY_DEMORALISED] += state.weight[i]
+
+
+@nb.njit(cache=True, inline="always")
+def _drop_out(state, i: int) -> None:
+    """``i`` is no longer one of the group's people, nor committed."""
+    state.faction[i] = False
+    state.cadre[i] = False
+    state.committed[i] = False
+    state.convinced[i] = False
+
+
+@nb.njit(cache=True)
+def capitulate(state, params, step: int, key) -> None:
+    """Cadre under the discipline of another organization's apparatus may capitulate: give
+    up the group's views for the organization's platform (assimilated) and stay a plain
+    member. The hazard per step is ``capitulation x h x d x min(1, t / assimilation_steps)``,
+    with ``h`` the organization's homogeneity, ``d`` the distance between the group's line
+    and its platform (over the largest, sqrt 2) and ``t`` the steps spent inside (since the
+    entry, or since being won inside). Draws are keyed by (step, person). Mutates
+    ``faction``, ``cadre``, ``committed``, ``convinced``, ``opinion``, ``satisfaction`` and
+    ``tally``."""
+    if params.capitulation <= 0.0:
+        return
+    K = params.n_orgs
+    skey = step_key(key, CAPITULATE, step)
+    for i in range(state.count[0]):
+        k = state.org[i]
+        if k >= K or k == params.group or not (state.faction[i] and state.cadre[i]):
+            continue
+        dx = params.line[0] - state.platform[k, 0]
+        dy = params.line[1] - state.platform[k, 1]
+        distance = np.sqrt(dx * dx + dy * dy) / np.sqrt(2.0)
+        inside = step - max(params.entry_step, state.faction_since[i])
+        hazard = params.capitulation * params.homogeneity[k] * distance * min(1.0, inside / params.assimilation_steps)
+        if keyed(skey, state.ident[i], 0) < hazard:
+            _drop_out(state, i)
+            state.opinion[i, 0] = state.platform[k, 0]
+            state.opinion[i, 1] = state.platform[k, 1]
+            state.satisfaction[i] = 1.0
+            state.tally[TALLY_CAPITULATED] += state.weight[i]

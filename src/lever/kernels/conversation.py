@@ -203,16 +203,22 @@ def _pack(org, expelled, stratum, committed, faction):
 @nb.njit(cache=True, inline="always")
 def _trust(table, listener, speaker):
     """:func:`lever.kernels.social.trust_of` on packed persons."""
-    n_orgs, group, inside, outside, rival, expelled = table
+    n_orgs, group, inside, outside, rival, expelled, brand, declared = table
     k = listener & 0xFFFF
+    e = ((speaker >> 16) & 0xFFFF) - 1
+    if k < n_orgs and e == k:
+        return expelled
+    base = outside
     if k < n_orgs:
-        if ((speaker >> 16) & 0xFFFF) - 1 == k:
-            return expelled
         if speaker & 0xFFFF == k:
-            return inside
-        if (speaker >> 41) & 1 and speaker & 0xFFFF == group:
-            return rival
-    return outside
+            base = min(1.0, inside * declared[k]) if (speaker >> 41) & 1 and k != group else inside
+        elif (speaker >> 41) & 1 and speaker & 0xFFFF == group:
+            base = rival
+    if e >= 0:
+        b = brand[k, e]
+        if b > 0.0:
+            return b * expelled + (1.0 - b) * base
+    return base
 
 
 @nb.njit(cache=True, inline="always")

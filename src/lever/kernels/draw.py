@@ -49,7 +49,7 @@ def fresh_key(rng) -> np.uint64:
 # effect, and the same seed gives the same bits for any number of threads.
 
 #: mechanism numbers, one per kind of decision
-PRESS, CONVERSE, MOBILITY, APPARATUS, RECRUIT, ENTRY = 1, 2, 3, 4, 5, 6
+PRESS, CONVERSE, MOBILITY, APPARATUS, RECRUIT, ENTRY, CAPITULATE = 1, 2, 3, 4, 5, 6, 7
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import ENTRY, keyed, step_key
 from lever.kernels.mobility import move, org_sizes
+from lever.state import TALLY_BROKE_AWAY
 
 
 @nb.njit(cache=True)
@@ -16,8 +17,9 @@ def enter(state, params, allocation, conviction: float, step: int, flows, key) -
 
     Counts per host follow the largest-remainder rule; who goes where is a random draw; each
     entrant takes a random branch of the host, so the group sits spread among its branches.
-    Each cadre member who enters is convinced of the step with chance ``conviction``; an
-    unconvinced one makes no recruiting contacts ("your entry will be to no purpose").
+    Each member is convinced of the step with chance ``conviction``; an unconvinced one
+    breaks away with chance ``split_share`` (:func:`_break_away`), or else enters and, if
+    cadre, makes no recruiting contacts ("your entry will be to no purpose").
     The order in which members are dealt out is keyed by who they are.
     """
     K = params.n_orgs
@@ -45,6 +47,22 @@ def enter(state, params, allocation, conviction: float, step: int, flows, key) -
             i = members[order[pos]]
             pos += 1
             if k != params.group:
+                convinced = keyed(skey, state.ident[i], 1) < conviction
+                if not convinced and params.split_share > 0.0 and keyed(skey, state.ident[i], 2) < params.split_share:
+                    _break_away(state, params, i, step, size, flows, skey)
+                    continue
                 move(state, params, i, k, step, size, flows, skey, np.int64(-1))
                 if state.cadre[i]:
-                    state.convinced[i] = keyed(skey, state.ident[i], 1) < conviction
+                    state.convinced[i] = convinced
+
+
+@nb.njit(cache=True)
+def _break_away(state, params, i: int, step: int, size, flows, skey) -> None:
+    """Member ``i``, not convinced of the step, breaks away instead of entering: they leave
+    the group for no organization, keeping their views (the British group split over entry in
+    December 1933; the minority stayed outside)."""
+    move(state, params, i, np.int64(params.n_orgs), step, size, flows, skey, np.int64(-1))
+    state.faction[i] = False
+    state.cadre[i] = False
+    state.convinced[i] = False
+    state.tally[TALLY_BROKE_AWAY] += state.weight[i]

@@ -46,7 +46,8 @@ def recruit(state, params, net, step: int, flows, key) -> None:
     """Each convinced cadre member makes ``recruit_contacts`` contacts this step.
 
     A contact (:func:`contact`) who is not committed and lies within ``recruit_radius`` of
-    the group's line joins with chance ``recruit_prob x trust x receptivity``. Only one
+    the group's line joins with chance ``recruit_prob x trust x receptivity`` (times the gag
+    of a homogeneous host: :func:`_gagged`). Only one
     person joins: from a coarse agent, one is split off. A recruit from another organization
     moves into the recruiter's (and branch); inside a host, recruits stay members of the
     host. Then recruits who have trained ``training_steps`` become cadre (and committed).
@@ -62,7 +63,9 @@ def recruit(state, params, net, step: int, flows, key) -> None:
         if not (state.cadre[c] and state.convinced[c]) or state.org[c] == params.n_orgs:
             continue
         who = state.ident[c]
-        tries = int(contacts) + (1 if keyed(skey, who, 0) < contacts - int(contacts) else 0)
+        mine = contacts * _rebuilt(state, params, c, step)
+        tries = int(mine) + (1 if keyed(skey, who, 0) < mine - int(mine) else 0)
+        gagged = _gagged(params, state.org[c])
         for t in range(tries):
             base = 1 + t * _SLOTS
             j = contact(state, net, c, params.branch_talk, params.group, skey, base)
@@ -72,7 +75,7 @@ def recruit(state, params, net, step: int, flows, key) -> None:
             dy = state.opinion[j, 1] - params.line[1]
             if np.sqrt(dx * dx + dy * dy) >= params.recruit_radius:
                 continue
-            p = params.recruit_prob * trust(state, params, j, c) * params.receptivity[state.stratum[j]]
+            p = params.recruit_prob * trust(state, params, j, c) * params.receptivity[state.stratum[j]] * gagged
             if keyed(skey, who, base + _SLOTS - 1) >= p:
                 continue
             j = one_person(state, j)
@@ -84,6 +87,26 @@ def recruit(state, params, net, step: int, flows, key) -> None:
             state.cadre[i] = True
             state.committed[i] = True
             state.convinced[i] = True
+
+
+@nb.njit(cache=True, inline="always")
+def _rebuilt(state, params, c: int, step: int) -> float:
+    """The share of its outside contacts cadre member ``c`` has back: after an expulsion, a
+    group that gave up its paper on entry rebuilds them over ``rebuild_steps`` (1 otherwise)."""
+    e = state.expelled_from[c]
+    if params.rebuild_steps <= 0 or e < 0 or state.org[c] != params.group:
+        return 1.0
+    since = step - state.expulsion[e]
+    return min(1.0, since / params.rebuild_steps)
+
+
+@nb.njit(cache=True, inline="always")
+def _gagged(params, k: int) -> float:
+    """The factor on recruiting by a current inside organization ``k``: a homogeneous
+    apparatus gags a visible current before any expulsion (1 outside, or with no gag)."""
+    if k == params.group or k >= params.n_orgs:
+        return 1.0
+    return 1.0 - params.gag * params.homogeneity[k] * params.visibility[k]
 
 
 @nb.njit(cache=True)

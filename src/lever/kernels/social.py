@@ -26,6 +26,8 @@ def trust_table(params):
         params.trust_outside,
         params.trust_rival,
         params.trust_expelled,
+        params.brand,
+        params.declared_trust,
     )
 
 
@@ -34,18 +36,28 @@ def trust_of(org, faction, expelled_from, table, listener: int, speaker: int) ->
     """How much ``listener`` trusts ``speaker``, in [0, 1].
 
     Lowest toward someone their own organization expelled, high between members of one
-    organization ("fellow workers"), low toward outsiders, and lower still toward the group
-    when it speaks from outside ("adversaries who want to split the party from outside").
+    organization ("fellow workers"; toward the group's people inside a host after a declared
+    entry, times ``declared_trust``, at most 1), low toward outsiders, and lower still toward
+    the group when it speaks from outside ("adversaries who want to split the party from
+    outside"). Toward someone another organization expelled, the brand of splitters weighs
+    in where it reaches (``brand``: the rival's members, that party's readers).
     """
-    n_orgs, group, inside, outside, rival, expelled = table
+    n_orgs, group, inside, outside, rival, expelled, brand, declared = table
     k = org[listener]
-    if k < n_orgs and expelled_from[speaker] == k:
+    e = expelled_from[speaker]
+    if k < n_orgs and e == k:
         return expelled
-    if k < n_orgs and org[speaker] == k:
-        return inside
-    if faction[speaker] and org[speaker] == group and k < n_orgs:
-        return rival
-    return outside
+    base = outside
+    if k < n_orgs:
+        if org[speaker] == k:
+            base = min(1.0, inside * declared[k]) if faction[speaker] and k != group else inside
+        elif faction[speaker] and org[speaker] == group:
+            base = rival
+    if e >= 0:
+        b = brand[k, e]
+        if b > 0.0:
+            return b * expelled + (1.0 - b) * base
+    return base
 
 
 @nb.njit(cache=True)
