@@ -11,7 +11,7 @@ from lever.kernels.draw import CONVERSE, keyed, step_key
 from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
-from lever.kernels.social import trust_table
+from lever.kernels.social import trust_between, trust_table
 from lever.kernels.twins import PathChoice, parallel_and_serial, renamed
 
 
@@ -202,23 +202,9 @@ def _pack(org, expelled, stratum, committed, faction):
 
 @nb.njit(cache=True, inline="always")
 def _trust(table, listener, speaker):
-    """:func:`lever.kernels.social.trust_of` on packed persons."""
-    n_orgs, group, inside, outside, rival, expelled, brand, declared = table
-    k = listener & 0xFFFF
-    e = ((speaker >> 16) & 0xFFFF) - 1
-    if k < n_orgs and e == k:
-        return expelled
-    base = outside
-    if k < n_orgs:
-        if speaker & 0xFFFF == k:
-            base = min(1.0, inside * declared[k]) if (speaker >> 41) & 1 and k != group else inside
-        elif (speaker >> 41) & 1 and speaker & 0xFFFF == group:
-            base = rival
-    if e >= 0:
-        b = brand[k, e]
-        if b > 0.0:
-            return b * expelled + (1.0 - b) * base
-    return base
+    """:func:`lever.kernels.social.trust_between` on packed persons."""
+    return trust_between(table, listener & 0xFFFF, speaker & 0xFFFF, (speaker >> 41) & 1,
+                         ((speaker >> 16) & 0xFFFF) - 1)  # fmt: skip
 
 
 @nb.njit(cache=True, inline="always")

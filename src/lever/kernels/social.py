@@ -33,7 +33,14 @@ def trust_table(params):
 
 @nb.njit(cache=True, inline="always")
 def trust_of(org, faction, expelled_from, table, listener: int, speaker: int) -> float:
-    """How much ``listener`` trusts ``speaker``, in [0, 1].
+    """How much ``listener`` trusts ``speaker``, in [0, 1] (:func:`trust_between`)."""
+    return trust_between(table, org[listener], org[speaker], faction[speaker], expelled_from[speaker])
+
+
+@nb.njit(cache=True, inline="always")
+def trust_between(table, k, speaker_org, speaker_faction, speaker_expelled_from) -> float:
+    """How much a listener in organization ``k`` trusts a speaker (their organization, whether
+    one of the group's people, who expelled them), in [0, 1].
 
     Lowest toward someone their own organization expelled, high between members of one
     organization ("fellow workers"; toward the group's people inside a host after a declared
@@ -43,15 +50,14 @@ def trust_of(org, faction, expelled_from, table, listener: int, speaker: int) ->
     in where it reaches (``brand``: the rival's members, that party's readers).
     """
     n_orgs, group, inside, outside, rival, expelled, brand, declared = table
-    k = org[listener]
-    e = expelled_from[speaker]
+    e = speaker_expelled_from
     if k < n_orgs and e == k:
         return expelled
     base = outside
     if k < n_orgs:
-        if org[speaker] == k:
-            base = min(1.0, inside * declared[k]) if faction[speaker] and k != group else inside
-        elif faction[speaker] and org[speaker] == group:
+        if speaker_org == k:
+            base = min(1.0, inside * declared[k]) if speaker_faction and k != group else inside
+        elif speaker_faction and speaker_org == group:
             base = rival
     if e >= 0:
         b = brand[k, e]
