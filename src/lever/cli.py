@@ -32,6 +32,7 @@ from lever.cli_store import (
     stoppable,
 )
 from lever.files import complete_folder, writable_folder
+from lever.interfaces.serve import serve
 from lever.network import NetworkError
 from lever.outcomes import DEFAULT_OUTCOME
 from lever.scenario import RenamedFieldWarning
@@ -84,6 +85,7 @@ app.add_typer(scenario_app, name="scenario")
 app.command("classic")(classic)
 app.command("explore")(explore)
 app.command("results")(results)
+app.command("serve")(serve)
 
 # piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole
 out_console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
