@@ -133,3 +133,12 @@ def test_unknown_jobs_and_experiments_are_404_with_a_line(client):
 def test_the_api_is_described(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/runs", "/api/weighs", "/api/jobs/{job_id}", "/api/experiments/{name}/files/{file}"} <= set(paths)
+
+
+@pytest.mark.parametrize("nest", [("[", "]"), ('{"a":', "}")])
+def test_a_deeply_nested_body_is_refused_not_crashed(client, nest):
+    opening, closing = nest
+    deep = '{"scenario": ' + opening * 20_000 + "1" * (opening == '{"a":') + closing * 20_000 + "}"
+    r = client.post("/api/scenario/check", content=deep, headers={"content-type": "application/json"})
+    assert r.status_code in (400, 422), r.text[:300]
+    assert "Traceback" not in r.text

@@ -112,3 +112,16 @@ def test_earlier_experiments_open_again(tab):
     run.click()
     tab.wait_for_selector("#experiment svg polyline.series", state="attached")  # a flat line has no height
     assert "(run, complete)" in tab.inner_text("#experiment h2")
+
+
+def test_a_weigh_is_cancelled_from_the_page(tab):
+    tab.click('nav button[data-tab="weigh"]')
+    tab.fill("#samples", "6")
+    tab.fill("#weigh-steps", "6")
+    tab.click("#weigh")
+    tab.wait_for_function("/^running: [1-9]\\d* of 36 runs/.test(document.getElementById('weigh-status').textContent)",
+                          timeout=SLOW)  # fmt: skip
+    tab.click("#cancel-weigh")
+    tab.wait_for_function("document.getElementById('weigh-status').textContent.startsWith('cancelled: cancelled; kept ')",
+                          timeout=SLOW)  # fmt: skip
+    assert tab.is_disabled("#cancel-weigh") and tab.is_enabled("#weigh")

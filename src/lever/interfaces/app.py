@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -90,6 +91,13 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(_request: Request, err: Refused) -> JSONResponse:
         return JSONResponse(err.body(), status_code=err.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(_request: Request, err: RequestValidationError) -> JSONResponse:
+        # pydantic's list of problems without the input it echoes: that may be a megabyte deep
+        problems = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                    for e in err.errors()[:20]]  # fmt: skip
+        return JSONResponse({"detail": problems}, status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, err: Exception) -> JSONResponse:
