@@ -32,6 +32,8 @@ from lever.cli_store import (
     stoppable,
 )
 from lever.files import complete_folder, writable_folder
+from lever.interfaces.serve import serve
+from lever.interfaces.work import run_spec, weigh_spec
 from lever.network import NetworkError
 from lever.outcomes import DEFAULT_OUTCOME
 from lever.scenario import RenamedFieldWarning
@@ -84,6 +86,7 @@ app.add_typer(scenario_app, name="scenario")
 app.command("classic")(classic)
 app.command("explore")(explore)
 app.command("results")(results)
+app.command("serve")(serve)
 
 # piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole
 out_console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
@@ -293,9 +296,7 @@ def run_command(
         if name not in field.strategies:
             raise fail(f"{scenario}: strategy '{name}' not found (strategies: {', '.join(field.strategies)})")
         folder = out_folder(out, out if out is not None else default_folder(field, f"{name}-seed{seed}"))
-        exp = open_experiment(store, "run", field, {"kind": "run", "scenario_name": field.name,
-                              "scenario": to_toml(field), "strategy": name, "seed": seed, "steps": steps,
-                              "runs": 1})  # fmt: skip
+        exp = open_experiment(store, "run", field, run_spec(field, name, seed, steps))
         total = steps or field.steps
         try:
             with stoppable(), _progress() as progress:
@@ -402,10 +403,7 @@ def weigh_command(
         folder = out_folder(out, out if out is not None else default_folder(field, "weigh"))
         design = Design(field, samples=samples, replications=replications, seed=seed, steps=steps)
         total = len(design.strategies) * samples * replications
-        exp = open_experiment(store, "weigh", field, {"kind": "weigh", "scenario_name": field.name,
-                              "scenario": to_toml(field), "samples": samples, "replications": replications,
-                              "seed": seed, "steps": steps, "strategies": list(design.strategies),
-                              "runs": total})  # fmt: skip
+        exp = open_experiment(store, "weigh", field, weigh_spec(field, samples, replications, seed, steps))
         try:
             with stoppable(), Reporter(f"weigh {field.name}") as report:
                 result = weigh(design, jobs=jobs or auto_jobs(total, run_seconds(field, steps), default_jobs()),

@@ -93,6 +93,12 @@ def _one_thread_in_workers() -> None:
         numba.set_num_threads(1)
 
 
+def observed_columns(scenario: Scenario) -> list[str]:
+    """Names of the row ``simulate``'s ``on_row`` receives each step (the first columns of the
+    series after ``step`` and ``week``)."""
+    return _columns(scenario)
+
+
 def _columns(scenario: Scenario) -> list[str]:
     labels = [*scenario.org_keys, NONE]
     return [
@@ -130,6 +136,7 @@ def simulate(
     steps: int | None = None,
     network: object | None = None,
     on_step: Callable[[int], None] | None = None,
+    on_row: Callable[[int, np.ndarray], None] | None = None,
     twin: bool = False,
     start: World | None = None,
 ) -> Run:
@@ -140,9 +147,11 @@ def simulate(
     ``twin=True`` runs the twin world of that seed: the group present but doing nothing (no
     speaking, recruiting, entering or paper); ``strategy`` is then only a label. ``network``
     replaces the social layer (a NetworkX graph on nodes ``0..n-1``, or a
-    :class:`lever.state.Network`). ``on_step(t)`` is called after each step (for progress).
-    ``start`` is the world :func:`build_world` made for this scenario and seed (runs of one
-    world share it; the run works on a copy), else it is built here.
+    :class:`lever.state.Network`). ``on_step(t)`` is called after each step (for progress);
+    ``on_row(t, row)`` with the step's observed row (:func:`observed_columns`; step 0 too),
+    for a page that draws the run as it goes. ``start`` is the world :func:`build_world` made
+    for this scenario and seed (runs of one world share it; the run works on a copy), else it
+    is built here.
     """
     _one_thread_in_workers()
     name = strategy or scenario.default_strategy
@@ -171,6 +180,8 @@ def simulate(
     expelled = np.zeros(steps + 1)
     tallies = np.zeros((steps + 1, N_TALLY))
     rows[0], platforms[0] = observe(state, before), state.platform
+    if on_row is not None:
+        on_row(0, rows[0])
     params = before
     for t in range(1, steps + 1):
         state = with_room(state, params)
@@ -182,6 +193,8 @@ def simulate(
         rows[t], platforms[t], tallies[t] = observe(state, params), state.platform, state.tally
         if on_step is not None:
             on_step(t)
+        if on_row is not None:
+            on_row(t, rows[t])
     series = _series(scenario, rows, platforms, expelled, tallies)
     return Run(scenario, name, seed, series, flows, state.trimmed(), twin)
 

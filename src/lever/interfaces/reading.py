@@ -1,0 +1,129 @@
+"""Experiments of the store as the page reads them: a list, and one opened again.
+
+Only names go in (checked by :func:`lever.store.check_name`) and only files of a fixed list
+come out, from the experiment's own folder: no path is ever taken from the browser.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from lever.interfaces.checks import Refused
+from lever.interfaces.work import FILES, REPORT
+from lever.store import Experiment, StoreError, experiments
+
+#: The files the page serves, and where each lies in an experiment's folder.
+SERVED = {
+    "timeseries.parquet": FILES, "summary.json": FILES, "flows.csv": FILES, "trajectories.png": FILES,
+    "report.html": REPORT, "runs.parquet": REPORT, "outcomes.png": REPORT, "flows.png": REPORT,
+    "scenario.toml": "", "provenance.json": FILES,
+}  # fmt: skip
+FileName = Literal[
+    "timeseries.parquet", "summary.json", "flows.csv", "trajectories.png", "report.html", "runs.parquet",
+    "outcomes.png", "flows.png", "scenario.toml", "provenance.json", "weigh-trajectories.png",
+]  # fmt: skip
+#: The weigh report's band figure is also called trajectories.png: the page names it apart.
+RENAMED = {"weigh-trajectories.png": (REPORT, "trajectories.png")}
+SHOWN = ("group_members", "won", "host_kernel", "expelled", "newly_won")
+
+
+def opened(store: Path, name: str) -> Experiment:
+    try:
+        return Experiment.read(store, name)
+    except StoreError as err:
+        raise Refused(404, str(err).replace("NAME: ", "experiment: ", 1)) from None
+
+
+def listing(store: Path) -> list[dict[str, Any]]:
+    """Every experiment in the store, newest settings first as ``lever results`` lists them."""
+    out = []
+    for exp in experiments(store):
+        runs = exp.runs()
+        failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
+        out.append({"name": exp.name, "kind": str(exp.spec.get("kind", "?")),
+                    "scenario": str(exp.spec.get("scenario_name", "?")), "stored": len(runs) - failed,
+                    "failed": failed, "planned": exp.planned(), "status": exp.status()})  # fmt: skip
+    return out
+
+
+def file_path(store: Path, name: str, file: str) -> Path:
+    """The path of one served file of an experiment, or a 404 naming what is missing."""
+    exp = opened(store, name)
+    sub, real = RENAMED.get(file, (SERVED.get(file), file))
+    if sub is None:
+        raise Refused(404, f"file: '{file}' is not one the page serves")
+    if file == "scenario.toml":  # from the run's files or the weigh's report, whichever is there
+        sub = FILES if (exp.folder / FILES / real).is_file() else REPORT
+    path = exp.folder / sub / real
+    if not path.is_file():
+        raise Refused(404, f"file: experiment '{name}' has no {file}")
+    return path
+
+
+def _finite(x: Any) -> float | None:
+    return float(x) if x is not None and math.isfinite(float(x)) else None
+
+
+def summary_rows(exp: Experiment) -> list[dict[str, Any]]:
+    """Per strategy: runs ok and failed, median and 90% interval of the main outcomes."""
+    runs = exp.runs()
+    rows = []
+    if not len(runs):
+        return rows
+    for strategy, group in runs.groupby("strategy", sort=False):
+        ok = group[group["status"] == "ok"]
+        row: dict[str, Any] = {"strategy": str(strategy), "ok": len(ok), "failed": len(group) - len(ok)}
+        for col in (c for c in SHOWN if c in runs.columns):
+            v = ok[col].dropna().to_numpy(dtype=float)
+            row[col] = [_finite(x) for x in np.quantile(v, [0.05, 0.5, 0.95])] if len(v) else None
+        rows.append(row)
+    return rows
+
+
+def ranking(exp: Experiment) -> dict[str, Any] | None:
+    """The ranking and conclusion of a complete weigh, recomputed from its stored runs."""
+    from lever.analysis import baseline_strategy, conclusion, rank, table_text
+    from lever.outcomes import DEFAULT_OUTCOME
+    from lever.scenarios import ScenarioError, parse, validate
+
+    runs = exp.runs()
+    if exp.spec.get("kind") != "weigh" or exp.status() != "complete" or runs["strategy"].nunique() < 2:
+        return None
+    try:
+        field = validate(parse(exp.spec["scenario"], exp.name), exp.name)
+        ranked = rank(runs, DEFAULT_OUTCOME, baseline_strategy(field))
+    except (ScenarioError, KeyError, ValueError):  # made by another version of Lever: its summary is enough
+        return None
+    head, rows = table_text(ranked)
+    return {"head": head, "rows": rows,
+            "conclusion": conclusion(ranked, int(exp.spec["samples"]), int(exp.spec["replications"]))}  # fmt: skip
+
+
+def series(exp: Experiment) -> dict[str, list[float]] | None:
+    """A run's per-step group members and those won, to draw its chart again."""
+    if exp.spec.get("kind") != "run":
+        return None
+    table = exp.series()
+    if not len(table):
+        return None
+    return {c: [float(x) for x in table[c]] for c in ("week", "group_members", "won") if c in table.columns}
+
+
+def view(store: Path, name: str) -> dict[str, Any]:
+    """One experiment opened again: its settings, status, summary, ranking, files."""
+    exp = opened(store, name)
+    settings = {k: v for k, v in exp.spec.items() if k != "scenario"}
+    files = [f for f in FileName.__args__ if _has(exp, f)]  # type: ignore[attr-defined]
+    return {"name": exp.name, "settings": settings, "status": exp.status(), "summary": summary_rows(exp),
+            "ranking": ranking(exp), "series": series(exp), "files": files}  # fmt: skip
+
+
+def _has(exp: Experiment, file: str) -> bool:
+    sub, real = RENAMED.get(file, (SERVED.get(file), file))
+    if file == "scenario.toml":
+        return any((exp.folder / s / real).is_file() for s in (FILES, REPORT))
+    return sub is not None and (exp.folder / sub / real).is_file()
