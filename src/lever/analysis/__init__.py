@@ -1,0 +1,40 @@
+"""The layer above experiments and the store: rankings, verdicts, regions, sensitivity.
+
+Everything here is a function of run tables (weigh's ``runs.parquet``, a store experiment's
+runs), never of the kernels. :mod:`.ranking` ranks strategies; :mod:`.verdict` decides a claim;
+:mod:`.resample` gives intervals that resample draws; :mod:`.rules` and :mod:`.prim` find where
+a claim holds, checked out of sample (:mod:`.checked`); :mod:`.sensitivity` says which
+uncertainty drives an outcome.
+"""
+
+from lever.analysis.ranking import (
+    HIGH_Q,
+    LOW_Q,
+    SHOWN,
+    Ranking,
+    baseline_strategy,
+    conclusion,
+    decimals,
+    differences,
+    paired,
+    rank,
+    regret,
+    signed,
+    table_text,
+)
+
+__all__ = [
+    "HIGH_Q",
+    "LOW_Q",
+    "SHOWN",
+    "Ranking",
+    "baseline_strategy",
+    "conclusion",
+    "decimals",
+    "differences",
+    "paired",
+    "rank",
+    "regret",
+    "signed",
+    "table_text",
+]
