@@ -31,6 +31,7 @@ from lever.cli_store import (
     results,
     stoppable,
 )
+from lever.cli_sensitivity import sensitivity
 from lever.files import complete_folder, writable_folder
 from lever.network import NetworkError
 from lever.outcomes import DEFAULT_OUTCOME
@@ -84,6 +85,7 @@ app.add_typer(scenario_app, name="scenario")
 app.command("classic")(classic)
 app.command("explore")(explore)
 app.command("results")(results)
+app.command("sensitivity")(sensitivity)
 
 # piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole
 out_console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))

@@ -15,6 +15,8 @@ sampled parameter), so the indices see one value per point of the design, as SAL
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -106,9 +108,12 @@ def analyze_design(problem: dict, sampler: str, x: np.ndarray, runs: pd.DataFram
         for target, strategy, y in targets:
             if not usable(y):
                 continue
-            found = (sobol_indices(problem, y, seed) if sampler == "sobol"
-                     else morris_indices(problem, x, y, levels, seed) if sampler == "morris"
-                     else rbd_fast_indices(problem, x, y, seed))  # fmt: skip
+            with warnings.catch_warnings():  # a constant subset leaves an index NaN: shown as such
+                warnings.simplefilter("ignore", UserWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                found = (sobol_indices(problem, y, seed) if sampler == "sobol"
+                         else morris_indices(problem, x, y, levels, seed) if sampler == "morris"
+                         else rbd_fast_indices(problem, x, y, seed))  # fmt: skip
             rows += [{"target": target, "strategy": strategy, "outcome": outcome, **r} for r in found]
     return pd.DataFrame(rows, columns=COLUMNS)
 
