@@ -15,7 +15,7 @@ import pandas as pd
 
 from lever.analysis.prim import Discovery, discover
 from lever.analysis.ranking import differences, signed
-from lever.analysis.sensitivity import MIN_DRAWS, drivers, rbd_fast_indices
+from lever.analysis.sensitivity import draw_indices, drivers
 
 #: Shuffles behind a box's check: p = 2/50 is the largest accepted, and a weigh stays quick.
 BOX_PERMUTATIONS = 49
@@ -51,10 +51,8 @@ def regions(runs: pd.DataFrame, outcome: str, baseline: str, params: list[str]) 
     """A :class:`Region` for every strategy but the baseline, in the order of ``runs``."""
     diffs = differences(runs, outcome, baseline)
     draws = diffs.index.get_level_values("draw").to_numpy()
-    features = _per_draw(runs, params).loc[draws].reset_index(drop=True)
     per_draw_x = _per_draw(runs, params)
-    problem = {"num_vars": len(params), "names": params,
-               "bounds": [[float(per_draw_x[p].min()), float(per_draw_x[p].max())] for p in params]}  # fmt: skip
+    features = per_draw_x.loc[draws].reset_index(drop=True)
     out = []
     for strategy in dict.fromkeys(runs["strategy"]):
         if strategy == baseline:
@@ -63,21 +61,8 @@ def regions(runs: pd.DataFrame, outcome: str, baseline: str, params: list[str]) 
         keep = np.isfinite(d)
         wins = d[keep] * signed(outcome) > 0
         found = discover(features[keep].reset_index(drop=True), wins, draws[keep], BOX_PERMUTATIONS) if params else None
-        indices = _indices(problem, per_draw_x, diffs[strategy])
+        indices = draw_indices(per_draw_x, diffs[strategy].groupby(level="draw").mean())
         names = drivers(indices.assign(target="difference", strategy=strategy, outcome=outcome))["parameter"].tolist() \
             if len(indices) else []  # fmt: skip
         out.append(Region(strategy, float(np.mean(wins)) if wins.size else np.nan, found, indices, names))
     return out
-
-
-def _indices(problem: dict, x: pd.DataFrame, diff: pd.Series) -> pd.DataFrame:
-    """RBD-FAST of the per-draw mean difference; empty below MIN_DRAWS draws or if constant."""
-    y = diff.groupby(level="draw").mean().reindex(x.index).to_numpy(float)
-    if len(y) < MIN_DRAWS or not problem["names"] or not np.all(np.isfinite(y)) or np.ptp(y) == 0:
-        return pd.DataFrame(columns=["parameter", "index", "value", "low", "high"])
-    import warnings
-
-    with warnings.catch_warnings():  # SALib warns on near-constant bins; the floor judges the result
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return pd.DataFrame(rbd_fast_indices(problem, x.to_numpy(float), y))

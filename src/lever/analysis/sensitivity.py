@@ -88,6 +88,24 @@ def rbd_fast_indices(problem: dict, x: np.ndarray, y: np.ndarray, seed: int = 0)
     return rows
 
 
+def draw_indices(x: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
+    """RBD-FAST rows (S1 with interval, and its floor) of ``y`` per world against ``x`` per
+    world, both indexed by draw: averaged over each draw's replications first. Empty below
+    :data:`MIN_DRAWS` draws, without parameters, or where ``y`` is missing or constant."""
+    x = x.groupby(level=0).first()
+    y = y.groupby(level=0).mean().reindex(x.index)
+    empty = pd.DataFrame(columns=["parameter", "index", "value", "low", "high"])
+    if len(y) < MIN_DRAWS or x.shape[1] == 0 or not usable(y.to_numpy(float)):
+        return empty
+    names = list(x.columns)
+    problem = {"num_vars": len(names), "names": names,
+               "bounds": [[float(x[p].min()), float(x[p].max())] for p in names]}  # fmt: skip
+    with warnings.catch_warnings():  # SALib warns on near-constant bins; the floor judges the result
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return pd.DataFrame(rbd_fast_indices(problem, x.to_numpy(float), y.to_numpy(float)))
+
+
 def usable(y: np.ndarray) -> bool:
     """Indices are defined only for a complete design whose output varies."""
     return bool(np.all(np.isfinite(y)) and np.ptp(y) > 0)
