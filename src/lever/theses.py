@@ -22,6 +22,8 @@ import pandas as pd
 from lever.scenario import Scenario
 from lever.scenarios import ScenarioError, with_values, without_uncertainties
 from lever.analysis.crossover import Crossover, crossover
+from lever.analysis.prim import Discovery, discover
+from lever.analysis.regions import BOX_PERMUTATIONS
 from lever.analysis.verdict import Verdict, decide
 from lever.outcomes import OUTCOMES
 from lever.weigh import Design, Factor, WeighResult, weigh
@@ -330,6 +332,8 @@ class Outcome:
     #: RBD-FAST indices of ``D`` over the thesis's own draws (empty with too few draws)
     indices: pd.DataFrame = field(default_factory=pd.DataFrame)
     drivers: list[str] = field(default_factory=list)
+    #: PRIM's box for the worlds where the claim holds, checked over draws (a second view)
+    box: Discovery | None = None
 
 
 def _labels(design: Design) -> dict[str, str]:
@@ -356,7 +360,9 @@ def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
         return replace(_crossover_outcome(thesis, result, decide(d, None, labels, draws), extras),
                        indices=indices, drivers=names)  # fmt: skip
     verdict = decide(d, feats.reset_index(drop=True), labels, draws)
-    return Outcome(thesis, result, verdict, extras, verdict.rule, None, indices, names)
+    keep = np.isfinite(d)
+    box = discover(feats[keep].reset_index(drop=True), d[keep] > 0, draws[keep], BOX_PERMUTATIONS)
+    return Outcome(thesis, result, verdict, extras, verdict.rule, None, indices, names, box)
 
 
 def _sensitivity(d: np.ndarray, feats: pd.DataFrame, thesis: Thesis) -> tuple[pd.DataFrame, list[str]]:

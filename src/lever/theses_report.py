@@ -121,8 +121,14 @@ def _region_html(o: Outcome) -> str:
     elif v.rule:
         parts.append(f"Region: {html.escape(v.rule)}; found on some draws and scored on the others, it classifies "
                      f"{100 * v.rule_accuracy:.0f}% of worlds right (permutation p = {v.rule_p:.2f}).")  # fmt: skip
+    labels = {u.path: u.label or u.path for u in o.result.design.scenario.uncertainties}
+    if o.box is not None:
+        b = o.box
+        verdict = "held out of sample" if b.accepted else "not accepted: it does no better than on shuffled draws"
+        parts.append(f"PRIM box for the worlds where the claim holds (second view): {html.escape(b.text(labels))}; "
+                     f"coverage {100 * b.box.coverage:.0f}%, density {100 * b.box.density:.0f}%, held-out accuracy "
+                     f"{100 * b.check.accuracy:.0f}% (p = {b.check.p_value:.2f}); {verdict}.")  # fmt: skip
     if len(o.indices):
-        labels = {u.path: u.label or u.path for u in o.result.design.scenario.uncertainties}
         named = ", ".join(labels.get(p, p) for p in o.drivers) or "none clears the noise floor"
         parts.append(f"Uncertainties driving the paired difference (RBD-FAST first order, above its noise floor): {html.escape(named)}.")
     else:
