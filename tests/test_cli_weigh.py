@@ -144,6 +144,7 @@ def test_weigh_reports_regions_drivers_and_warns_of_few_draws(field_file, tmp_pa
             assert f"  {strategy}: " in result.stdout
     page = (tmp_path / "report.html").read_text()
     assert "what drives it" in page and "How sure" in page
+    assert (tmp_path / "regions.png").read_bytes()[:4] == b"\x89PNG" and 'alt="regions"' in page
 
 
 def test_until_sure_adds_batches_until_the_budget_and_says_why_it_stopped(field_file, tmp_path):

@@ -68,11 +68,19 @@ def plot_indices(shown: pd.DataFrame, sampler: str, baseline: str | None) -> Fig
     return fig
 
 
-def plot_trajectory(trajectory, chosen, title: str) -> Figure:  # noqa: ANN001
-    """PRIM's peeling trajectory: density against coverage, the chosen box marked."""
-    fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
-    ax.plot([b.coverage for b in trajectory], [b.density for b in trajectory], marker=".", lw=1)
-    ax.plot([chosen.coverage], [chosen.density], "o", color="C3", label="box reported")
-    ax.set(xlabel="coverage", ylabel="density", title=textwrap.fill(title, 50), xlim=(0, 1.02), ylim=(0, 1.02))
-    ax.legend(fontsize=8)
+def plot_trajectories(regions: list, baseline: str) -> Figure:
+    """PRIM's peeling trajectories, one line per strategy: density against coverage of the
+    worlds where it beats the baseline; the box reported (or the best one, hollow, where none
+    held out of sample) marked."""
+    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    for k, r in enumerate(x for x in regions if x.discovery is not None):
+        d = r.discovery
+        (line,) = ax.plot([b.coverage for b in d.trajectory], [b.density for b in d.trajectory], lw=1, label=r.strategy)
+        ax.plot([d.box.coverage], [d.box.density], "o", color=line.get_color(),
+                markerfacecolor=line.get_color() if d.accepted else "none")  # fmt: skip
+    ax.set(xlabel="coverage (share of its winning worlds inside the box)", ylabel="density (share inside that win)",
+           title=textwrap.fill(f"Where each strategy beats '{baseline}': PRIM peeling; filled dot = box reported, "
+                               "hollow = best box, not held out of sample", 70), xlim=(0, 1.02), ylim=(0, 1.02))  # fmt: skip
+    if ax.lines:
+        ax.legend(fontsize=7)
     return fig

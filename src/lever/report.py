@@ -174,6 +174,10 @@ def write_report(
         "outcomes": png_bytes(plot_outcomes(result, ranking)),
         "flows": png_bytes(plot_flows(result, {k: describe(result, k, 40) for k in result.flows})),
     }
+    if regions:
+        from lever.analysis_plots import plot_trajectories
+
+        figures["regions"] = png_bytes(plot_trajectories(regions, ranking.baseline))
     drivers = _indices_rows(regions or [], ranking)
     if len(drivers):
         from lever.analysis_plots import plot_indices
@@ -219,9 +223,8 @@ def _regions_html(result: WeighResult, ranking: Ranking, regions: list, warnings
     rows = "".join(f"<tr><td>{html.escape(r.strategy)}</td><td style='text-align:left'>"
                    f"{html.escape(r.box_text(labels, ranking.baseline))}</td><td style='text-align:left'>"
                    f"{html.escape(', '.join(labels.get(p, p) for p in r.drivers) or '—')}</td></tr>" for r in regions)  # fmt: skip
-    img = ""
-    if "sensitivity" in figures:
-        img = f'<img alt="sensitivity" src="data:image/png;base64,{base64.b64encode(figures["sensitivity"]).decode()}">'
+    img = "".join(f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(figures[name]).decode()}">'
+                  for name in ("regions", "sensitivity") if name in figures)
     return (f"{'<h2>How sure</h2><ul>' + warned + '</ul>' if warned else ''}"
             f"<h2>Where each strategy beats '{html.escape(ranking.baseline)}', and what drives it</h2>"
             "<p>Regions are PRIM boxes on the sampled uncertainties, found on some draws and scored on the others "
