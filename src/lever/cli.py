@@ -421,7 +421,7 @@ def weigh_command(
             ranking = rank(combine(results).runs, outcome, baseline)
         result = combine(results)
         params = [u.path for u in field.uncertainties if u.path in result.runs]
-        found = regions(result.runs, outcome, baseline, params)
+        found = regions(result.runs, outcome, baseline, params, {u.path: u.label or u.path for u in field.uncertainties})
         settings = {"until_sure": until_sure, "budget": budget} if until_sure else {}
         made = provenance(field, seed=seed, samples=samples, replications=replications, steps=steps,
                           outcome=outcome, set=set_ or [], **settings,

@@ -225,6 +225,10 @@ def _regions_html(result: WeighResult, ranking: Ranking, regions: list, warnings
                    f"{html.escape(', '.join(labels.get(p, p) for p in r.drivers) or '—')}</td></tr>" for r in regions)  # fmt: skip
     img = "".join(f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(figures[name]).decode()}">'
                   for name in ("regions", "sensitivity") if name in figures)
+    trees = "".join(f"<h3>{html.escape(r.strategy)}: classification tree (second view)</h3><p>held-out accuracy "
+                    f"{100 * r.tree.check.accuracy:.0f}%, p = {r.tree.check.p_value:.2f}"
+                    f"{'' if r.tree.accepted else '; not accepted: no better than on shuffled draws'}</p>"
+                    f"<pre>{html.escape(r.tree.text)}</pre>" for r in regions if r.tree is not None)  # fmt: skip
     return (f"{'<h2>How sure</h2><ul>' + warned + '</ul>' if warned else ''}"
             f"<h2>Where each strategy beats '{html.escape(ranking.baseline)}', and what drives it</h2>"
             "<p>Regions are PRIM boxes on the sampled uncertainties, found on some draws and scored on the others "
@@ -232,7 +236,7 @@ def _regions_html(result: WeighResult, ranking: Ranking, regions: list, warnings
             "Drivers are uncertainties whose RBD-FAST first-order index of the paired difference (averaged over a "
             "draw's replications) has its 90% interval above the index a shuffled difference reaches (the noise floor).</p>"
             f"<table><thead><tr><th>strategy</th><th>where it beats the baseline</th><th>drivers</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>{img}")  # fmt: skip
+            f"<tbody>{rows}</tbody></table>{img}{trees}")  # fmt: skip
 
 
 def _page(

@@ -24,6 +24,7 @@ from lever.scenarios import ScenarioError, with_values, without_uncertainties
 from lever.analysis.crossover import Crossover, crossover
 from lever.analysis.prim import Discovery, discover
 from lever.analysis.regions import BOX_PERMUTATIONS
+from lever.analysis.tree import TreeView, tree_view
 from lever.analysis.verdict import Verdict, decide
 from lever.outcomes import OUTCOMES
 from lever.weigh import Design, Factor, WeighResult, weigh
@@ -334,6 +335,8 @@ class Outcome:
     drivers: list[str] = field(default_factory=list)
     #: PRIM's box for the worlds where the claim holds, checked over draws (a second view)
     box: Discovery | None = None
+    #: a depth-2 classification tree for the same worlds (a third view)
+    tree: TreeView | None = None
 
 
 def _labels(design: Design) -> dict[str, str]:
@@ -362,7 +365,8 @@ def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
     verdict = decide(d, feats.reset_index(drop=True), labels, draws)
     keep = np.isfinite(d)
     box = discover(feats[keep].reset_index(drop=True), d[keep] > 0, draws[keep], BOX_PERMUTATIONS)
-    return Outcome(thesis, result, verdict, extras, verdict.rule, None, indices, names, box)
+    tree = tree_view(feats[keep].reset_index(drop=True), d[keep] > 0, draws[keep], labels, BOX_PERMUTATIONS)
+    return Outcome(thesis, result, verdict, extras, verdict.rule, None, indices, names, box, tree)
 
 
 def _sensitivity(d: np.ndarray, feats: pd.DataFrame, thesis: Thesis) -> tuple[pd.DataFrame, list[str]]:

@@ -128,6 +128,10 @@ def _region_html(o: Outcome) -> str:
         parts.append(f"PRIM box for the worlds where the claim holds (second view): {html.escape(b.text(labels))}; "
                      f"coverage {100 * b.box.coverage:.0f}%, density {100 * b.box.density:.0f}%, held-out accuracy "
                      f"{100 * b.check.accuracy:.0f}% (p = {b.check.p_value:.2f}); {verdict}.")  # fmt: skip
+    if o.tree is not None:
+        t = o.tree
+        parts.append(f"Classification tree (depth 2), held-out accuracy {100 * t.check.accuracy:.0f}% (p = "
+                     f"{t.check.p_value:.2f}){'' if t.accepted else ', not accepted'}:<pre>{html.escape(t.text)}</pre>")  # fmt: skip
     if len(o.indices):
         named = ", ".join(labels.get(p, p) for p in o.drivers) or "none clears the noise floor"
         parts.append(f"Uncertainties driving the paired difference (RBD-FAST first order, above its noise floor): {html.escape(named)}.")

@@ -16,6 +16,7 @@ import pandas as pd
 from lever.analysis.prim import Discovery, discover
 from lever.analysis.ranking import differences, signed
 from lever.analysis.sensitivity import draw_indices, drivers
+from lever.analysis.tree import TreeView, tree_view
 
 #: Shuffles behind a box's check: p = 2/50 is the largest accepted, and a weigh stays quick.
 BOX_PERMUTATIONS = 49
@@ -30,6 +31,7 @@ class Region:
     discovery: Discovery | None
     indices: pd.DataFrame  # RBD-FAST rows (S1 and its floor), empty with too few draws
     drivers: list[str]
+    tree: TreeView | None = None  # a depth-2 classification tree, the second view
 
     def box_text(self, labels: dict[str, str], baseline: str) -> str:
         d = self.discovery
@@ -47,7 +49,8 @@ def _per_draw(runs: pd.DataFrame, params: list[str]) -> pd.DataFrame:
     return runs.drop_duplicates("draw").set_index("draw")[params].sort_index()
 
 
-def regions(runs: pd.DataFrame, outcome: str, baseline: str, params: list[str]) -> list[Region]:
+def regions(runs: pd.DataFrame, outcome: str, baseline: str, params: list[str],
+            labels: dict[str, str] | None = None) -> list[Region]:  # fmt: skip
     """A :class:`Region` for every strategy but the baseline, in the order of ``runs``."""
     diffs = differences(runs, outcome, baseline)
     draws = diffs.index.get_level_values("draw").to_numpy()
@@ -64,5 +67,7 @@ def regions(runs: pd.DataFrame, outcome: str, baseline: str, params: list[str]) 
         indices = draw_indices(per_draw_x, diffs[strategy].groupby(level="draw").mean())
         names = drivers(indices.assign(target="difference", strategy=strategy, outcome=outcome))["parameter"].tolist() \
             if len(indices) else []  # fmt: skip
-        out.append(Region(strategy, float(np.mean(wins)) if wins.size else np.nan, found, indices, names))
+        tree = tree_view(features[keep].reset_index(drop=True), wins, draws[keep], labels, BOX_PERMUTATIONS) \
+            if params else None  # fmt: skip
+        out.append(Region(strategy, float(np.mean(wins)) if wins.size else np.nan, found, indices, names, tree))
     return out
