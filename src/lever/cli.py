@@ -462,18 +462,21 @@ def _print_regions(found, field, baseline: str) -> None:  # noqa: ANN001
         out_console.print(f"    {_drivers_text(r, labels)}", highlight=False, soft_wrap=True)
 
 
-def _drivers_text(r, labels: dict[str, str]) -> str:  # noqa: ANN001
+def _drivers_text(r, labels: dict[str, str], shown: int = 3) -> str:  # noqa: ANN001
+    """The uncertainties that drive the paired difference (their RBD-FAST S1 clears the noise
+    floor), else the largest indices, each with its interval and floor (all are in the report)."""
     from lever.analysis.sensitivity import MIN_DRAWS
 
     if not len(r.indices):
         return f"sensitivity: needs at least {MIN_DRAWS} draws with a varying difference (RBD-FAST)"
     s1 = r.indices[r.indices["index"] == "S1"].set_index("parameter")
     floor = r.indices[r.indices["index"] == "S1_floor"].set_index("parameter")["value"]
-    if not r.drivers:
-        return f"sensitivity (RBD-FAST S1): no uncertainty clears the noise floor (floor {floor.max():.2f} at most)"
-    parts = [f"{labels.get(p, p)} S1 {s1.loc[p, 'value']:.2f} [{s1.loc[p, 'low']:.2f}, {s1.loc[p, 'high']:.2f}] "
-             f"(floor {floor[p]:.2f})" for p in r.drivers]  # fmt: skip
-    return "driven by (RBD-FAST S1, 90% interval, above the noise floor): " + "; ".join(parts)
+    top = r.drivers or list(s1["value"].sort_values(ascending=False).index[:shown])
+    parts = [f"{labels.get(p, p)} {s1.loc[p, 'value']:.2f} [{s1.loc[p, 'low']:.2f}, {s1.loc[p, 'high']:.2f}] "
+             f"(floor {floor[p]:.2f})" for p in top]  # fmt: skip
+    if r.drivers:
+        return "driven by (RBD-FAST S1, 90% interval, above its noise floor): " + "; ".join(parts)
+    return "no uncertainty clears its noise floor (RBD-FAST S1); the largest: " + "; ".join(parts)
 
 
 def _weigh_batch(design, store: Path | None, jobs: int | None):  # noqa: ANN001, ANN202
