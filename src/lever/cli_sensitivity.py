@@ -7,6 +7,7 @@ import math
 import time
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.table import Table
@@ -50,7 +51,21 @@ def sensitivity(
     sampler = exp.spec["sampler"]
     written = [write(exp, table), save(plot_indices(shown, sampler, baseline), exp.folder / f"sensitivity-{outcome}.png")]
     out_console.print(indices_table(shown, sampler, baseline, f"{name}: {outcome}"))
+    if sampler == "sobol" and (wide := too_wide(shown)):
+        err_console.print(f"[yellow]warning:[/] {wide} of {len(shown)} Sobol intervals are wider than half the indices' "
+                          f"scale (0 to 1): {exp.spec.get('samples')} base samples are too few for this outcome; "
+                          "explore again with more --samples", highlight=False, soft_wrap=True)  # fmt: skip
     out_console.print(f"Wrote {', '.join(written)} ({time.monotonic() - started:.1f} s)", highlight=False)
+
+
+#: A Sobol interval wider than this (on indices that run from 0 to 1) says nothing.
+WIDEST = 0.5
+
+
+def too_wide(shown: pd.DataFrame) -> int:
+    """How many Sobol indices have an interval wider than :data:`WIDEST` (or none at all)."""
+    width = (shown["high"] - shown["low"]).fillna(np.inf)
+    return int((width > WIDEST).sum())
 
 
 def _baseline(exp: Experiment) -> str | None:
