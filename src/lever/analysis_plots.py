@@ -36,7 +36,7 @@ def save(fig: Figure, path: Path) -> str:
     return str(path)
 
 
-def _bars(ax, rows: pd.DataFrame, pair: tuple[str, str]) -> None:
+def _bars(ax, rows: pd.DataFrame, pair: tuple[str, str], labels: dict[str, str]) -> None:
     """Two bars per parameter, with the 90% interval where there is one."""
     params = list(dict.fromkeys(rows["parameter"]))
     y = np.arange(len(params))
@@ -45,12 +45,13 @@ def _bars(ax, rows: pd.DataFrame, pair: tuple[str, str]) -> None:
         err = np.vstack([r["value"] - r["low"], r["high"] - r["value"]])
         ax.barh(y + (k - 0.5) * 0.4, r["value"], height=0.4, label=LEGEND[index],
                 xerr=None if np.isnan(err).all() else err, capsize=2)  # fmt: skip
-    ax.set_yticks(y, [textwrap.shorten(p, 34) for p in params], fontsize=7)
+    names = [labels.get(p, p) for p in params]
+    ax.set_yticks(y, [n if len(n) <= 34 else n[:33] + "…" for n in names], fontsize=7)
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
 
 
-def plot_indices(shown: pd.DataFrame, sampler: str, baseline: str | None) -> Figure:
+def plot_indices(shown: pd.DataFrame, sampler: str, baseline: str | None, labels: dict[str, str] | None = None) -> Figure:
     """One panel per strategy and per paired difference: each uncertainty's two indices."""
     targets = list(dict.fromkeys(zip(shown["target"], shown["strategy"], strict=True)))
     cols = min(3, len(targets))
@@ -59,7 +60,7 @@ def plot_indices(shown: pd.DataFrame, sampler: str, baseline: str | None) -> Fig
                              layout="constrained", squeeze=False)  # fmt: skip
     for ax, (target, strategy) in zip(axes.ravel(), targets, strict=False):
         mine = shown[(shown["target"] == target) & (shown["strategy"] == strategy)]
-        _bars(ax, mine, BARS[sampler])
+        _bars(ax, mine, BARS[sampler], labels or {})
         ax.set_title(strategy if target == "outcome" else f"{strategy} − {baseline}", fontsize=9)
     for ax in axes.ravel()[len(targets):]:
         ax.set_visible(False)

@@ -40,7 +40,7 @@ def sensitivity(
         raise fail(str(err)) from None
     if exp.status() != "complete":
         raise fail(f"{name}: the exploration is unfinished; run its lever explore command again to finish it")
-    baseline = _baseline(exp)
+    baseline, labels = _baseline(exp)
     try:
         table = from_experiment(exp, baseline=baseline)
     except NotADesign as err:
@@ -49,7 +49,7 @@ def sensitivity(
         raise fail(f"--outcome: no indices for '{outcome}' (outcomes: {', '.join(dict.fromkeys(table['outcome']))})")
     shown = table[table["outcome"] == outcome]
     sampler = exp.spec["sampler"]
-    written = [write(exp, table), save(plot_indices(shown, sampler, baseline), exp.folder / f"sensitivity-{outcome}.png")]
+    written = [write(exp, table), save(plot_indices(shown, sampler, baseline, labels), exp.folder / f"sensitivity-{outcome}.png")]
     out_console.print(indices_table(shown, sampler, baseline, f"{name}: {outcome}"))
     if sampler == "sobol" and (wide := too_wide(shown)):
         err_console.print(f"[yellow]warning:[/] {wide} of {len(shown)} Sobol intervals are wider than half the indices' "
@@ -68,8 +68,9 @@ def too_wide(shown: pd.DataFrame) -> int:
     return int((width > WIDEST).sum())
 
 
-def _baseline(exp: Experiment) -> str | None:
-    """Staying outside, from the scenario the exploration ran (None if it cannot be read)."""
+def _baseline(exp: Experiment) -> tuple[str | None, dict[str, str]]:
+    """Staying outside, from the scenario the exploration ran (None if it cannot be read), and
+    the uncertainties' labels."""
     from lever.analysis import baseline_strategy
     from lever.scenarios import ScenarioError, parse, validate
 
@@ -77,8 +78,8 @@ def _baseline(exp: Experiment) -> str | None:
         field = validate(parse(exp.spec["scenario"], exp.name), exp.name)
     except (ScenarioError, KeyError):
         err_console.print("[yellow]warning:[/] the scenario cannot be read: no paired differences", highlight=False)
-        return None
-    return baseline_strategy(field)
+        return None, {}
+    return baseline_strategy(field), {u.path: u.label or u.path for u in field.uncertainties}
 
 
 def _cell(rows: pd.DataFrame, index: str) -> str:

@@ -182,7 +182,8 @@ def write_report(
     if len(drivers):
         from lever.analysis_plots import plot_indices
 
-        figures["sensitivity"] = png_bytes(plot_indices(drivers, "lhs", ranking.baseline))
+        labels = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
+        figures["sensitivity"] = png_bytes(plot_indices(drivers, "lhs", ranking.baseline, labels))
     paths = {name: folder / f"{name}.png" for name in figures}
     for name, data in figures.items():
         write_atomic(paths[name], lambda p, data=data: p.write_bytes(data))
