@@ -48,9 +48,39 @@ def test_rank_orders_by_mean_and_reports_paired_differences():
 
 
 def test_conclusion_states_the_numbers_and_whether_the_interval_excludes_zero():
+    """The interval is that of the mean difference, resampling draws: (5, -2, 15, 20) has its
+    mean's interval above zero; (5, -12, 15, -6) has it around zero."""
     text = conclusion(rank(synthetic(), "group_members", "outside"), 4, 1)
     assert "'enter'" in text and "75%" in text
-    assert "includes zero" in text  # the 90% interval of (5, -2, 15, 20) straddles zero
+    assert "the interval excludes zero" in text
+    runs = synthetic()
+    runs.loc[runs["strategy"] == "enter", "group_members"] = [15.0, 8.0, 45.0, 34.0]
+    assert "the interval includes zero" in conclusion(rank(runs, "group_members", "outside"), 4, 1)
+
+
+def test_intervals_resample_draws_not_the_replications_inside_them():
+    """Two draws, each replicated 50 times with the same difference (+10 and -8): a bootstrap
+    over worlds would see 100 worlds and exclude zero; over draws it cannot."""
+    rows = [{"strategy": s, "draw": d, "replication": r, "group_members": v, "newly_won": 0.0,
+             "host_revolutionaries_to_rival": 0.0, "expelled": 0.0}
+            for d, gain in enumerate([10.0, -8.0]) for r in range(50)
+            for s, v in (("outside", 20.0), ("enter", 20.0 + gain))]  # fmt: skip
+    table = rank(pd.DataFrame(rows), "group_members", "outside").table.set_index("strategy")
+    assert table.loc["enter", "diff_mean_low"] < 0 < table.loc["enter", "diff_mean_high"]
+    assert table.loc["enter", "p_beat_low"] < 0.5 < table.loc["enter", "p_beat_high"]
+
+
+def test_ties_are_marked_and_few_draws_warned():
+    from lever.analysis.ranking import few_worlds
+
+    ranking = rank(synthetic(), "group_members", "outside")
+    t = ranking.table.set_index("strategy")
+    assert not t.loc["enter", "tied"]
+    assert bool(t.loc["split", "tied"])  # the same numbers as outside in every world
+    warnings = few_worlds(ranking)
+    assert any("only 4 draws" in w for w in warnings)
+    assert any("'split' is tied with 'outside'" in w or "'outside' is tied with 'split'" in w for w in warnings)
+    assert ranking.sure
 
 
 def test_baseline_is_the_strategy_that_stays_outside():

@@ -122,3 +122,47 @@ def test_a_rerun_never_overwrites_a_result(tmp_path, monkeypatch):
     result = runner.invoke(app, [*args, "--out", "lever-out/britain-1933/weigh"])
     assert result.exit_code == 2
     assert "already holds a result (provenance.json)" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.fixture()
+def field_file(tmp_path_factory):
+    """The tiny field in a file of its own (a test above deletes the shared one)."""
+    path = tmp_path_factory.mktemp("own") / "tiny.toml"
+    path.write_text(to_toml(tiny()))
+    return path
+
+
+def test_weigh_reports_regions_drivers_and_warns_of_few_draws(field_file, tmp_path):
+    args = ["weigh", str(field_file), "--samples", "2", "--replications", "1", "--jobs", "1", "--steps", "2",
+            "--out", str(tmp_path)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Where each strategy beats 'outside'" in result.stdout
+    assert "only 2 draws" in result.stderr
+    for strategy in tiny().strategies:
+        if strategy != "outside":
+            assert f"  {strategy}: " in result.stdout
+    page = (tmp_path / "report.html").read_text()
+    assert "what drives it" in page and "How sure" in page
+    assert (tmp_path / "regions.png").read_bytes()[:4] == b"\x89PNG" and 'alt="regions"' in page
+
+
+def test_until_sure_adds_batches_until_the_budget_and_says_why_it_stopped(field_file, tmp_path):
+    """Two steps of the tiny field cannot separate the strategies: the budget of three
+    batches is spent, and the line says so with the number of runs."""
+    per_batch = 2 * len(tiny().strategies)
+    args = ["weigh", str(field_file), "--samples", "2", "--replications", "1", "--jobs", "1", "--steps", "2",
+            "--until-sure", "--budget", str(3 * per_batch + 1), "--out", str(tmp_path)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("until-sure: stopped"))
+    if "budget spent" in line:
+        assert f"after {3 * per_batch} runs in 3 batches" in line
+    else:
+        assert "sure after" in line and "excludes zero" in line
+    assert len(__import__("pandas").read_parquet(tmp_path / "runs.parquet")) <= 3 * per_batch
+
+
+def test_budget_without_until_sure_is_refused(field_file, tmp_path):
+    result = runner.invoke(app, ["weigh", str(field_file), "--budget", "10", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--budget" in result.output

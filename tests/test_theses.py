@@ -137,3 +137,43 @@ def test_theses_name_organizations_by_role_and_fill_them_from_the_field():
     assert sc.strategies["split"].allocation == {"ilp": 0.5, "cpgb": 0.5}
     assert factor_for(base, allocation).levels[1] == {"strategies.split.allocation.cpgb": 0.25}
     assert factor_for(base, THESES[1]).name == "host's worker share"
+
+
+def _thesis5_runs(effect, draws: int = 12, noise: float = 2.0) -> "WeighResult":  # noqa: F821
+    """Synthetic runs of thesis 5's design: entry minus outside is ``effect(h)`` plus noise, and
+    a sampled uncertainty (the ILP's worker share) that entry's margin tracks at h = 1/3."""
+    from lever.weigh import WeighResult
+
+    design = design_for(tiny(), THESES[4], replications=2)
+    rng = np.random.default_rng(5)
+    rows = []
+    for d in range(draws):
+        share = rng.uniform(0.1, 0.8)
+        for r in range(2):
+            for level, h in enumerate(design.factor.values):
+                gap = effect(h) + rng.normal(0, noise)
+                for strategy, won in (("enter", 50 + gap), ("outside", 50.0)):
+                    rows.append({"strategy": strategy, "level": level, "factor": h, "draw": d, "replication": r,
+                                 "newly_won": won, "organizations.ilp.strata.worker": share})  # fmt: skip
+    return WeighResult(design, pd.DataFrame(rows), np.arange(2))
+
+
+def test_thesis5_holds_where_is_stated_on_homogeneity_and_judged_on_both_halves():
+    from lever.theses import evaluate
+
+    o = evaluate(THESES[4], _thesis5_runs(lambda h: 12.0 if h < 0.5 else -12.0 if h > 0.5 else 0.0))
+    assert o.verdict.label == "supported"  # both halves hold in every world: h=0 wins, h=1 loses
+    # a real but noisy crossover: too few worlds hold both halves at once to support it, yet
+    # entry's mean margin is above zero where the party is loose and below where it is not
+    o = evaluate(THESES[4], _thesis5_runs(lambda h: 5.0 if h < 0.5 else -5.0, noise=6.0))
+    assert o.verdict.label.startswith("holds where host homogeneity h < 0.5: enter wins below and loses above")
+    assert "held-out accuracy" in o.verdict.label and o.crossover.holds
+    assert "worker" not in o.verdict.label  # stated on the factor the thesis varies, not another parameter
+
+
+def test_thesis5_never_reports_a_region_where_entry_loses_in_most_worlds():
+    from lever.theses import evaluate
+
+    o = evaluate(THESES[4], _thesis5_runs(lambda h: -30.0))
+    assert not o.verdict.label.startswith("holds where")
+    assert o.verdict.label == "refuted"

@@ -8,6 +8,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,7 @@ from lever.cli_store import (
     results,
     stoppable,
 )
+from lever.cli_sensitivity import sensitivity
 from lever.files import complete_folder, writable_folder
 from lever.interfaces.serve import serve
 from lever.interfaces.work import run_spec, weigh_spec
@@ -87,6 +89,7 @@ app.command("classic")(classic)
 app.command("explore")(explore)
 app.command("results")(results)
 app.command("serve")(serve)
+app.command("sensitivity")(sensitivity)
 
 # piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole
 out_console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
@@ -348,7 +351,8 @@ def _ranked_table(ranking, title: str) -> Table:
         if col.endswith(" median [90%]") and not col.startswith("Δ"):
             col = _wrap_name(col.removesuffix(" median [90%]"), 12) + " median [90%]"
         label = col.replace(" median [90%]", "\nmedian\n[90%]").replace("regret mean / worst", "regret\nmean /\nworst")
-        label = label.replace("Δ vs ", "Δ vs\n")
+        label = label.replace("Δ vs ", "Δ vs\n").replace(" mean [90% CI]", "\nmean\n[90% CI]")
+        label = label.replace("P(beat) [90% CI]", "P(beat)\n[90% CI]")
         if label == "strategy":
             table.add_column(label, justify="left", overflow="fold", width=12)
         else:
@@ -376,25 +380,29 @@ def _wrap_name(name: str, width: int) -> str:
 def weigh_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw")] = 2,
-    samples: Annotated[int, typer.Option(min=1, max=MAX_SAMPLES, help="Latin-hypercube draws of the uncertainties")] = 8,
+    samples: Annotated[int, typer.Option(min=1, max=MAX_SAMPLES, help="Latin-hypercube draws of the uncertainties (with --until-sure: per batch)")] = 8,
     jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: by the amount of work and the cores free; 1 runs in-process)")] = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     outcome: Annotated[str, typer.Option(help="outcome to rank by (default: persons newly won to the group's views, against the twin world)")] = DEFAULT_OUTCOME,
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
     steps: Annotated[int | None, typer.Option(min=1, max=MAX_STEPS, help="steps per run (default: the horizon)")] = None,
+    until_sure: Annotated[bool, typer.Option("--until-sure", help="add batches of --samples draws until the leader's interval against the runner-up excludes zero, or --budget is spent")] = False,
+    budget: Annotated[int | None, typer.Option(min=1, max=MAX_SAMPLES * MAX_REPLICATIONS, help="with --until-sure: the most strategy runs in all (default: 8 batches)")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
     store: StoreOption = None,
 ) -> None:
     """Weigh every strategy of a scenario across its uncertainties; rank them and report."""
     from lever.analysis import baseline_strategy, conclusion, rank
+    from lever.analysis.ranking import few_worlds
+    from lever.analysis.regions import regions
     from lever.report import write_report
-    from lever.experiments.execute import Interrupted
-    from lever.jobs import auto_jobs, run_seconds
-    from lever.weigh import OUTCOMES, Design, RunsFailed, default_jobs, weigh
+    from lever.weigh import OUTCOMES, Design, combine
 
     rankable = [k for k in OUTCOMES if not k.startswith("weeks_to")]  # those are missing where never reached
     if outcome not in rankable:
         raise fail(f"--outcome: cannot rank by '{outcome}' (outcomes: {', '.join(rankable)})")
+    if budget is not None and not until_sure:
+        raise fail("--budget: only with --until-sure")
     with clean_errors():
         field = prepare(scenario, set_ or [], None)
         # what the user fixed with --set is no longer sampled
@@ -402,38 +410,110 @@ def weigh_command(
         field = without_uncertainties(field, fixed, f"{scenario} (--set)")
         folder = out_folder(out, out if out is not None else default_folder(field, "weigh"))
         design = Design(field, samples=samples, replications=replications, seed=seed, steps=steps)
-        total = len(design.strategies) * samples * replications
-        exp = open_experiment(store, "weigh", field, weigh_spec(field, samples, replications, seed, steps))
-        try:
-            with stoppable(), Reporter(f"weigh {field.name}") as report:
-                result = weigh(design, jobs=jobs or auto_jobs(total, run_seconds(field, steps), default_jobs()),
-                               on_done=report, store=exp)  # fmt: skip
-        except Interrupted as stop:
-            raise interrupted(stop.kept, stop.total, str(exp.folder)) from None
-        except RunsFailed as err:
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-        finally:
-            exp.close()
-        ranking = rank(result.runs, outcome, baseline_strategy(field))
+        batch_runs = len(design.strategies) * samples * replications
+        budget = budget or 8 * batch_runs
+        baseline = baseline_strategy(field)
+        if until_sure and budget < batch_runs:
+            raise fail(f"--budget: {budget} runs is less than one batch ({batch_runs} runs)")
+        results = [_weigh_batch(design, store, jobs)]
+        ranking = rank(results[0].runs, outcome, baseline)
+        while until_sure and not ranking.sure and (len(results) + 1) * batch_runs <= budget:
+            results.append(_weigh_batch(replace(design, batch=len(results)), store, jobs))
+            ranking = rank(combine(results).runs, outcome, baseline)
+        result = combine(results)
+        params = [u.path for u in field.uncertainties if u.path in result.runs]
+        found = regions(result.runs, outcome, baseline, params, {u.path: u.label or u.path for u in field.uncertainties})
+        settings = {"until_sure": until_sure, "budget": budget} if until_sure else {}
         made = provenance(field, seed=seed, samples=samples, replications=replications, steps=steps,
-                          outcome=outcome, set=set_ or [], rerun=_rerun_weigh(folder, design, outcome))  # fmt: skip
+                          outcome=outcome, set=set_ or [], **settings,
+                          rerun=_rerun_weigh(folder, design, outcome, settings))  # fmt: skip
+        warnings_ = few_worlds(ranking)
         with complete_folder(folder):
-            paths = write_report(result, ranking, folder, made)
-    title = f"{field.name}: {len(design.strategies)} strategies × {samples} draws × {replications} replications"
+            paths = write_report(result, ranking, folder, made, regions=found, warnings=warnings_)
+    draws = result.design.samples
+    title = f"{field.name}: {len(design.strategies)} strategies × {draws} draws × {replications} replications"
     out_console.print(_ranked_table(ranking, title))
-    out_console.print(conclusion(ranking, samples, replications), highlight=False)
+    out_console.print(conclusion(ranking, draws, replications), highlight=False)
+    for line in warnings_:
+        err_console.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+    _print_regions(found, field, baseline)
+    if until_sure:
+        out_console.print(until_sure_line(ranking, len(result.runs), budget, len(results)), highlight=False)
     out_console.print(f"Wrote {paths['report']} (and {', '.join(p.name for k, p in paths.items() if k != 'report')})")
 
 
-def _rerun_weigh(folder: Path, design, outcome: str) -> str:
+def until_sure_line(ranking, runs: int, budget: int, batches: int) -> str:  # noqa: ANN001
+    """Why --until-sure stopped, and after how many runs."""
+    t = ranking.table
+    gap = f"[{t.loc[1, 'vs_above_low']:+,.1f}, {t.loc[1, 'vs_above_high']:+,.1f}]" if len(t) > 1 else ""
+    if ranking.sure:
+        return (f"until-sure: stopped, sure after {runs} runs in {batches} batches: '{t.loc[0, 'strategy']}' leads "
+                f"'{t.loc[1, 'strategy'] if len(t) > 1 else ''}', the 90% interval of the mean difference {gap} "
+                "excludes zero")  # fmt: skip
+    return (f"until-sure: stopped, budget spent after {runs} runs in {batches} batches (budget {budget}): "
+            f"'{t.loc[0, 'strategy']}' and '{t.loc[1, 'strategy']}' are still tied, interval {gap}")
+
+
+def _print_regions(found, field, baseline: str) -> None:  # noqa: ANN001
+    """Per strategy: where it beats the baseline, and the uncertainties driving the difference."""
+    labels = {u.path: u.label or u.path for u in field.uncertainties}
+    out_console.print(f"Where each strategy beats '{baseline}', and what drives the difference:", highlight=False)
+    for r in found:
+        out_console.print(f"  {r.strategy}: {r.box_text(labels, baseline)}", highlight=False, soft_wrap=True)
+        out_console.print(f"    {_drivers_text(r, labels)}", highlight=False, soft_wrap=True)
+
+
+def _drivers_text(r, labels: dict[str, str], shown: int = 3) -> str:  # noqa: ANN001
+    """The uncertainties that drive the paired difference (their RBD-FAST S1 clears the noise
+    floor), else the largest indices, each with its interval and floor (all are in the report)."""
+    from lever.analysis.sensitivity import MIN_DRAWS
+
+    if not len(r.indices):
+        return f"sensitivity: needs at least {MIN_DRAWS} draws with a varying difference (RBD-FAST)"
+    s1 = r.indices[r.indices["index"] == "S1"].set_index("parameter")
+    floor = r.indices[r.indices["index"] == "S1_floor"].set_index("parameter")["value"]
+    top = r.drivers or list(s1["value"].sort_values(ascending=False).index[:shown])
+    parts = [f"{labels.get(p, p)} {s1.loc[p, 'value']:.2f} [{s1.loc[p, 'low']:.2f}, {s1.loc[p, 'high']:.2f}] "
+             f"(floor {floor[p]:.2f})" for p in top]  # fmt: skip
+    if r.drivers:
+        return "driven by (RBD-FAST S1, 90% interval, above its noise floor): " + "; ".join(parts)
+    return "no uncertainty clears its noise floor (RBD-FAST S1); the largest: " + "; ".join(parts)
+
+
+def _weigh_batch(design, store: Path | None, jobs: int | None):  # noqa: ANN001, ANN202
+    """Run one batch of a weigh through the store (resumable); each batch is its own experiment."""
+    from lever.experiments.execute import Interrupted
+    from lever.jobs import auto_jobs, run_seconds
+    from lever.weigh import RunsFailed, default_jobs, weigh
+
+    field = design.scenario
+    total = len(design.tasks())
+    # the page names a weigh's experiment by the same settings (interfaces.work.weigh_spec)
+    spec = (weigh_spec(field, design.samples, design.replications, design.seed, design.steps)
+            | ({"batch": design.batch} if design.batch else {}))
+    exp = open_experiment(store, "weigh", field, spec)
+    try:
+        with stoppable(), Reporter(f"weigh {field.name}" + (f" batch {design.batch + 1}" if design.batch else "")) as report:
+            return weigh(design, jobs=jobs or auto_jobs(total, run_seconds(field, design.steps), default_jobs()),
+                         on_done=report, store=exp)  # fmt: skip
+    except Interrupted as stop:
+        raise interrupted(stop.kept, stop.total, str(exp.folder)) from None
+    except RunsFailed as err:
+        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        exp.close()
+
+
+def _rerun_weigh(folder: Path, design, outcome: str, settings: dict | None = None) -> str:
     """The command that reruns a weigh from its output folder alone."""
     import shlex
 
     steps = [] if design.steps is None else ["--steps", str(design.steps)]
+    sure = ["--until-sure", "--budget", str(settings["budget"])] if settings else []
     return shlex.join(["lever", "weigh", str(folder / "scenario.toml"), "--samples", str(design.samples),
                        "--replications", str(design.replications), "--seed", str(design.seed),
-                       "--outcome", outcome, *steps])  # fmt: skip
+                       "--outcome", outcome, *steps, *sure])  # fmt: skip
 
 
 def _parse_only(only: str | None) -> list[int] | None:

@@ -160,7 +160,8 @@ img { max-width: 100%; }
 
 
 def write_report(
-    result: WeighResult, ranking: Ranking, out: str | Path, provenance: Provenance | None = None
+    result: WeighResult, ranking: Ranking, out: str | Path, provenance: Provenance | None = None,
+    regions: list | None = None, warnings: list[str] | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html`` (self-contained: figures inline, no external URL), the figures
     as PNG, and ``runs.parquet`` (one row per run) into ``out``; returns the paths. With a
@@ -173,6 +174,16 @@ def write_report(
         "outcomes": png_bytes(plot_outcomes(result, ranking)),
         "flows": png_bytes(plot_flows(result, {k: describe(result, k, 40) for k in result.flows})),
     }
+    if regions:
+        from lever.analysis_plots import plot_trajectories
+
+        figures["regions"] = png_bytes(plot_trajectories(regions, ranking.baseline))
+    drivers = _indices_rows(regions or [], ranking)
+    if len(drivers):
+        from lever.analysis_plots import plot_indices
+
+        labels = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
+        figures["sensitivity"] = png_bytes(plot_indices(drivers, "lhs", ranking.baseline, labels))
     paths = {name: folder / f"{name}.png" for name in figures}
     for name, data in figures.items():
         write_atomic(paths[name], lambda p, data=data: p.write_bytes(data))
@@ -181,7 +192,7 @@ def write_report(
     if provenance is not None:
         paths |= provenance.write(folder)
     paths["report"] = folder / "report.html"
-    page = _page(result, ranking, figures, provenance)
+    page = _page(result, ranking, figures, provenance, _regions_html(result, ranking, regions or [], warnings or [], figures))
     write_atomic(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths
 
@@ -196,8 +207,42 @@ def provenance_html(provenance: Provenance | None) -> str:
             "beside this file; <code>provenance.json</code> holds the rest.</p>")  # fmt: skip
 
 
+def _indices_rows(regions: list, ranking: Ranking):
+    """Every strategy's RBD-FAST rows of its paired difference, in one tidy table."""
+    import pandas as pd
+
+    frames = [r.indices.assign(target="difference", strategy=r.strategy, outcome=ranking.outcome)
+              for r in regions if len(r.indices)]  # fmt: skip
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _regions_html(result: WeighResult, ranking: Ranking, regions: list, warnings: list[str],
+                  figures: dict[str, bytes]) -> str:  # fmt: skip
+    """Warnings, then per strategy the region where it beats the baseline and its drivers."""
+    labels = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
+    warned = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+    rows = "".join(f"<tr><td>{html.escape(r.strategy)}</td><td style='text-align:left'>"
+                   f"{html.escape(r.box_text(labels, ranking.baseline))}</td><td style='text-align:left'>"
+                   f"{html.escape(', '.join(labels.get(p, p) for p in r.drivers) or '—')}</td></tr>" for r in regions)  # fmt: skip
+    img = "".join(f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(figures[name]).decode()}">'
+                  for name in ("regions", "sensitivity") if name in figures)
+    trees = "".join(f"<h3>{html.escape(r.strategy)}: classification tree (second view)</h3><p>held-out accuracy "
+                    f"{100 * r.tree.check.accuracy:.0f}%, p = {r.tree.check.p_value:.2f}"
+                    f"{'' if r.tree.accepted else '; not accepted: no better than on shuffled draws'}</p>"
+                    f"<pre>{html.escape(r.tree.text)}</pre>" for r in regions if r.tree is not None)  # fmt: skip
+    return (f"{'<h2>How sure</h2><ul>' + warned + '</ul>' if warned else ''}"
+            f"<h2>Where each strategy beats '{html.escape(ranking.baseline)}', and what drives it</h2>"
+            "<p>Regions are PRIM boxes on the sampled uncertainties, found on some draws and scored on the others "
+            "(cross-validated over draws) and reported only if shuffled draws do as well at most 5% of the time. "
+            "Drivers are uncertainties whose RBD-FAST first-order index of the paired difference (averaged over a "
+            "draw's replications) has its 90% interval above the index a shuffled difference reaches (the noise floor).</p>"
+            f"<table><thead><tr><th>strategy</th><th>where it beats the baseline</th><th>drivers</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>{img}{trees}")  # fmt: skip
+
+
 def _page(
-    result: WeighResult, ranking: Ranking, figures: dict[str, bytes], provenance: Provenance | None = None
+    result: WeighResult, ranking: Ranking, figures: dict[str, bytes], provenance: Provenance | None = None,
+    discovered: str = "",
 ) -> str:
     d = result.design
     sc = d.scenario
@@ -210,10 +255,13 @@ def _page(
 <p class="conclusion">{text}</p>
 <h2>Ranking</h2>
 <p>{len(d.strategies)} strategies × {d.samples} draws × {d.replications} replications = {len(result.runs)} runs,
-seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired.
+seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired;
+intervals of means and chances resample draws (a draw's replications share its parameters). A rank marked
+"=" is tied with the one above it: the 90% interval of their mean difference includes zero.
 Primary outcome: {html.escape(OUTCOMES[ranking.outcome][0])}. Regret is the shortfall against the best
 strategy in the same paired run.</p>
 {_table_html(ranking, result)}
+{discovered}
 <h2>Trajectories</h2><p>{html.escape(BANDS_CAPTION)}</p>
 <img alt="trajectories" src="data:image/png;base64,{img['trajectories']}">
 <h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img['outcomes']}">

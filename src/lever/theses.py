@@ -3,7 +3,7 @@
 Each :class:`Thesis` names the roles it needs (``host``, ``rival``, ``reach_stratum``), the
 changes it makes to the field, the strategies it compares, the factor it varies, and the
 :class:`Comparison` that turns its runs into one paired difference ``D`` per world, positive
-where the claim holds; :mod:`lever.verdict` decides. Paths and keys name organizations by role
+where the claim holds; :mod:`lever.analysis.verdict` decides. Paths and keys name organizations by role
 (``organizations.{host}.size``, ``{"{host}": 1.0}``), filled in from the field's roles, so a
 thesis runs on any field that declares the roles it needs.
 """
@@ -21,7 +21,11 @@ import pandas as pd
 
 from lever.scenario import Scenario
 from lever.scenarios import ScenarioError, with_values, without_uncertainties
-from lever.verdict import Verdict, decide, find_rule
+from lever.analysis.crossover import Crossover, crossover
+from lever.analysis.prim import Discovery, discover
+from lever.analysis.regions import BOX_PERMUTATIONS
+from lever.analysis.tree import TreeView, tree_view
+from lever.analysis.verdict import Verdict, decide
 from lever.outcomes import OUTCOMES
 from lever.weigh import Design, Factor, WeighResult, weigh
 
@@ -276,21 +280,22 @@ def growth_margin(runs: pd.DataFrame, horizon: float) -> np.ndarray:
 def differences(
     runs: pd.DataFrame, c: Comparison, params: list[str], horizon: float = math.inf
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """``D`` per world and the world's parameters (for the region rule)."""
+    """``D`` per world and the world's parameters (for the region rule), indexed by the world's
+    draw (replications of a draw are not independent worlds)."""
     sign = _sign(c.outcome)
     has_level = "level" in runs
     if c.kind == "growth":
         mine = runs[runs["strategy"] == c.a]
-        return growth_margin(mine, horizon), mine[params].reset_index(drop=True)
+        return growth_margin(mine, horizon), _by_draw(mine[params], mine["draw"])
     if c.kind == "strategies":
         by = ["level", "draw", "replication"] if has_level else ["draw", "replication"]
         wide = _wide(runs, c.outcome, by)
         d = sign * (wide[c.a] - wide[c.b]) + c.tolerance
         feats = runs[runs["strategy"] == c.a].set_index(by)[params].loc[wide.index]
-        return d.to_numpy(float), feats.reset_index(drop=True)
+        return d.to_numpy(float), _by_draw(feats, wide.index.get_level_values("draw"))
     wide = _wide(runs[runs["strategy"] == c.a], c.outcome, ["draw", "replication", "level"])[c.a].unstack("level")
     feats = runs[(runs["strategy"] == c.a) & (runs["level"] == 0)].set_index(["draw", "replication"])
-    feats = feats[[p for p in params if p != "factor"]].loc[wide.index].reset_index(drop=True)
+    feats = _by_draw(feats[[p for p in params if p != "factor"]].loc[wide.index], wide.index.get_level_values("draw"))
     if c.kind == "levels":
         cols = list(wide.columns)
         d = sign * (wide[cols[c.level_a]] - wide[cols[c.level_b]]) + c.tolerance
@@ -301,6 +306,10 @@ def differences(
     cols = list(gap.columns)
     d = np.minimum(gap[cols[0]], -gap[cols[-1]]) + c.tolerance
     return d.to_numpy(float), feats
+
+
+def _by_draw(feats: pd.DataFrame, draws) -> pd.DataFrame:  # noqa: ANN001
+    return feats.set_axis(pd.Index(np.asarray(draws), name="draw"), axis=0)
 
 
 def region(runs: pd.DataFrame, c: Comparison) -> tuple[np.ndarray, pd.DataFrame]:
@@ -320,6 +329,14 @@ class Outcome:
     verdict: Verdict
     extras: dict[str, float]
     region_rule: str | None = None
+    crossover: Crossover | None = None
+    #: RBD-FAST indices of ``D`` over the thesis's own draws (empty with too few draws)
+    indices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drivers: list[str] = field(default_factory=list)
+    #: PRIM's box for the worlds where the claim holds, checked over draws (a second view)
+    box: Discovery | None = None
+    #: a depth-2 classification tree for the same worlds (a third view)
+    tree: TreeView | None = None
 
 
 def _labels(design: Design) -> dict[str, str]:
@@ -338,15 +355,45 @@ def evaluate(thesis: Thesis, result: WeighResult) -> Outcome:
     )
     labels = _labels(result.design)
     d, feats = differences(runs, thesis.comparison, params, result.design.scenario.horizon_weeks)
-    verdict = decide(d, feats, labels)
+    draws = feats.index.to_numpy()
     sc = result.design.scenario
     extras = _extras(thesis, runs, sc.organizations[sc.group].size)
-    region_rule = None
-    if thesis.comparison.kind == "crossover":
-        gap, f = region(runs, thesis.comparison)
-        cols = [p for p in params if p in f]
-        region_rule = find_rule(f[cols].reset_index(drop=True), gap > 0, labels)
-    return Outcome(thesis, result, verdict, extras, region_rule)
+    indices, names = _sensitivity(d, feats, thesis)
+    if thesis.comparison.kind == "crossover":  # the region is stated on the factor the thesis varies
+        return replace(_crossover_outcome(thesis, result, decide(d, None, labels, draws), extras),
+                       indices=indices, drivers=names)  # fmt: skip
+    verdict = decide(d, feats.reset_index(drop=True), labels, draws)
+    keep = np.isfinite(d)
+    box = discover(feats[keep].reset_index(drop=True), d[keep] > 0, draws[keep], BOX_PERMUTATIONS)
+    tree = tree_view(feats[keep].reset_index(drop=True), d[keep] > 0, draws[keep], labels, BOX_PERMUTATIONS)
+    return Outcome(thesis, result, verdict, extras, verdict.rule, None, indices, names, box, tree)
+
+
+def _sensitivity(d: np.ndarray, feats: pd.DataFrame, thesis: Thesis) -> tuple[pd.DataFrame, list[str]]:
+    """RBD-FAST of ``D`` against the sampled uncertainties, and those that clear the floor."""
+    from lever.analysis.sensitivity import draw_indices, drivers
+
+    keep = np.isfinite(d)
+    indices = draw_indices(feats[keep], pd.Series(d[keep], index=feats.index[keep]))
+    if not len(indices):
+        return indices, []
+    tagged = indices.assign(target="difference", strategy=thesis.comparison.a, outcome=thesis.comparison.outcome)
+    return indices, drivers(tagged)["parameter"].tolist()
+
+
+def _crossover_outcome(thesis: Thesis, result: WeighResult, verdict: Verdict, extras: dict[str, float]) -> Outcome:
+    """Supported or refuted on ``D`` (both halves in each world) as any claim; otherwise 'holds
+    where factor < t' if the halves hold on each side of a threshold, each by its interval."""
+    gap, f = region(result.runs, thesis.comparison)
+    found = crossover(f["factor"].to_numpy(float), _sign(thesis.comparison.outcome) * gap,
+                      f.index.get_level_values("draw").to_numpy())  # fmt: skip
+    text = None
+    if found is not None and found.holds and verdict.label == "undecided":
+        text = f"{result.design.factor.name} < {found.threshold:.3g}"
+        verdict = replace(verdict, label=f"holds where {text}: {thesis.comparison.a} wins below and loses above "
+                          f"(held-out accuracy {100 * found.accuracy_out:.0f}%)", rule=text,
+                          rule_accuracy=found.accuracy_out)  # fmt: skip
+    return Outcome(thesis, result, verdict, extras, text, found)
 
 
 def _median(x: pd.Series) -> float:

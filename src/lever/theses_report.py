@@ -15,7 +15,7 @@ from lever.provenance import Provenance, write_parquet
 from lever.plots import png_bytes, plt
 from lever.report import STYLE, plot_flows, provenance_html
 from lever.theses import Outcome
-from lever.verdict import RULE
+from lever.analysis.verdict import RULE
 from lever.weigh import OUTCOMES
 
 
@@ -107,11 +107,44 @@ def _design_html(o: Outcome) -> str:
     return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
 
 
+def _region_html(o: Outcome) -> str:
+    """The region behind a 'holds where' (or the crossover's two halves), and the drivers."""
+    parts = []
+    v, c = o.verdict, o.crossover
+    if c is not None:
+        name = o.result.design.factor.name
+        parts.append(f"Threshold on {html.escape(name)} at {c.threshold:.3g} (classifies {100 * c.accuracy_in:.0f}% of "
+                     f"(level, world) pairs; {100 * c.accuracy_out:.0f}% held out): below it {html.escape(o.thesis.comparison.a)} "
+                     f"minus {html.escape(o.thesis.comparison.b)} has mean {_fmt(c.below[0])} [{_fmt(c.below[1])}, {_fmt(c.below[2])}], "
+                     f"above it {_fmt(c.above[0])} [{_fmt(c.above[1])}, {_fmt(c.above[2])}]; the claim needs the first above "
+                     "zero and the second below.")  # fmt: skip
+    elif v.rule:
+        parts.append(f"Region: {html.escape(v.rule)}; found on some draws and scored on the others, it classifies "
+                     f"{100 * v.rule_accuracy:.0f}% of worlds right (permutation p = {v.rule_p:.2f}).")  # fmt: skip
+    labels = {u.path: u.label or u.path for u in o.result.design.scenario.uncertainties}
+    if o.box is not None:
+        b = o.box
+        verdict = "held out of sample" if b.accepted else "not accepted: it does no better than on shuffled draws"
+        parts.append(f"PRIM box for the worlds where the claim holds (second view): {html.escape(b.text(labels))}; "
+                     f"coverage {100 * b.box.coverage:.0f}%, density {100 * b.box.density:.0f}%, held-out accuracy "
+                     f"{100 * b.check.accuracy:.0f}% (p = {b.check.p_value:.2f}); {verdict}.")  # fmt: skip
+    if o.tree is not None:
+        t = o.tree
+        parts.append(f"Classification tree (depth 2), held-out accuracy {100 * t.check.accuracy:.0f}% (p = "
+                     f"{t.check.p_value:.2f}){'' if t.accepted else ', not accepted'}:<pre>{html.escape(t.text)}</pre>")  # fmt: skip
+    if len(o.indices):
+        named = ", ".join(labels.get(p, p) for p in o.drivers) or "none clears the noise floor"
+        parts.append(f"Uncertainties driving the paired difference (RBD-FAST first order, above its noise floor): {html.escape(named)}.")
+    else:
+        parts.append("Sensitivity of the paired difference: too few draws for RBD-FAST (16 or more needed).")
+    return "".join(f"<p>{p}</p>" for p in parts)
+
+
 def section(o: Outcome, image: bytes) -> str:
     v, t = o.verdict, o.thesis
     extras = "".join(f"<li>{html.escape(k)}: {_fmt(val)}</li>" for k, val in o.extras.items())
-    region = f"<p>Region where the first strategy wins (per level): {html.escape(o.region_rule)}.</p>" if o.region_rule else ""
-    why = "" if v.label == "supported" else f"<p>Why: the claim holds in {100 * v.share:.0f}% of worlds; the mean's interval is [{_fmt(v.mean_low)}, {_fmt(v.mean_high)}].</p>"
+    region = _region_html(o)
+    why = "" if v.label == "supported" else f"<p>Why: the claim holds in {100 * v.share:.0f}% of worlds; the mean's interval (over {v.draws} draws) is [{_fmt(v.mean_low)}, {_fmt(v.mean_high)}].</p>"
     return f"""<section id="thesis-{t.number}">
 <h2>Thesis {t.number}: {html.escape(t.title)}</h2>
 <blockquote>{html.escape(t.quote)}</blockquote>
@@ -119,7 +152,7 @@ def section(o: Outcome, image: bytes) -> str:
 <h3>Design</h3>{_design_html(o)}
 <h3>Result</h3>
 <p>{html.escape(t.key)}: median <b>{_fmt(v.median)}</b> (90% of worlds between {_fmt(v.low)} and {_fmt(v.high)});
-mean {_fmt(v.mean)}, bootstrap 90% CI [{_fmt(v.mean_low)}, {_fmt(v.mean_high)}]; the claim holds in
+mean {_fmt(v.mean)}, 90% interval resampling draws [{_fmt(v.mean_low)}, {_fmt(v.mean_high)}]; the claim holds in
 {100 * v.share:.0f}% of {v.worlds} paired worlds.</p>
 <ul>{extras}</ul>
 <p class="verdict">Verdict: <b>{html.escape(v.label)}</b></p>{why}{region}

@@ -14,7 +14,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,6 +69,9 @@ class Design:
     steps: int | None = None
     strategies: tuple[str, ...] = ()
     factor: Factor | None = None
+    #: a further batch of ``samples`` draws (``--until-sure``): its own Latin hypercube, its
+    #: draws numbered after the earlier batches', so that their seeds differ too
+    batch: int = 0
 
     def __post_init__(self) -> None:
         if not self.strategies:
@@ -77,13 +80,19 @@ class Design:
     def draws(self) -> pd.DataFrame:
         """The sampled uncertainties: one row per draw, one column per uncertainty path."""
         paths = [u.path for u in self.scenario.uncertainties]
+        index = pd.RangeIndex(self.first_draw, self.first_draw + self.samples, name="draw")
         if not paths:
-            return pd.DataFrame(index=pd.RangeIndex(self.samples, name="draw"))
-        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(0,)))
+            return pd.DataFrame(index=index)
+        key = (0,) if self.batch == 0 else (0, self.batch)
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
         unit = qmc.LatinHypercube(d=len(paths), rng=rng).random(self.samples)
         low = np.array([u.low for u in self.scenario.uncertainties])
         high = np.array([u.high for u in self.scenario.uncertainties])
-        return pd.DataFrame(low + unit * (high - low), columns=paths).rename_axis("draw")
+        return pd.DataFrame(low + unit * (high - low), columns=paths, index=index)
+
+    @property
+    def first_draw(self) -> int:
+        return self.batch * self.samples
 
     def run_seed(self, draw: int, replication: int) -> int:
         """The seed shared by every strategy in one (draw, replication): common random numbers."""
@@ -100,8 +109,8 @@ class Design:
         draws = self.draws()
         out = []
         for lv, changes in enumerate(self.levels):
-            for d in range(self.samples):
-                values = {k: float(v) for k, v in draws.iloc[d].items()} | changes
+            for d in draws.index:
+                values = {k: float(v) for k, v in draws.loc[d].items()} | changes
                 for r in range(self.replications):
                     for s in self.strategies:
                         out.append(Task(len(out), s, lv, d, r, self.run_seed(d, r), values))
@@ -244,3 +253,21 @@ def _collect(design: Design, outputs: list[dict[str, Any]]) -> WeighResult:
             result.level_series[s, lv] = np.stack([o["series"] for o in at])
             result.level_flows[s, lv] = np.mean([o["flows"] for o in at], axis=0)
     return result
+
+
+def combine(results: list[WeighResult]) -> WeighResult:
+    """Batches of one design (``Design.batch`` 0, 1, ...) as one result over all their draws."""
+    first = results[0]
+    if len(results) == 1:
+        return first
+    design = replace(first.design, samples=sum(r.design.samples for r in results))
+    runs = pd.concat([r.runs for r in results], ignore_index=True)
+    out = WeighResult(design, runs, first.weeks, labels=first.labels)
+    for name in ("series", "level_series"):
+        for key in getattr(first, name):
+            getattr(out, name)[key] = np.concatenate([getattr(r, name)[key] for r in results])
+    for name, counts in (("flows", "series"), ("level_flows", "level_series")):
+        for key in getattr(first, name):
+            weights = [len(getattr(r, counts)[key]) for r in results]
+            getattr(out, name)[key] = np.average([getattr(r, name)[key] for r in results], axis=0, weights=weights)
+    return out

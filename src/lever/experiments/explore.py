@@ -52,20 +52,26 @@ def points(sampler: str, scenario: Scenario, samples: int, seed: int) -> np.ndar
         raise DesignError(f"{scenario.name}: the scenario has no [[uncertainties]] to explore")
     if sampler == "lhs":
         return Design(scenario, samples=samples, replications=1, seed=seed).draws().to_numpy()
+    if sampler in ("sobol", "morris"):
+        return salib_points(sampler, prob, samples, seed)
+    if samples < 2:
+        raise DesignError("--samples: a factorial design needs at least 2 levels per uncertainty")
+    grids = [np.linspace(lo, hi, samples) for lo, hi in prob["bounds"]]
+    return np.array(list(itertools.product(*grids)), dtype=float)
+
+
+def salib_points(sampler: str, prob: dict[str, Any], samples: int, seed: int) -> np.ndarray:
+    """SALib's Sobol (Saltelli, second order) or Morris design for a SALib ``problem``: the
+    rows :mod:`lever.analysis.sensitivity` reads back in the same order."""
     if sampler == "sobol":
         if samples & (samples - 1):
             raise DesignError(f"--samples: Sobol needs a power of two (got {samples})")
         from SALib.sample import sobol
 
         return sobol.sample(prob, samples, calc_second_order=True, seed=seed)
-    if sampler == "morris":
-        from SALib.sample import morris
+    from SALib.sample import morris
 
-        return morris.sample(prob, samples, num_levels=MORRIS_LEVELS, seed=seed)
-    if samples < 2:
-        raise DesignError("--samples: a factorial design needs at least 2 levels per uncertainty")
-    grids = [np.linspace(lo, hi, samples) for lo, hi in prob["bounds"]]
-    return np.array(list(itertools.product(*grids)), dtype=float)
+    return morris.sample(prob, samples, num_levels=MORRIS_LEVELS, seed=seed)
 
 
 @dataclass(frozen=True)

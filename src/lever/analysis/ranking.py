@@ -11,13 +11,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lever.scenario import Scenario
+from lever.analysis.resample import mean_ci, share_ci
 from lever.outcomes import OUTCOMES
+from lever.scenario import Scenario
 
 #: The interval reported everywhere: 90%, from the 5th to the 95th percentile.
 LOW_Q, HIGH_Q = 0.05, 0.95
 #: Outcomes shown in the ranked table beside the primary one.
 SHOWN = ("newly_won", "group_members", "host_revolutionaries_to_rival", "expelled")
+#: Below this many draws a bootstrap over draws is rough (it under-covers), and the ranking warns.
+MIN_DRAWS = 10
 
 
 def baseline_strategy(scenario: Scenario) -> str:
@@ -59,6 +62,12 @@ class Ranking:
     outcome: str
     baseline: str
     table: pd.DataFrame
+    draws: int = 0
+
+    @property
+    def sure(self) -> bool:
+        """Whether the leader's interval against the runner-up excludes zero."""
+        return len(self.table) < 2 or not bool(self.table.loc[1, "tied"])
 
 
 def _interval(x: pd.Series | np.ndarray) -> tuple[float, float, float]:
@@ -71,10 +80,13 @@ def _interval(x: pd.Series | np.ndarray) -> tuple[float, float, float]:
 
 def rank(runs: pd.DataFrame, outcome: str, baseline: str) -> Ranking:
     """Per strategy: median and 90% interval of each shown outcome; the paired difference of
-    ``outcome`` against ``baseline`` (median, interval, chance of beating it); regret (mean,
+    ``outcome`` against ``baseline`` (median and spread over worlds; mean with its 90%
+    interval, resampling draws; chance of beating it, with its interval); regret (mean,
     worst). Ranked by mean regret (best first): the order of the mean outcome where no run
-    misses it (weeks-to outcomes can be missing)."""
+    misses it (weeks-to outcomes can be missing). ``tied`` marks a strategy whose mean
+    difference from the one ranked above it has an interval that includes zero."""
     diffs = differences(runs, outcome, baseline)
+    draws = diffs.index.get_level_values("draw").to_numpy()
     reg = regret(runs, outcome)
     rows = []
     for strategy, group in runs.groupby("strategy", sort=False):
@@ -83,13 +95,46 @@ def rank(runs: pd.DataFrame, outcome: str, baseline: str) -> Ranking:
             row[f"{name}_median"], row[f"{name}_low"], row[f"{name}_high"] = _interval(group[name])
         d = diffs[strategy].to_numpy()
         row["diff_median"], row["diff_low"], row["diff_high"] = _interval(d)
-        row["p_beat"] = float(np.mean(d * signed(outcome) > 0)) if strategy != baseline else np.nan
+        row["diff_mean"] = float(np.nanmean(d)) if np.isfinite(d).any() else np.nan
+        row["diff_mean_low"], row["diff_mean_high"] = mean_ci(d, draws)
+        beats = d * signed(outcome) > 0
+        row["p_beat"] = float(np.mean(beats)) if strategy != baseline else np.nan
+        row["p_beat_low"], row["p_beat_high"] = share_ci(beats, draws) if strategy != baseline else (np.nan, np.nan)
         row["regret_mean"] = float(reg[strategy].mean())
         row["regret_worst"] = float(reg[strategy].max())
         row["mean"] = float(group[outcome].mean())
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("regret_mean", kind="stable").reset_index(drop=True)
-    return Ranking(outcome, baseline, table)
+    table = _mark_ties(table, paired(runs, outcome) * signed(outcome), draws)
+    return Ranking(outcome, baseline, table, int(np.unique(draws).size))
+
+
+def _mark_ties(table: pd.DataFrame, better: pd.DataFrame, draws: np.ndarray) -> pd.DataFrame:
+    """Each strategy against the one ranked just above it: the 90% interval (over draws) of
+    the mean paired difference (above minus it, positive where the one above does better)."""
+    order = list(table["strategy"])
+    low, high = [np.nan], [np.nan]
+    for above, below in zip(order, order[1:]):
+        lo, hi = mean_ci((better[above] - better[below]).to_numpy(), draws)
+        low.append(lo)
+        high.append(hi)
+    tied = [False] + [not (lo > 0 or hi < 0) for lo, hi in zip(low[1:], high[1:])]
+    return table.assign(vs_above_low=low, vs_above_high=high, tied=tied)
+
+
+def few_worlds(ranking: Ranking) -> list[str]:
+    """Warnings for a ranking its worlds cannot carry: too few draws, and ties."""
+    t = ranking.table
+    out = []
+    if ranking.draws < MIN_DRAWS:
+        out.append(f"only {ranking.draws} draws of the uncertainties: intervals resampled over so few draws are "
+                   f"rough (fewer than {MIN_DRAWS}); more draws (--samples, or --until-sure) may reorder the ranking")
+    for i in range(1, len(t)):
+        if t.loc[i, "tied"]:
+            out.append(f"'{t.loc[i, 'strategy']}' is tied with '{t.loc[i - 1, 'strategy']}' (ranked above it): the "
+                       f"90% interval of their mean difference, [{t.loc[i, 'vs_above_low']:+,.1f}, "
+                       f"{t.loc[i, 'vs_above_high']:+,.1f}], includes zero")  # fmt: skip
+    return out
 
 
 def decimals(values, most: int = 4) -> int:
@@ -114,21 +159,21 @@ def table_text(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
     out, t = ranking.outcome, ranking.table
     shown = [out, "group_members" if out != "group_members" else "newly_won"]
     head = ["#", "strategy", *(f"{name} median [90%]" for name in shown),
-            f"Δ vs {ranking.baseline} median [90%]", "P(beat)", "regret mean / worst"]  # fmt: skip
+            f"Δ vs {ranking.baseline} mean [90% CI]", "P(beat) [90% CI]", "regret mean / worst"]  # fmt: skip
 
     # the decimals that tell apart what the rows compare: medians, and mean regrets
     digits = {name: decimals(t[f"{name}_median"]) for name in shown}
-    d_diff = decimals(t["diff_median"])
+    d_diff = decimals(t["diff_mean"])
     d_reg = decimals(t["regret_mean"])
     rows = []
     for i, r in t.iterrows():
-        cells = [str(i + 1), str(r["strategy"])]
+        cells = [f"{i + 1}{'=' if r['tied'] else ''}", str(r["strategy"])]  # "=": tied with the one above
         for name in shown:
             d = digits[name]
             cells.append(f"{_num(r[f'{name}_median'], d)} [{_num(r[f'{name}_low'], d)}, {_num(r[f'{name}_high'], d)}]")
         cells += [
-            f"{_num(r['diff_median'], d_diff, True)} [{_num(r['diff_low'], d_diff, True)}, {_num(r['diff_high'], d_diff, True)}]",
-            "—" if np.isnan(r["p_beat"]) else f"{100 * r['p_beat']:.0f}%",
+            f"{_num(r['diff_mean'], d_diff, True)} [{_num(r['diff_mean_low'], d_diff, True)}, {_num(r['diff_mean_high'], d_diff, True)}]",
+            "—" if np.isnan(r["p_beat"]) else f"{100 * r['p_beat']:.0f}% [{100 * r['p_beat_low']:.0f}, {100 * r['p_beat_high']:.0f}]",
             f"{_num(r['regret_mean'], d_reg)} / {_num(r['regret_worst'], d_reg)}",
         ]  # fmt: skip
         rows.append(cells)
@@ -150,15 +195,21 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
     if best["strategy"] == ranking.baseline:
         text.append(f"No strategy beats '{ranking.baseline}' on average.")
     else:
-        lo, hi = best["diff_low"], best["diff_high"]
+        lo, hi = best["diff_mean_low"], best["diff_mean_high"]
         sure = lo > 0 or hi < 0
         text.append(
-            f"Against '{ranking.baseline}' it gains a median {best['diff_median']:+,.0f} "
-            f"(90% interval {lo:+,.0f} to {hi:+,.0f}) and does better in "
-            f"{100 * best['p_beat']:.0f}% of paired runs; "
+            f"Against '{ranking.baseline}' it gains a mean {best['diff_mean']:+,.1f} "
+            f"(90% interval over draws {lo:+,.1f} to {hi:+,.1f}) and does better in "
+            f"{100 * best['p_beat']:.0f}% of paired worlds; "
             + ("the interval excludes zero, so the advantage is clear."
                if sure else "the interval includes zero, so the advantage is not sure.")
         )
+    if len(t) > 1:
+        second = t.iloc[1]
+        gap = f"[{second['vs_above_low']:+,.1f}, {second['vs_above_high']:+,.1f}]"
+        text.append(f"Against the runner-up '{second['strategy']}' the mean difference has the 90% interval {gap}: "
+                    + ("it excludes zero, so the lead is sure." if ranking.sure
+                       else "it includes zero, so the two are tied."))  # fmt: skip
     worst = t.iloc[-1]
     text.append(
         f"The weakest choice is '{worst['strategy']}' (mean regret {worst['regret_mean']:,.{dr}f}, "
