@@ -26,8 +26,9 @@ def test_a_draw_is_ruled_out_by_its_worst_figure():
 
 
 def test_refocus_widens_the_kept_box_within_the_prior():
-    values = np.array([[0.2, 5.0], [0.4, 6.0], [0.9, 9.0]])
-    low, high = refocus(values, np.array([True, True, False]), np.array([0.0, 5.0]), np.array([1.0, 10.0]))
+    values = np.array([[0.2, 5.0], [0.4, 6.0], [0.9, 9.0]] + [[0.3, 5.5]] * 9)
+    kept = np.array([True, True, False] + [True] * 9)
+    low, high = refocus(values, kept, np.array([0.0, 5.0]), np.array([1.0, 10.0]))
     assert np.allclose(low, [0.1, 5.0])  # 6.0 - 0.5 would leave the prior
     assert np.allclose(high, [0.5, 6.5])
 
@@ -36,3 +37,10 @@ def test_latin_draws_fill_each_slice_of_the_box_once():
     x = latin(np.array([0.0, 10.0]), np.array([1.0, 20.0]), 10, np.random.default_rng(0))
     assert sorted(np.floor(x[:, 0] * 10).astype(int)) == list(range(10))
     assert sorted(np.floor(x[:, 1] - 10).astype(int)) == list(range(10))
+
+
+def test_refocus_keeps_the_box_on_too_few_draws():
+    values = np.random.default_rng(0).random((20, 2))
+    kept = np.zeros(20, dtype=bool)
+    kept[:9] = True
+    assert refocus(values, kept, np.zeros(2), np.ones(2)) is None

@@ -5,7 +5,7 @@ cutoff are *fitted*, the later ones within the horizon are *held out*, the other
 field starts, beyond its horizon) are shown but neither fitted nor predicted. History matching
 (:mod:`lever.calibration.matching`) runs in waves; a wave's runs stop at the last fitted figure
 (nothing later can change a fit), so a held-out figure cannot reach the fit: not its value, not
-its date. The draws no wave rules out are the posterior; runs of some of them to the horizon
+its date. The draws not ruled out by the waves that sampled the last box are the posterior; runs of some of them to the horizon
 give the posterior predictive of every figure, held-out ones included.
 """
 
@@ -40,10 +40,10 @@ class Budget:
     """How many simulations: ``waves`` of ``points`` draws x ``replications``, then
     ``predictive`` posterior draws x ``replications`` run to the horizon."""
 
-    points: int = 32
+    points: int = 64
     waves: int = 3
     replications: int = 2
-    predictive: int = 12
+    predictive: int = 16
 
     @property
     def runs(self) -> int:
@@ -137,14 +137,20 @@ def calibrate(
     for number in range(budget.waves):
         wave = _run_wave(cal, number, box, budget, seed, store, jobs, executor, progress)
         cal.waves.append(wave)
-        if not wave.kept.any():
-            break  # the model cannot have produced the record anywhere it looked: say so
-        box = refocus(wave.values.to_numpy(), wave.kept, low, high)
-    last = cal.waves[-1]
-    cal.posterior = last.values[last.kept].reset_index(drop=True)
+        box = refocus(wave.values.to_numpy(), wave.kept, low, high) or box
+    cal.posterior = _posterior(cal.waves)
     if len(cal.posterior):
         _predict(cal, budget, seed, store, jobs, executor, progress)
     return cal
+
+
+def _posterior(waves: list[Wave]) -> pd.DataFrame:
+    """The draws kept by the waves that sampled the last wave's box: each of those waves drew
+    evenly over the box, so together their kept draws are spread evenly over the part of it
+    no figure rules out."""
+    last = waves[-1]
+    same = [w for w in waves if np.array_equal(w.low, last.low) and np.array_equal(w.high, last.high)]
+    return pd.concat([w.values[w.kept] for w in same], ignore_index=True)
 
 
 class _Progress:

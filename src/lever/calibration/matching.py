@@ -18,6 +18,10 @@ from scipy.stats import qmc
 
 #: Pukelsheim (1994): any unimodal distribution has 95% of its mass within three sigma.
 CUTOFF = 3.0
+#: A wave's box is refocused only on at least this many kept draws (and more than one per
+#: parameter): fewer do not outline the space not ruled out, and a box drawn round them would
+#: cut it, so the next wave samples the same box again.
+MIN_KEPT = 10
 #: Each wave widens the last one's box by this share of the prior's width on each side, so a
 #: non-implausible region found by a few draws is not cut at the draws that found it.
 WIDEN = 0.1
@@ -43,9 +47,12 @@ def not_ruled_out(imp: np.ndarray, cutoff: float = CUTOFF) -> np.ndarray:
 
 
 def refocus(values: np.ndarray, kept: np.ndarray, low: np.ndarray, high: np.ndarray,
-            widen: float = WIDEN) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+            widen: float = WIDEN) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
     """The next wave's box: the kept draws' box widened by ``widen`` of the prior's width
-    (``low``, ``high``) on each side, within the prior."""
+    (``low``, ``high``) on each side, within the prior; None where too few draws were kept
+    to outline it (:data:`MIN_KEPT`)."""
+    if kept.sum() < max(MIN_KEPT, values.shape[1] + 1):
+        return None
     margin = widen * (high - low)
     inside = values[kept]
     return np.maximum(low, inside.min(axis=0) - margin), np.minimum(high, inside.max(axis=0) + margin)

@@ -17,8 +17,10 @@ from lever.scenario import Scenario
 from lever.scenarios import ScenarioError
 
 #: A parameter is *identified* by the record where its posterior's 90% interval is narrower
-#: than this share of its prior range (a rule set before any fit; the rest the record leaves open).
+#: than this share of its prior range (a rule set before any fit; the rest the record leaves open),
 IDENTIFIED_WIDTH = 0.5
+#: and the posterior holds at least this many draws (a few draws are narrow by chance).
+IDENTIFIED_DRAWS = 10
 
 
 def write_posterior(cal: Calibration, path: Path) -> None:
@@ -58,5 +60,5 @@ def summary(cal: Calibration) -> pd.DataFrame:
         width = (q95 - q05) / (p["high"] - p["low"]) if p["high"] > p["low"] else np.nan
         rows.append({"path": path, "label": p["label"], "prior_low": p["low"], "prior_high": p["high"],
                      "median": q50, "q05": q05, "q95": q95, "width_kept": width,
-                     "identified": bool(width < IDENTIFIED_WIDTH)})  # fmt: skip
+                     "identified": bool(width < IDENTIFIED_WIDTH and len(post) >= IDENTIFIED_DRAWS)})  # fmt: skip
     return pd.DataFrame(rows).set_index("path")

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from lever.calibration.checks import figures_table, plausibility_table  # noqa: E402
 from lever.calibration.fit import BEFORE, BEYOND, FITTED, Calibration  # noqa: E402
-from lever.calibration.posterior import IDENTIFIED_WIDTH, summary, write_posterior  # noqa: E402
+from lever.calibration.posterior import IDENTIFIED_DRAWS, IDENTIFIED_WIDTH, summary, write_posterior  # noqa: E402
 from lever.calibration.record import start_date  # noqa: E402
 from lever.files import write_atomic  # noqa: E402
 from lever.plots import caption, png_bytes  # noqa: E402
@@ -100,8 +100,8 @@ def report_text(cal: Calibration) -> str:
         "## Waves\n\n| wave | draws | not ruled out |\n|---:|---:|---:|\n" + waves,
         _verdict(cal),
         "## Each parameter: posterior against prior\n\n" + _markdown(_summary_rows(cal)),
-        f"*Identified*: the posterior's 90% interval keeps less than {IDENTIFIED_WIDTH:.0%} of the prior's width; "
-        "the record leaves the others open.",
+        f"*Identified*: the posterior's 90% interval keeps less than {IDENTIFIED_WIDTH:.0%} of the prior's width, "
+        f"from at least {IDENTIFIED_DRAWS} draws; the record leaves the others open.",
         "## Every figure against the posterior predictive\n\n" + _markdown(_figure_rows(cal)),
         "## Plausibility (reported, not fitted)\n\n" + _markdown(_plausibility_rows(cal)),
         "![calibration](calibration.png)",
@@ -116,7 +116,7 @@ def _verdict(cal: Calibration) -> str:
     table = figures_table(cal)
     held = table[table["role"] == "held out"]
     inside = int(held["inside_90"].fillna(False).astype(bool).sum())
-    return (f"{len(cal.posterior)} draws are not ruled out; {len(cal.predictive)} predictive runs of the first "
+    return (f"{len(cal.posterior)} draws are not ruled out (by the waves that sampled the last box); {len(cal.predictive)} predictive runs of the first "
             f"{cal.predictive['draw'].nunique()} of them to the horizon. **{inside} of {len(held)} held-out figures "
             "fall inside the model's 90% predictive interval.**")  # fmt: skip
 
