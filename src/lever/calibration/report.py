@@ -22,7 +22,7 @@ from lever.files import write_atomic  # noqa: E402
 from lever.plots import caption, png_bytes  # noqa: E402
 from lever.provenance import Provenance  # noqa: E402
 
-CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the draws no wave ruled out, the bar their "
+CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the posterior's draws (not ruled out), the bar their "
            "90% interval. Right: the record (dots, ±2 sd; filled: fitted, hollow: held out, grey: outside the "
            "field) against the model's posterior predictive at each figure's date (median and 90% interval, "
            "vertical bars); the shaded band is the predictive 90% band week by week where the runs keep the "
@@ -32,8 +32,10 @@ CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the draws
 def plot_calibration(cal: Calibration) -> Figure:
     """Posterior against prior, and the predictive against every figure of the record."""
     series = sorted({t.figure.series for t in cal.targets})
-    fig = plt.figure(figsize=(15, 2.2 + 2.4 * len(series)), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
+    height = 2.2 + 2.4 * len(series)
+    fig = plt.figure(figsize=(15, height), layout="constrained")
+    room = 0.8 / height  # the caption's three lines, in inches, as a share of the figure
+    fig.get_layout_engine().set(rect=(0, room, 1, 1 - room))
     grid = fig.add_gridspec(len(series), 2, width_ratios=(1, 1.3))
     _plot_parameters(cal, fig.add_subplot(grid[:, 0]))
     table = figures_table(cal)
