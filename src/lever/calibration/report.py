@@ -39,8 +39,11 @@ def plot_calibration(cal: Calibration) -> Figure:
     grid = fig.add_gridspec(len(series), 2, width_ratios=(1, 1.3))
     _plot_parameters(cal, fig.add_subplot(grid[:, 0]))
     table = figures_table(cal)
-    for i, name in enumerate(series):
-        _plot_series(cal, table[table["series"] == name], name, fig.add_subplot(grid[i, 1]))
+    first = None
+    for i, name in enumerate(series):  # one calendar for every series, so dates line up
+        ax = fig.add_subplot(grid[i, 1], sharex=first)
+        first = first or ax
+        _plot_series(cal, table[table["series"] == name], name, ax)
     caption(fig, CAPTION)
     return fig
 
