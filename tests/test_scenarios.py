@@ -202,3 +202,20 @@ def test_without_uncertainties_drops_paths_fixed_on_purpose():
     assert "dynamics.gravity" not in paths
     assert not any(p.startswith("organizations.ilp.disappointment") for p in paths)
     assert "dynamics.confidence" in paths
+
+
+def test_britain_1932_starts_where_the_record_does_and_enters_early_in_1934():
+    import datetime as dt
+
+    from lever.calibration import load_record
+    from lever.calibration.record import step_of
+
+    sc = load("britain-1932")
+    first = {f.series: f for f in sorted(load_record("britain").figures, key=lambda f: f.date, reverse=True)
+             if f.date >= dt.date.fromisoformat(sc.start)}  # fmt: skip  (the earliest is written last)
+    assert sc.organizations["ilp"].size == first["size_ilp"].value == 16773.0
+    assert sc.organizations["group"].size < 12 and sc.strategies[sc.default_strategy].allocation == {"ilp": 1.0}
+    assert round(step_of(sc, dt.date(1934, 2, 1))) == sc.strategies["historical"].entry_week
+    # spell 0 is britain-1933's crisis on this calendar: the same path means the same thing
+    spell = sc.organizations["ilp"].disappointment[0]
+    assert round(step_of(sc, dt.date(1933, 10, 2))) == spell.start_week and spell.end_week - spell.start_week == 104

@@ -390,12 +390,13 @@ def weigh_command(
     budget: Annotated[int | None, typer.Option(min=1, max=MAX_SAMPLES * MAX_REPLICATIONS, help="with --until-sure: the most strategy runs in all (default: 8 batches)")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,
     store: StoreOption = None,
+    posterior: Annotated[Path | None, typer.Option(help="a calibration's posterior.csv: draw the uncertainties it holds from it, the rest from their ranges")] = None,
 ) -> None:
     """Weigh every strategy of a scenario across its uncertainties; rank them and report."""
     from lever.analysis import baseline_strategy, conclusion, rank
     from lever.analysis.ranking import few_worlds
     from lever.analysis.regions import regions
-    from lever.report import write_report
+    from lever.report import draws_text, write_report
     from lever.weigh import OUTCOMES, Design, combine
 
     rankable = [k for k in OUTCOMES if not k.startswith("weeks_to")]  # those are missing where never reached
@@ -409,7 +410,8 @@ def weigh_command(
         fixed = list(parse_assignments(set_ or []))
         field = without_uncertainties(field, fixed, f"{scenario} (--set)")
         folder = out_folder(out, out if out is not None else default_folder(field, "weigh"))
-        design = Design(field, samples=samples, replications=replications, seed=seed, steps=steps)
+        drawn = _read_posterior(posterior, field)
+        design = Design(field, samples=samples, replications=replications, seed=seed, steps=steps, posterior=drawn)
         batch_runs = len(design.strategies) * samples * replications
         budget = budget or 8 * batch_runs
         baseline = baseline_strategy(field)
@@ -426,12 +428,14 @@ def weigh_command(
         settings = {"until_sure": until_sure, "budget": budget} if until_sure else {}
         made = provenance(field, seed=seed, samples=samples, replications=replications, steps=steps,
                           outcome=outcome, set=set_ or [], **settings,
-                          rerun=_rerun_weigh(folder, design, outcome, settings))  # fmt: skip
+                          rerun=_rerun_weigh(folder, design, outcome, settings),
+                          posterior=str(posterior) if posterior else None, from_posterior=design.from_posterior)  # fmt: skip
         warnings_ = few_worlds(ranking)
         with complete_folder(folder):
             paths = write_report(result, ranking, folder, made, regions=found, warnings=warnings_)
     draws = result.design.samples
     title = f"{field.name}: {len(design.strategies)} strategies × {draws} draws × {replications} replications"
+    out_console.print(draws_text(result), highlight=False)
     out_console.print(_ranked_table(ranking, title))
     out_console.print(conclusion(ranking, draws, replications), highlight=False)
     for line in warnings_:
@@ -490,7 +494,7 @@ def _weigh_batch(design, store: Path | None, jobs: int | None):  # noqa: ANN001,
     total = len(design.tasks())
     # the page names a weigh's experiment by the same settings (interfaces.work.weigh_spec)
     spec = (weigh_spec(field, design.samples, design.replications, design.seed, design.steps)
-            | ({"batch": design.batch} if design.batch else {}))
+            | ({"batch": design.batch} if design.batch else {}) | _posterior_spec(design.posterior))
     exp = open_experiment(store, "weigh", field, spec)
     try:
         with stoppable(), Reporter(f"weigh {field.name}" + (f" batch {design.batch + 1}" if design.batch else "")) as report:
@@ -503,6 +507,33 @@ def _weigh_batch(design, store: Path | None, jobs: int | None):  # noqa: ANN001,
         raise typer.Exit(1) from None
     finally:
         exp.close()
+
+
+def _read_posterior(path: Path | None, field):  # noqa: ANN001, ANN202
+    """The posterior's draws of the paths ``field`` samples (None without a file); a posterior
+    that holds none of them is refused, and paths it holds that are not sampled are said."""
+    if path is None:
+        return None
+    from lever.calibration import read_posterior
+
+    drawn = read_posterior(path, field)
+    sampled = {u.path for u in field.uncertainties}
+    unused = [c for c in drawn.columns if c not in sampled]
+    if len(unused) == len(drawn.columns):
+        raise ScenarioError(str(path), "", f"none of its columns is an uncertainty of {field.name}")
+    if unused:
+        err_console.print(f"[yellow]note:[/] {field.name} does not sample {', '.join(unused)}; the posterior's "
+                          "values of these are not used", highlight=False, soft_wrap=True)  # fmt: skip
+    return drawn[[c for c in drawn.columns if c in sampled]]
+
+
+def _posterior_spec(drawn) -> dict:  # noqa: ANN001
+    """The posterior in the store's settings (a weigh from another posterior is another experiment)."""
+    if drawn is None:
+        return {}
+    import hashlib
+
+    return {"posterior": hashlib.sha256(drawn.to_csv(index=False, float_format="%.17g").encode()).hexdigest()[:16]}
 
 
 def _rerun_weigh(folder: Path, design, outcome: str, settings: dict | None = None) -> str:
@@ -572,6 +603,62 @@ def theses_command(
     for o in outcomes:
         out_console.print(line(o), highlight=False)
     out_console.print(f"Wrote {paths['report']}")
+
+
+@app.command("calibrate")
+def calibrate_command(
+    scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = "britain-1932",
+    record: Annotated[str, typer.Option(help="built-in record name or TOML file of dated figures")] = "britain",
+    cutoff: Annotated[str, typer.Option(help="fit only figures dated before this day (YYYY-MM-DD); the rest is held out")] = "1934-01-01",
+    points: Annotated[int, typer.Option(min=2, max=MAX_SAMPLES, help="draws per wave")] = 64,
+    waves: Annotated[int, typer.Option(min=1, max=20, help="waves of history matching")] = 3,
+    replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw")] = 2,
+    predictive: Annotated[int, typer.Option(min=1, max=MAX_SAMPLES, help="posterior draws run to the horizon to predict the record")] = 16,
+    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: the cores; 1 runs in-process)")] = None,
+    executor: Annotated[str | None, typer.Option(help="local (default), dask, or dask://HOST:PORT")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Fit a scenario's uncertainties to the record up to a cutoff (history matching); predict the rest."""
+    import datetime as dt
+    import time
+
+    from lever.calibration import Budget, calibrate, load_record
+    from lever.calibration.report import write_calibration_report
+    from lever.experiments.execute import Interrupted
+    from lever.weigh import RunsFailed, default_jobs
+
+    try:
+        day = dt.date.fromisoformat(cutoff)
+    except ValueError:
+        raise fail(f"--cutoff: '{cutoff}' is not a date (YYYY-MM-DD)") from None
+    if executor not in (None, "local", "dask") and not executor.startswith("dask://"):
+        raise fail(f"--executor: '{executor}' is not local, dask or dask://HOST:PORT")
+    with clean_errors():
+        field = prepare(scenario, set_ or [], None)
+        field = without_uncertainties(field, list(parse_assignments(set_ or [])), f"{scenario} (--set)")
+        history = load_record(record)
+        folder = out_folder(out, out if out is not None else default_folder(field, "calibrate"))
+        budget = Budget(points=points, waves=waves, replications=replications, predictive=predictive)
+        began = time.monotonic()
+        try:
+            with stoppable(), Reporter(f"calibrate {field.name}") as report:
+                cal = calibrate(field, history, cutoff=day, budget=budget, seed=seed, store=store or DEFAULT_STORE,
+                                jobs=jobs or default_jobs(), executor=executor, on_done=report, source=record)  # fmt: skip
+        except Interrupted as stop:
+            raise interrupted(stop.kept, stop.total, str(store or DEFAULT_STORE)) from None
+        except RunsFailed as err:
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        seconds = time.monotonic() - began
+        made = provenance(field, seed=seed, record=record, cutoff=cutoff, points=points, waves=waves,
+                          replications=replications, predictive=predictive, set=set_ or [], seconds=round(seconds, 1))  # fmt: skip
+        with complete_folder(folder):
+            paths = write_calibration_report(cal, folder, made)
+    out_console.print(paths["report"].read_text(encoding="utf-8").split("![calibration]")[0], highlight=False, markup=False)
+    out_console.print(f"{budget.runs} runs in {seconds:.0f} s. Wrote {paths['report']} and {paths['posterior']}")
 
 
 class _Lines:

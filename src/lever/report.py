@@ -141,12 +141,24 @@ def _table_html(ranking: Ranking, result: WeighResult | None = None) -> str:
 
 
 def _uncertainty_html(result: WeighResult) -> str:
+    posterior = set(result.design.from_posterior)
     rows = "".join(
         f"<tr><td>{html.escape(u.label or u.path)}</td><td><code>{html.escape(u.path)}</code></td>"
-        f"<td>{u.low:g} – {u.high:g}</td></tr>"
+        f"<td>{u.low:g} – {u.high:g}</td><td>{'posterior' if u.path in posterior else 'prior'}</td></tr>"
         for u in result.design.scenario.uncertainties
     )
-    return f"<table><thead><tr><th>uncertainty</th><th>path</th><th>range</th></tr></thead><tbody>{rows}</tbody></table>"
+    return ("<table><thead><tr><th>uncertainty</th><th>path</th><th>range</th><th>drawn from</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")  # fmt: skip
+
+
+def draws_text(result: WeighResult) -> str:
+    """Where the draws came from, in a sentence: the prior ranges, or a posterior for some."""
+    d = result.design
+    if not d.from_posterior:
+        return "Every uncertainty was drawn from its prior range by a Latin hypercube."
+    n, total = len(d.from_posterior), len(d.scenario.uncertainties)
+    return (f"{n} of {total} uncertainties were drawn from the posterior of a calibration ({len(d.posterior)} draws "
+            "not ruled out by the record, resampled whole); the others from their prior ranges by a Latin hypercube.")  # fmt: skip
 
 
 STYLE = """
@@ -266,7 +278,7 @@ strategy in the same paired run.</p>
 <img alt="trajectories" src="data:image/png;base64,{img['trajectories']}">
 <h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img['outcomes']}">
 <h2>Who went where</h2><img alt="flows" src="data:image/png;base64,{img['flows']}">
-<h2>Uncertainties</h2><p>Sampled by a Latin hypercube over these ranges.</p>
+<h2>Uncertainties</h2><p>{html.escape(draws_text(result))}</p>
 {_uncertainty_html(result)}
 <p>Per-run results: <code>runs.parquet</code> beside this file (one row per run).</p>
 {provenance_html(provenance)}

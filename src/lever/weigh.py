@@ -1,6 +1,7 @@
 """Weigh the group's strategies: every strategy x draws of the uncertainties x replications.
 
-Draws come from a Latin hypercube over the scenario's uncertainty ranges. Common random numbers
+Draws come from a Latin hypercube over the scenario's uncertainty ranges, or, for the paths a
+posterior holds (``lever calibrate``'s file), from that posterior. Common random numbers
 pair the comparisons: every strategy runs draw ``d``, replication ``r`` with the same seed, so
 two identical strategies give identical histories. Runs go through any
 ``concurrent.futures``-style executor (``submit`` returning futures), a local process pool by
@@ -57,6 +58,10 @@ class Task:
     seed: int
     values: dict[str, Any]
 
+    def run(self, scenario: Scenario, steps: int | None) -> dict[str, Any]:
+        """What the executors call (:func:`run_task`)."""
+        return run_task(scenario, steps, self)
+
 
 @dataclass(frozen=True)
 class Design:
@@ -72,10 +77,19 @@ class Design:
     #: a further batch of ``samples`` draws (``--until-sure``): its own Latin hypercube, its
     #: draws numbered after the earlier batches', so that their seeds differ too
     batch: int = 0
+    #: draws of a calibration's posterior (a column per path); the uncertainties whose path it
+    #: holds are drawn from it (whole rows, resampled), the others from their prior ranges
+    posterior: pd.DataFrame | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.strategies:
             object.__setattr__(self, "strategies", tuple(self.scenario.strategies))
+
+    @property
+    def from_posterior(self) -> list[str]:
+        """The uncertainties' paths drawn from the posterior (none without one)."""
+        held = set(self.posterior.columns) if self.posterior is not None else set()
+        return [u.path for u in self.scenario.uncertainties if u.path in held]
 
     def draws(self) -> pd.DataFrame:
         """The sampled uncertainties: one row per draw, one column per uncertainty path."""
@@ -88,7 +102,16 @@ class Design:
         unit = qmc.LatinHypercube(d=len(paths), rng=rng).random(self.samples)
         low = np.array([u.low for u in self.scenario.uncertainties])
         high = np.array([u.high for u in self.scenario.uncertainties])
-        return pd.DataFrame(low + unit * (high - low), columns=paths, index=index)
+        draws = pd.DataFrame(low + unit * (high - low), columns=paths, index=index)
+        if self.from_posterior:
+            assert self.posterior is not None
+            # whole rows, so that what the record tied together (one high, another low) stays
+            # tied; a later batch picks its own rows
+            key = (2,) if self.batch == 0 else (2, self.batch)
+            rows = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+            picked = rows.integers(0, len(self.posterior), self.samples)
+            draws[self.from_posterior] = self.posterior[self.from_posterior].to_numpy()[picked]
+        return draws
 
     @property
     def first_draw(self) -> int:

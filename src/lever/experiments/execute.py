@@ -26,7 +26,7 @@ import numpy as np
 
 from lever.scenario import Scenario
 from lever.store import Experiment, output_rows
-from lever.weigh import TRACKED, Task, run_task
+from lever.weigh import TRACKED, Task
 
 #: Finished runs kept in the driver before they are written, and the longest they wait.
 BATCH_RUNS = int(os.environ.get("LEVER_BATCH_RUNS", "256"))
@@ -43,11 +43,12 @@ def attempt_world(scenario: Scenario, steps: int | None, tasks: Sequence[Task], 
 
 
 def attempt(scenario: Scenario, steps: int | None, task: Task, catch: bool) -> dict[str, Any]:
-    """Run one task; with ``catch``, an exception becomes ``{"task", "error"}``."""
+    """Run one task (weigh's, or any that knows how to run itself: calibration's probes);
+    with ``catch``, an exception becomes ``{"task", "error"}``."""
     if not catch:
-        return run_task(scenario, steps, task)
+        return task.run(scenario, steps)
     try:
-        return run_task(scenario, steps, task)
+        return task.run(scenario, steps)
     except Exception as err:  # a failing run is data: the sweep goes on
         return {"task": task, "error": f"{type(err).__name__}: {err}"[:2000]}
 

@@ -1,0 +1,22 @@
+"""Calibration: the record as the judge. Fit a scenario's uncertainties to dated figures up to
+a cutoff, by history matching, and predict the figures held out (docs/ODD.md, §7)."""
+
+from lever.calibration.fit import DEFAULT_CUTOFF, Budget, Calibration, Target, calibrate, place
+from lever.calibration.posterior import read_posterior, summary, write_posterior
+from lever.calibration.record import Figure, Record, RecordError, load_record
+
+__all__ = [
+    "DEFAULT_CUTOFF",
+    "Budget",
+    "Calibration",
+    "Figure",
+    "Record",
+    "RecordError",
+    "Target",
+    "calibrate",
+    "load_record",
+    "place",
+    "read_posterior",
+    "summary",
+    "write_posterior",
+]
