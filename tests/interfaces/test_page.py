@@ -117,9 +117,9 @@ def test_earlier_experiments_open_again(tab):
 def test_a_weigh_is_cancelled_from_the_page(tab):
     tab.click('nav button[data-tab="weigh"]')
     tab.fill("#samples", "6")
-    # long enough runs that the weigh is still going when the page sees its first finished
-    # world (a world's runs finish together: one worker runs them beside its twin)
-    tab.fill("#weigh-steps", "120")
+    # runs long enough (seconds each) that the weigh is still going when the page sees its
+    # first finished world (a world's runs finish together: one worker runs them beside its twin)
+    tab.fill("#weigh-steps", "1500")
     tab.click("#weigh")
     tab.wait_for_function("/^running: [1-9]\\d* of 36 runs/.test(document.getElementById('weigh-status').textContent)",
                           timeout=SLOW)  # fmt: skip
