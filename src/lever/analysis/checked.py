@@ -90,6 +90,21 @@ def check(fit: Fit, y: np.ndarray, groups: np.ndarray | None, constant_in_draw: 
     return Check(real, p, draws)
 
 
+def check_learner(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None,
+                  learn: Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]],
+                  permutations: int | None = None, seed: int = 0) -> Check:  # fmt: skip
+    """:func:`check` for a learner: ``learn(x, y)`` returns a predictor of ``y`` from rows of
+    ``x``; it is trained on the training draws of each fold and predicts every world."""
+
+    def fit(order: np.ndarray, train: np.ndarray) -> np.ndarray:
+        xs = x[order]
+        return learn(xs[train], y[train])(xs)
+
+    codes = draw_codes(groups, y.size)
+    extra = {} if permutations is None else {"permutations": permutations}
+    return check(fit, y, codes, constant_within(x, codes), seed=seed, **extra)
+
+
 def constant_within(features: np.ndarray, codes: np.ndarray) -> bool:
     """Whether every draw's worlds share their feature values (the sampled parameters do;
     a factor varied inside a draw does not)."""

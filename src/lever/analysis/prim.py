@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lever.analysis.checked import Check, check, constant_within, draw_codes
+from lever.analysis.checked import Check, check_learner
 
 #: Share of the box's worlds peeled per step, and the least share of all worlds a box keeps.
 ALPHA, MIN_MASS = 0.05, 0.05
@@ -125,13 +125,6 @@ def discover(features: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None = 
     if y.all() or not y.any() or features.shape[1] == 0:
         return None
     x = features.to_numpy(float)
-
-    def fit(order: np.ndarray, train: np.ndarray) -> np.ndarray:
-        xs = x[order]
-        return choose(peel(xs[train], y[train])).contains(xs)
-
-    codes = draw_codes(groups, y.size)
-    extra = {} if permutations is None else {"permutations": permutations}
-    result = check(fit, y, codes, constant_within(x, codes), seed=seed, **extra)
+    result = check_learner(x, y, groups, lambda xt, yt: choose(peel(xt, yt)).contains, permutations, seed)
     trajectory = peel(x, y)
     return Discovery(list(features.columns), choose(trajectory), trajectory, result)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lever.analysis.checked import Check, check, constant_within, draw_codes
+from lever.analysis.checked import Check, check_learner
 
 DEPTH = 2
 
@@ -23,6 +23,11 @@ def _tree(x: np.ndarray, y: np.ndarray):  # noqa: ANN202
     # a leaf holds at least a tenth of the worlds: no leaf speaks for one or two worlds
     leaf = max(2, len(y) // 10)
     return DecisionTreeClassifier(max_depth=DEPTH, min_samples_leaf=leaf, random_state=0).fit(x, y)
+
+
+def _predictor(x: np.ndarray, y: np.ndarray):  # noqa: ANN202
+    model = _tree(x, y)
+    return lambda rows: model.predict(rows).astype(bool)
 
 
 @dataclass(frozen=True)
@@ -46,14 +51,7 @@ def tree_view(features: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None =
     if y.all() or not y.any() or features.shape[1] == 0:
         return None
     x = features.to_numpy(float)
-
-    def fit(order: np.ndarray, train: np.ndarray) -> np.ndarray:
-        xs = x[order]
-        return _tree(xs[train], y[train]).predict(xs).astype(bool)
-
-    codes = draw_codes(groups, y.size)
-    extra = {} if permutations is None else {"permutations": permutations}
-    result = check(fit, y, codes, constant_within(x, codes), **extra)
+    result = check_learner(x, y, groups, _predictor, permutations)
     model = _tree(x, y)
     names = [(labels or {}).get(c, str(c)) for c in features.columns]
     text = export_text(model, feature_names=names, class_names=["fails", "holds"], decimals=3)
