@@ -61,3 +61,25 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_run_again(fiel
     stored = sum(len(pd.read_parquet(p)) for p in runs.glob("part-*.parquet"))
     assert stored == 80  # none lost, none stored twice
     pd.testing.assert_frame_equal(exp.runs(), reference.runs(), check_exact=True)
+
+
+def test_a_worker_that_dies_between_a_wait_and_the_next_submit_is_replaced(field):
+    """The race CI met: the pool broke after one world finished and before the next was
+    handed out, so the hand-out itself raised. It must restart the pool like any other death."""
+    design = Exploration(field, "lhs", 4, steps=2, strategies=("outside",))
+    tasks = list(design)
+    pool = execute.LocalPool(field, 2, jobs=2, catch=True)
+    try:
+        first = pool.submit([tasks[0]])
+        first.result(timeout=120)
+        for process in list(pool.pool._processes.values()):  # noqa: SLF001 - the test breaks the pool on purpose
+            os.kill(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not pool.pool._broken and time.monotonic() < deadline:  # noqa: SLF001
+            time.sleep(0.01)
+        outs: list[dict] = []
+        execute.execute(tasks, pool, outs.append, todo=iter(range(1, len(tasks))), catch=True)
+    finally:
+        pool.stop()
+    assert sorted(o["task"].index for o in outs) == list(range(1, len(tasks)))
+    assert not any(o.get("error") for o in outs)

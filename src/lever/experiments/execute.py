@@ -125,7 +125,12 @@ class LocalPool:
                                    initializer=_init_worker, initargs=(os.getpid(), *self.args))  # fmt: skip
 
     def submit(self, tasks: Sequence[Task]) -> Future:
-        return self.pool.submit(_attempt_here, tasks, self.catch)
+        try:
+            return self.pool.submit(_attempt_here, tasks, self.catch)
+        except BrokenProcessPool as err:  # a worker died since the last wait: the driver restarts on the next
+            broken: Future = Future()
+            broken.set_exception(err)
+            return broken
 
     def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
         return list(wait(futures, return_when=FIRST_COMPLETED).done)
