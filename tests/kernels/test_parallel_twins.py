@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+import pandas as pd
 import pytest
 
 from lever.build import build_params, build_state
@@ -97,3 +98,51 @@ def test_a_whole_sweep_is_the_same_whichever_twin_holds_the_talks(threads):
         out.append(st)
     assert all(np.array_equal(x, y) for x, y in zip(out[0], out[1], strict=True))
     assert not np.array_equal(out[0].opinion, built.opinion)
+
+
+@pytest.fixture
+def every_twin():
+    """Run every step kernel one way (``Twins.force``), restored after the test."""
+    from lever.kernels.twins import Twins
+
+    def force(way):
+        Twins.force = way
+
+    yield force
+    Twins.force = None
+
+
+def test_whole_runs_are_the_same_whichever_twins_run_them(threads, every_twin):
+    """Every mechanism with a parallel twin (press, conversation, satisfaction, the choice of
+    who may move, the branches' layer), run one way and then the other over a whole run of a
+    field with coarse agents and the group entering: the same bits, series and final state."""
+    from lever.engine import simulate
+
+    sc = with_values(load("britain-1933"), {"organizations.labour.size": 20000.0, "unorganized.size": 20000.0})
+    runs = []
+    for way in (True, False):
+        every_twin(way)
+        runs.append(simulate(sc, "enter_ilp_faction", seed=11, steps=20))
+    parallel, serial = runs
+    pd.testing.assert_frame_equal(parallel.series, serial.series, check_exact=True)
+    assert all(np.array_equal(x, y) for x, y in zip(parallel.final, serial.final, strict=True))
+    assert parallel.series["group_members"].iloc[-1] != parallel.series["group_members"].iloc[0]
+
+
+def test_a_twin_runs_serial_below_its_size_and_else_as_its_choice_says(every_twin):
+    from lever.kernels.twins import Twins
+
+    calls: list[str] = []
+    twin = Twins(parallel=lambda x: calls.append("parallel") or x, serial=lambda x: calls.append("serial") or x,
+                 min_agents=100)  # fmt: skip
+    assert twin(99, 7) == 7 and calls == ["serial"]
+    calls.clear()
+    for _ in range(4):  # a size's first calls try both ways (a way's first call is not measured)
+        twin(100, 0)
+    assert set(calls) == {"parallel", "serial"} and 100 .bit_length() in twin.choices
+    calls.clear()
+    every_twin(True)
+    twin(5, 0)
+    every_twin(False)
+    twin(10**9, 0)
+    assert calls == ["parallel", "serial"]

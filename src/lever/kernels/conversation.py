@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numba as nb
 import numpy as np
 
@@ -12,7 +10,7 @@ from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_between, trust_table
-from lever.kernels.twins import PathChoice, parallel_and_serial, renamed
+from lever.kernels.twins import Twins, parallel_and_serial, renamed
 
 
 #: conversations drawn before they are held (see :func:`_sweep_body`)
@@ -35,15 +33,12 @@ def converse(state, params, net, key, step: int) -> None:
     a talk is the same in a run and its twin unless the group changed it. Mutates
     ``state.opinion`` (and splits persons off).
     """
-    # chosen here, not in compiled code, so that a small field never compiles the parallel
-    # kernel (about 7 s of a first run); the kernels take plain arrays: a whole State or
+    # the way (all threads or one) is chosen here, not in compiled code, so that a small
+    # field never compiles the parallel kernel, and on a busy machine, whose threads can
+    # stall, the faster way is kept (Twins); the kernels take plain arrays: a whole State or
     # Params passed into a helper is copied on every call
-    n = int(state.count[0])
-    parallel = n >= _PARALLEL_MIN and _CHOICE.setdefault(n.bit_length(), PathChoice()).parallel()
-    sweep = _sweep_parallel if parallel else _sweep_serial
-    start = time.perf_counter()
-    sweep(
-        state, state.opinion, state.committed, state.stratum, state.org, state.faction,
+    _SWEEP(
+        int(state.count[0]), state, state.opinion, state.committed, state.stratum, state.org, state.faction,
         state.expelled_from, state.ident, (state.branch, state.branch_start,
                                            state.branch_members, net.indptr, net.indices,
                                            state.social),
@@ -51,8 +46,6 @@ def converse(state, params, net, key, step: int) -> None:
         params.branch_talk, params.committed_talk, params.active,
         np.uint64(step_key(key, CONVERSE, step)),
     )  # fmt: skip
-    if n >= _PARALLEL_MIN:  # on a busy machine the threads' stages can stall: keep the faster way
-        _CHOICE[n.bit_length()].record(parallel, n, time.perf_counter() - start)
 
 
 def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, ident, links,
@@ -107,7 +100,7 @@ def _block_body(state, opinion, who, ident, links, receptivity, table, mu, bound
     The draws are keyed and the lookups read nothing a sweep changes, so both run on all of
     Numba's threads; the exchanges then run in order. So the same seed gives the same bits
     whatever the number of threads. Compiled twice
-    (:func:`lever.kernels.twins.parallel_and_serial`): fields smaller than ``_PARALLEL_MIN``
+    (:func:`lever.kernels.twins.parallel_and_serial`): fields smaller than ``twins.PARALLEL_MIN``
     use the serial ``_block_serial``.
     """
     branch, branch_start, branch_members, indptr, indices, social = links
@@ -177,17 +170,6 @@ def _persons(state, opinion, who, i, j, mu_i, mu_j, bound):
 _block, _block_serial = parallel_and_serial(_block_body)
 
 
-#: agents from which a sweep's lookups run on all of Numba's threads. Below it they stay on
-#: one: the parallel stages would cost more than they save, and they slow down badly on a
-#: machine whose cores are busy with other work (set NUMBA_NUM_THREADS=1 there for large
-#: fields too).
-_PARALLEL_MIN = 1 << 19
-
-#: per field size (bit length of the agents alive), which way sweeps run: all of Numba's
-#: threads or one, whichever was faster when last measured (the bits are the same)
-_CHOICE: dict[int, PathChoice] = {}
-
-
 @nb.njit(cache=True, inline="always")
 def _pack(org, expelled, stratum, committed, faction):
     """org (16 bits), expelled_from + 1 (16), stratum (8), committed (1), faction (1)."""
@@ -228,3 +210,4 @@ def _steps(who, receptivity, table, mu, active, i, j):
 _talks = _block_serial  # what _sweep_body calls; each compiled copy names its own
 _sweep_parallel = nb.njit(cache=True)(renamed(_sweep_body, "parallel", _talks=_block))
 _sweep_serial = nb.njit(cache=True)(renamed(_sweep_body, "serial", _talks=_block_serial))
+_SWEEP = Twins(parallel=_sweep_parallel, serial=_sweep_serial)

@@ -7,6 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
 from lever.kernels.resolution import split_off
+from lever.kernels.twins import Twins
 from lever.state import (
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,
@@ -31,23 +32,40 @@ def _fit(state, params, i: int, k: int) -> float:
     return max(0.0, 1.0 - np.sqrt(dx * dx + dy * dy) / tol)
 
 
-@nb.njit(cache=True)
 def update_satisfaction(state, params, step: int) -> None:
     """Satisfaction relaxes toward fit minus the organization's disappointment level.
 
     ``s += satisfaction_rate * (fit - disappointment[step, k] - s)``, clipped to [0, 1]; the
     group's people measure their fit by the group's line and feel its disappointment. Mutates
     ``state.satisfaction`` of members; the unorganized and the committed are left alone.
+    Each person's update is their own: it runs on all threads for large fields.
     """
-    K = params.n_orgs
-    for i in range(state.count[0]):
-        k = state.org[i]
-        if k == K or state.committed[i]:
+    n = int(state.count[0])
+    _SATISFY(n, n, state.satisfaction, state.org, state.committed, state.faction, state.opinion,
+             state.platform, params.line, params.tolerance, params.disappointment[step], params.group,
+             params.satisfaction_rate)  # fmt: skip
+
+
+def _satisfy_body(n, satisfaction, org, committed, faction, opinion, platform, line, tolerance,
+                  disappointment, group, rate) -> None:  # fmt: skip
+    """:func:`update_satisfaction` on plain arrays (``_fit`` inlined)."""
+    K = platform.shape[0]
+    for i in nb.prange(n):
+        k = org[i]
+        if k == K or committed[i]:
             continue
-        ref = params.group if state.faction[i] else k
-        target = _fit(state, params, i, k) - params.disappointment[step, ref]
-        s = state.satisfaction[i] + params.satisfaction_rate * (target - state.satisfaction[i])
-        state.satisfaction[i] = min(1.0, max(0.0, s))
+        if faction[i]:
+            rx, ry, tol, ref = line[0], line[1], tolerance[group], group
+        else:
+            rx, ry, tol, ref = platform[k, 0], platform[k, 1], tolerance[k], k
+        dx = opinion[i, 0] - rx
+        dy = opinion[i, 1] - ry
+        fit = max(0.0, 1.0 - np.sqrt(dx * dx + dy * dy) / tol)
+        s = satisfaction[i] + rate * (fit - disappointment[ref] - satisfaction[i])
+        satisfaction[i] = min(1.0, max(0.0, s))
+
+
+_SATISFY = Twins(_satisfy_body)
 
 
 @nb.njit(cache=True)
@@ -152,7 +170,6 @@ def _tally_host_leaver(state, params, w: float, revolutionary: bool, dest: int) 
         state.tally[TALLY_HOST_LEFT_TO_GROUP] += w
 
 
-@nb.njit(cache=True)
 def leave_and_join(state, params, net, step: int, flows, key) -> None:
     """The dissatisfied leave; the unorganized join at a base rate.
 
@@ -163,15 +180,50 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     chosen by gravity. Each unorganized person joins with chance ``join_rate``. Draws are
     keyed by (step, person); persons split off this step wait for the next. Mutates
     membership arrays, ``flows`` and ``tally``.
+
+    Who might move is decided first, on all threads for large fields (each person's draw is
+    their own); the moves then run in index order on one: the same bits either way.
     """
+    n = int(state.count[0])
+    skey = np.uint64(step_key(key, MOBILITY, step))
+    may_move = np.empty(n, np.bool_)
+    _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs,
+              params.join_rate, params.leave_steepness, skey, may_move)  # fmt: skip
+    _leave_and_join(state, params, net, step, flows, skey, may_move)
+
+
+def _may_move_body(n, org, committed, satisfaction, ident, K, join_rate, steep, skey, may_move) -> None:
+    """Whether each person passes the first draw of :func:`_leave_and_join` (the same test)."""
+    whole = int(steep)
+    for i in nb.prange(n):
+        if committed[i]:
+            may_move[i] = False
+        elif org[i] == K:
+            may_move[i] = keyed(skey, ident[i], 0) < join_rate
+        else:
+            u = keyed(skey, ident[i], 0)
+            x = 1.0 - satisfaction[i]
+            # x ** steep <= x ** whole on [0, 1]: the few multiplications settle almost every
+            # member, the power (the cost of this pass) is taken only for the rest
+            bound = 1.0
+            for _ in range(whole):
+                bound *= x
+            may_move[i] = u < bound * (1.0 + 1e-9) and not u >= x**steep
+
+
+_MAY_MOVE = Twins(_may_move_body)
+
+
+@nb.njit(cache=True)
+def _leave_and_join(state, params, net, step: int, flows, skey, may_move) -> None:
+    """The moves of those ``may_move`` marks, in index order."""
     K = params.n_orgs
     size = org_sizes(state, K)
     steep = params.leave_steepness
-    skey = step_key(key, MOBILITY, step)
-    for i in range(state.count[0]):
-        k = state.org[i]
-        if state.committed[i]:
+    for i in range(may_move.shape[0]):
+        if not may_move[i]:
             continue
+        k = state.org[i]
         who = state.ident[i]
         if k == K:
             if keyed(skey, who, 0) < params.join_rate:

@@ -7,9 +7,9 @@ import numpy as np
 
 from lever.kernels.draw import PRESS, keyed, step_key
 from lever.kernels.resolution import split_off
+from lever.kernels.twins import Twins
 
 
-@nb.njit(cache=True)
 def read_press(state, params, key, step: int) -> None:
     """Each reader of each organ may read an issue and move toward its line.
 
@@ -23,17 +23,92 @@ def read_press(state, params, key, step: int) -> None:
     ``weight x reach x share of the group's line`` one of them is split off and moved (the
     group acts person by person). Draws are keyed by (step, reader, organ). Mutates
     ``state.opinion`` (and splits persons off).
+
+    Persons read on all threads (each moves only their own opinion); coarse agents, which
+    may split persons off, read after them on one, in index order: the same bits either way.
     """
+    n = int(state.count[0])
+    skey = np.uint64(step_key(key, PRESS, step))
+    share = _shares(state, params)
+    coarse = _READ_PERSONS(
+        n, n, state.opinion, state.org, state.committed, state.weight, state.stratum, state.ident,
+        params.organ_reach, params.organ_owner, share, _trusts(params), params.line, state.platform,
+        params.receptivity, params.convergence, params.confidence, skey,
+    )  # fmt: skip
+    if coarse:
+        _read_coarse(state, params, skey, share)
+
+
+@nb.njit(cache=True)
+def _shares(state, params) -> np.ndarray:
+    """Per organ, the share of its issues carrying the group's line: all of the group's own,
+    ``organ_voice`` of a host's while the group has people inside it (an expelled group has
+    no voice left in the host's press), none otherwise."""
     K = params.n_orgs
-    n = state.count[0]
-    inside = np.zeros(K, np.bool_)  # an expelled group has no voice left in the host's press
-    for i in range(n):
+    inside = np.zeros(K, np.bool_)
+    for i in range(state.count[0]):
         if state.faction[i] and state.org[i] < K and state.org[i] != params.group:
             inside[state.org[i]] = True
-    skey = step_key(key, PRESS, step)
     n_organs = params.organ_owner.shape[0]
-    for i in range(n):
-        if state.committed[i]:
+    share = np.zeros(n_organs)
+    for o in range(n_organs):
+        owner = params.organ_owner[o]
+        share[o] = 1.0 if owner == params.group else (params.organ_voice[o] if inside[owner] else 0.0)
+    return share
+
+
+def _trusts(params) -> np.ndarray:
+    """``[o, k]``: a member of ``k``'s (``n_orgs``: none) trust in organ ``o``'s owner."""
+    K = params.n_orgs
+    table = np.empty((params.organ_owner.shape[0], K + 1))
+    for o, owner in enumerate(params.organ_owner):
+        for k in range(K + 1):
+            if owner == k:
+                table[o, k] = params.trust_inside
+            elif owner == params.group and k < K:
+                table[o, k] = params.trust_rival
+            else:
+                table[o, k] = params.trust_outside
+    return table
+
+
+def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach, owner, share, trust, line,
+                       platform, receptivity, mu, bound, skey) -> int:  # fmt: skip
+    """The readers of weight one (each moves only their own opinion); returns how many
+    coarse agents are left for :func:`_read_coarse`."""
+    coarse = 0
+    for i in nb.prange(n):
+        if committed[i]:
+            continue
+        if weight[i] > 1.0:
+            coarse += 1
+            continue
+        k = org[i]
+        for o in range(owner.shape[0]):
+            if reach[o, k] <= 0.0 or keyed(skey, ident[i], 2 * o) >= reach[o, k]:
+                continue
+            if share[o] >= 1.0 or (share[o] > 0.0 and keyed(skey, ident[i], 2 * o + 1) < share[o]):
+                lx, ly = line[0], line[1]
+            else:
+                lx, ly = platform[owner[o], 0], platform[owner[o], 1]
+            dx = lx - opinion[i, 0]
+            dy = ly - opinion[i, 1]
+            if np.sqrt(dx * dx + dy * dy) < bound:
+                step = mu * receptivity[stratum[i]] * trust[o, k]
+                opinion[i, 0] += step * dx
+                opinion[i, 1] += step * dy
+    return coarse
+
+
+_READ_PERSONS = Twins(_read_persons_body)
+
+
+@nb.njit(cache=True)
+def _read_coarse(state, params, skey, share) -> None:
+    """The coarse agents' reading, in index order (it may split persons off)."""
+    n_organs = params.organ_owner.shape[0]
+    for i in range(state.count[0]):
+        if state.committed[i] or state.weight[i] <= 1.0:
             continue
         k = state.org[i]
         for o in range(n_organs):
@@ -41,17 +116,9 @@ def read_press(state, params, key, step: int) -> None:
             if reach <= 0.0:
                 continue
             owner = params.organ_owner[o]
-            share = 1.0 if owner == params.group else (params.organ_voice[o] if inside[owner] else 0.0)
-            u = keyed(skey, state.ident[i], 2 * o)
-            if state.weight[i] <= 1.0:
-                if u >= reach:
-                    continue
-                line = share >= 1.0 or (share > 0.0 and keyed(skey, state.ident[i], 2 * o + 1) < share)
-                _read(state, params, i, k, owner, line)
-                continue
-            if u < reach * (1.0 - share):
+            if keyed(skey, state.ident[i], 2 * o) < reach * (1.0 - share[o]):
                 _read(state, params, i, k, owner, False)
-            if (share > 0.0 and keyed(skey, state.ident[i], 2 * o + 1) < state.weight[i] * reach * share
+            if (share[o] > 0.0 and keyed(skey, state.ident[i], 2 * o + 1) < state.weight[i] * reach * share[o]
                     and _near_line(state, params, i)):
                 j = split_off(state, i)
                 if j >= 0:

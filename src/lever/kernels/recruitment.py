@@ -41,7 +41,6 @@ def contact(state, net, c: int, branch_talk: float, group: int, skey, base: int)
     return -1
 
 
-@nb.njit(cache=True)
 def recruit(state, params, net, step: int, flows, key) -> None:
     """Each convinced cadre member makes ``recruit_contacts`` contacts this step.
 
@@ -55,12 +54,25 @@ def recruit(state, params, net, step: int, flows, key) -> None:
     ``faction_since``, ``satisfaction``, ``cadre``, ``committed``, ``convinced``, ``flows``
     and ``tally``.
     """
+    # the few who act are found in vectorized passes, not compiled scans of every person
+    n = int(state.count[0])
+    recruiters = np.flatnonzero(state.cadre[:n] & state.convinced[:n])
+    if recruiters.size:
+        _recruit(state, params, net, step, flows, key, recruiters)
+    n = int(state.count[0])
+    trainees = np.flatnonzero(state.faction[:n] & ~state.cadre[:n])
+    if trainees.size:
+        _train(state, params, step, trainees)
+
+
+@nb.njit(cache=True)
+def _recruit(state, params, net, step: int, flows, key, recruiters) -> None:
+    """The contacts of the convinced cadre ``recruiters`` (indices in order)."""
     size = org_sizes(state, params.n_orgs)
-    n = state.count[0]
     contacts = params.recruit_contacts
     skey = step_key(key, RECRUIT, step)
-    for c in range(n):
-        if not (state.cadre[c] and state.convinced[c]) or state.org[c] == params.n_orgs:
+    for c in recruiters:
+        if state.org[c] == params.n_orgs:
             continue
         who = state.ident[c]
         mine = contacts * _rebuilt(state, params, c, step)
@@ -82,8 +94,13 @@ def recruit(state, params, net, step: int, flows, key) -> None:
             if j < 0:
                 continue
             _join(state, params, j, c, step, size, flows, skey)
-    for i in range(state.count[0]):
-        if state.faction[i] and not state.cadre[i] and step - state.faction_since[i] >= params.training_steps:
+
+
+@nb.njit(cache=True)
+def _train(state, params, step: int, trainees) -> None:
+    """Recruits ``trainees`` who have trained ``training_steps`` become cadre."""
+    for i in trainees:
+        if step - state.faction_since[i] >= params.training_steps:
             state.cadre[i] = True
             state.committed[i] = True
             state.convinced[i] = True

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numba
 import numba as nb
-
 import numpy as np
+
+from lever.kernels.twins import Twins
 
 
 @nb.njit(cache=True, inline="always")
@@ -66,29 +68,42 @@ def trust_between(table, k, speaker_org, speaker_faction, speaker_expelled_from)
     return base
 
 
-@nb.njit(cache=True)
 def regroup_branches(state, n_branches: int) -> None:
     """Rebuild the membership layer (``branch_start``, ``branch_members``) from ``branch``.
 
-    A counting sort, O(n): agents of branch ``b`` are
-    ``branch_members[branch_start[b]:branch_start[b + 1]]``; the unorganized follow the last.
+    A stable counting sort, O(n): agents of branch ``b`` are
+    ``branch_members[branch_start[b]:branch_start[b + 1]]`` in index order; the unorganized
+    follow the last. Counted and placed in slices of agents, on all threads for large fields:
+    the result does not depend on how many slices or threads.
     """
-    counts = np.zeros(n_branches, np.int64)
-    n = state.count[0]
-    for i in range(n):
-        if state.branch[i] >= 0:
-            counts[state.branch[i]] += 1
-    start = state.branch_start
-    start[0] = 0
-    for b in range(n_branches):
-        start[b + 1] = start[b] + counts[b]
-    fill = start[:-1].copy()
-    tail = start[n_branches]
-    for i in range(n):
-        b = state.branch[i]
-        if b >= 0:
-            state.branch_members[fill[b]] = i
-            fill[b] += 1
-        else:
-            state.branch_members[tail] = i
-            tail += 1
+    n = int(state.count[0])
+    slices = max(4, numba.get_num_threads())
+    _REGROUP(n, n, state.branch, state.branch_start, state.branch_members, n_branches, slices)
+
+
+def _regroup_body(n, branch, branch_start, branch_members, n_branches, slices) -> None:
+    """:func:`regroup_branches` on plain arrays; column ``n_branches`` holds the unorganized."""
+    width = (n + slices - 1) // slices
+    at = np.zeros((slices, n_branches + 1), np.int64)
+    for c in nb.prange(slices):
+        for i in range(c * width, min(n, (c + 1) * width)):
+            b = branch[i]
+            at[c, b if b >= 0 else n_branches] += 1
+    # branch b starts after every agent of the branches before it, and within b, slice c
+    # after the slices before c: counts become each slice's first place
+    total = 0
+    for b in range(n_branches + 1):
+        branch_start[b] = total
+        for c in range(slices):
+            count = at[c, b]
+            at[c, b] = total
+            total += count
+    for c in nb.prange(slices):
+        for i in range(c * width, min(n, (c + 1) * width)):
+            b = branch[i]
+            col = b if b >= 0 else n_branches
+            branch_members[at[c, col]] = i
+            at[c, col] += 1
+
+
+_REGROUP = Twins(_regroup_body)

@@ -69,3 +69,41 @@ class PathChoice:
             self.cost[parallel] = seconds / max(updates, 1)
             self.took[parallel] = seconds
             self.since[parallel] = 0.0
+
+
+#: agents from which a step's kernels may run on all of Numba's threads. Below it they stay
+#: on one: the parallel stages would cost more than they save, and a small field then never
+#: compiles the parallel copy (seconds of a first run).
+PARALLEL_MIN = 1 << 19
+
+
+class Twins:
+    """A kernel compiled twice (on all threads, on one) and the choice between the two per
+    field size (:class:`PathChoice`, by bit length of the agents alive). Both give the same
+    bits, so the choice is only about time.
+
+    ``Twins.force`` (None, True or False) makes every twin run one way, whatever the size:
+    for the tests that compare the two."""
+
+    force: bool | None = None
+
+    def __init__(self, body: Callable | None = None, *, parallel: Callable | None = None,
+                 serial: Callable | None = None, min_agents: int = PARALLEL_MIN) -> None:  # fmt: skip
+        if body is not None:
+            parallel, serial = parallel_and_serial(body)
+        assert parallel is not None and serial is not None
+        self.parallel, self.serial, self.min_agents = parallel, serial, min_agents
+        self.choices: dict[int, PathChoice] = {}
+
+    def __call__(self, agents: int, *args: object) -> object:
+        """Run on ``args`` the way that is faster for a field of ``agents``."""
+        if Twins.force is not None:
+            return (self.parallel if Twins.force else self.serial)(*args)
+        if agents < self.min_agents:
+            return self.serial(*args)
+        choice = self.choices.setdefault(agents.bit_length(), PathChoice())
+        parallel = choice.parallel()
+        start = time.perf_counter()
+        out = (self.parallel if parallel else self.serial)(*args)
+        choice.record(parallel, agents, time.perf_counter() - start)
+        return out
