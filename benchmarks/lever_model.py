@@ -3,8 +3,9 @@
     python benchmarks/lever_model.py AGENTS STEPS [--ties default|10]
 
 Prints one JSON line: build seconds, seconds per full step (the six mechanisms, as
-``lever.engine.step``), agent-steps per second, bytes per agent held in the population's and
-the network's arrays, and the process's peak resident memory per agent.
+``lever.engine.step``; the median of STEPS steps after ``WARM_STEPS``, whose times are given
+too), agent-steps per second, bytes per agent held in the population's and the network's
+arrays, and the process's peak resident memory per agent.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from field import scaled_field  # noqa: E402
 from lever.build import build_params, build_state  # noqa: E402
 from lever.engine import make_network, step, with_room  # noqa: E402
 from lever.kernels.draw import run_key  # noqa: E402
+
+
+#: steps run on the measured field before the timed ones: each kernel with a parallel twin
+#: (lever.kernels.twins) tries both ways on its first four calls at a new size, as a run
+#: does on its first steps; the timed steps are the run's steady state
+WARM_STEPS = 4
 
 
 def peak_bytes() -> int:
@@ -67,12 +74,13 @@ def main() -> None:
     nb = state.branch_start.shape[0] - 1
     times = []
     key = run_key(0)
-    for t in range(1, a.steps + 1):
+    for t in range(1, WARM_STEPS + a.steps + 1):
         # room for the persons a step may split off is made between steps, as in simulate
         state = with_room(state, params)
         s0 = time.perf_counter()
         step(state, params, net, t, flows, key, nb)
         times.append(time.perf_counter() - s0)
+    warm, times = times[:WARM_STEPS], times[WARM_STEPS:]
     state_bytes = sum(x.nbytes for x in state)
     net_bytes = net.indptr.nbytes + net.indices.nbytes
     out = {
@@ -81,6 +89,7 @@ def main() -> None:
         "build_state_s": t1 - t0,
         "build_network_s": t2 - t1,
         "step_s": float(np.median(times)),
+        "warm_step_s": warm,
         "steps": a.steps,
         "steps_per_s": 1.0 / float(np.median(times)),
         "agent_steps_per_s": n / float(np.median(times)),

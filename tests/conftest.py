@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import tempfile
 from typing import Any
 
 import numpy as np
 import pytest
 
-# commands write their runs to the results store: keep the tests' store out of the work tree
-os.environ.setdefault("LEVER_STORE", tempfile.mkdtemp(prefix="lever-test-store-"))
+# commands write their runs to the results store: keep the tests' store out of the work tree,
+# in a folder of its own that goes when the session ends
+_TEST_STORE = None if "LEVER_STORE" in os.environ else tempfile.mkdtemp(prefix="lever-test-store-")
+if _TEST_STORE is not None:
+    os.environ["LEVER_STORE"] = _TEST_STORE
 
 from lever.build import build_params
 from lever.kernels.social import regroup_branches
@@ -25,6 +29,12 @@ from lever.network import from_edges
 from lever.scenario import Scenario
 from lever.scenarios import validate
 from lever.state import N_TALLY, Network, Params, State
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001, ARG001 - pytest's hook
+    if _TEST_STORE is not None:
+        shutil.rmtree(_TEST_STORE, ignore_errors=True)
+
 
 #: Organization indices of the tiny field (the unorganized are ``K``).
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4

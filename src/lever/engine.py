@@ -22,6 +22,7 @@ from lever.kernels.mobility import leave_and_join, update_satisfaction
 from lever.kernels.observe import observe
 from lever.kernels.press import read_press
 from lever.kernels.recruitment import recruit
+from lever.kernels.resolution import persons_beyond_one
 from lever.kernels.social import regroup_branches
 from lever.network import from_networkx, read_edge_list, workplace_network
 from lever.scenario import NONE, Scenario
@@ -214,14 +215,20 @@ def _rebuilt_paper(scenario: Scenario, chosen, params, state: State, t: int):
 
 def with_room(state: State, params) -> State:
     """``state`` with room for the persons one step may split off: an eighth of the agents,
-    and for each of the group's people its talks and contacts (grown by doubling)."""
+    but no more than the coarse agents hold beyond one person each (a field held person by
+    person splits nobody off), and for each of the group's people its talks and contacts.
+    Grown by an eighth over the need, not doubled: at 10^8 agents the difference is gigabytes,
+    and a copy now and then costs little beside the steps between."""
     n = state.n
     faction = int(np.count_nonzero(state.faction[:n]))
     per_person = 3 + 2 * math.ceil(params.committed_talk) + math.ceil(params.recruit_contacts)
     need = n + 4096 + n // 8 + faction * per_person
     if state.capacity >= need:
         return state
-    return state.with_capacity(max(need, 2 * state.capacity))
+    need = n + 4096 + min(n // 8, math.ceil(persons_beyond_one(state.weight, n))) + faction * per_person
+    if state.capacity >= need:
+        return state
+    return state.with_capacity(need + need // 8)
 
 
 def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.uint64,

@@ -11,7 +11,7 @@ from splitmix import reference_pair
 
 import lever.classic.pairs as pairs
 from lever.classic.network import complete, erdos_renyi, from_edges
-from lever.classic.pairs import (AHEAD, CONSUMED, EXPLORE, STARTED, STOP, PathChoice, draw_pairs,
+from lever.classic.pairs import (AHEAD, CONSUMED, EXPLORE, EXPLORE_MAX, STARTED, STOP, PathChoice, draw_pairs,
                                  handoff_state, help_draw, one_draw_enough, pair_buffers, paced, ring_slots,
                                  take_block)  # fmt: skip
 from lever.kernels.draw import fresh_key
@@ -140,7 +140,7 @@ class _Clock:
 
 
 def _call(choice, clock, seconds_if):
-    way = choice.parallel()
+    way = choice.parallel(1000)
     clock.now += seconds_if[way]
     choice.record(way, 1000, seconds_if[way])
     return way
@@ -170,6 +170,39 @@ def test_a_slow_way_is_tried_again_after_the_other_ran_explore_times_its_last_tr
     while _call(choice, clock, free) is False:
         pass
     assert all(_call(choice, clock, free) for _ in range(20))
+
+
+def test_on_a_machine_that_stays_busy_each_losing_try_doubles_the_wait_for_the_next():
+    clock = _Clock()
+    choice = PathChoice(clock)
+    busy = {True: 0.030, False: 0.002}
+    ways = [_call(choice, clock, busy) for _ in range(4 + int(EXPLORE_MAX * 0.030 / 0.002) * 3)]
+    tries = [i for i, w in enumerate(ways) if w and i >= 4]
+    waits = [sum(busy[w] for w in ways[a + 1 : b]) / 0.030 for a, b in zip([1, *tries], tries)]
+    expected = [min(EXPLORE * 2**k, EXPLORE_MAX) for k in range(len(waits))]
+    assert len(waits) >= 8  # it got to the cap and stayed there
+    assert waits == pytest.approx(expected, abs=0.002 / 0.030 + 1e-9)
+    # what the tries cost, in the end: under 1 / EXPLORE_MAX of the time, not 1 / EXPLORE
+    assert 0.030 / (waits[-1] * 0.030) <= 1 / EXPLORE_MAX + 1e-12
+
+
+def test_a_try_measured_on_a_short_call_waits_as_long_as_it_would_take_on_the_coming_ones():
+    """A warm-up's short call must not make tries frequent on long calls: the wait is the
+    coming call's updates times the way's cost, EXPLORE times over."""
+    clock = _Clock()
+    choice = PathChoice(clock)
+    per_update = {True: 3e-8, False: 1e-8}  # all threads three times slower: a busy machine
+    for way in (True, True, False, False):  # the warm-up: short calls of 100 updates
+        assert choice.parallel(100) is way
+        choice.record(way, 100, per_update[way] * 100)
+    long = 2_000_000
+    serial_calls = 0
+    while not choice.parallel(long):
+        choice.record(False, long, per_update[False] * long)
+        serial_calls += 1
+    # the try (0.06 s) comes once the serial way has run EXPLORE times that, not EXPLORE
+    # times the warm-up's 3 microseconds
+    assert serial_calls * per_update[False] * long >= EXPLORE * per_update[True] * long
 
 
 def test_paced_calls_run_one_thread_when_that_was_faster(monkeypatch):

@@ -227,35 +227,3 @@ def test_a_coarse_agent_talking_with_anyone_else_moves_as_a_whole(hand):
     assert state.n == 2 and state.tally[TALLY_SPLIT] == 0
     m = params.convergence * params.trust_outside
     assert state.opinion[1, 0] == pytest.approx(0.6 - 0.1 * (1 - m) ** 2, abs=1e-15)
-
-
-def test_the_serial_block_is_the_parallel_one(tiny):
-    from lever.build import build_params, build_state
-    from lever.engine import make_network
-    from lever.kernels.conversation import _block, _block_serial, _pack
-    from lever.kernels.social import regroup_branches, trust_table
-
-    rng = np.random.default_rng(8)
-    built = build_state(tiny, rng)
-    net = make_network(tiny, built.n, rng)
-    n = built.n
-    params = build_params(tiny, tiny.strategies[tiny.default_strategy])
-    m = min(n, 300)
-    built = built.with_capacity(n + 2 * m)
-    regroup_branches(built, built.branch_start.shape[0] - 1)
-    who = np.array([_pack(built.org[i], built.expelled_from[i], built.stratum[i], built.committed[i],
-                          built.faction[i]) for i in range(n)], np.int64)
-    skey = np.uint64(step_key(np.uint64(10), CONVERSE, 1))
-    outs = []
-    for block in (_block, _block_serial):
-        state = built.copy()
-        links = (state.branch, state.branch_start, state.branch_members, net.indptr, net.indices, state.social)
-        pi = np.random.default_rng(9).integers(0, n, m)
-        ps = 2 * np.random.default_rng(9).integers(0, 3, m)
-        pj, pu, pv = np.empty(m, np.int64), np.empty(m), np.empty(m)
-        block(state, state.opinion, who, state.ident, links, params.receptivity, trust_table(params),
-              params.convergence, params.confidence, params.branch_talk, True, skey, pi, ps, pj, pu, pv, m)
-        outs.append((state, pj.copy()))
-    (a, pja), (b, pjb) = outs
-    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)) and np.array_equal(pja, pjb)
-    assert not np.array_equal(a.opinion, built.opinion)

@@ -1,8 +1,10 @@
-"""The parallel kernels and their serial twins give the same bits.
+"""The parallel kernels give the same bits on one thread and on all, and so does the classic
+Deffuant sweep's serial twin.
 
-Large fields run the lookups of a block of conversations on all of Numba's threads; small
-ones run a serial copy. Nothing random is drawn in the parallel stages, so the two must agree
-exactly: checked here on the same inputs, below the size threshold that picks between them.
+Large fields run the lookups of a block of conversations (and the step's per-person scans) on
+all of Numba's threads; small ones on one. Nothing random is drawn in the parallel stages, so
+the two must agree exactly: checked here on the same inputs, below the size threshold that
+picks between them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from lever.classic import barabasi_albert
 from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
 from lever.engine import make_network
 from lever.kernels.draw import CONVERSE, fresh_key, step_key
-from lever.kernels.conversation import _BLOCK, _block, _block_serial, _pack
+from lever.kernels.conversation import _BLOCK, _pack, _talks
 from lever.kernels.social import regroup_branches, trust_table
 from lever.scenarios import load, with_values
 
@@ -47,22 +49,31 @@ def _links(st, net):
     return (st.branch, st.branch_start, st.branch_members, net.indptr, net.indices, st.social)
 
 
+def _on_threads(count, kernel, *args):
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
+    try:
+        return kernel(*args)
+    finally:
+        numba.set_num_threads(before)
+
+
 @pytest.mark.parametrize("active", [True, False])
-def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(threads, active):
+def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active):
     built, params, who, net = _inputs(3)
     n = built.n
     m = min(_BLOCK, n)
     skey = np.uint64(step_key(np.uint64(5), CONVERSE, 2))
     out = []
-    for kernel in (_block, _block_serial):
+    for threads in (1, 2):
         st = built.copy()
         draws = np.random.default_rng(9)
         pi = draws.integers(0, n, _BLOCK)
         ps = 2 * draws.integers(0, 3, _BLOCK)  # the sweep's slot or a committed one's extra talks
         pj, pu, pv = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK), np.zeros(_BLOCK)
-        kernel(st, st.opinion, who, st.ident, _links(st, net), params.receptivity, trust_table(params),
-               params.convergence, params.confidence, params.branch_talk, active, skey, pi, ps, pj, pu, pv,
-               m)  # fmt: skip
+        _on_threads(threads, _talks, st, st.opinion, who, st.ident, _links(st, net), params.receptivity,
+                    trust_table(params), params.convergence, params.confidence, params.branch_talk, active,
+                    skey, pi, ps, pj, pu, pv, m)  # fmt: skip
         out.append((st, pj, pu, pv))
     (a, *rest_a), (b, *rest_b) = out
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
@@ -84,44 +95,46 @@ def test_a_classic_deffuant_sweep_is_the_same_on_any_number_of_threads(threads):
     assert not np.array_equal(out[0], start)
 
 
-def test_a_whole_sweep_is_the_same_whichever_twin_holds_the_talks(threads):
-    from lever.kernels.conversation import _sweep_parallel, _sweep_serial
+def test_a_whole_sweep_is_the_same_on_any_number_of_threads():
+    from lever.kernels.conversation import _SWEEP
 
     built, params, _, net = _inputs(3)
     skey = np.uint64(step_key(np.uint64(4), CONVERSE, 0))
     out = []
-    for sweep in (_sweep_parallel, _sweep_serial):
+    for threads in (1, 2):
         st = built.copy()
-        sweep(st, st.opinion, st.committed, st.stratum, st.org, st.faction, st.expelled_from, st.ident,
-              _links(st, net), params.receptivity, trust_table(params), params.convergence,
-              params.confidence, params.branch_talk, params.committed_talk, params.active, skey)  # fmt: skip
+        _on_threads(threads, _SWEEP.kernel, st, st.opinion, st.committed, st.stratum, st.org, st.faction,
+                    st.expelled_from, st.ident, _links(st, net), params.receptivity, trust_table(params),
+                    params.convergence, params.confidence, params.branch_talk, params.committed_talk,
+                    params.active, skey)  # fmt: skip
         out.append(st)
     assert all(np.array_equal(x, y) for x, y in zip(out[0], out[1], strict=True))
     assert not np.array_equal(out[0].opinion, built.opinion)
 
 
 @pytest.fixture
-def every_twin():
-    """Run every step kernel one way (``Twins.force``), restored after the test."""
-    from lever.kernels.twins import Twins
+def every_way():
+    """Run every step kernel one way (``Threaded.force``), restored after the test."""
+    from lever.kernels.twins import Threaded
 
     def force(way):
-        Twins.force = way
+        Threaded.force = way
 
     yield force
-    Twins.force = None
+    Threaded.force = None
 
 
-def test_whole_runs_are_the_same_whichever_twins_run_them(threads, every_twin):
-    """Every mechanism with a parallel twin (press, conversation, satisfaction, the choice of
-    who may move, the branches' layer), run one way and then the other over a whole run of a
-    field with coarse agents and the group entering: the same bits, series and final state."""
+def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way):
+    """Every mechanism with a parallel kernel (press, conversation, satisfaction, the choice of
+    who may move, the branches' layer), run on all threads and then on one over a whole run
+    of a field with coarse agents and the group entering: the same bits, series and final
+    state."""
     from lever.engine import simulate
 
     sc = with_values(load("britain-1933"), {"organizations.labour.size": 20000.0, "unorganized.size": 20000.0})
     runs = []
     for way in (True, False):
-        every_twin(way)
+        every_way(way)
         runs.append(simulate(sc, "enter_ilp_faction", seed=11, steps=20))
     parallel, serial = runs
     pd.testing.assert_frame_equal(parallel.series, serial.series, check_exact=True)
@@ -129,20 +142,26 @@ def test_whole_runs_are_the_same_whichever_twins_run_them(threads, every_twin):
     assert parallel.series["group_members"].iloc[-1] != parallel.series["group_members"].iloc[0]
 
 
-def test_a_twin_runs_serial_below_its_size_and_else_as_its_choice_says(every_twin):
-    from lever.kernels.twins import Twins
+def test_a_kernel_runs_on_one_thread_below_its_size_and_else_as_its_choice_says(every_way):
+    from lever.kernels.twins import Threaded
 
-    calls: list[str] = []
-    twin = Twins(parallel=lambda x: calls.append("parallel") or x, serial=lambda x: calls.append("serial") or x,
-                 min_agents=100)  # fmt: skip
-    assert twin(99, 7) == 7 and calls == ["serial"]
-    calls.clear()
-    for _ in range(4):  # a size's first calls try both ways (a way's first call is not measured)
-        twin(100, 0)
-    assert set(calls) == {"parallel", "serial"} and 100 .bit_length() in twin.choices
-    calls.clear()
-    every_twin(True)
-    twin(5, 0)
-    every_twin(False)
-    twin(10**9, 0)
-    assert calls == ["parallel", "serial"]
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one thread only")
+    threads: list[int] = []
+    kernel = Threaded(kernel=lambda x: threads.append(numba.get_num_threads()) or x, min_agents=100)
+    before = numba.get_num_threads()
+    numba.set_num_threads(2)
+    try:
+        assert kernel(99, 7) == 7 and threads == [1]
+        threads.clear()
+        for _ in range(4):  # a size's first calls try both ways (a way's first call is not measured)
+            kernel(100, 0)
+        assert sorted(threads) == [1, 1, 2, 2] and 100 .bit_length() in kernel.choices
+        threads.clear()
+        every_way(True)
+        kernel(5, 0)
+        every_way(False)
+        kernel(10**9, 0)
+        assert threads == [2, 1] and numba.get_num_threads() == 2  # one thread only for the call
+    finally:
+        numba.set_num_threads(before)

@@ -27,9 +27,9 @@ import numpy as np
 from lever.classic.network import Network
 from lever.kernels.atomic import cas, load_acquire, store_release, yield_cpu
 from lever.kernels.draw import keyed_uniform
-from lever.kernels.twins import EXPLORE, PathChoice
+from lever.kernels.twins import EXPLORE, EXPLORE_MAX, PathChoice
 
-__all__ = ["BLOCK", "PARALLEL_MIN", "PathChoice", "draw_pairs", "help_draw", "one_draw_enough",
+__all__ = ["BLOCK", "EXPLORE", "EXPLORE_MAX", "PARALLEL_MIN", "PathChoice", "draw_pairs", "help_draw", "one_draw_enough",
            "paced", "take_block", "worker_count"]  # fmt: skip
 
 #: updates per block
@@ -71,7 +71,7 @@ def paced(kernel: str, n: int, updates: int, parts: int):
         yield Call(1, updates)
         return
     choice = _CHOICES.setdefault((kernel, n.bit_length()), PathChoice())
-    parallel = choice.parallel()
+    parallel = choice.parallel(updates)
     if not parallel:
         nb.set_num_threads(1)
     call = Call(parts if parallel else 1, updates)

@@ -10,7 +10,7 @@ from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_between, trust_table
-from lever.kernels.twins import Twins, parallel_and_serial, renamed
+from lever.kernels.twins import Threaded
 
 
 #: conversations drawn before they are held (see :func:`_sweep_body`)
@@ -33,10 +33,9 @@ def converse(state, params, net, key, step: int) -> None:
     a talk is the same in a run and its twin unless the group changed it. Mutates
     ``state.opinion`` (and splits persons off).
     """
-    # the way (all threads or one) is chosen here, not in compiled code, so that a small
-    # field never compiles the parallel kernel, and on a busy machine, whose threads can
-    # stall, the faster way is kept (Twins); the kernels take plain arrays: a whole State or
-    # Params passed into a helper is copied on every call
+    # all threads or one: chosen by measurement (Threaded), since on a busy machine threads
+    # can stall; the kernels take plain arrays: a whole State or Params passed into a helper
+    # is copied on every call
     _SWEEP(
         int(state.count[0]), state, state.opinion, state.committed, state.stratum, state.org, state.faction,
         state.expelled_from, state.ident, (state.branch, state.branch_start,
@@ -50,7 +49,7 @@ def converse(state, params, net, key, step: int) -> None:
 
 def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, ident, links,
                 receptivity, table, mu, bound, talk, extra, active, skey) -> None:  # fmt: skip
-    """Compiled twice (below), once against each of ``_block``'s twins as ``_talks``."""
+    """One sweep (:func:`converse`); run through ``_SWEEP``, on all threads or on one."""
     n = state.count[0]
     # what a talk reads of each person, packed in one word (none of it changes in a sweep):
     # one random load per person instead of five
@@ -92,16 +91,15 @@ def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, iden
                skey, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
 
 
-def _block_body(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active,
-                skey, pi, ps, pj, pu, pv, m):  # fmt: skip
+@nb.njit(cache=True, parallel=True)
+def _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active,
+           skey, pi, ps, pj, pu, pv, m):  # fmt: skip
     """Conversations of ``pi[:m]`` (their draws in slots ``ps[:m]``) with partners drawn for
     them, stage by stage.
 
     The draws are keyed and the lookups read nothing a sweep changes, so both run on all of
     Numba's threads; the exchanges then run in order. So the same seed gives the same bits
-    whatever the number of threads. Compiled twice
-    (:func:`lever.kernels.twins.parallel_and_serial`): fields smaller than ``twins.PARALLEL_MIN``
-    use the serial ``_block_serial``.
+    whatever the number of threads.
     """
     branch, branch_start, branch_members, indptr, indices, social = links
     for b in nb.prange(m):  # the draws (branch or network, which one); a branch mate's slot
@@ -167,7 +165,6 @@ def _persons(state, opinion, who, i, j, mu_i, mu_j, bound):
     return i, j
 
 
-_block, _block_serial = parallel_and_serial(_block_body)
 
 
 @nb.njit(cache=True, inline="always")
@@ -206,8 +203,4 @@ def _steps(who, receptivity, table, mu, active, i, j):
     return mu_i, mu_j
 
 
-# at the end: a copy takes the module's names as they stand when it is made
-_talks = _block_serial  # what _sweep_body calls; each compiled copy names its own
-_sweep_parallel = nb.njit(cache=True)(renamed(_sweep_body, "parallel", _talks=_block))
-_sweep_serial = nb.njit(cache=True)(renamed(_sweep_body, "serial", _talks=_block_serial))
-_SWEEP = Twins(parallel=_sweep_parallel, serial=_sweep_serial)
+_SWEEP = Threaded(_sweep_body)

@@ -7,7 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
 from lever.kernels.resolution import split_off
-from lever.kernels.twins import Twins
+from lever.kernels.twins import Threaded
 from lever.state import (
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,
@@ -65,7 +65,7 @@ def _satisfy_body(n, satisfaction, org, committed, faction, opinion, platform, l
         satisfaction[i] = min(1.0, max(0.0, s))
 
 
-_SATISFY = Twins(_satisfy_body)
+_SATISFY = Threaded(_satisfy_body)
 
 
 @nb.njit(cache=True)
@@ -211,7 +211,7 @@ def _may_move_body(n, org, committed, satisfaction, ident, K, join_rate, steep, 
             may_move[i] = u < bound * (1.0 + 1e-9) and not u >= x**steep
 
 
-_MAY_MOVE = Twins(_may_move_body)
+_MAY_MOVE = Threaded(_may_move_body)
 
 
 @nb.njit(cache=True)

@@ -7,7 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import PRESS, keyed, step_key
 from lever.kernels.resolution import split_off
-from lever.kernels.twins import Twins
+from lever.kernels.twins import Threaded
 
 
 def read_press(state, params, key, step: int) -> None:
@@ -100,7 +100,7 @@ def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach
     return coarse
 
 
-_READ_PERSONS = Twins(_read_persons_body)
+_READ_PERSONS = Threaded(_read_persons_body)
 
 
 @nb.njit(cache=True)

@@ -58,3 +58,14 @@ def one_person(state, i: int) -> int:
     if state.weight[i] <= 1.0:
         return i
     return split_off(state, i)
+
+
+@nb.njit(cache=True)
+def persons_beyond_one(weight, n: int) -> float:
+    """Persons the first ``n`` agents hold beyond one each: the most that could ever be split
+    off them."""
+    total = 0.0
+    for i in range(n):
+        if weight[i] > 1.0:
+            total += weight[i] - 1.0
+    return total

@@ -6,7 +6,7 @@ import numba
 import numba as nb
 import numpy as np
 
-from lever.kernels.twins import Twins
+from lever.kernels.twins import Threaded
 
 
 @nb.njit(cache=True, inline="always")
@@ -106,4 +106,4 @@ def _regroup_body(n, branch, branch_start, branch_members, n_branches, slices) -
             at[c, col] += 1
 
 
-_REGROUP = Twins(_regroup_body)
+_REGROUP = Threaded(_regroup_body)

@@ -1,4 +1,6 @@
-"""One kernel body compiled twice: spread over threads, and on one thread."""
+"""Kernels on all of Numba's threads or on one, whichever is faster (:class:`Threaded`,
+:class:`PathChoice`); and one kernel body compiled twice, with and without ``parallel``
+(:func:`parallel_and_serial`, the classic models' small networks)."""
 
 from __future__ import annotations
 
@@ -31,9 +33,15 @@ def renamed(body: Callable, suffix: str, **globals_: object) -> Callable:
     copy.__doc__ = body.__doc__
     return copy
 
-#: a path not in use is tried again once the other has run this many times as long as the
-#: try took last time: a try that stalls costs at most 1 / EXPLORE of the time
+#: a way not in use is tried again once the other has run this many times as long as the
+#: try would take (its last measured cost per update times the call's updates): a try that
+#: stalls costs at most 1 / EXPLORE of the time
 EXPLORE = 50
+
+#: each try that loses again doubles the wait before the next, up to this many times as long
+#: as the try would take: on a machine that stays busy the tries cost almost nothing
+#: (1 / 3,200), and one that frees up is still noticed within seconds
+EXPLORE_MAX = 64 * EXPLORE
 
 
 class PathChoice:
@@ -43,22 +51,26 @@ class PathChoice:
     a call on all threads then ends late (its parallel region ends when every thread is
     done). Each call is timed, per update; the next runs the way that was faster when last
     measured, and the other way is tried again once the chosen one has run ``EXPLORE``
-    times as long as that way's last try took (at once if never measured), so that a
-    machine that frees up is noticed, and a try that stalls costs little. A way's first
-    call is not measured: it may start Numba's threads. The bits are the same either way
-    (pairs depend only on their update's index)."""
+    times as long as the try would take (at once if never measured), so that a machine that
+    frees up is noticed, and a try that stalls costs little. A try that loses again doubles
+    that wait (up to ``EXPLORE_MAX``): a machine that stays busy is not taxed by tries that
+    keep losing. The wait is reckoned in the coming call's updates, not the last try's
+    (a try measured on a short call would otherwise come back often on long ones). A way's
+    first call is not measured: it may start Numba's threads. The bits are the same either
+    way (pairs depend only on their update's index)."""
 
     def __init__(self, clock=time.perf_counter) -> None:
         self.clock = clock
         self.cost: dict[bool, float | None] = {True: None, False: None}  # seconds per update
-        self.took: dict[bool, float] = {True: 0.0, False: 0.0}  # the last call's seconds
         self.since: dict[bool, float] = {True: 0.0, False: 0.0}  # seconds run the other way
         self.calls: dict[bool, int] = {True: 0, False: 0}
+        self.patience: dict[bool, float] = {True: EXPLORE, False: EXPLORE}  # in tries' times
 
-    def parallel(self) -> bool:
-        """Whether the next call should run on all threads."""
+    def parallel(self, updates: int) -> bool:
+        """Whether the next call, of ``updates`` updates, should run on all threads."""
         for way in (True, False):
-            if self.cost[way] is None or self.since[way] >= EXPLORE * self.took[way]:
+            cost = self.cost[way]
+            if cost is None or self.since[way] >= self.patience[way] * cost * updates:
                 return way
         return self.cost[True] <= self.cost[False]
 
@@ -67,8 +79,10 @@ class PathChoice:
         self.since[not parallel] += seconds
         if self.calls[parallel] > 1:
             self.cost[parallel] = seconds / max(updates, 1)
-            self.took[parallel] = seconds
             self.since[parallel] = 0.0
+            other = self.cost[not parallel]
+            lost = other is not None and self.cost[parallel] > other
+            self.patience[parallel] = min(2 * self.patience[parallel], EXPLORE_MAX) if lost else EXPLORE
 
 
 #: agents from which a step's kernels may run on all of Numba's threads. Below it they stay
@@ -77,33 +91,49 @@ class PathChoice:
 PARALLEL_MIN = 1 << 19
 
 
-class Twins:
-    """A kernel compiled twice (on all threads, on one) and the choice between the two per
-    field size (:class:`PathChoice`, by bit length of the agents alive). Both give the same
-    bits, so the choice is only about time.
+class Threaded:
+    """A kernel compiled once with ``parallel=True``, run on all of Numba's threads or on one,
+    whichever is faster for a field of its size (:class:`PathChoice`, by bit length of the
+    agents alive). Its ``prange`` loops give the same bits on any number of threads, so the
+    choice is only about time.
 
-    ``Twins.force`` (None, True or False) makes every twin run one way, whatever the size:
+    The one-thread way runs the same compiled code on one thread, not a copy compiled without
+    ``parallel``: Numba's parallel lowering makes the stage-by-stage loops of the
+    conversation kernel tighter even on one thread (a sweep 3.3 against 5.4 ms at
+    britain-1933's size, 78 against 128 ms at 10^6 agents on this machine). Fields below
+    ``min_agents`` always run on one thread (parallel regions would cost more than they save
+    there, and stall on a busy machine).
+
+    ``Threaded.force`` (None, True or False) makes every kernel run one way, whatever the size:
     for the tests that compare the two."""
 
     force: bool | None = None
 
-    def __init__(self, body: Callable | None = None, *, parallel: Callable | None = None,
-                 serial: Callable | None = None, min_agents: int = PARALLEL_MIN) -> None:  # fmt: skip
-        if body is not None:
-            parallel, serial = parallel_and_serial(body)
-        assert parallel is not None and serial is not None
-        self.parallel, self.serial, self.min_agents = parallel, serial, min_agents
+    def __init__(self, body: Callable | None = None, *, kernel: Callable | None = None,
+                 min_agents: int = PARALLEL_MIN) -> None:  # fmt: skip
+        self.kernel = kernel if kernel is not None else nb.njit(cache=True, parallel=True)(body)
+        self.min_agents = min_agents
         self.choices: dict[int, PathChoice] = {}
 
     def __call__(self, agents: int, *args: object) -> object:
         """Run on ``args`` the way that is faster for a field of ``agents``."""
-        if Twins.force is not None:
-            return (self.parallel if Twins.force else self.serial)(*args)
+        if Threaded.force is not None:
+            return self._run(Threaded.force, args)
         if agents < self.min_agents:
-            return self.serial(*args)
+            return self._run(False, args)
         choice = self.choices.setdefault(agents.bit_length(), PathChoice())
-        parallel = choice.parallel()
+        parallel = choice.parallel(agents)
         start = time.perf_counter()
-        out = (self.parallel if parallel else self.serial)(*args)
+        out = self._run(parallel, args)
         choice.record(parallel, agents, time.perf_counter() - start)
         return out
+
+    def _run(self, parallel: bool, args: tuple) -> object:
+        threads = nb.get_num_threads()
+        if parallel or threads == 1:
+            return self.kernel(*args)
+        nb.set_num_threads(1)
+        try:
+            return self.kernel(*args)
+        finally:
+            nb.set_num_threads(threads)
