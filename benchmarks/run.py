@@ -489,6 +489,14 @@ def main() -> None:
     say(f"\nwrote {a.output} ({elapsed / 60:.1f} min)")
 
 
+def _busy(raw) -> bool:
+    """Whether other work shared the machine: a load average above what the measured process
+    (about 1) and, while loaded, the spinner (another 1) explain."""
+    unloaded = [raw[k][0] for k in ("load_before", "load_idle", "load_after") if raw.get(k)]
+    loaded = raw.get("load_loaded")
+    return max(unloaded, default=0.0) > 1.5 or bool(loaded and loaded[0] > 2.5)
+
+
 def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
     model_rows = [r for r in raw["model"] if not r.get("skipped")]
     by = {(10 ** round(np.log10(r["agents"])), r["ties"]): r for r in model_rows}
@@ -525,7 +533,10 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
              "about 1 each; the rest is other work), so every implementation's rate moved with "
              "it between repetitions (see the ranges of the lean Mesa model and of `lever-1t`); "
              "the paired ratios, taken within a repetition, are the comparison, and the spreads "
-             "are as much the machine's as Lever's."] if max(x[0] for x in loads) > 1.5 else []),
+             "are as much the machine's as Lever's."] if _busy(raw) else
+            [f"- The machine was otherwise quiet: the load average read at the four points above was "
+             f"{min(x[0] for x in loads):.1f}-{max(x[0] for x in loads):.1f}, what the measured process "
+             "(about 1) and, in the loaded condition, the spinner (another 1) account for."]),
           f"- **idle**: nothing started beside the measured process. **loaded**: the script itself "
           f"keeps {raw.get('load_what', 'one process spinning on one core')} for the whole loaded "
           "condition (every implementation measured under the same load, in the same run), and "
