@@ -168,3 +168,18 @@ def test_no_person_is_split_off_for_a_line_beyond_confidence_nor_without_room(ha
         read_press(state, params, np.uint64(1), step)
     assert state.n == 1 and np.array_equal(state.opinion[0], near)
     assert state.tally[TALLY_MISSED] > 0 and state.tally[TALLY_SPLIT] == 0
+
+
+def test_an_agent_split_down_to_one_person_reads_the_next_organs_as_a_person(hand):
+    # an agent of two persons at the line, every organ the group's and read for certain: the
+    # first organ splits one person off; the agent, now one person, reads the others as a
+    # person (it is never split again into an agent of no one)
+    base = hand.params()
+    owners = np.full(base.organ_owner.shape, GROUP, base.organ_owner.dtype)
+    reach = np.zeros(base.organ_reach.shape)
+    reach[:, K] = 1.0
+    params = base._replace(organ_owner=owners, organ_reach=reach)
+    state = hand.state([K], [list(params.line)], room=5, weight=[2.0])
+    read_press(state, params, np.uint64(0), 0)
+    n = int(state.count[0])
+    assert n == 2 and state.weight[:n].tolist() == [1.0, 1.0] and state.tally[TALLY_SPLIT] == 1

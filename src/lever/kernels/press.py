@@ -105,7 +105,9 @@ _READ_PERSONS = Threaded(_read_persons_body)
 
 @nb.njit(cache=True)
 def _read_coarse(state, params, skey, share) -> None:
-    """The coarse agents' reading, in index order (it may split persons off)."""
+    """The coarse agents' reading, in index order (it may split persons off). An agent split
+    down to one person by one organ reads the next ones as a person, as readers of weight one
+    do in :func:`_read_persons_body`."""
     n_organs = params.organ_owner.shape[0]
     for i in range(state.count[0]):
         if state.committed[i] or state.weight[i] <= 1.0:
@@ -116,7 +118,13 @@ def _read_coarse(state, params, skey, share) -> None:
             if reach <= 0.0:
                 continue
             owner = params.organ_owner[o]
-            if keyed(skey, state.ident[i], 2 * o) < reach * (1.0 - share[o]):
+            u = keyed(skey, state.ident[i], 2 * o)
+            if state.weight[i] <= 1.0:  # split down to one person by an earlier organ: reads as one
+                if u < reach:
+                    line = share[o] >= 1.0 or (share[o] > 0.0 and keyed(skey, state.ident[i], 2 * o + 1) < share[o])
+                    _read(state, params, i, k, owner, line)
+                continue
+            if u < reach * (1.0 - share[o]):
                 _read(state, params, i, k, owner, False)
             if (share[o] > 0.0 and keyed(skey, state.ident[i], 2 * o + 1) < state.weight[i] * reach * share[o]
                     and _near_line(state, params, i)):

@@ -77,7 +77,8 @@ def regroup_branches(state, n_branches: int) -> None:
     the result does not depend on how many slices or threads.
     """
     n = int(state.count[0])
-    slices = max(4, numba.get_num_threads())
+    # a table of counts per slice and branch: no larger than a quarter of the agents' count
+    slices = max(1, min(max(4, numba.get_num_threads()), n // (4 * (n_branches + 1))))
     _REGROUP(n, n, state.branch, state.branch_start, state.branch_members, n_branches, slices)
 
 

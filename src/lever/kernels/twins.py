@@ -86,8 +86,7 @@ class PathChoice:
 
 
 #: agents from which a step's kernels may run on all of Numba's threads. Below it they stay
-#: on one: the parallel stages would cost more than they save, and a small field then never
-#: compiles the parallel copy (seconds of a first run).
+#: on one: the parallel stages would cost more than they save there.
 PARALLEL_MIN = 1 << 19
 
 
