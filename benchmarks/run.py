@@ -333,10 +333,12 @@ def peer_ratios(rows: list[dict]) -> dict:
                                            "model_mb": stats.median(r["model_mb"] for r in rs)}
         first = {r["rep"]: r["rate"] for r in sel if r["impl"] == SINGLE[0]}
         again = [first[r["rep"]] / r["rate"] for r in sel if r["impl"] == SINGLE[1] and r["rep"] in first]
-        if again:  # the A/A control: one configuration over itself, paired; its median's
-            # distance from 1 is how far two medians of the same thing fall apart here
+        if again:  # the A/A control: one configuration over itself, paired; the standard
+            # error of a median of that many such ratios (1.2533 sd / sqrt(pairs)) is how far
+            # a paired median falls from 1 by the measurement alone
+            sd = stats.stdev(again) if len(again) > 1 else 0.0
             out[(cond, model, n, "a/a")] = {"ratio": stats.median(again), "lo": min(again), "hi": max(again),
-                                            "noise": abs(1 - stats.median(again))}
+                                            "noise": 1.2533 * sd / len(again) ** 0.5}
     return out
 
 
@@ -579,14 +581,14 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
                 continue
             lever = get(cond, model, "lever")
             aa = get(cond, model, "a/a")
-            # at or above 1; or below it by less than the single-thread configuration's median
-            # falls from itself (the A/A control), and then said so
+            # at or above 1; or below it by less than two standard errors of the measurement
+            # (the A/A control's), and then said so: the same code measured twice
             noise = aa["noise"] if aa else 0.0
             r = one["ratio"]
-            met = "yes" if r >= 1.0 else (f"within the A/A control only: below 1 by {1 - r:.4f}, the control's "
-                                         f"median {1 - noise:.4f} from 1 by {noise:.4f}") if r >= 1.0 - noise else "no"
-            control = (f"; single thread against itself {aa['ratio']:.4f} ({aa['lo']:.3f}–{aa['hi']:.3f})"
-                       if aa else "")
+            met = "yes" if r >= 1.0 else (f"not told apart: below 1 by {1 - r:.4f}, within two standard "
+                                         f"errors ({2 * noise:.4f}) of the A/A control") if r >= 1.0 - 2 * noise else "no"
+            control = (f"; single thread against itself {aa['ratio']:.4f} ({aa['lo']:.3f}–{aa['hi']:.3f}), "
+                       f"standard error of a median {noise:.4f}" if aa else "")
             L.append(f"| {cond}: {model} at {big:,} nodes not below Lever's own single-thread rate "
                      f"(`NUMBA_NUM_THREADS=1`) | paired ratio {r:.4f} ({one['lo']:.3f}–{one['hi']:.3f}); "
                      f"medians {lever['rate']:,.0f} vs {one['rate']:,.0f}{control} | {met} |")
@@ -626,9 +628,9 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
           f"{reps} repetitions; in each, every implementation runs in its own subprocess, in an order "
           f"that rotates, and repeats its unit of work (a sweep of n updates; NDlib's voter: its "
           f"iteration, one update) until {seconds:g} s have passed, after a warm-up (Mesa, NDlib: "
-          "one step; Lever: three sweeps on the same network, one call each: the compiled kernels "
-          "loaded from the cache, Numba's threads started, and the choice between all threads and "
-          "one has tried both). Peak RSS is the subprocess's own high-water mark "
+          "one step; Lever: sweeps on the same network, one call each, for at least three calls and "
+          "0.3 s: the compiled kernels loaded from the cache, Numba's threads started, and the "
+          "choice between all threads and one has tried both and settled). Peak RSS is the subprocess's own high-water mark "
           "(`VmHWM`, interpreter and libraries included; its `ru_maxrss` would carry the runner's "
           "over `exec`); 'over imports' subtracts the RSS after the imports (both from the idle "
           "condition). Both conditions side by side: idle at every size, loaded at "
@@ -640,10 +642,12 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
           "- **lever-1t**: the same with `NUMBA_NUM_THREADS=1`, Lever's own single-thread rate; its "
           "'speed-up' column is Lever (all threads) over it.",
           "- **lever-1t-again**: `lever-1t` measured a second time in the same repetition, an A/A "
-          "control: how far the median of its paired ratio to `lever-1t` falls from 1 says how much of "
-          "a ratio near 1 the measurement itself makes. The targets table calls Lever not below its "
-          "single-thread rate when the paired ratio's median is at least 1, and says so separately "
-          "when it is below 1 by less than the control's median is.",
+          "control: the spread of its paired ratios to `lever-1t` gives the standard error of a "
+          "median of that many pairs of one configuration (1.2533 sd / sqrt(pairs)). The targets "
+          "table calls Lever not below its single-thread rate when the paired ratio's median is at "
+          "least 1, says 'not told apart' when it is below 1 by less than two such standard "
+          "errors, and 'no' otherwise. Lever's warm-up runs at least 0.3 s "
+          "(`benchmarks/peers/lever_peer.py`: a cost early in the process, not in the steady state).",
           "- **mesa-lean**: Mesa 3 `Agent`s plus a list of neighbour agents per agent; a step is a "
           "plain loop of n updates.",
           "- **mesa-idiomatic**: `FixedAgent`s on the cells of `mesa.discrete_space.Network`; a step is "
