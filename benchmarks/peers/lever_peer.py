@@ -14,19 +14,21 @@ import numpy as np
 WARM_SECONDS = 0.3
 
 
-def warm_up(model) -> None:
-    """Sweeps on the measured network, one call each, for at least three calls and
+def warm_up(unit) -> None:
+    """The measured unit of work, on the measured network, for at least four calls and
     ``WARM_SECONDS``, as the other peers take a first step: the kernels are loaded, Numba's
     threads started, and the choice between all threads and one
-    (``lever.classic.pairs.PathChoice``) has tried both ways and settled. Measured with one
-    core kept busy, 8 pairs of 1-second windows in ABBA order, all threads over one thread:
-    after three calls of warm-up 0.993 (all below 1), after 0.3 s 1.002 (0.995-1.010); with
-    3-second windows and three calls 0.999: a cost early in the process, not in the steady
-    state, that a short warm-up leaves inside a 1-second window."""
+    (``lever.classic.pairs.PathChoice``, one per size of network and of call) has tried both
+    ways on calls of the measured size and settled. Measured with one core kept busy, 8 pairs
+    of 1-second windows in ABBA order, all threads over one thread: after three one-sweep
+    calls of warm-up 0.993 (all below 1), after 0.3 s 1.002 (0.995-1.010): a cost early in
+    the process, not in the steady state. Idle, a warm-up of one-sweep calls alone left the
+    choice on one thread for the measured twenty-sweep calls in 3 of 5 repetitions (a short
+    call pays the parallel region's start for few updates), hence the measured unit here."""
     start = time.perf_counter()
     calls = 0
-    while calls < 3 or time.perf_counter() - start < WARM_SECONDS:
-        model.run(1)
+    while calls < 4 or time.perf_counter() - start < WARM_SECONDS:
+        unit()
         calls += 1
 
 
@@ -43,14 +45,12 @@ def main() -> None:
     sweeps = max(1, 2_000_000 // n)
     if a.model == "deffuant":
         m = Deffuant(net, bound=0.3, mu=0.5, rng=rng, record=False)
-        warm_up(m)
 
         def unit():
             m.run(sweeps)
             return sweeps * n
     else:
         state = {"m": Voter(net, rho=0.5, rng=rng, record=False)}
-        warm_up(state["m"])
 
         def unit():
             m = state["m"]
@@ -60,6 +60,7 @@ def main() -> None:
                 state["m"] = Voter(net, rho=0.5, rng=rng, record=False)
                 return int(round((m.consensus_time - before) * n))
             return sweeps * n
+    warm_up(unit)
     updates, el = measure(unit, a.seconds)
     report(updates, el, base, n=n)
 

@@ -70,7 +70,9 @@ def paced(kernel: str, n: int, updates: int, parts: int):
     if threads == 1:
         yield Call(1, updates)
         return
-    choice = _CHOICES.setdefault((kernel, n.bit_length()), PathChoice())
+    # per size of network and of call: a short call pays the parallel region's start for few
+    # updates, so what is faster for it says little about a long one
+    choice = _CHOICES.setdefault((kernel, n.bit_length(), updates.bit_length()), PathChoice())
     parallel = choice.parallel(updates)
     if not parallel:
         nb.set_num_threads(1)
