@@ -28,7 +28,7 @@ from lever.kernels.draw import run_key  # noqa: E402
 
 
 #: steps run on the measured field before the timed ones: each kernel with a parallel twin
-#: (lever.kernels.twins) tries both ways on its first four calls at a new size, as a run
+#: (lever.kernels.threads) tries both ways on its first four calls at a new size, as a run
 #: does on its first steps; the timed steps are the run's steady state
 WARM_STEPS = 4
 

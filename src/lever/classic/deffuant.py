@@ -25,7 +25,7 @@ from lever.classic.sweeps import SweepModel, as_network, as_rng
 from lever.kernels.atomic import store_release
 from lever.kernels.draw import fresh_key
 from lever.kernels.opinion import deffuant_exchange, distance
-from lever.kernels.twins import parallel_and_serial
+from lever.kernels.threads import parallel_and_serial
 
 __all__ = ["Deffuant", "converged_1d"]
 
@@ -190,7 +190,7 @@ def _deffuant_sweep_body(opinion, bound, mu, n, is_complete, indptr, indices, sp
     """Updates ``t0 .. t0 + sweeps * n``, in one parallel region (:mod:`lever.classic.pairs`):
     worker 0 makes the exchanges block by block, in order, while the others draw blocks
     ahead; worker 0 never waits for them. Compiled twice
-    (:func:`lever.kernels.twins.parallel_and_serial`); small networks use the serial
+    (:func:`lever.kernels.threads.parallel_and_serial`); small networks use the serial
     ``_deffuant_sweep_serial``."""
     total = sweeps * n
     blocks = (total + BLOCK - 1) // BLOCK

@@ -24,7 +24,7 @@ from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, h
 from lever.classic.sweeps import ConsensusModel, as_network, as_rng, fill_records
 from lever.kernels.atomic import store_release
 from lever.kernels.draw import fresh_key
-from lever.kernels.twins import parallel_and_serial
+from lever.kernels.threads import parallel_and_serial
 
 __all__ = ["Voter", "exact_consensus_time", "mean_field_consensus_time"]
 
@@ -150,7 +150,7 @@ def _voter_body(opinion, zealot, plus, n, is_complete, indptr, indices, sweeps, 
     Blocks are a sweep at most, so a run that stops at consensus draws little it does not
     use. Returns the updates made, the update at which consensus was hit (``-1`` if not)
     and the ``+`` count; see ``fill_records``. Compiled twice
-    (:func:`lever.kernels.twins.parallel_and_serial`)."""
+    (:func:`lever.kernels.threads.parallel_and_serial`)."""
     total = sweeps * n
     # updates made, + count, update at which consensus was hit, updates into the sweep
     st = np.zeros(4, np.int64)

@@ -10,7 +10,7 @@ from lever.kernels.opinion import deffuant_exchange, distance
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_between, trust_table
-from lever.kernels.twins import Threaded
+from lever.kernels.threads import Threaded
 
 
 #: conversations drawn before they are held (see :func:`_sweep_body`)

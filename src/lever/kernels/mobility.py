@@ -7,7 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
 from lever.kernels.resolution import split_off
-from lever.kernels.twins import Threaded
+from lever.kernels.threads import Threaded
 from lever.state import (
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,

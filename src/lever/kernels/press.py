@@ -7,7 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import PRESS, keyed, step_key
 from lever.kernels.resolution import split_off
-from lever.kernels.twins import Threaded
+from lever.kernels.threads import Threaded
 
 
 def read_press(state, params, key, step: int) -> None:

@@ -6,7 +6,7 @@ import numba
 import numba as nb
 import numpy as np
 
-from lever.kernels.twins import Threaded
+from lever.kernels.threads import Threaded
 
 
 @nb.njit(cache=True, inline="always")

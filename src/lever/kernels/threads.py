@@ -20,18 +20,15 @@ def parallel_and_serial(body: Callable) -> tuple[Callable, Callable]:
     return nb.njit(cache=True, parallel=True)(body), nb.njit(cache=True)(renamed(body, "serial"))
 
 
-def renamed(body: Callable, suffix: str, **globals_: object) -> Callable:
-    """A copy of ``body`` named ``<name>_<suffix>`` (so that its compiled code has its own
-    on-disk cache), whose global names in ``globals_`` stand for other objects: one source
-    compiled against, say, a serial or a parallel kernel. With ``globals_`` the copy sees
-    the module's names as they stand when it is made: make it after all it uses."""
-    names = {**body.__globals__, **globals_} if globals_ else body.__globals__
-    copy = types.FunctionType(body.__code__, names,
-                              f"{body.__name__}_{suffix}", body.__defaults__,
-                              body.__closure__)  # fmt: skip
+def renamed(body: Callable, suffix: str) -> Callable:
+    """A copy of ``body`` named ``<name>_<suffix>``, so that its compiled code has its own
+    on-disk cache."""
+    copy = types.FunctionType(body.__code__, body.__globals__, f"{body.__name__}_{suffix}",
+                              body.__defaults__, body.__closure__)  # fmt: skip
     copy.__qualname__ = f"{body.__qualname__}_{suffix}"
     copy.__doc__ = body.__doc__
     return copy
+
 
 #: a way not in use is tried again once the other has run this many times as long as the
 #: try would take (its last measured cost per update times the call's updates): a try that

@@ -115,7 +115,7 @@ def test_a_whole_sweep_is_the_same_on_any_number_of_threads():
 @pytest.fixture
 def every_way():
     """Run every step kernel one way (``Threaded.force``), restored after the test."""
-    from lever.kernels.twins import Threaded
+    from lever.kernels.threads import Threaded
 
     def force(way):
         Threaded.force = way
@@ -143,7 +143,7 @@ def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way):
 
 
 def test_a_kernel_runs_on_one_thread_below_its_size_and_else_as_its_choice_says(every_way):
-    from lever.kernels.twins import Threaded
+    from lever.kernels.threads import Threaded
 
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("one thread only")
