@@ -101,7 +101,8 @@ keeps to one thread. Measured while this was done: with both cores busy (two poo
 or another developer's test run) the fork-join stages of Numba's OpenMP layer slowed the
 default-scale runs 10-25 times (weigh `--jobs 2` fell to 17 runs/min). Neither the classic
 models nor the engine depend on it any more (issue 17, below): each call runs on all threads
-or on one, whichever was faster when last measured.
+or on one, whichever was measured faster (the way in use by a moving average, the other by
+its last try, and only by a margin of 10 %; `lever.kernels.threads.PathChoice`).
 
 ## Speed on a busy machine (issue 17)
 
@@ -137,6 +138,8 @@ agents of one person, mean degree 9.6; per mechanism, median of steps 3-12, two 
 | every engine kernel with a parallel loop runs through `lever.kernels.threads.Threaded`: all threads or one, chosen per field size by `PathChoice` (below), and the one-thread way is the same compiled kernel on one thread, not a copy compiled without `parallel` (Numba's parallel lowering makes the stage-by-stage lookups tighter even on one thread) | conversation on one thread 128 ms at 10^6; 5.4 ms a sweep at britain-1933's default size; a default run (105 steps) 1.14 s | 78 ms; 3.3 ms; 0.91 s |
 | room for split persons: no more than the coarse agents hold beyond one person each, grown by an eighth over the need instead of doubled | state arrays 160 B/agent at 10^6 | 90.5 B/agent |
 | `PathChoice`: the wait before trying the other way again is reckoned in the coming call's updates (a try measured on a three-sweep warm-up had come back every few calls of twenty sweeps), and each try that loses again doubles it, up to 3,200 times the try | loaded (one core spinning), Deffuant 10^5: all threads over one thread 0.98 (0.92-1.01) in the run of 01:47 | 0.998 (0.985-1.029); voter 1.001 (0.983-1.107); 5 pairs each, quiet machine |
+| OpenMP's helper threads spun for up to 300,000 turns (`GOMP_SPINCOUNT`, libgomp's default) after each parallel region: on a busy machine they took the core from the thread that still had work. `import lever` sets 30,000 unless the user set it or a wait policy (3,000 cost the engine's conversation 10 % idle: its regions follow one another closely) | loaded, a voter call of 20 sweeps at 10^5 on all threads: 37-60 ms when the helper shares the updater's core (14 ms on one thread); 12 pairs of 1-s windows, all threads over one thread: Deffuant 0.9865 (0.928-1.082), voter 0.9912 (0.963-1.027); with the margin below alone 0.9703 (0.892-1.135) and 0.995 (0.967-1.027) | 15-19 ms; Deffuant 1.006 (0.957-1.027), voter 0.9991 (0.981-1.016); idle unchanged (full step at 10^6 91.9 ms either way) |
+| `PathChoice` keeps the way in use until the other is measured faster by 10 % (`MARGIN`), the way in use measured by a moving average (`SMOOTH` 0.25): under load a call on all threads is fast (~10 ms) or slow, and one slow call on one thread had sent the next calls to all threads | see the row above | |
 | benchmark: the full step is timed after four warm-up steps on the measured field (each parallel kernel tries both ways on its first four calls at a new size, as a run does on its first steps); an A/A control (`lever-1t-again`) gives the noise of a paired ratio near 1 | | |
 
 Tried and dropped: pipelining the conversation (one thread holds block k's talks while the

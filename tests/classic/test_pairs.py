@@ -11,7 +11,7 @@ from splitmix import reference_pair
 
 import lever.classic.pairs as pairs
 from lever.classic.network import complete, erdos_renyi, from_edges
-from lever.classic.pairs import (AHEAD, CONSUMED, EXPLORE, EXPLORE_MAX, STARTED, STOP, PathChoice, draw_pairs,
+from lever.classic.pairs import (AHEAD, CONSUMED, EXPLORE, EXPLORE_MAX, MARGIN, STARTED, STOP, PathChoice, draw_pairs,
                                  handoff_state, help_draw, one_draw_enough, pair_buffers, paced, ring_slots,
                                  take_block)  # fmt: skip
 from lever.kernels.draw import fresh_key
@@ -170,6 +170,50 @@ def test_a_slow_way_is_tried_again_after_the_other_ran_explore_times_its_last_tr
     while _call(choice, clock, free) is False:
         pass
     assert all(_call(choice, clock, free) for _ in range(20))
+
+
+def _settled_on_one_thread(clock, serial, parallel):
+    """A choice that has measured both ways (all threads at ``parallel`` s a call, one
+    thread at ``serial``), and runs one thread."""
+    choice = PathChoice(clock)
+    for way in (True, True, False, False):
+        assert choice.parallel(1000) is way
+        clock.now += parallel if way else serial
+        choice.record(way, 1000, parallel if way else serial)
+    assert choice.parallel(1000) is False
+    return choice
+
+
+def test_one_slow_call_of_the_way_in_use_does_not_move_the_choice():
+    """Under load one call on one thread is sometimes slowed by the scheduler; if all threads
+    were last measured about as fast, that one call must not send the next ones there
+    (where, under load, most calls are slow)."""
+    clock = _Clock()
+    choice = _settled_on_one_thread(clock, serial=0.002, parallel=0.0021)
+    assert _call(choice, clock, {True: 0.0021, False: 0.003}) is False  # one slow call
+    assert [_call(choice, clock, {True: 0.030, False: 0.002}) for _ in range(5)] == [False] * 5
+
+
+def test_a_try_must_win_by_the_margin_to_take_over():
+    clock = _Clock()
+    choice = _settled_on_one_thread(clock, serial=0.002, parallel=0.030)
+    slightly = {True: 0.002 / (1 + MARGIN) * 1.01, False: 0.002}  # faster, by less than MARGIN
+    ways = [_call(choice, clock, slightly) for _ in range(int(EXPLORE * 15) + 5)]
+    assert ways.count(True) == 1 and ways[-1] is False  # tried, not taken
+    clearly = {True: 0.002 / (1 + MARGIN) * 0.99, False: 0.002}
+    while not choice.parallel(1000):
+        _call(choice, clock, clearly)
+    assert all(_call(choice, clock, clearly) for _ in range(10))
+
+
+def test_a_way_in_use_that_slows_down_for_good_is_left_at_once_when_the_change_is_large():
+    clock = _Clock()
+    choice = PathChoice(clock)
+    free = {True: 0.001, False: 0.002}
+    [_call(choice, clock, free) for _ in range(4)]
+    assert all(_call(choice, clock, free) for _ in range(10))
+    busy = {True: 0.030, False: 0.002}  # the machine gets busy
+    assert [_call(choice, clock, busy) for _ in range(3)] == [True, False, False]
 
 
 def test_on_a_machine_that_stays_busy_each_losing_try_doubles_the_wait_for_the_next():

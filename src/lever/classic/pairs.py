@@ -27,10 +27,10 @@ import numpy as np
 from lever.classic.network import Network
 from lever.kernels.atomic import cas, load_acquire, store_release, yield_cpu
 from lever.kernels.draw import keyed_uniform
-from lever.kernels.threads import EXPLORE, EXPLORE_MAX, PathChoice
+from lever.kernels.threads import EXPLORE, EXPLORE_MAX, MARGIN, SMOOTH, PathChoice
 
-__all__ = ["BLOCK", "EXPLORE", "EXPLORE_MAX", "PARALLEL_MIN", "PathChoice", "draw_pairs", "help_draw", "one_draw_enough",
-           "paced", "take_block", "worker_count"]  # fmt: skip
+__all__ = ["BLOCK", "EXPLORE", "EXPLORE_MAX", "MARGIN", "PARALLEL_MIN", "PathChoice", "SMOOTH", "draw_pairs",
+           "help_draw", "one_draw_enough", "paced", "take_block", "worker_count"]  # fmt: skip
 
 #: updates per block
 BLOCK = 8192

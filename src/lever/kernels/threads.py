@@ -41,20 +41,36 @@ EXPLORE = 50
 EXPLORE_MAX = 64 * EXPLORE
 
 
+#: the way in use is measured as a moving average over its calls, each new call weighing this
+#: much: one call slowed by the scheduler does not move the choice, a lasting change does
+SMOOTH = 0.25
+
+#: the way not in use must be faster than the way in use by this fraction to take over (and
+#: the way in use slower by as much to be left): under load a call on all threads is sometimes
+#: fast and mostly slow, and ways measured about as fast are not worth the gamble
+MARGIN = 0.1
+
+
 class PathChoice:
     """Which way the next call of a kernel runs: on all of Numba's threads or on one.
 
     On a busy machine a helper thread can lose its core for a scheduler slice or longer, and
     a call on all threads then ends late (its parallel region ends when every thread is
-    done). Each call is timed, per update; the next runs the way that was faster when last
-    measured, and the other way is tried again once the chosen one has run ``EXPLORE``
-    times as long as the try would take (at once if never measured), so that a machine that
-    frees up is noticed, and a try that stalls costs little. A try that loses again doubles
-    that wait (up to ``EXPLORE_MAX``): a machine that stays busy is not taxed by tries that
-    keep losing. The wait is reckoned in the coming call's updates, not the last try's
-    (a try measured on a short call would otherwise come back often on long ones). A way's
-    first call is not measured: it may start Numba's threads. The bits are the same either
-    way (pairs depend only on their update's index)."""
+    done). Each call is timed, per update. The way in use (one thread, until both are
+    measured) is kept until the other is measured faster by ``MARGIN``; its own cost is a
+    moving average (``SMOOTH``) over its calls. Both because under load the time of a call
+    on all threads is bimodal: at 10^5 nodes with one core taken, ~10 ms when the scheduler
+    leaves the updater a core of its own, 37-60 ms when not, against 14 ms on one thread; a
+    choice that followed each call's time moved to all threads whenever one call on one
+    thread was slow, and cost ~1% of the rate (measured, 12 pairs). The way not in use is
+    tried again once the chosen one has run ``EXPLORE`` times as long as the try would take
+    (at once if never measured), so that a machine that frees up is noticed, and a try that
+    stalls costs little. A try that loses doubles that wait (up to ``EXPLORE_MAX``): a
+    machine that stays busy is not taxed by tries that keep losing. The wait is reckoned in
+    the coming call's updates, not the last try's (a try measured on a short call would
+    otherwise come back often on long ones). A way's first call is not measured: it may
+    start Numba's threads. The bits are the same either way (pairs depend only on their
+    update's index)."""
 
     def __init__(self, clock=time.perf_counter) -> None:
         self.clock = clock
@@ -62,24 +78,36 @@ class PathChoice:
         self.since: dict[bool, float] = {True: 0.0, False: 0.0}  # seconds run the other way
         self.calls: dict[bool, int] = {True: 0, False: 0}
         self.patience: dict[bool, float] = {True: EXPLORE, False: EXPLORE}  # in tries' times
+        self.way = False  # the way in use
 
     def parallel(self, updates: int) -> bool:
         """Whether the next call, of ``updates`` updates, should run on all threads."""
         for way in (True, False):
             cost = self.cost[way]
-            if cost is None or self.since[way] >= self.patience[way] * cost * updates:
+            if cost is None or (way != self.way and self.since[way] >= self.patience[way] * cost * updates):
                 return way
-        return self.cost[True] <= self.cost[False]
+        return self.way
 
     def record(self, parallel: bool, updates: int, seconds: float) -> None:
         self.calls[parallel] += 1
         self.since[not parallel] += seconds
-        if self.calls[parallel] > 1:
-            self.cost[parallel] = seconds / max(updates, 1)
-            self.since[parallel] = 0.0
-            other = self.cost[not parallel]
-            lost = other is not None and self.cost[parallel] > other
-            self.patience[parallel] = min(2 * self.patience[parallel], EXPLORE_MAX) if lost else EXPLORE
+        if self.calls[parallel] == 1:
+            return
+        measured = seconds / max(updates, 1)
+        cost = self.cost[parallel]
+        in_use = parallel == self.way
+        self.cost[parallel] = cost + SMOOTH * (measured - cost) if in_use and cost is not None else measured
+        self.since[parallel] = 0.0
+        other = self.cost[not parallel]
+        if other is None:
+            return
+        if in_use:
+            lost = self.cost[parallel] > (1 + MARGIN) * other
+        else:
+            lost = self.cost[parallel] * (1 + MARGIN) >= other
+        if in_use == lost:
+            self.way = not self.way
+        self.patience[parallel] = min(2 * self.patience[parallel], EXPLORE_MAX) if lost else EXPLORE
 
 
 #: agents from which a step's kernels may run on all of Numba's threads. Below it they stay
