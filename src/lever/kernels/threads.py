@@ -60,9 +60,11 @@ class PathChoice:
     measured) is kept until the other is measured faster by ``MARGIN``; its own cost is a
     moving average (``SMOOTH``) over its calls. Both because under load the time of a call
     on all threads is bimodal: at 10^5 nodes with one core taken, ~10 ms when the scheduler
-    leaves the updater a core of its own, 37-60 ms when not, against 14 ms on one thread; a
-    choice that followed each call's time moved to all threads whenever one call on one
-    thread was slow, and cost ~1% of the rate (measured, 12 pairs). The way not in use is
+    leaves the updater a core of its own, 15-19 ms when not (37-60 ms before ``import lever``
+    shortened OpenMP's spin), against 14 ms on one thread; a choice that followed each
+    call's time went to all threads whenever one call on one thread was slow. Together the
+    two had cost ~1% of the rate under load (12 pairs: 0.987 and 0.991 of the single-thread
+    rate; after both, 1.006 and 0.999). The way not in use is
     tried again once the chosen one has run ``EXPLORE`` times as long as the try would take
     (at once if never measured), so that a machine that frees up is noticed, and a try that
     stalls costs little. A try that loses doubles that wait (up to ``EXPLORE_MAX``): a
