@@ -18,7 +18,7 @@ def warm_up(unit) -> None:
     """The measured unit of work, on the measured network, for at least four calls and
     ``WARM_SECONDS``, as the other peers take a first step: the kernels are loaded, Numba's
     threads started, and the choice between all threads and one
-    (``lever.classic.pairs.PathChoice``, one per size of network and of call) has tried both
+    (``lever.kernels.threads.PathChoice``, one per size of network and of call) has tried both
     ways on calls of the measured size and settled. Measured with one core kept busy, 8 pairs
     of 1-second windows in ABBA order, all threads over one thread: after three one-sweep
     calls of warm-up 0.993 (all below 1), after 0.3 s 1.002 (0.995-1.010): a cost early in

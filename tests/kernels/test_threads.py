@@ -1,5 +1,6 @@
 """The parallel kernels give the same bits on one thread and on all, and so does the classic
-Deffuant sweep's serial twin.
+Deffuant sweep's serial twin; and the choice between the two ways (``PathChoice``) keeps the
+faster one without being moved by one slow call.
 
 Large fields run the lookups of a block of conversations (and the step's per-person scans) on
 all of Numba's threads; small ones on one. Nothing random is drawn in the parallel stages, so
@@ -21,6 +22,7 @@ from lever.engine import make_network
 from lever.kernels.draw import CONVERSE, fresh_key, step_key
 from lever.kernels.conversation import _BLOCK, _pack, _talks
 from lever.kernels.social import regroup_branches, trust_table
+from lever.kernels.threads import EXPLORE, EXPLORE_MAX, MARGIN, PathChoice
 from lever.scenarios import load, with_values
 
 
@@ -165,3 +167,124 @@ def test_a_kernel_runs_on_one_thread_below_its_size_and_else_as_its_choice_says(
         assert threads == [2, 1] and numba.get_num_threads() == 2  # one thread only for the call
     finally:
         numba.set_num_threads(before)
+
+
+# -- the choice between all threads and one -------------------------------------------------
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def _call(choice, clock, seconds_if):
+    way = choice.parallel(1000)
+    clock.now += seconds_if[way]
+    choice.record(way, 1000, seconds_if[way])
+    return way
+
+
+def test_the_choice_tries_both_ways_then_keeps_the_faster():
+    clock = _Clock()
+    choice = PathChoice(clock)
+    # first calls: each way twice (its first call may start threads: not measured)
+    ways = [_call(choice, clock, {True: 0.001, False: 0.004}) for _ in range(4)]
+    assert ways == [True, True, False, False]
+    assert all(_call(choice, clock, {True: 0.001, False: 0.004}) for _ in range(50))
+
+
+def test_a_slow_way_is_tried_again_after_the_other_ran_explore_times_its_last_try():
+    clock = _Clock()
+    choice = PathChoice(clock)
+    busy = {True: 0.030, False: 0.002}  # all threads stall: a helper lost its core
+    ways = [_call(choice, clock, busy) for _ in range(4 + int(EXPLORE * 0.030 / 0.002) + 2)]
+    assert ways[:4] == [True, True, False, False]
+    tries = [i for i, w in enumerate(ways) if w and i >= 4]
+    assert len(tries) == 1  # tried once again, after EXPLORE x 30 ms spent the other way
+    spent = sum(busy[w] for w in ways[2:tries[0]])  # since all threads' last measured call
+    assert EXPLORE * 0.030 <= spent + 1e-12 < EXPLORE * 0.030 + 0.002 + 1e-12
+    # the machine frees up: the next try wins and all threads are kept
+    free = {True: 0.001, False: 0.002}
+    while _call(choice, clock, free) is False:
+        pass
+    assert all(_call(choice, clock, free) for _ in range(20))
+
+
+def _settled_on_one_thread(clock, serial, parallel):
+    """A choice that has measured both ways (all threads at ``parallel`` s a call, one
+    thread at ``serial``), and runs one thread."""
+    choice = PathChoice(clock)
+    for way in (True, True, False, False):
+        assert choice.parallel(1000) is way
+        clock.now += parallel if way else serial
+        choice.record(way, 1000, parallel if way else serial)
+    assert choice.parallel(1000) is False
+    return choice
+
+
+def test_one_slow_call_of_the_way_in_use_does_not_move_the_choice():
+    """Under load one call on one thread is sometimes slowed by the scheduler; if all threads
+    were last measured about as fast, that one call must not send the next ones there
+    (where, under load, most calls are slow)."""
+    clock = _Clock()
+    choice = _settled_on_one_thread(clock, serial=0.002, parallel=0.0021)
+    assert _call(choice, clock, {True: 0.0021, False: 0.003}) is False  # one slow call
+    assert [_call(choice, clock, {True: 0.030, False: 0.002}) for _ in range(5)] == [False] * 5
+
+
+def test_a_try_must_win_by_the_margin_to_take_over():
+    clock = _Clock()
+    choice = _settled_on_one_thread(clock, serial=0.002, parallel=0.030)
+    slightly = {True: 0.002 / (1 + MARGIN) * 1.01, False: 0.002}  # faster, by less than MARGIN
+    ways = [_call(choice, clock, slightly) for _ in range(int(EXPLORE * 15) + 5)]
+    assert ways.count(True) == 1 and ways[-1] is False  # tried, not taken
+    clearly = {True: 0.002 / (1 + MARGIN) * 0.99, False: 0.002}
+    while not choice.parallel(1000):
+        _call(choice, clock, clearly)
+    assert all(_call(choice, clock, clearly) for _ in range(10))
+
+
+def test_a_way_in_use_that_slows_down_for_good_is_left_at_once_when_the_change_is_large():
+    clock = _Clock()
+    choice = PathChoice(clock)
+    free = {True: 0.001, False: 0.002}
+    [_call(choice, clock, free) for _ in range(4)]
+    assert all(_call(choice, clock, free) for _ in range(10))
+    busy = {True: 0.030, False: 0.002}  # the machine gets busy
+    assert [_call(choice, clock, busy) for _ in range(3)] == [True, False, False]
+
+
+def test_on_a_machine_that_stays_busy_each_losing_try_doubles_the_wait_for_the_next():
+    clock = _Clock()
+    choice = PathChoice(clock)
+    busy = {True: 0.030, False: 0.002}
+    ways = [_call(choice, clock, busy) for _ in range(4 + int(EXPLORE_MAX * 0.030 / 0.002) * 3)]
+    tries = [i for i, w in enumerate(ways) if w and i >= 4]
+    waits = [sum(busy[w] for w in ways[a + 1 : b]) / 0.030 for a, b in zip([1, *tries], tries)]
+    expected = [min(EXPLORE * 2**k, EXPLORE_MAX) for k in range(len(waits))]
+    assert len(waits) >= 8  # it got to the cap and stayed there
+    assert waits == pytest.approx(expected, abs=0.002 / 0.030 + 1e-9)
+    # what the tries cost, in the end: under 1 / EXPLORE_MAX of the time, not 1 / EXPLORE
+    assert 0.030 / (waits[-1] * 0.030) <= 1 / EXPLORE_MAX + 1e-12
+
+
+def test_a_try_measured_on_a_short_call_waits_as_long_as_it_would_take_on_the_coming_ones():
+    """A warm-up's short call must not make tries frequent on long calls: the wait is the
+    coming call's updates times the way's cost, EXPLORE times over."""
+    clock = _Clock()
+    choice = PathChoice(clock)
+    per_update = {True: 3e-8, False: 1e-8}  # all threads three times slower: a busy machine
+    for way in (True, True, False, False):  # the warm-up: short calls of 100 updates
+        assert choice.parallel(100) is way
+        choice.record(way, 100, per_update[way] * 100)
+    long = 2_000_000
+    serial_calls = 0
+    while not choice.parallel(long):
+        choice.record(False, long, per_update[False] * long)
+        serial_calls += 1
+    # the try (0.06 s) comes once the serial way has run EXPLORE times that, not EXPLORE
+    # times the warm-up's 3 microseconds
+    assert serial_calls * per_update[False] * long >= EXPLORE * per_update[True] * long

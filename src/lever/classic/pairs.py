@@ -27,10 +27,10 @@ import numpy as np
 from lever.classic.network import Network
 from lever.kernels.atomic import cas, load_acquire, store_release, yield_cpu
 from lever.kernels.draw import keyed_uniform
-from lever.kernels.threads import EXPLORE, EXPLORE_MAX, MARGIN, SMOOTH, PathChoice
+from lever.kernels.threads import PathChoice
 
-__all__ = ["BLOCK", "EXPLORE", "EXPLORE_MAX", "MARGIN", "PARALLEL_MIN", "PathChoice", "SMOOTH", "draw_pairs",
-           "help_draw", "one_draw_enough", "paced", "take_block", "worker_count"]  # fmt: skip
+__all__ = ["BLOCK", "PARALLEL_MIN", "draw_pairs", "help_draw", "one_draw_enough", "paced", "take_block",
+           "worker_count"]  # fmt: skip
 
 #: updates per block
 BLOCK = 8192
@@ -46,7 +46,7 @@ ADAPTIVE = True
 
 
 
-_CHOICES: dict[tuple[str, int], PathChoice] = {}
+_CHOICES: dict[tuple[str, int, int], PathChoice] = {}  # (kernel, bits of n, bits of updates)
 
 
 class Call:

@@ -72,6 +72,13 @@ def _trusts(params) -> np.ndarray:
     return table
 
 
+@nb.njit(cache=True, inline="always")
+def _reads_line(skey, ident, o: int, share) -> bool:
+    """Whether a person reached by organ ``o`` reads the group's line in it (a ``share`` of
+    its pages), not its owner's platform: the draw ``2o + 1`` of the person's key."""
+    return share[o] >= 1.0 or (share[o] > 0.0 and keyed(skey, ident, 2 * o + 1) < share[o])
+
+
 def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach, owner, share, trust, line,
                        platform, receptivity, mu, bound, skey) -> int:  # fmt: skip
     """The readers of weight one (each moves only their own opinion); returns how many
@@ -87,7 +94,7 @@ def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach
         for o in range(owner.shape[0]):
             if reach[o, k] <= 0.0 or keyed(skey, ident[i], 2 * o) >= reach[o, k]:
                 continue
-            if share[o] >= 1.0 or (share[o] > 0.0 and keyed(skey, ident[i], 2 * o + 1) < share[o]):
+            if _reads_line(skey, ident[i], o, share):
                 lx, ly = line[0], line[1]
             else:
                 lx, ly = platform[owner[o], 0], platform[owner[o], 1]
@@ -121,8 +128,7 @@ def _read_coarse(state, params, skey, share) -> None:
             u = keyed(skey, state.ident[i], 2 * o)
             if state.weight[i] <= 1.0:  # split down to one person by an earlier organ: reads as one
                 if u < reach:
-                    line = share[o] >= 1.0 or (share[o] > 0.0 and keyed(skey, state.ident[i], 2 * o + 1) < share[o])
-                    _read(state, params, i, k, owner, line)
+                    _read(state, params, i, k, owner, _reads_line(skey, state.ident[i], o, share))
                 continue
             if u < reach * (1.0 - share[o]):
                 _read(state, params, i, k, owner, False)
