@@ -3,7 +3,7 @@
     python benchmarks/lever_model.py AGENTS STEPS [--ties default|10]
 
 Prints one JSON line: build seconds, seconds per full step (the six mechanisms, as
-``lever.engine.step``; the median of STEPS steps after ``WARM_STEPS``, whose times are given
+``lever.sim.engine.step``; the median of STEPS steps after ``WARM_STEPS``, whose times are given
 too), agent-steps per second, bytes per agent held in the population's and the network's
 arrays, and the process's peak resident memory per agent.
 """
@@ -22,8 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from field import scaled_field  # noqa: E402
 
-from lever.build import build_params, build_state  # noqa: E402
-from lever.engine import make_network, step, with_room  # noqa: E402
+from lever.model.build import build_params, build_state  # noqa: E402
+from lever.sim.engine import make_network, step, with_room  # noqa: E402
 from lever.kernels.draw import run_key  # noqa: E402
 
 

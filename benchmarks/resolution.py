@@ -19,15 +19,16 @@ import time
 import numpy as np
 
 import lever
-from lever.scenarios import with_scale, without_uncertainties
-from lever.weigh import Design, weigh
+from lever.model.loading import with_scale, without_uncertainties
+from lever.experiments.design import Design
+from lever.experiments.runs import run_design
 
 OUTCOMES = ("group_members", "newly_won")
 
 
 def measure(field, seeds: int) -> dict:
     design = Design(field, samples=1, replications=seeds, seed=0)
-    runs = weigh(design, jobs=1).runs
+    runs = run_design(design, jobs=1).runs
     out = {}
     for strategy, mine in runs.groupby("strategy", sort=False):
         out[strategy] = {}

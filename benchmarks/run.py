@@ -121,7 +121,7 @@ helper thread could not get a core, against about 1 ms of work.
 | both together, Lever's benchmark peer (Deffuant, 10^5 nodes, all threads), the code before (f18bc24) and after run in turn, 3 pairs, load average 6-8; with one core also kept busy by a spinner / without | 0.5-1.0 / 0.4-0.5 M/s | 22-33 / 18-37 M/s |
 | each call on all threads or on one, whichever was faster when last measured (`lever.classic.pairs.PathChoice`); the other way tried again once the chosen one has run 50 times as long as that way's last try took: a try that stalls costs at most 2 % | (a stalled region costs its call 30-40 ms) | at most the single-thread rate, less ~2 % |
 | benchmark: Lever's peer warms up on the measured network, as the Mesa and NDlib peers do (it had loaded its parallel kernel from the cache inside the first timed second) | | |
-| `lever weigh` / `theses` without `--jobs`: the count of workers expected to finish first (`lever.jobs`: a worker's start ~2 s of a core, the cores others hold counted); a small design runs in-process. 660-agent field, 96 runs, load average ~3.5 | pool of 2: 6.8-10.2 s | in-process: 0.9-1.9 s |
+| `lever weigh` / `theses` without `--jobs`: the count of workers expected to finish first (`lever.experiments.workers`: a worker's start ~2 s of a core, the cores others hold counted); a small design runs in-process. 660-agent field, 96 runs, load average ~3.5 | pool of 2: 6.8-10.2 s | in-process: 0.9-1.9 s |
 | the same, britain-1933 default scale, 24 runs, load average ~3.5 | pool of 2: 31.9 s | in-process: 22.1 s |
 
 The engine's own step, second pass (2026-12-01, quiet machine, britain-1933 scaled to 10^6
@@ -665,7 +665,7 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
           "britain-1933 with every population but the group's forty scaled up and one agent per "
           "person (`benchmarks/field.py`, via `lever.with_values`: sizes and persons_per_agent); "
           "`network.workplace_ties = 5, random_ties = 1` give a mean degree near 10 (the rows "
-          "marked 'default' keep the scenario's 6 and 2, about 13 at one person per agent). A step is `lever.engine.step`, the six "
+          "marked 'default' keep the scenario's 6 and 2, about 13 at one person per agent). A step is `lever.sim.engine.step`, the six "
           "mechanisms of one week, timed alone (median of the steps run). Bytes per agent: the "
           "population's and the network's arrays (`State` + CSR); peak RSS per agent is the whole "
           "process's, build transients included.", "",
@@ -686,7 +686,7 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
           "britain-1933 at its default scale (43,620 agents, 104 steps), every strategy, one "
           "replication per Latin-hypercube draw, through `lever.weigh.weigh` "
           "(`benchmarks/weigh_rate.py`; the process pool's start-up is counted). 'default' is what "
-          "`lever weigh` takes without `--jobs` (`lever.jobs.auto_jobs`: by the amount of work and "
+          "`lever weigh` takes without `--jobs` (`lever.experiments.workers.auto_jobs`: by the amount of work and "
           "the cores free).", "",
           "| jobs | runs | seconds | runs per minute |", "|---|---:|---:|---:|"]
     for w in raw["weigh"]:

@@ -5,7 +5,7 @@
 One replication per draw, every strategy: SAMPLES x strategies runs, through
 ``lever.weigh.weigh`` (as ``lever weigh`` does; JOBS > 1 is its process pool, whose start-up
 is counted). JOBS ``auto`` is what ``lever weigh`` takes without ``--jobs``
-(:func:`lever.jobs.auto_jobs`).
+(:func:`lever.experiments.workers.auto_jobs`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import sys
 import time
 
 import lever
-from lever.jobs import auto_jobs, run_seconds
-from lever.weigh import Design, weigh
+from lever.experiments.workers import auto_jobs, run_seconds
+from lever.experiments.design import Design
+from lever.experiments.runs import run_design
 
 
 def main() -> None:
@@ -27,7 +28,7 @@ def main() -> None:
     runs = len(design.tasks())
     t = time.perf_counter()
     jobs = auto_jobs(runs, run_seconds(field)) if asked == "auto" else int(asked)
-    weigh(design, jobs=jobs)
+    run_design(design, jobs=jobs)
     el = time.perf_counter() - t
     print(json.dumps({"samples": samples, "jobs": jobs, "asked": asked, "runs": runs, "seconds": el,
                       "runs_per_minute": runs / el * 60.0}))

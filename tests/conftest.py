@@ -2,7 +2,7 @@
 hand-made populations whose right answers are known.
 
 The tiny field has four organizations (``big``, ``host``, ``rival``, ``group``) and a few
-hundred agents. Hand-made states keep the dtypes :func:`lever.build.build_state` uses, so the
+hundred agents. Hand-made states keep the dtypes :func:`lever.model.build.build_state` uses, so the
 compiled kernels are reused from the cache instead of being compiled again.
 """
 
@@ -23,12 +23,12 @@ _TEST_STORE = None if "LEVER_STORE" in os.environ else tempfile.mkdtemp(prefix="
 if _TEST_STORE is not None:
     os.environ["LEVER_STORE"] = _TEST_STORE
 
-from lever.build import build_params
+from lever.model.build import build_params
 from lever.kernels.social import regroup_branches
-from lever.network import from_edges
-from lever.scenario import Scenario
-from lever.scenarios import validate
-from lever.state import N_TALLY, Network, Params, State
+from lever.model.network import from_edges
+from lever.model.scenario import Scenario
+from lever.model.loading import validate
+from lever.model.state import N_TALLY, Network, Params, State
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001, ARG001 - pytest's hook
@@ -206,3 +206,19 @@ class Hand:
 @pytest.fixture(scope="session")
 def hand(tiny: Scenario) -> Hand:
     return Hand(tiny)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """A small weigh's result, its ranking by the group's members, and its report's files."""
+    from fields import tiny
+
+    from lever.analysis import rank
+    from lever.experiments.design import Design
+    from lever.experiments.runs import run_design
+    from lever.weigh.report import write_report
+
+    result = run_design(Design(tiny(), samples=3, replications=1, seed=2))
+    ranking = rank(result.runs, "group_members", "outside")
+    paths = write_report(result, ranking, tmp_path_factory.mktemp("weigh"))
+    return result, ranking, paths

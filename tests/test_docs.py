@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 import lever
-import lever.cli
-from lever.build import agent_counts, branch_counts, build_params
-from lever.engine import TALLIES
-from lever.outcomes import DEFAULT_OUTCOME, OUTCOMES
-from lever.scenarios import with_scale
+import lever.cli.main
+import lever.cli.theses
+import lever.cli.weigh
+from lever.model.build import agent_counts, branch_counts, build_params
+from lever.sim.engine import TALLIES
+from lever.sim.outcomes import DEFAULT_OUTCOME, OUTCOMES
+from lever.model.loading import with_scale
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD = (ROOT / "docs" / "ODD.md").read_text()
@@ -67,17 +69,17 @@ def test_odd_outcome_table_says_which_way_is_better():
 
 
 def test_odd_and_readme_name_the_default_outcome():
-    assert f"**Default:** `{DEFAULT_OUTCOME}` (`lever.outcomes.DEFAULT_OUTCOME`)" in ODD
+    assert f"**Default:** `{DEFAULT_OUTCOME}` (`lever.sim.outcomes.DEFAULT_OUTCOME`)" in ODD
     default_row = next(r for r in table_rows(block(ODD, "outcomes")) if ticked(r[0])[0] == DEFAULT_OUTCOME)
     assert "default ranking outcome" in default_row[1]
-    assert f"The default is\n`{DEFAULT_OUTCOME}` (`lever.outcomes.DEFAULT_OUTCOME`)" in README
-    assert inspect.signature(lever.cli.weigh_command).parameters["outcome"].default == DEFAULT_OUTCOME
+    assert f"The default is\n`{DEFAULT_OUTCOME}` (`lever.sim.outcomes.DEFAULT_OUTCOME`)" in README
+    assert inspect.signature(lever.cli.weigh.weigh_command).parameters["outcome"].default == DEFAULT_OUTCOME
 
 
 def test_readme_outcome_choices_are_those_the_cli_accepts():
     from typer.testing import CliRunner
 
-    result = CliRunner().invoke(lever.cli.app, ["weigh", "--outcome", "no_such_outcome"])
+    result = CliRunner().invoke(lever.cli.main.app, ["weigh", "--outcome", "no_such_outcome"])
     assert result.exit_code != 0
     message = " ".join(result.output.split())
     accepted = re.search(r"\(outcomes: ([^)]*)\)", message).group(1).split(", ")
@@ -93,7 +95,7 @@ def test_readme_examples_rank_by_an_outcome_that_exists():
 
 
 def test_readme_counts_the_weigh_runs_of_the_cli_defaults(field):
-    params = inspect.signature(lever.cli.weigh_command).parameters
+    params = inspect.signature(lever.cli.weigh.weigh_command).parameters
     samples, replications = params["samples"].default, params["replications"].default
     assert params["scenario"].default == field.name
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
@@ -112,7 +114,7 @@ def test_readme_counts_the_weigh_runs_of_the_cli_defaults(field):
 
 
 def test_odd_names_the_weigh_defaults():
-    params = inspect.signature(lever.cli.weigh_command).parameters
+    params = inspect.signature(lever.cli.weigh.weigh_command).parameters
     samples, replications = params["samples"].default, params["replications"].default
     assert f"(defaults {samples} and {replications})" in ODD
 
@@ -168,7 +170,7 @@ def test_odd_detection_chances(field):
 
 
 def test_odd_thesis_1_host_sizes():
-    from lever.theses import THESES
+    from lever.theses.job import THESES
 
     one = next(t for t in THESES if t.number == 1)
     quoted = block(ODD, "t1").split(" / ")
@@ -177,9 +179,9 @@ def test_odd_thesis_1_host_sizes():
 
 
 def test_odd_thesis_world_counts():
-    from lever.theses import THESES
+    from lever.theses.job import THESES
 
-    params = inspect.signature(lever.cli.theses_command).parameters
+    params = inspect.signature(lever.cli.theses.theses_command).parameters
     replications = params["replications"].default
     worlds = {t.number: t.samples * replications for t in THESES}
     few, many = min(worlds, key=worlds.get), max(worlds, key=worlds.get)

@@ -35,7 +35,7 @@ def test_quick_start_is_two_commands():
 
 
 def test_field_of_your_own_lists_the_schema_top_level_fields():
-    from lever.explain import top_level_list
+    from lever.model.explain import top_level_list
 
     section = README.read_text().split("### A field of your own", 1)[1].split("### From Python", 1)[0]
     block = section.split("<!-- fields -->\n", 1)[1].split("<!-- /fields -->", 1)[0]
@@ -45,7 +45,7 @@ def test_field_of_your_own_lists_the_schema_top_level_fields():
 def test_readme_weigh_module_is_reachable_after_import_lever():
     import lever
 
-    assert callable(lever.weigh.weigh) and lever.weigh.Design
+    assert callable(lever.weigh.weigh) and lever.weigh.WeighSettings
 
 
 def test_readme_duckdb_query_runs_over_the_store(tmp_path, monkeypatch):
@@ -54,8 +54,8 @@ def test_readme_duckdb_query_runs_over_the_store(tmp_path, monkeypatch):
     from fields import tiny
     from typer.testing import CliRunner
 
-    from lever.cli import app
-    from lever.scenarios import to_toml
+    from lever.cli.main import app
+    from lever.model.loading import to_toml
 
     [query] = re.findall(r"```sql\n(.*?)```", README.read_text(), flags=re.S)
     monkeypatch.chdir(tmp_path)

@@ -9,7 +9,14 @@ The public API::
     run.series          # pandas DataFrame, one row per week
     run.flow_table()    # persons moved from row to column
     run.final.opinion   # the population's arrays at the horizon
-    lever.weigh.weigh(lever.weigh.Design(field, samples=8, replications=2))
+    weighed = lever.weigh.weigh(field, lever.weigh.WeighSettings(samples=8), "lever-out/store")
+    weighed.ranking.table  # the strategies ranked, with intervals
+
+The package's layers, each a folder that imports only the layers below it: ``model`` (the
+schema, the built-in fields, the population) -> ``kernels`` -> ``store`` -> ``sim`` (one run)
+and ``classic`` -> ``experiments`` (designs, tasks, executors) -> ``analysis`` ->
+``calibration`` -> ``weigh`` -> ``theses`` -> the two faces, ``cli`` and ``web``
+(docs/DESIGN.md).
 """
 
 import os
@@ -25,10 +32,7 @@ import os
 if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
     os.environ["GOMP_SPINCOUNT"] = "30000"
 
-from lever.engine import Run, simulate
-from lever.results import summarize, write_run
-from lever.scenario import Scenario, Strategy
-from lever.scenarios import (
+from lever.model.loading import (
     ScenarioError,
     builtin_names,
     load,
@@ -36,6 +40,9 @@ from lever.scenarios import (
     with_scale,
     with_values,
 )
+from lever.model.scenario import Scenario, Strategy
+from lever.sim.engine import Run, simulate
+from lever.sim.results import summarize, write_run
 
 __all__ = [
     "Run",
@@ -52,9 +59,9 @@ __all__ = [
     "write_run",
 ]
 
-#: Modules reached as attributes of the package (``lever.weigh.weigh(...)``), imported when
+#: Layers reached as attributes of the package (``lever.weigh.weigh(...)``), imported when
 #: first used so that ``import lever`` stays quick.
-_SUBMODULES = ("analysis", "explain", "network", "provenance", "report", "theses", "weigh")
+_SUBMODULES = ("analysis", "calibration", "classic", "experiments", "model", "sim", "store", "theses", "weigh")
 
 
 def __getattr__(name: str):

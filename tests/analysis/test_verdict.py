@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lever.verdict import decide, find_rule
+from lever.analysis.verdict import decide, find_rule
 
 
 def test_an_interval_above_zero_is_supported():

@@ -6,8 +6,8 @@ import pytest
 from fields import tiny, tiny_1932
 from typer.testing import CliRunner
 
-from lever.cli import app
-from lever.scenarios import to_toml
+from lever.cli.main import app
+from lever.model.loading import to_toml
 
 runner = CliRunner()
 

@@ -8,8 +8,8 @@ import pytest
 from fields import tiny
 
 from lever.calibration import read_posterior
-from lever.scenarios import ScenarioError
-from lever.weigh import Design
+from lever.model.loading import ScenarioError
+from lever.experiments.design import Design
 
 GRAVITY, TRUST = "dynamics.gravity", "dynamics.trust_inside"
 

@@ -7,13 +7,13 @@ import math
 from fields import tiny_1932
 
 from lever.calibration.probe import Probe
-from lever.engine import simulate
+from lever.sim.engine import simulate
 
 
 def test_a_probe_reads_its_series_at_its_steps_and_measures_plausibility_at_the_horizon():
     field = tiny_1932()
     probe = Probe(0, "historical", 0, 0, 7, {"dynamics.gravity": 1.5}, (("size_ilp", 5), ("group_members", 9)), field.steps)
-    out = probe.run(field)["outcomes"]
+    out = probe.run(field).outcomes
     run = simulate(field.model_copy(update={"dynamics": field.dynamics.model_copy(update={"gravity": 1.5})}), seed=7)
     assert out["size_ilp@5"] == run.series["size_ilp"].iat[5]
     assert out["group_members@9"] == run.series["group_members"].iat[9]
@@ -24,5 +24,5 @@ def test_a_probe_reads_its_series_at_its_steps_and_measures_plausibility_at_the_
 
 def test_a_probe_that_stops_before_the_horizon_measures_only_its_figures():
     field = tiny_1932()
-    out = Probe(0, "historical", 0, 0, 7, {}, (("size_ilp", 5),), 6).run(field)["outcomes"]
+    out = Probe(0, "historical", 0, 0, 7, {}, (("size_ilp", 5),), 6).run(field).outcomes
     assert list(out) == ["size_ilp@5"]

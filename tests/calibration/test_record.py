@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from lever.calibration.record import RecordError, check_against, load_record, step_of
-from lever.scenarios import load
+from lever.model.loading import load
 
 GOOD = """name = "r"
 [[figures]]

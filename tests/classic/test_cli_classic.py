@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from lever.cli_classic import classic
+from lever.cli.classic import classic
 
 app = typer.Typer()
 app.command()(classic)

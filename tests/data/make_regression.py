@@ -1,7 +1,7 @@
 """Write ``regression-issue10.npz``: series of britain-1933 (at 40 persons per coarse agent,
 60 weeks, seed 3) under every built-in strategy and in the twin world, as the engine of
 issue 10 gave them. Mechanisms added later, switched off, must give these bits again
-(tests/test_regression.py). Run once, at the commit named in the file; never to make a test
+(tests/sim/test_regression.py). Run once, at the commit named in the file; never to make a test
 pass."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 import lever
-from lever.engine import simulate
-from lever.scenarios import with_scale
+from lever.sim.engine import simulate
+from lever.model.loading import with_scale
 
 HERE = Path(__file__).parent
 

@@ -16,9 +16,9 @@ import pytest
 from fields import tiny
 from typer.testing import CliRunner
 
-from lever.cli import app
+from lever.cli.main import app
 from lever.experiments import execute
-from lever.scenarios import to_toml
+from lever.model.loading import to_toml
 from lever.store import Experiment
 
 runner = CliRunner()

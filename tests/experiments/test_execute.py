@@ -18,7 +18,9 @@ from lever.experiments import execute
 from lever.experiments.execute import sweep
 from lever.experiments.explore import Exploration
 from lever.store import Experiment
-from lever.weigh import Design, weigh
+from lever.experiments.design import Design
+from lever.experiments.runs import run_design
+from lever.store.outputs import TaskOutput
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +31,8 @@ def field():
 def test_a_caller_s_executor_gives_the_in_process_runs(field):
     design = Design(field, samples=2, replications=1, seed=3, steps=2)
     with ThreadPoolExecutor(2) as pool:
-        threaded = weigh(design, executor=pool)
-    pd.testing.assert_frame_equal(threaded.runs, weigh(design).runs, check_exact=True)
+        threaded = run_design(design, executor=pool)
+    pd.testing.assert_frame_equal(threaded.runs, run_design(design).runs, check_exact=True)
 
 
 def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_run_again(field, tmp_path, monkeypatch):
@@ -68,8 +70,7 @@ def test_a_worker_that_dies_between_a_wait_and_the_next_submit_is_replaced(field
     handed out, so the hand-out itself raised. It must restart the pool like any other death."""
     design = Exploration(field, "lhs", 4, steps=2, strategies=("outside",))
     tasks = list(design)
-    pool = execute.LocalPool(field, 2, jobs=2, catch=True)
-    try:
+    with execute.LocalPool(field, 2, jobs=2, catch=True) as pool:
         first = pool.submit([tasks[0]])
         first.result(timeout=120)
         for process in list(pool.pool._processes.values()):  # noqa: SLF001 - the test breaks the pool on purpose
@@ -77,9 +78,7 @@ def test_a_worker_that_dies_between_a_wait_and_the_next_submit_is_replaced(field
         deadline = time.monotonic() + 30
         while not pool.pool._broken and time.monotonic() < deadline:  # noqa: SLF001
             time.sleep(0.01)
-        outs: list[dict] = []
+        outs: list[TaskOutput] = []
         execute.execute(tasks, pool, outs.append, todo=iter(range(1, len(tasks))), catch=True)
-    finally:
-        pool.stop()
-    assert sorted(o["task"].index for o in outs) == list(range(1, len(tasks)))
-    assert not any(o.get("error") for o in outs)
+    assert sorted(o.task.index for o in outs) == list(range(1, len(tasks)))
+    assert not any(o.error for o in outs)

@@ -9,7 +9,7 @@ from fields import tiny
 from lever.experiments.execute import sweep
 from lever.experiments.explore import DesignError, Exploration, problem, rows_for
 from lever.store import Experiment
-from lever.weigh import Design
+from lever.experiments.design import Design
 
 UNCERTAIN = [
     {"path": "dynamics.gravity", "low": 0.5, "high": 2.0},

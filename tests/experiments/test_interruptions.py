@@ -16,8 +16,8 @@ import pytest
 from fields import tiny
 from typer.testing import CliRunner
 
-from lever.cli import app
-from lever.scenarios import to_toml
+from lever.cli.main import app
+from lever.model.loading import to_toml
 from lever.store import Experiment
 
 runner = CliRunner()

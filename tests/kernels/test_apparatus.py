@@ -188,7 +188,7 @@ def _distance(hand) -> float:
 @pytest.mark.parametrize(("h", "assimilation"), [(1.0, 1.0), (0.5, 1.0), (1.0, 8.0)])
 def test_capitulation_loses_the_expected_share_of_cadre_after_t_steps(hand, h, assimilation):
     from lever.kernels.apparatus import capitulate
-    from lever.state import TALLY_CAPITULATED
+    from lever.model.state import TALLY_CAPITULATED
 
     n, steps, rate = 4000, 10, 0.2
     params = hand.params("enter", homogeneity=np.full(4, h), capitulation=rate,
@@ -242,7 +242,7 @@ def test_time_inside_counts_from_entry_or_from_being_won_inside(hand):
 
 @pytest.mark.parametrize("share", [0.0, 0.4, 1.0])
 def test_demoralised_expelled_cadre_leave_politics(hand, share):
-    from lever.state import TALLY_DEMORALISED
+    from lever.model.state import TALLY_DEMORALISED
 
     n = 3000
     params = hand.params("enter", homogeneity=np.ones(4), detection=1.0, visibility=np.ones(4),

@@ -8,7 +8,7 @@ import pytest
 from lever.kernels.conversation import converse
 from lever.kernels.draw import CONVERSE, keyed, step_key
 from lever.kernels.opinion import deffuant_exchange
-from lever.state import TALLY_MISSED, TALLY_SPLIT
+from lever.model.state import TALLY_MISSED, TALLY_SPLIT
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
@@ -45,8 +45,8 @@ def test_committed_person_never_moves_and_speaks_more(hand):
 
 
 def test_committed_person_never_moves_over_many_steps_in_a_crowd(hand, tiny):
-    from lever.build import build_state
-    from lever.engine import make_network
+    from lever.model.build import build_state
+    from lever.sim.engine import make_network
     from lever.kernels.social import regroup_branches
 
     rng = np.random.default_rng(5)

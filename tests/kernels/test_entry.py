@@ -118,7 +118,7 @@ def test_enter_without_people_does_nothing(hand):
 
 @pytest.mark.parametrize(("conviction", "split"), [(0.7, 1.0), (0.4, 0.5), (1.0, 1.0), (0.7, 0.0)])
 def test_members_not_convinced_break_away_instead_of_entering(hand, conviction, split):
-    from lever.state import TALLY_BROKE_AWAY
+    from lever.model.state import TALLY_BROKE_AWAY
 
     n = 4000
     state = _group(hand, n)

@@ -17,7 +17,7 @@ from lever.kernels.mobility import (
     update_satisfaction,
 )
 from lever.kernels.resolution import one_person, split_off
-from lever.state import (
+from lever.model.state import (
     PER_AGENT,
     TALLY_MISSED,
     TALLY_SPLIT,

@@ -7,7 +7,7 @@ import pytest
 
 from lever.kernels.draw import PRESS, keyed, step_key
 from lever.kernels.press import read_press
-from lever.state import TALLY_MISSED, TALLY_SPLIT
+from lever.model.state import TALLY_MISSED, TALLY_SPLIT
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 HOST_PAPER, RIVAL_PAPER, OWN_ORGAN = 0, 1, 2

@@ -7,7 +7,7 @@ import pytest
 
 from lever.kernels.draw import RECRUIT, step_key
 from lever.kernels.recruitment import contact, recruit
-from lever.state import TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE, TALLY_MISSED, TALLY_SPLIT
+from lever.model.state import TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE, TALLY_MISSED, TALLY_SPLIT
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 LINE = [0.9, 0.95]

@@ -121,8 +121,8 @@ def test_without_branding_only_the_expelling_partys_members_distrust_the_expelle
 
 @pytest.mark.parametrize("branding", [0.3, 1.0])
 def test_branding_lowers_the_trust_of_the_rivals_members_and_the_hosts_readers(hand, tiny, branding):
-    from lever.build import build_params
-    from lever.scenarios import with_values
+    from lever.model.build import build_params
+    from lever.model.loading import with_values
 
     params = build_params(with_values(tiny, {"dynamics.branding": branding}, "test"), None)
     te = params.trust_expelled
@@ -140,8 +140,8 @@ def test_branding_lowers_the_trust_of_the_rivals_members_and_the_hosts_readers(h
 @pytest.mark.parametrize(("change", "expected"), [(0.05, 0.9 * 1.05), (0.5, 1.0), (-0.3, 0.9 * 0.7)])
 def test_a_declared_entry_scales_the_host_members_trust_in_the_groups_people_inside(hand, tiny, change,
                                                                                   expected):
-    from lever.build import build_params
-    from lever.scenarios import with_values
+    from lever.model.build import build_params
+    from lever.model.loading import with_values
 
     field = with_values(tiny, {"dynamics.declaration_trust": change}, "test")
     declared = build_params(field, field.strategies["enter"])

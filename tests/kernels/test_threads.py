@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lever.build import build_params, build_state
+from lever.model.build import build_params, build_state
 from lever.classic import barabasi_albert
 from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
-from lever.engine import make_network
+from lever.sim.engine import make_network
 from lever.kernels.draw import CONVERSE, fresh_key, step_key
 from lever.kernels.conversation import _BLOCK, _pack, _talks
 from lever.kernels.social import regroup_branches, trust_table
 from lever.kernels.threads import EXPLORE, EXPLORE_MAX, MARGIN, PathChoice
-from lever.scenarios import load, with_values
+from lever.model.loading import load, with_values
 
 
 @pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
@@ -131,7 +131,7 @@ def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way):
     who may move, the branches' layer), run on all threads and then on one over a whole run
     of a field with coarse agents and the group entering: the same bits, series and final
     state."""
-    from lever.engine import simulate
+    from lever.sim.engine import simulate
 
     sc = with_values(load("britain-1933"), {"organizations.labour.size": 20000.0, "unorganized.size": 20000.0})
     runs = []

@@ -6,6 +6,8 @@ runs), never of the kernels. :mod:`.ranking` ranks strategies; :mod:`.verdict` d
 resample draws; :mod:`.rules`, :mod:`.prim` and :mod:`.tree` find where a claim holds, checked
 out of sample (:mod:`.checked`), and :mod:`.regions` does so for each strategy of a weigh;
 :mod:`.sensitivity` says which uncertainty drives an outcome.
+
+Layer 5: may import model, store, sim and experiments (a design's sampler); never the kernels.
 """
 
 from lever.analysis.ranking import (

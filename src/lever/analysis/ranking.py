@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from lever.analysis.resample import mean_ci, share_ci
-from lever.outcomes import OUTCOMES
-from lever.scenario import Scenario
+from lever.sim.outcomes import OUTCOMES
+from lever.model.scenario import Scenario
 
 #: The interval reported everywhere: 90%, from the 5th to the 95th percentile.
 LOW_Q, HIGH_Q = 0.05, 0.95

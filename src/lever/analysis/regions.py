@@ -15,7 +15,7 @@ import pandas as pd
 
 from lever.analysis.prim import Discovery, discover
 from lever.analysis.ranking import differences, signed
-from lever.analysis.sensitivity import draw_indices, drivers
+from lever.analysis.sensitivity import MIN_DRAWS, draw_indices, drivers
 from lever.analysis.tree import TreeView, tree_view
 
 #: Shuffles behind a box's check: p = 2/50 is the largest accepted, and a weigh stays quick.
@@ -43,6 +43,20 @@ class Region:
         b = d.box
         return (f"beats '{baseline}' where {d.text(labels)} (held-out accuracy {100 * d.check.accuracy:.0f}%, "
                 f"p = {d.check.p_value:.2f}; coverage {100 * b.coverage:.0f}%, density {100 * b.density:.0f}%)")  # fmt: skip
+
+    def drivers_text(self, labels: dict[str, str], shown: int = 3) -> str:
+        """The uncertainties that drive the paired difference (their RBD-FAST S1 clears the noise
+        floor), else the largest indices, each with its interval and floor (all are in the report)."""
+        if not len(self.indices):
+            return f"sensitivity: needs at least {MIN_DRAWS} draws with a varying difference (RBD-FAST)"
+        s1 = self.indices[self.indices["index"] == "S1"].set_index("parameter")
+        floor = self.indices[self.indices["index"] == "S1_floor"].set_index("parameter")["value"]
+        top = self.drivers or list(s1["value"].sort_values(ascending=False).index[:shown])
+        parts = [f"{labels.get(p, p)} {s1.loc[p, 'value']:.2f} [{s1.loc[p, 'low']:.2f}, {s1.loc[p, 'high']:.2f}] "
+                 f"(floor {floor[p]:.2f})" for p in top]  # fmt: skip
+        if self.drivers:
+            return "driven by (RBD-FAST S1, 90% interval, above its noise floor): " + "; ".join(parts)
+        return "no uncertainty clears its noise floor (RBD-FAST S1); the largest: " + "; ".join(parts)
 
 
 def _per_draw(runs: pd.DataFrame, params: list[str]) -> pd.DataFrame:

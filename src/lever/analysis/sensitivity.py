@@ -169,7 +169,7 @@ def from_experiment(exp, outcomes: list[str] | None = None, baseline: str | None
     runs = exp.runs()
     runs = runs[runs["status"] == "ok"]
     if outcomes is None:
-        from lever.outcomes import OUTCOMES
+        from lever.sim.outcomes import OUTCOMES
 
         outcomes = [k for k in OUTCOMES if k in runs.columns]
     return analyze_design(problem, sampler, x, runs, outcomes, baseline, levels=MORRIS_LEVELS)
@@ -177,7 +177,7 @@ def from_experiment(exp, outcomes: list[str] | None = None, baseline: str | None
 
 def write(exp, table: pd.DataFrame) -> str:  # noqa: ANN001
     """The indices into the experiment's folder, beside its runs: ``sensitivity.parquet``."""
-    from lever.files import write_atomic
+    from lever.store.files import write_atomic
 
     path = exp.folder / "sensitivity.parquet"
     write_atomic(path, lambda p: table.to_parquet(p, index=False))

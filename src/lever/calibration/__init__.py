@@ -1,5 +1,8 @@
 """Calibration: the record as the judge. Fit a scenario's uncertainties to dated figures up to
-a cutoff, by history matching, and predict the figures held out (docs/ODD.md, §7)."""
+a cutoff, by history matching, and predict the figures held out (docs/ODD.md, §7).
+
+Layer 6: may import model, kernels, store, sim, classic, experiments and analysis.
+"""
 
 from lever.calibration.fit import DEFAULT_CUTOFF, Budget, Calibration, Target, calibrate, place
 from lever.calibration.posterior import read_posterior, summary, write_posterior

@@ -26,9 +26,13 @@ import pandas as pd
 from lever.calibration.matching import CUTOFF, implausibility, latin, not_ruled_out, refocus
 from lever.calibration.probe import Probe, observed
 from lever.calibration.record import Figure, Record, check_against, step_of
-from lever.scenario import Scenario
-from lever.scenarios import ScenarioError, to_toml
+from lever.model.scenario import Scenario
+from lever.model.loading import ScenarioError, to_toml
+from lever.experiments.execute import sweep
+from lever.experiments.runs import RunsFailed
+from lever.experiments.tasks import TRACKED
 from lever.store import Experiment, outputs_from_store, spec_name
+from lever.store.outputs import TaskOutput
 
 FITTED, HELD_OUT, BEFORE, BEYOND = "fitted", "held out", "before the start", "beyond the horizon"
 #: January 1934: the record up to Trotsky's letter and the British group's split (MODEL.md §9).
@@ -203,10 +207,10 @@ def _predict(cal: Calibration, budget: Budget, seed: int, store: Path, jobs: int
     outputs = _sweep(cal.scenario, probes, {"stage": "predictive", "posterior": _digest(chosen)}, store, jobs,
                      executor, report)  # fmt: skip
     report(len(probes), len(probes))
-    cal.predictive = pd.DataFrame([{"draw": o["task"].draw, "replication": o["task"].replication, **o["outcomes"]}
+    cal.predictive = pd.DataFrame([{"draw": o.task.draw, "replication": o.task.replication, **o.outcomes}
                                    for o in outputs])  # fmt: skip
-    cal.predictive_series = pd.concat([pd.DataFrame(o["series"], columns=["group_members", "won", "size_host"])
-                                       .assign(run=i, week=o["weeks"]) for i, o in enumerate(outputs)])  # fmt: skip
+    cal.predictive_series = pd.concat([pd.DataFrame(o.series, columns=list(TRACKED))
+                                       .assign(run=i, week=o.weeks) for i, o in enumerate(outputs)])  # fmt: skip
 
 
 def _digest(frame: pd.DataFrame) -> str:
@@ -234,11 +238,8 @@ def _strategy(scenario: Scenario) -> str:
 
 
 def _sweep(scenario: Scenario, probes: list[Probe], stage: dict, store: Path, jobs: int, executor: Any,
-           on_done: Callable[[int, int], None]) -> list[dict[str, Any]]:  # fmt: skip
+           on_done: Callable[[int, int], None]) -> list[TaskOutput]:  # fmt: skip
     """Run ``probes`` through the executors into an experiment of the store; read them back."""
-    from lever.experiments.execute import sweep
-    from lever.weigh import RunsFailed
-
     spec = {"kind": "calibrate", "scenario_name": scenario.name, "scenario": to_toml(scenario), **stage,
             "probes": [[p.draw, p.replication, p.seed, p.steps, sorted(p.values.items()), list(p.observe)]
                        for p in probes], "runs": len(probes)}  # fmt: skip
@@ -253,10 +254,9 @@ def _sweep(scenario: Scenario, probes: list[Probe], stage: dict, store: Path, jo
         exp.close()
 
 
-def _array(outputs: list[dict[str, Any]], points: int, replications: int, columns: list[str]) -> np.ndarray:
+def _array(outputs: list[TaskOutput], points: int, replications: int, columns: list[str]) -> np.ndarray:
     """``(points, replications, len(columns))`` of the outputs' outcomes."""
     sims = np.full((points, replications, len(columns)), math.nan)
     for o in outputs:
-        t = o["task"]
-        sims[t.draw, t.replication] = [o["outcomes"][c] for c in columns]
+        sims[o.task.draw, o.task.replication] = [o.outcomes[c] for c in columns]
     return sims

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from lever.calibration.fit import Calibration
-from lever.scenario import Scenario
-from lever.scenarios import ScenarioError
+from lever.model.scenario import Scenario
+from lever.model.loading import ScenarioError
 
 #: A parameter is *identified* by the record where its posterior's 90% interval is narrower
 #: than this share of its prior range (a rule set before any fit; the rest the record leaves open),

@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from lever.engine import Run, simulate
-from lever.scenario import Scenario
-from lever.scenarios import with_values
+from lever.sim.engine import Run, simulate
+from lever.model.scenario import Scenario
+from lever.experiments.tasks import tracked_columns
+from lever.model.loading import with_values
+from lever.store.outputs import TaskOutput
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,17 @@ class Probe:
     steps: int
     level: int = 0  # the store's tables have a level column; calibration varies no factor
 
-    def run(self, scenario: Scenario, _steps: int | None = None) -> dict[str, Any]:
-        """The outputs the store keeps of a task (see :func:`lever.weigh.run_task`); the
-        probe's own ``steps`` decide the run's length."""
+    def run(self, scenario: Scenario, steps: int | None = None) -> TaskOutput:
+        """The output the store keeps of a task (as :func:`lever.experiments.tasks.run_task`'s);
+        the probe's own ``steps`` decide the run's length, not the sweep's."""
         field_ = with_values(scenario, self.values, "uncertainties")
         run = simulate(field_, self.strategy, seed=self.seed, steps=self.steps)
         s = run.series
         found = {observed(col, step): float(s[col].iat[step]) for col, step in self.observe}
         if self.steps == field_.steps:
             found |= plausibility(run)
-        tracked = np.column_stack([s["group_members"], s["won"], s[f"size_{scenario.host}"]])
-        return {"task": self, "outcomes": found, "series": tracked, "flows": run.flows,
-                "weeks": s["week"].to_numpy()}  # fmt: skip
+        tracked = np.column_stack([s[name] for name in tracked_columns(scenario)])
+        return TaskOutput(self, found, tracked, run.flows, s["week"].to_numpy())
 
 
 def observed(series: str, step: int) -> str:

@@ -1,6 +1,6 @@
 """The record: dated figures of a field's history, each with its source and uncertainty.
 
-A record is a TOML file (``src/lever/data/record-britain.toml``) of figures, each a value of
+A record is a TOML file (``src/lever/calibration/records/record-britain.toml``) of figures, each a value of
 one of the engine's series (``size_<org>``, ``group_members``) on a calendar date. It is
 validated at the edge: a bad file ends in one line naming the file and the field.
 """
@@ -14,8 +14,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lever.scenario import Scenario
-from lever.scenarios import ScenarioError, parse
+from lever.model.scenario import Scenario
+from lever.model.loading import ScenarioError, parse
 
 #: The records shipped with Lever, by name.
 BUILTIN = {"britain": "record-britain.toml"}
@@ -69,7 +69,7 @@ def load_record(name_or_path: str | Path) -> Record:
     """A built-in record by name (``britain``), or a TOML file by path."""
     spec = str(name_or_path)
     if spec in BUILTIN:
-        text = (resources.files("lever") / "data" / BUILTIN[spec]).read_text()
+        text = (resources.files("lever") / "calibration" / "records" / BUILTIN[spec]).read_text()
         return record_from_text(text, spec)
     path = Path(spec)
     if not path.is_file():

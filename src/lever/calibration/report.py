@@ -6,21 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from lever.calibration.checks import figures_table, plausibility_table  # noqa: E402
-from lever.calibration.fit import BEFORE, BEYOND, FITTED, Calibration  # noqa: E402
-from lever.calibration.posterior import IDENTIFIED_DRAWS, IDENTIFIED_WIDTH, summary, write_posterior  # noqa: E402
-from lever.calibration.record import start_date  # noqa: E402
-from lever.files import write_atomic  # noqa: E402
-from lever.plots import caption, png_bytes  # noqa: E402
-from lever.provenance import Provenance  # noqa: E402
+from lever.calibration.checks import figures_table, plausibility_table
+from lever.calibration.fit import BEFORE, BEYOND, FITTED, Calibration
+from lever.calibration.posterior import IDENTIFIED_DRAWS, IDENTIFIED_WIDTH, summary, write_posterior
+from lever.calibration.record import start_date
+from lever.store.files import write_atomic
+from lever.sim.plots import caption, png_bytes
+from lever.store.provenance import Provenance
 
 CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the posterior's draws (not ruled out), the bar their "
            "90% interval. Right: the record (dots, ±2 sd; filled: fitted, hollow: held out, grey: outside the "
@@ -33,7 +29,7 @@ def plot_calibration(cal: Calibration) -> Figure:
     """Posterior against prior, and the predictive against every figure of the record."""
     series = sorted({t.figure.series for t in cal.targets})
     height = 2.2 + 2.4 * len(series)
-    fig = plt.figure(figsize=(15, height), layout="constrained")
+    fig = Figure(figsize=(15, height), layout="constrained")
     room = 0.8 / height  # the caption's three lines, in inches, as a share of the figure
     fig.get_layout_engine().set(rect=(0, room, 1, 1 - room))
     grid = fig.add_gridspec(len(series), 2, width_ratios=(1, 1.3))

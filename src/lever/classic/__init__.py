@@ -22,6 +22,8 @@ Example
 >>> m = Voter(network=200, rho=0.5, rng=1)
 >>> m.run_until_consensus(max_sweeps=10_000)
 True
+
+Layer 3 (beside :mod:`lever.sim`): may import :mod:`lever.kernels` and :mod:`lever.model` only.
 """
 
 from __future__ import annotations

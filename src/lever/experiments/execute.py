@@ -20,13 +20,14 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import numpy as np
 
-from lever.scenario import Scenario
+from lever.experiments.tasks import TRACKED
+from lever.model.scenario import Scenario
 from lever.store import Experiment, output_rows
-from lever.weigh import TRACKED, Task
+from lever.store.outputs import RunTask, TaskOutput
 
 #: Finished runs kept in the driver before they are written, and the longest they wait.
 BATCH_RUNS = int(os.environ.get("LEVER_BATCH_RUNS", "256"))
@@ -37,20 +38,20 @@ RESTARTS = 3
 _context: tuple[Scenario, int | None] | None = None
 
 
-def attempt_world(scenario: Scenario, steps: int | None, tasks: Sequence[Task], catch: bool) -> list[dict[str, Any]]:
+def attempt_world(scenario: Scenario, steps: int | None, tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
     """Run the tasks of one world in turn (they share its build and its twin)."""
     return [attempt(scenario, steps, task, catch) for task in tasks]
 
 
-def attempt(scenario: Scenario, steps: int | None, task: Task, catch: bool) -> dict[str, Any]:
+def attempt(scenario: Scenario, steps: int | None, task: RunTask, catch: bool) -> TaskOutput:
     """Run one task (weigh's, or any that knows how to run itself: calibration's probes);
-    with ``catch``, an exception becomes ``{"task", "error"}``."""
+    with ``catch``, an exception becomes a failed output naming it."""
     if not catch:
         return task.run(scenario, steps)
     try:
         return task.run(scenario, steps)
     except Exception as err:  # a failing run is data: the sweep goes on
-        return {"task": task, "error": f"{type(err).__name__}: {err}"[:2000]}
+        return TaskOutput.failed(task, f"{type(err).__name__}: {err}")
 
 
 def _watch_parent(parent: int) -> None:
@@ -67,7 +68,7 @@ def _init_worker(parent: int, scenario: Scenario, steps: int | None) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _attempt_here(tasks: Sequence[Task], catch: bool) -> list[dict[str, Any]]:
+def _attempt_here(tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
     assert _context is not None
     return attempt_world(*_context, tasks, catch)
 
@@ -82,13 +83,28 @@ class Pool(Protocol):
 
     window: int
 
-    def submit(self, tasks: Sequence[Task]) -> Any: ...
+    def submit(self, tasks: Sequence[RunTask]) -> Any: ...
     def wait(self, futures: Sequence[Any]) -> Sequence[Any]: ...
     def restart(self) -> None: ...
     def stop(self) -> None: ...
+    def __enter__(self) -> Pool: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 
-class InProcess:
+class _Stopped:
+    """A pool is a context manager: leaving the block stops it, however the block ends."""
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class InProcess(_Stopped):
     """Runs each task when submitted, in the driver itself."""
 
     def __init__(self, scenario: Scenario, steps: int | None, catch: bool) -> None:
@@ -97,7 +113,7 @@ class InProcess:
 
     window = 1
 
-    def submit(self, tasks: Sequence[Task]) -> Future:
+    def submit(self, tasks: Sequence[RunTask]) -> Future:
         fut: Future = Future()
         fut.set_result(attempt_world(*self.args, tasks, self.catch))
         return fut
@@ -112,7 +128,7 @@ class InProcess:
         pass
 
 
-class LocalPool:
+class LocalPool(_Stopped):
     """``jobs`` spawned worker processes; the scenario is sent once to each."""
 
     def __init__(self, scenario: Scenario, steps: int | None, jobs: int, catch: bool) -> None:
@@ -124,7 +140,7 @@ class LocalPool:
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_init_worker, initargs=(os.getpid(), *self.args))  # fmt: skip
 
-    def submit(self, tasks: Sequence[Task]) -> Future:
+    def submit(self, tasks: Sequence[RunTask]) -> Future:
         try:
             return self.pool.submit(_attempt_here, tasks, self.catch)
         except BrokenProcessPool as err:  # a worker died since the last wait: the driver restarts on the next
@@ -149,13 +165,13 @@ class LocalPool:
             p.join(5)
 
 
-class ForeignExecutor:
+class ForeignExecutor(_Stopped):
     """Any ``concurrent.futures`` executor the caller owns (it is not shut down here)."""
 
     def __init__(self, executor: Executor, scenario: Scenario, steps: int | None, catch: bool) -> None:
         self.executor, self.args, self.catch = executor, (scenario, steps), catch
 
-    def submit(self, tasks: Sequence[Task]) -> Future:
+    def submit(self, tasks: Sequence[RunTask]) -> Future:
         return self.executor.submit(attempt_world, *self.args, tasks, self.catch)
 
     def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
@@ -170,7 +186,7 @@ class ForeignExecutor:
         pass  # the caller owns it; the driver cancels what it submitted
 
 
-class DaskPool:
+class DaskPool(_Stopped):
     """A Dask cluster: a local one of ``jobs`` worker processes, or the scheduler at
     ``address``. The scheduler retries the runs of a worker that dies."""
 
@@ -192,7 +208,7 @@ class DaskPool:
         self.catch, self.token = catch, uuid.uuid4().hex[:8]
         self.window = max(64, 4 * sum(self.client.nthreads().values()))
 
-    def submit(self, tasks: Sequence[Task]) -> Any:
+    def submit(self, tasks: Sequence[RunTask]) -> Any:
         fut = self.client.submit(_attempt_dask, self.context, tasks, self.catch,
                                  key=f"lever-{self.token}-{tasks[0].index}", retries=0)  # fmt: skip
         return fut
@@ -225,7 +241,7 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
-def _attempt_dask(context: tuple[Scenario, int | None], tasks: Sequence[Task], catch: bool) -> list[dict[str, Any]]:
+def _attempt_dask(context: tuple[Scenario, int | None], tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
     return attempt_world(*context, tasks, catch)
 
 
@@ -245,9 +261,9 @@ def make_pool(scenario: Scenario, steps: int | None, *, jobs: int, catch: bool,
 
 
 def execute(
-    tasks: Sequence[Task],
+    tasks: Sequence[RunTask],
     pool: Pool,
-    sink: Callable[[dict[str, Any]], None],
+    sink: Callable[[TaskOutput], None],
     *,
     todo: Iterator[int],
     catch: bool,
@@ -273,7 +289,7 @@ def execute(
         raise
 
 
-def worlds(tasks: Sequence[Task], todo: Iterator[int]) -> Iterator[list[int]]:
+def worlds(tasks: Sequence[RunTask], todo: Iterator[int]) -> Iterator[list[int]]:
     """The indices of ``todo`` in runs of consecutive tasks that share a world (level,
     draw, replication and seed)."""
     unit: list[int] = []
@@ -286,7 +302,7 @@ def worlds(tasks: Sequence[Task], todo: Iterator[int]) -> Iterator[list[int]]:
         yield unit
 
 
-def _world_of(task: Task) -> tuple[int, int, int, int]:
+def _world_of(task: RunTask) -> tuple[int, int, int, int]:
     return task.level, task.draw, task.replication, task.seed
 
 
@@ -307,14 +323,14 @@ def _drain(tasks, pool, sink, in_flight, top_up, catch, on_done) -> None:  # noq
                 if restarts > RESTARTS:  # a run that kills its worker every time: record the batch
                     restarts = 0
                     for i in (i for unit in lost for i in unit):
-                        sink({"task": tasks[i], "error": f"BrokenProcessPool: a worker process died ({err})"})
+                        sink(TaskOutput.failed(tasks[i], f"BrokenProcessPool: a worker process died ({err})"))
                     break
                 in_flight.update({pool.submit([tasks[i] for i in unit]): unit for unit in lost})
                 break
             except Exception as err:  # e.g. Dask's KilledWorker: the run's worker died every time
                 if not catch:
                     raise
-                outs = [{"task": tasks[i], "error": f"{type(err).__name__}: {err}"[:2000]} for i in in_flight[fut]]
+                outs = [TaskOutput.failed(tasks[i], f"{type(err).__name__}: {err}") for i in in_flight[fut]]
             del in_flight[fut]
             for out in outs:
                 sink(out)
@@ -328,13 +344,13 @@ class StoreSink:
 
     def __init__(self, experiment: Experiment, tracked: Sequence[str]) -> None:
         self.experiment, self.tracked = experiment, tracked
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer: list[TaskOutput] = []
         self.ok = self.failed = 0
         self.last = time.monotonic()
 
-    def __call__(self, out: dict[str, Any]) -> None:
+    def __call__(self, out: TaskOutput) -> None:
         self.buffer.append(out)
-        if out.get("error"):
+        if out.error:
             self.failed += 1
         else:
             self.ok += 1
@@ -351,9 +367,10 @@ class StoreSink:
 class Interrupted(Exception):
     """The sweep was stopped (Ctrl-C, SIGTERM); ``kept`` of ``total`` runs are in the store."""
 
-    def __init__(self, kept: int, total: int) -> None:
+    def __init__(self, kept: int, total: int, where: str = "") -> None:
         super().__init__(f"kept {kept} of {total} runs")
-        self.kept, self.total = kept, total
+        #: the experiment's folder, where the caller knows it (to say where to resume)
+        self.kept, self.total, self.where = kept, total, where
 
 
 @dataclass(frozen=True)
@@ -367,7 +384,7 @@ class Swept:
 
 
 def sweep(
-    tasks: Sequence[Task],
+    tasks: Sequence[RunTask],
     scenario: Scenario,
     steps: int | None,
     experiment: Experiment,
@@ -390,15 +407,28 @@ def sweep(
         if on_done:
             on_done(before + sink.ok + sink.failed, total)
 
-    pool = make_pool(scenario, steps, jobs=jobs, catch=True, executor=executor) if len(todo) else None
     try:
-        if pool is not None:
-            execute(tasks, pool, sink, todo=(int(i) for i in todo), catch=True, on_done=tick)
+        if len(todo):
+            with make_pool(scenario, steps, jobs=jobs, catch=True, executor=executor) as pool:
+                execute(tasks, pool, sink, todo=(int(i) for i in todo), catch=True, on_done=tick)
     except KeyboardInterrupt:
         raise Interrupted(before + sink.ok + sink.failed, total) from None
     finally:
         sink.flush()
-        if pool is not None:
-            pool.stop()
     experiment.finish({"runs": total, "ok": before + sink.ok, "failed": sink.failed})
     return Swept(total, before, before + sink.ok, sink.failed)
+
+
+@contextmanager
+def stoppable() -> Iterator[None]:
+    """SIGTERM is handled like Ctrl-C (KeyboardInterrupt) inside the block, so a sweep stopped
+    either way keeps its finished runs and stops its workers."""
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)

@@ -4,7 +4,7 @@ Four samplers over the ranges under ``[[uncertainties]]``: a Latin hypercube (th
 ``lever weigh`` makes for the same seed), a full factorial, and SALib's Sobol (Saltelli) and
 Morris designs, whose rows come in the order SALib's ``analyze`` expects. Every strategy runs
 every row and replication with common random numbers: the seed depends on the row and the
-replication only, as in :class:`lever.weigh.Design`.
+replication only, as in :class:`lever.experiments.design.Design`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from lever.scenario import Scenario
-from lever.scenarios import to_toml
-from lever.weigh import Design, Task
+from lever.model.scenario import Scenario
+from lever.model.loading import to_toml
+from lever.experiments.design import Design
+from lever.experiments.tasks import Task, run_seed
 
 Sampler = Literal["lhs", "sobol", "morris", "factorial"]
-SAMPLERS: tuple[str, ...] = ("lhs", "sobol", "morris", "factorial")  # also in lever.cli_store
+SAMPLERS: tuple[str, ...] = ("lhs", "sobol", "morris", "factorial")
 #: Morris grid levels (SALib's default).
 MORRIS_LEVELS = 4
 #: The most runs one exploration may plan (rows x replications x strategies).
@@ -114,8 +115,7 @@ class Exploration:
 
     def run_seed(self, draw: int, replication: int) -> int:
         """Common random numbers: the seed of ``lever weigh`` for the same draw and replication."""
-        ss = np.random.SeedSequence(self.seed, spawn_key=(1, draw, replication))
-        return int(ss.generate_state(1, np.uint32)[0])
+        return run_seed(self.seed, draw, replication)
 
     def table(self) -> pd.DataFrame:
         """The design as a table, one row per task (what ``design.parquet`` holds)."""

@@ -7,7 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import APPARATUS, CAPITULATE, keyed, step_key
 from lever.kernels.mobility import move, org_sizes
-from lever.state import TALLY_CAPITULATED, TALLY_DEMORALISED
+from lever.model.state import TALLY_CAPITULATED, TALLY_DEMORALISED
 
 #: draws of an organization (not a person) are keyed with this bit set
 _ORG_BIT = np.uint64(1 << 63)

@@ -7,7 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import ENTRY, keyed, step_key
 from lever.kernels.mobility import move, org_sizes
-from lever.state import TALLY_BROKE_AWAY
+from lever.model.state import TALLY_BROKE_AWAY
 
 
 @nb.njit(cache=True)

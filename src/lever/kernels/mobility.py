@@ -8,7 +8,7 @@ import numpy as np
 from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
 from lever.kernels.resolution import split_off
 from lever.kernels.threads import Threaded
-from lever.state import (
+from lever.model.state import (
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,
     TALLY_HOST_LEFT_TO_RIVAL,

@@ -9,7 +9,7 @@ from lever.kernels.draw import RECRUIT, keyed, keyed_below, step_key
 from lever.kernels.mobility import move, org_sizes
 from lever.kernels.resolution import one_person
 from lever.kernels.social import trust
-from lever.state import TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE
+from lever.model.state import TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE
 
 #: draws a contact may take: the branch-or-network toss, the branch mate, up to
 #: ``_TRIES`` social neighbours (the group's own members are passed over), acceptance

@@ -14,7 +14,7 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import mix64
-from lever.state import TALLY_MISSED, TALLY_SPLIT
+from lever.model.state import TALLY_MISSED, TALLY_SPLIT
 
 
 @nb.njit(cache=True)

@@ -2,6 +2,8 @@
 
 ``run``, ``weigh``, ``theses`` and ``explore`` all write here (``lever-out/store`` unless
 ``--store`` says otherwise); ``lever results`` reads it, and so can DuckDB, pandas or polars.
+
+Layer 2: may import :mod:`lever.model` only (provenance records the field as run).
 """
 
 from lever.store.experiment import (

@@ -9,7 +9,7 @@ Layout of ``<store>/<name>/``::
     COMPLETE               written last: every run is in (a folder without it is unfinished)
     .lock                  held (flock) by the one driver writing the experiment
 
-Every file is written to a hidden temporary file and renamed (:func:`lever.files.write_atomic`),
+Every file is written to a hidden temporary file and renamed (:func:`lever.store.files.write_atomic`),
 so a reader sees whole files only. A batch is committed by its ``runs`` part: its ``series``
 part is written first and read only beside it. A task counts as done when a ``runs`` part
 holds it with status ``ok``; a rerun skips those and retries the rest, and reading keeps the
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from lever.files import writable_folder, write_atomic
+from lever.store.files import writable_folder, write_atomic
 
 #: Where experiments go unless ``--store`` (or the ``LEVER_STORE`` environment variable) says otherwise.
 DEFAULT_STORE = Path(os.environ.get("LEVER_STORE", Path("lever-out") / "store"))

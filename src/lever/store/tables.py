@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lever.store.experiment import Experiment
+from lever.store.outputs import RunTask, TaskOutput
 
 #: Columns of the runs table that are neither sampled values nor outcomes.
 KEYS = ("task", "strategy", "level", "draw", "replication", "seed", "status", "error")
@@ -33,32 +34,32 @@ def _series_names(tracked: Sequence[str], width: int) -> list[str]:
     return list(tracked) if len(tracked) == width else [f"series_{j}" for j in range(width)]
 
 
-def output_rows(outputs: list[dict[str, Any]], tracked: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def output_rows(outputs: Sequence[TaskOutput], tracked: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A batch of run outputs as a runs table (one row per run, ``status`` ok or failed with
     its ``error``) and a series table (one row per run and step)."""
     rows, series = [], []
     for out in outputs:
-        t = out["task"]
-        error = out.get("error")
+        t = out.task
+        error = out.error
         row = {"task": t.index, "strategy": t.strategy, "level": t.level, "draw": t.draw,
                "replication": t.replication, "seed": t.seed, "status": "failed" if error else "ok",
                "error": error, **_sampled(t.values)}  # fmt: skip
         if not error:
-            row |= {k: float(v) for k, v in out["outcomes"].items()}
-            row["flows"] = np.asarray(out["flows"], dtype=float).ravel()
-            s = np.asarray(out["series"], dtype=float)
+            row |= {k: float(v) for k, v in out.outcomes.items()}
+            row["flows"] = np.asarray(out.flows, dtype=float).ravel()
+            s = np.asarray(out.series, dtype=float)
             cols = {n: s[:, j] for j, n in enumerate(_series_names(tracked, s.shape[1]))}
             series.append(pd.DataFrame({"task": np.full(len(s), t.index, dtype=np.int64),
                                         "step": np.arange(len(s), dtype=np.int64),
-                                        "week": np.asarray(out["weeks"], dtype=float), **cols}))  # fmt: skip
+                                        "week": np.asarray(out.weeks, dtype=float), **cols}))  # fmt: skip
         rows.append(row)
     runs = pd.DataFrame(rows)
     runs["error"] = runs["error"].astype(pd.StringDtype())
     return runs, (pd.concat(series, ignore_index=True) if series else pd.DataFrame())
 
 
-def outputs_from_store(exp: Experiment, tasks: Sequence[Any]) -> list[dict[str, Any]]:
-    """The outputs of ``tasks`` as :func:`lever.weigh.run_task` returned them, read back
+def outputs_from_store(exp: Experiment, tasks: Sequence[RunTask]) -> list[TaskOutput]:
+    """The outputs of ``tasks`` as their runs returned them, read back
     from the store (every task must be stored with status ok)."""
     runs = exp.runs().set_index("task")
     series = exp.series()
@@ -72,6 +73,5 @@ def outputs_from_store(exp: Experiment, tasks: Sequence[Any]) -> list[dict[str, 
         flows = np.asarray(row["flows"], dtype=float)
         side = math.isqrt(len(flows))
         s = by_task[t.index]
-        outputs.append({"task": t, "outcomes": outcomes, "series": s[tracked].to_numpy(),
-                        "flows": flows.reshape(side, side), "weeks": s["week"].to_numpy()})  # fmt: skip
+        outputs.append(TaskOutput(t, outcomes, s[tracked].to_numpy(), flows.reshape(side, side), s["week"].to_numpy()))
     return outputs

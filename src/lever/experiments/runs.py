@@ -1,0 +1,136 @@
+"""Run a design and gather its runs: the table, the tracked series and the flows per strategy.
+
+Runs go through any ``concurrent.futures``-style executor (``submit`` returning futures), a
+local process pool or Dask (:mod:`lever.experiments.execute`); with a store, through the
+store, so that a rerun after a crash resumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from lever.experiments.design import Design
+from lever.experiments.execute import execute, make_pool, sweep
+from lever.model.loading import with_values
+from lever.store import outputs_from_store
+from lever.store.outputs import TaskOutput
+
+if TYPE_CHECKING:
+    from lever.store import Experiment
+
+
+@dataclass
+class DesignResult:
+    """Everything a design's runs produced.
+
+    runs : one row per run: strategy, draw, replication, seed, the sampled values, outcomes.
+    series : strategy -> array ``(runs, steps + 1, len(TRACKED))`` of per-step series.
+    flows : strategy -> mean from->to matrix of persons over its runs.
+    level_series, level_flows : the same per (strategy, level).
+    """
+
+    design: Design
+    runs: pd.DataFrame
+    weeks: np.ndarray
+    series: dict[str, np.ndarray] = field(default_factory=dict)
+    flows: dict[str, np.ndarray] = field(default_factory=dict)
+    level_series: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+    level_flows: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+
+
+class RunsFailed(RuntimeError):
+    """Some runs of a stored sweep failed; they are in the store with their errors."""
+
+    def __init__(self, name: str, failed: int, total: int) -> None:
+        super().__init__(f"{failed} of {total} runs failed; see lever results {name} (a rerun retries them)")
+        self.name, self.failed, self.total = name, failed, total
+
+
+def run_design(
+    design: Design,
+    *,
+    jobs: int = 1,
+    executor: Executor | str | None = None,
+    on_done: Callable[[int, int], None] | None = None,
+    store: Experiment | None = None,
+) -> DesignResult:
+    """Run the design. ``executor`` overrides the default (in-process for ``jobs == 1``,
+    else a local process pool): any ``concurrent.futures`` executor, ``"dask"`` or
+    ``"dask://HOST:PORT"``; ``on_done(done, total)`` reports progress.
+
+    With ``store`` (an experiment of the results store), every run is written there as it
+    finishes, runs already stored are not run again (a rerun after a crash resumes), a failing
+    run is recorded and the others go on (:class:`RunsFailed` is raised at the end), and the
+    result is read back from the store."""
+    tasks = design.tasks()
+    seen = set()
+    for t in tasks:  # fail before any run on a value that cannot be set
+        if (t.level, t.draw) not in seen:
+            seen.add((t.level, t.draw))
+            with_values(design.scenario, t.values, f"uncertainties (draw {t.draw})")
+    if store is not None:
+        store.write_design(_design_table(tasks))
+        swept = sweep(tasks, design.scenario, design.steps, store, jobs=jobs, executor=executor, on_done=on_done)
+        if swept.failed:
+            raise RunsFailed(store.name, swept.failed, swept.total)
+        return _collect(design, outputs_from_store(store, tasks))
+    outputs: list[TaskOutput] = []
+    with make_pool(design.scenario, design.steps, jobs=jobs, catch=False, executor=executor) as pool:
+        execute(tasks, pool, outputs.append, todo=iter(range(len(tasks))), catch=False,
+                on_done=on_done and (lambda: on_done(len(outputs), len(tasks))))  # fmt: skip
+    return _collect(design, sorted(outputs, key=lambda o: o.task.index))
+
+
+def _design_table(tasks: list) -> pd.DataFrame:  # noqa: ANN001
+    return pd.DataFrame([{"task": t.index, "strategy": t.strategy, "level": t.level, "draw": t.draw,
+                          "replication": t.replication, "seed": t.seed}
+                         | {p: float(v) for p, v in t.values.items() if isinstance(v, float)}
+                         for t in tasks])  # fmt: skip
+
+
+def _collect(design: Design, outputs: list[TaskOutput]) -> DesignResult:
+    rows = []
+    for out in outputs:
+        t = out.task
+        level = {"level": t.level, "factor": design.factor.values[t.level]} if design.factor else {}
+        sampled = {k: v for k, v in t.values.items() if isinstance(v, float)}
+        rows.append({"strategy": t.strategy, **level, "draw": t.draw, "replication": t.replication,
+                     "seed": t.seed, **sampled, **out.outcomes})  # fmt: skip
+    runs = pd.DataFrame(rows)
+    weeks = outputs[0].weeks
+    assert weeks is not None
+    result = DesignResult(design, runs, weeks, labels=[*design.scenario.org_keys, "none"])
+    for s in design.strategies:
+        mine = [o for o in outputs if o.task.strategy == s]
+        result.series[s] = np.stack([o.series for o in mine])
+        result.flows[s] = np.mean([o.flows for o in mine], axis=0)
+        for lv in range(len(design.levels)):
+            at = [o for o in mine if o.task.level == lv]
+            result.level_series[s, lv] = np.stack([o.series for o in at])
+            result.level_flows[s, lv] = np.mean([o.flows for o in at], axis=0)
+    return result
+
+
+def combine(results: list[DesignResult]) -> DesignResult:
+    """Batches of one design (``Design.batch`` 0, 1, ...) as one result over all their draws."""
+    first = results[0]
+    if len(results) == 1:
+        return first
+    design = replace(first.design, samples=sum(r.design.samples for r in results))
+    runs = pd.concat([r.runs for r in results], ignore_index=True)
+    out = DesignResult(design, runs, first.weeks, labels=first.labels)
+    for name in ("series", "level_series"):
+        for key in getattr(first, name):
+            getattr(out, name)[key] = np.concatenate([getattr(r, name)[key] for r in results])
+    for name, counts in (("flows", "series"), ("level_flows", "level_series")):
+        for key in getattr(first, name):
+            weights = [len(getattr(r, counts)[key]) for r in results]
+            getattr(out, name)[key] = np.average([getattr(r, name)[key] for r in results], axis=0, weights=weights)
+    return out

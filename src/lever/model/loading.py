@@ -1,0 +1,217 @@
+"""Scenarios as files: the built-ins, loading TOML, clear errors, and changing values by path."""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from lever.model.scenario import Scenario, current_path
+
+#: Tables whose entries are shares summing to 1: setting one entry rescales the rest.
+SHARE_TABLES = ("strata", "allocation")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used, with the file, the field and the problem in one line."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        self.source, self.field, self.problem = source, field, problem
+        where = f"{source}: {field}: " if field else f"{source}: "
+        super().__init__(where + problem)
+
+    def __reduce__(self):  # raised in a worker process, it must cross back to the parent
+        return (type(self), (self.source, self.field, self.problem))
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with Lever."""
+    folder = resources.files("lever") / "model" / "builtin"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    """The TOML text of a built-in scenario."""
+    if name not in builtin_names():
+        known = ", ".join(builtin_names())
+        raise ScenarioError(name, "", f"no such built-in scenario (built-ins: {known})")
+    return (resources.files("lever") / "model" / "builtin" / f"{name}.toml").read_text()
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p not in ("function-after", "tagged-union"))
+
+
+#: What one machine can hold (beside the schema's own bounds on every number).
+BYTES_PER_AGENT = 200  # measured ~103 (BENCHMARKS.md), doubled for what a run keeps beside
+
+
+def max_agents() -> int:
+    """Agents whose state fits in this machine's memory."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 8 << 30
+    return int(memory // BYTES_PER_AGENT)
+
+
+def _check_scale(scenario: Scenario, source: str) -> Scenario:
+    """Refuse a field too large for this machine's memory (a clear line, not a crash); the
+    schema bounds every number and the total of agents everywhere else."""
+    pops = {f"organizations.{k}": p for k, p in scenario.organizations.items()} | {"unorganized": scenario.unorganized}
+    agents = {k: p.size / p.persons_per_agent for k, p in pops.items()}
+    if sum(agents.values()) > max_agents():
+        biggest = max(agents, key=agents.__getitem__)
+        raise ScenarioError(source, f"{biggest}.size", f"{sum(agents.values()):,.0f} agents do not fit in this machine's memory "
+                            f"(at most {max_agents():,}; raise persons_per_agent or --scale)")  # fmt: skip
+    return scenario
+
+
+def validate(data: dict[str, Any], source: str) -> Scenario:
+    """A :class:`Scenario` from plain data, or a :class:`ScenarioError` naming the first problem."""
+    try:
+        return _check_scale(Scenario.model_validate(data), source)
+    except ValidationError as err:
+        errors = err.errors()
+        # a misspelt name also leaves its correct name missing: name the misspelling
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        problem = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            problem = "unknown field (misspelt?)"
+        raise ScenarioError(source, _field(first["loc"]), problem) from None
+
+
+def parse(text: str, source: str) -> dict[str, Any]:
+    """TOML text as data, or a :class:`ScenarioError` pointing at the bad line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(source, "", f"malformed TOML: {err}") from None
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a TOML file by path."""
+    spec = str(name_or_path)
+    if spec in builtin_names():
+        return validate(parse(builtin_text(spec), spec), spec)
+    path = Path(spec)
+    if not path.is_file():
+        known = ", ".join(builtin_names())
+        raise ScenarioError(spec, "", f"no such file, nor a built-in scenario (built-ins: {known})")
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(spec, "", f"cannot read: {err}") from None
+    scenario = validate(parse(text, spec), spec)
+    edges = scenario.network.edges
+    # an edge list sits beside its scenario; made absolute, a copy of the scenario (provenance) finds it too
+    if edges and not Path(edges).is_absolute():
+        scenario = with_values(scenario, {"network.edges": str((path.parent / edges).resolve())}, spec)
+    return scenario
+
+
+def to_toml(scenario: Scenario) -> str:
+    """The scenario as TOML that :func:`load` reads back to an equal scenario."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    return tomli_w.dumps(data)
+
+
+def _parse_value(text: str) -> Any:
+    """A ``--set`` value: TOML syntax where it parses (numbers, booleans, arrays), else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _set(data: Any, parts: list[str], value: Any, path: str, source: str, named: set[str]) -> None:
+    node = data
+    for depth, part in enumerate(parts[:-1]):
+        key: Any = int(part) if isinstance(node, list) and part.isdigit() else part
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError(source, ".".join(parts[: depth + 1]), f"no such field in '{path}'") from None
+    last = parts[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise ScenarioError(source, path, "no such list entry")
+        node[int(last)] = value
+        return
+    if not isinstance(node, dict):
+        raise ScenarioError(source, path, "no such field")
+    shares = all(isinstance(v, int | float) for v in node.values())  # not [strata.<name>] tables
+    if len(parts) >= 2 and parts[-2] in SHARE_TABLES and shares and isinstance(value, int | float):
+        _rescale(node, last, float(value), named)
+    node[last] = value
+
+
+def _rescale(shares: dict[str, float], key: str, value: float, named: set[str]) -> None:
+    """Keep a share table summing to 1 when one entry is set: the entries not set in the same
+    call share what is left in their old proportions."""
+    fixed = sum(v for k, v in shares.items() if k in named and k != key)
+    others = {k: v for k, v in shares.items() if k != key and k not in named}
+    if not others:
+        return
+    rest = sum(others.values())
+    left = 1.0 - value - fixed
+    for k, v in others.items():
+        shares[k] = left * (v / rest if rest > 0 else 1.0 / len(others))
+
+
+def with_values(scenario: Scenario, values: dict[str, Any], source: str = "--set") -> Scenario:
+    """A copy of ``scenario`` with dotted paths set (``"dynamics.gravity": 2.0``), validated.
+
+    Setting an entry of a share table (``strata``, ``allocation``) rescales its other entries
+    so the table still sums to 1.
+    """
+    if not values:
+        return scenario
+    values = {current_path(path): value for path, value in values.items()}  # old names still work
+    data = copy.deepcopy(scenario.model_dump(mode="python"))
+    for path, value in values.items():
+        parent = path.rpartition(".")[0]
+        named = {p.rpartition(".")[2] for p in values if p.rpartition(".")[0] == parent}
+        _set(data, path.split("."), value, path, source, named)
+    return validate(data, source)
+
+
+def without_uncertainties(scenario: Scenario, paths: list[str], source: str) -> Scenario:
+    """``scenario`` no longer sampling what ``paths`` (or a table above it) fix on purpose."""
+    paths = [current_path(p) for p in paths]
+    kept = [u.model_dump() for u in scenario.uncertainties
+            if not any(u.path == p or u.path.startswith(p + ".") for p in paths)]  # fmt: skip
+    if len(kept) == len(scenario.uncertainties):
+        return scenario
+    return with_values(scenario, {"uncertainties": kept}, source)
+
+
+def parse_assignments(items: list[str]) -> dict[str, Any]:
+    """``["a.b=1", ...]`` from the command line as ``{"a.b": 1}``."""
+    out: dict[str, Any] = {}
+    for item in items:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError("--set", item, "expected path=value")
+        out[path.strip()] = _parse_value(text.strip())
+    return out
+
+
+def with_scale(scenario: Scenario, persons_per_agent: float) -> Scenario:
+    """The mass populations (every organization but the group, the host and the rival, and
+    the unorganized) at ``persons_per_agent`` persons per agent. The group, the host and the
+    rival are always counted person by person: the group acts there (MODEL.md §3)."""
+    person_by_person = {scenario.group, scenario.host, scenario.rival}
+    values: dict[str, Any] = {
+        f"organizations.{k}.persons_per_agent": persons_per_agent
+        for k in scenario.organizations
+        if k not in person_by_person
+    }
+    values["unorganized.persons_per_agent"] = persons_per_agent
+    return with_values(scenario, values, "--scale")

@@ -1,0 +1,582 @@
+"""The scenario schema: one typed description of a field, validated at the edge.
+
+A scenario names the organizations of a field, the strata its people come from, the press
+organs they read, how their social network is woven, the dynamics' parameters, the group's
+strategies and the uncertainties to weigh them across. Everything inside Lever receives a
+validated :class:`Scenario` and trusts it.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
+
+#: Every number in a scenario is finite; these caps keep a run within what one machine runs.
+MAX_WEEKS = 5200.0  # a century of weeks
+MAX_PERSONS = 1e10  # more than the world's population
+#: Agents over all populations: 10^8 is the largest field benchmarked (BENCHMARKS.md), ~10 GB.
+MAX_AGENTS = 100_000_000
+MAX_STEPS = 100_000
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Weeks = Annotated[float, Field(ge=0.0, le=MAX_WEEKS, allow_inf_nan=False)]
+Persons = Annotated[float, Field(ge=0.0, le=MAX_PERSONS, allow_inf_nan=False)]
+#: A distance in the opinion square [0,1]^2 (its diagonal is sqrt 2).
+Distance = Annotated[float, Field(gt=0.0, le=1.5, allow_inf_nan=False)]
+Point = tuple[Fraction, Fraction]
+
+#: The key that stands for "no organization" in allocations, circulations and flow tables.
+NONE = "none"
+
+
+def describe(
+    default: Any = ..., *, units: str, about: str, **constraints: Any
+) -> Any:
+    """A field with its meaning (``about``) and its ``units``, shown by ``lever explain``
+    and ``lever scenario show --explain``; ``constraints`` are pydantic's (``ge``, ``le``...)."""
+    return Field(default, description=about, json_schema_extra={"units": units}, **constraints)
+
+
+class RenamedFieldWarning(FutureWarning):
+    """A field was given by a name it no longer has; the new name is used."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: old field name -> new name: the old one is still read, with a warning
+    renamed: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data: Any) -> Any:
+        if not cls.renamed or not isinstance(data, dict) or not set(data) & set(cls.renamed):
+            return data
+        data = dict(data)
+        for old, new in cls.renamed.items():
+            if old in data:
+                if new in data:
+                    raise ValueError(f"'{old}' is the old name of '{new}': give only '{new}'")
+                warnings.warn(
+                    f"'{old}' is now called '{new}'; the old name still works", RenamedFieldWarning, stacklevel=2
+                )
+                data[new] = data.pop(old)
+        return data
+
+
+def _check_shares(shares: dict[str, float], what: str) -> None:
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"{what} must sum to 1, got {total:g}")
+
+
+Sources = Annotated[
+    dict[str, str],
+    Field(description="where each number of this table comes from, keyed by field name",
+          json_schema_extra={"units": "text"}),
+]  # fmt: skip
+
+
+class Stratum(_Strict):
+    """A social stratum: a kind of person the field distinguishes (britain-1933: workers and
+    petty-bourgeois elements, the letter's point 2)."""
+
+    receptivity: Fraction = describe(
+        units="share, 0-1", about="how far a person of this stratum moves when persuaded, relative to"
+        " a fully receptive person (1)")  # fmt: skip
+    sources: Sources = {}
+
+
+class Disappointment(_Strict):
+    """A spell of exogenous disappointment: members' satisfaction is pulled below their fit
+    with the platform by ``level`` at ``start_week``, rising (or falling) linearly to
+    ``end_level`` (default: ``level``) at ``end_week``."""
+
+    start_week: Weeks = describe(units="weeks from the start", about="when the spell begins")
+    end_week: Weeks = describe(units="weeks from the start", about="when the spell ends")
+    level: Fraction = describe(units="satisfaction, 0-1", about="how far satisfaction is pulled down at start_week")
+    end_level: Fraction | None = describe(
+        None, units="satisfaction, 0-1", about="how far it is pulled down at end_week (default: level)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Disappointment:
+        if self.end_week < self.start_week:
+            raise ValueError("end_week must not precede start_week")
+        return self
+
+
+class Population(_Strict):
+    """People who share a starting place: an organization's members or the unorganized."""
+
+    renamed: ClassVar[dict[str, str]] = {"revolutionary": "kernel"}
+
+    size: Persons = describe(units="persons", about="how many people start here")
+    persons_per_agent: Annotated[float, Field(ge=1e-3, le=MAX_PERSONS, allow_inf_nan=False)] = describe(
+        units="persons per agent", about="how many persons one simulated agent stands for (1: everyone counted)")
+    platform: Point = describe(
+        units="point in [0,1]^2", about="the position in the opinion space (first axis, second axis) its"
+        " members start around; the axes are named in [labels]")  # fmt: skip
+    spread: Fraction = describe(units="opinion distance", about="standard deviation of members' starting opinions around the platform")
+    strata: dict[str, Fraction] = describe(units="share per stratum, sums to 1", about="the share of each stratum among these people")
+    kernel: dict[str, Fraction] = describe(
+        {}, units="share per stratum", about="share of each stratum whose first-axis opinion starts at or"
+        " above dynamics.kernel_threshold (the kernel; britain-1933: the revolutionary-minded)")  # fmt: skip
+    committed: Fraction = describe(
+        0.0, units="share, 0-1", about="share who are a committed core: they hold the platform, resist"
+        " persuasion, never leave and speak more often")  # fmt: skip
+    sources: Sources = {}
+
+    @model_validator(mode="after")
+    def _strata_sum(self) -> Population:
+        _check_shares(self.strata, "strata")
+        return self
+
+    @property
+    def revolutionary(self) -> dict[str, float]:
+        """The old name of :attr:`kernel`."""
+        return self.kernel
+
+
+class Organization(Population):
+    """An organization of the field."""
+
+    name: str = describe(units="text", about="its name, for tables and figures")
+    homogeneity: Fraction = describe(
+        units="0-1", about="apparatus homogeneity h: 0 loose (tolerates organized currents, its line follows"
+        " its members), 1 monolithic (detects and expels them)")  # fmt: skip
+    attraction: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)] = describe(
+        1.0, units="multiplier", about="multiplier on its pull on those choosing where to go")
+    tolerance: Distance = describe(
+        0.5, units="opinion distance", about="distance from the platform at which a member's fit (and so"
+        " satisfaction) falls to 0")  # fmt: skip
+    branch_size: Annotated[float, Field(ge=1.0, le=MAX_PERSONS, allow_inf_nan=False)] = describe(
+        30.0, units="persons", about="persons per local branch, where members meet and talk")
+    disappointment: list[Disappointment] = describe(
+        [], units="list of spells", about="exogenous crises pulling members' satisfaction down")
+
+
+class Organ(_Strict):
+    """A press organ: it carries its owner's platform to a share of each organization's members."""
+
+    name: str = describe(units="text", about="its title, for tables and figures")
+    owner: str = describe(units="organization key", about="the organization whose line it carries")
+    circulation: dict[str, Fraction] = describe(
+        units="share per organization", about="share of each organization's members (or 'none', the"
+        " unorganized) who read it")  # fmt: skip
+    openness: Fraction = describe(
+        0.0, units="share, 0-1", about="share of its space open to currents inside its owner (the group"
+        " writing in the host's press)")  # fmt: skip
+    sources: Sources = {}
+
+
+class Network(_Strict):
+    """How the static social layer is woven; branch ties come from membership, each step."""
+
+    workplace_size: Annotated[int, Field(ge=2, le=1_000_000)] = describe(
+        20, units="agents", about="agents per workplace, among whom workplace ties are drawn")
+    workplace_ties: Annotated[int, Field(ge=0, le=100)] = describe(
+        6, units="ties per agent", about="ties each agent draws to random colleagues")
+    random_ties: Annotated[int, Field(ge=0, le=100)] = describe(
+        2, units="ties per agent", about="ties each agent draws to anyone in the field")
+    branch_talk: Fraction = describe(
+        0.5, units="chance, 0-1", about="chance a member's conversation is with a branch mate rather than"
+        " a social tie")  # fmt: skip
+    edges: str | None = describe(
+        None, units="file path", about="an edge list (two integer agent ids per line, beside the scenario)"
+        " replacing the woven social layer; it must name every agent 0..N-1 (lever.model.build.agent_order)")  # fmt: skip
+
+
+_PER_STEP = "chance per step"
+
+
+class Dynamics(_Strict):
+    """Parameters of the six mechanisms. Rates and chances are per step (``step_weeks``
+    long: one week in britain-1933); change them with the step length."""
+
+    renamed: ClassVar[dict[str, str]] = {
+        "trust_rival": "trust_group_outside",
+        "revolutionary_threshold": "kernel_threshold",
+        "independence_threshold": "line_threshold",
+    }
+
+    confidence: Distance = describe(
+        0.25, units="opinion distance", about="bounded confidence: people further apart than this do not"
+        " move each other")  # fmt: skip
+    convergence: Annotated[float, Field(gt=0.0, le=0.5, allow_inf_nan=False)] = describe(
+        0.05, units="share of the gap, 0-0.5", about="how far a persuaded listener moves toward the speaker")
+    trust_inside: Fraction = describe(
+        0.9, units="0-1", about="trust between members of one organization (britain-1933: 'fellow workers')")
+    trust_outside: Fraction = describe(
+        0.4, units="0-1", about="trust toward a speaker from another organization or none")
+    trust_group_outside: Fraction = describe(
+        0.1, units="0-1", about="trust a member of any organization feels toward the group's people"
+        " speaking from the group's own organization, from outside (not trust toward the rival,"
+        " whose members get trust_outside); formerly trust_rival")  # fmt: skip
+    trust_expelled: Fraction = describe(
+        0.02, units="0-1", about="trust a member feels toward someone their organization expelled")
+    committed_talk: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = describe(
+        2.0, units="conversations per step", about="extra conversations a committed person starts each step")
+    press_strength: Fraction = describe(
+        0.05, units=_PER_STEP, about="chance per step a reader reads an issue, times the organ's circulation")
+    satisfaction_rate: Fraction = describe(
+        0.1, units="share of the gap per step", about="how fast satisfaction follows fit with the platform")
+    settled_weeks: Annotated[float, Field(ge=0.0, le=520.0, allow_inf_nan=False)] = describe(
+        26.0, units="weeks", about="weeks before week 0 that members have stayed at their present"
+        " opinion: at the start, a member who would be more content in another organization, or whom"
+        " the leaving rule would have removed in that time (satisfaction = fit, before any crisis),"
+        " is replaced by another drawn alike; 0 keeps the plain draw")  # fmt: skip
+    leave_steepness: Annotated[float, Field(ge=1.0, le=100.0, allow_inf_nan=False)] = describe(
+        6.0, units="exponent", about="chance per step of leaving is (1 - satisfaction) ** leave_steepness")
+    gravity: Annotated[float, Field(ge=0.0, le=5.0, allow_inf_nan=False)] = describe(
+        1.0, units="exponent", about="alpha: a destination weighs its size ** alpha (the big draw the disappointed)")
+    closeness: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
+        6.0, units="per opinion distance", about="beta: a destination weighs exp(-beta * distance to its platform)")
+    ties_weight: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
+        1.0, units="per tie", about="gamma: a destination weighs 1 + gamma * ties to its members")
+    stay_unorganized: Fraction = describe(0.5, units="share, 0-1", about="share of leavers who join nothing")
+    join_rate: Fraction = describe(0.002, units=_PER_STEP, about="chance per step an unorganized person joins an organization")
+    recruit_contacts: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
+        2.0, units="contacts per step", about="people each cadre member of the group approaches per step")
+    recruit_radius: Distance = describe(
+        0.25, units="opinion distance", about="how near the group's line a person must be to be recruited;"
+        " never more than the confidence bound (one who would not listen cannot be won)")
+    recruit_prob: Fraction = describe(
+        0.2, units="chance per contact", about="chance a contact within the radius joins, times trust and receptivity")
+    training_weeks: Weeks = describe(26.0, units="weeks", about="time a recruit needs to become cadre")
+    platform_drift: Fraction = describe(
+        0.02, units="share of the gap per step", about="pull per step of a loose organization's platform"
+        " toward its members' mean (scaled by 1 - homogeneity)")  # fmt: skip
+    bloc_weight: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)] = describe(
+        3.0, units="votes per member", about="weight of a disciplined faction's members in the drift of its host's platform")
+    detection: Fraction = describe(
+        0.1, units=_PER_STEP, about="chance per step a fully homogeneous apparatus (h=1) spots a visible current")
+    organ_cost: Fraction = describe(
+        0.3, units="share of effort, 0-1", about="share of cadre recruiting effort an own organ takes")
+    capitulation: Fraction = describe(
+        0.0, units=_PER_STEP, about="hazard per step that a cadre member inside another organization gives"
+        " up the group's views for its platform, at homogeneity 1, at the largest distance between the"
+        " group's line and the platform, after assimilation_weeks inside; it scales with h, that"
+        " distance and the time inside (0: no one capitulates)")  # fmt: skip
+    assimilation_weeks: Annotated[float, Field(gt=0.0, le=520.0, allow_inf_nan=False)] = describe(
+        52.0, units="weeks", about="time inside over which the capitulation hazard rises to its full value")
+    gag: Fraction = describe(
+        0.0, units="0-1", about="how far a homogeneous apparatus gags an organized current before any"
+        " expulsion: a cadre member inside recruits with chance times 1 - gag * h * visibility (0: no gag)")  # fmt: skip
+    branding: Fraction = describe(
+        0.0, units="0-1", about="how far the brand of splitters reaches beyond the expelling party: the"
+        " rival's members, and readers of the expelling party's press (by its circulation among them),"
+        " trust the expelled as trust_expelled with this weight (0: only the expelling party's members do)")  # fmt: skip
+    demoralisation: Fraction = describe(
+        0.0, units="chance per expulsion", about="chance an expelled cadre member is demoralised and leaves"
+        " politics (0: none)")  # fmt: skip
+    rebuild_weeks: Annotated[float, Field(ge=0.0, le=520.0, allow_inf_nan=False)] | None = describe(
+        None, units="weeks, or unset", about="after an expulsion, a group that gave up its paper on entry"
+        " has it back after this many weeks, and its expelled cadre's recruiting contacts come back over"
+        " them from none; unset: the paper never comes back and contacts are back at once (the engine"
+        " before these losses were modelled)")  # fmt: skip
+    split_share: Fraction = describe(
+        0.0, units="share, 0-1", about="chance a member not convinced of the step (a strategy's conviction)"
+        " breaks away from the group at entry instead of following it (0: the unconvinced follow, and do"
+        " not recruit)")  # fmt: skip
+    declaration_trust: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] = describe(
+        0.0, units="relative change, -1 to 1", about="prestige of a public declaration with the host's"
+        " members: their trust toward the declared group's people inside is multiplied by 1 + this"
+        " (at most 1); negative where a declaration costs prestige, 0: neither")  # fmt: skip
+    kernel_threshold: Fraction = describe(
+        0.65, units="first-axis opinion, 0-1", about="a person at or above it on the first axis counts in"
+        " an organization's kernel (britain-1933: revolutionary-minded); formerly revolutionary_threshold")  # fmt: skip
+    line_threshold: Fraction = describe(
+        0.6, units="second-axis opinion, 0-1", about="a kernel member at or above it on the second axis"
+        " holds the group's views (outcome 'won'); formerly independence_threshold")  # fmt: skip
+    sources: Sources = {}
+
+    @property
+    def trust_rival(self) -> float:
+        """The old name of :attr:`trust_group_outside`."""
+        return self.trust_group_outside
+
+    @property
+    def revolutionary_threshold(self) -> float:
+        """The old name of :attr:`kernel_threshold`."""
+        return self.kernel_threshold
+
+    @property
+    def independence_threshold(self) -> float:
+        """The old name of :attr:`line_threshold`."""
+        return self.line_threshold
+
+
+class Strategy(_Strict):
+    """The group's levers: where its people go, in what form, saying what, reading what, when."""
+
+    description: str = describe(
+        "", units="text", about="what the strategy does, in words: shown in tables and figures in place of its key")
+    allocation: dict[str, Fraction] = describe(
+        units="share per organization, sums to 1", about="share of the group's people (cadre and recruits)"
+        " sent into each organization at entry; the group's own key is the share that stays outside")  # fmt: skip
+    form: Literal["faction", "individuals"] = describe(
+        "faction", units="faction | individuals", about="enter as a faction under common discipline (votes"
+        " as a bloc, visible) or as individuals (less visible, no bloc)")  # fmt: skip
+    declaration: bool = describe(
+        True, units="true | false", about="declare publicly before entering (more visible to the apparatus)")
+    press: Literal["own", "host", "both", "none"] = describe(
+        "own", units="own | host | both | none", about="keep the own organ, write in the host's press,"
+        " both, or neither (an own organ costs dynamics.organ_cost of recruiting effort)")  # fmt: skip
+    speak: bool = describe(
+        True, units="true | false", about="the group's people talk others round (false: present but silent)")
+    recruit: bool = describe(True, units="true | false", about="the group's cadre recruit (false: they do not)")
+    entry_week: Weeks = describe(0.0, units="weeks from the start", about="when the group enters")
+    conviction: Fraction = describe(
+        1.0, units="share, 0-1", about="share of the group's members convinced of the step; the unconvinced"
+        " do not recruit, and may break away at entry (dynamics.split_share)")
+
+    @model_validator(mode="after")
+    def _allocation_sum(self) -> Strategy:
+        _check_shares(self.allocation, "allocation")
+        return self
+
+
+class Uncertainty(_Strict):
+    """A quantity nobody knows for sure: a dotted path into the scenario and its range."""
+
+    path: str = describe(units="dotted path", about="the number it varies, e.g. dynamics.gravity")
+    low: float = describe(units="the field's units", about="lowest value drawn", allow_inf_nan=False)
+    high: float = describe(units="the field's units", about="highest value drawn", allow_inf_nan=False)
+    label: str = describe("", units="text", about="what it is, in words, for tables and figures")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_path(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("path"), str):
+            new = current_path(data["path"])
+            if new != data["path"]:
+                data = {**data, "path": new}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uncertainty:
+        if self.high < self.low:
+            raise ValueError("high must not be below low")
+        return self
+
+
+class Axis(_Strict):
+    """One axis of the opinion space, named by the field."""
+
+    name: str = describe(units="text", about="what the axis measures")
+    low: str = describe(units="text", about="what an opinion of 0 means")
+    high: str = describe(units="text", about="what an opinion of 1 means")
+
+
+class Labels(_Strict):
+    """The field's own words for the model's neutral terms, used in tables and figures."""
+
+    axes: tuple[Axis, Axis] = describe(
+        (Axis(name="first axis", low="0", high="1"), Axis(name="second axis", low="0", high="1")),
+        units="two axes", about="the two opinion axes, each with a name and the meaning of its ends")
+    kernel: str = describe(
+        "kernel", units="text", about="what people past dynamics.kernel_threshold are called")
+    won: str = describe(
+        "holding the group's views", units="text", about="what people past both thresholds are called")
+
+
+class Scenario(_Strict):
+    """A whole field: what Lever simulates."""
+
+    name: str = describe(units="text", about="short name, used for output folders")
+    title: str = describe("", units="text", about="a title for reports")
+    description: str = describe("", units="text", about="what the field is, in a sentence")
+    start: str = describe("", units="date", about="calendar date of week 0, for labels")
+    step_weeks: Annotated[float, Field(ge=1 / 7, le=52.0, allow_inf_nan=False)] = describe(
+        1.0, units="weeks", about="length of one step; rates and chances in [dynamics] are per step")
+    horizon_weeks: Annotated[float, Field(gt=0.0, le=MAX_WEEKS, allow_inf_nan=False)] = describe(
+        104.0, units="weeks", about="how long a run lasts")
+    group: str = describe(units="organization key", about="role: the small committed group whose strategies are weighed")
+    host: str = describe(
+        units="organization key", about="role: the larger, looser organization the group may enter, whose kernel is at stake")
+    rival: str | None = describe(
+        None, units="organization key", about="role: the rival that catches the disappointed if the group"
+        " does not (britain-1933: the Communist Party); optional, some theses need it")  # fmt: skip
+    reach_stratum: str | None = describe(
+        None, units="stratum key", about="the stratum the group most seeks to win (britain-1933: workers);"
+        " the host's kernel in it is counted at the start; absent: every stratum")  # fmt: skip
+    milestones: tuple[Persons, Persons] | None = describe(
+        None, units="persons", about="two sizes of the group whose first week reached is reported"
+        " (weeks_to_first, weeks_to_second); absent: 25 and 250 times the group's starting size")  # fmt: skip
+    default_strategy: str = describe(units="strategy key", about="the strategy `lever run` uses unless told")
+    labels: Labels = describe(Labels(), units="table", about="the field's own words for the opinion axes and outcomes")
+    strata: dict[str, Stratum] = describe(units="table per stratum", about="the kinds of person the field distinguishes")
+    organizations: dict[str, Organization] = describe(units="table per organization", about="the organizations of the field, keyed")
+    unorganized: Population = describe(units="table", about="the people in no organization, who may join one")
+    organs: dict[str, Organ] = describe({}, units="table per organ", about="press organs and who reads them")
+    network: Network = describe(Network(), units="table", about="how the social ties are woven")
+    dynamics: Dynamics = describe(Dynamics(), units="table", about="the mechanisms' parameters")
+    strategies: dict[str, Strategy] = describe(units="table per strategy", about="the group's strategies to weigh")
+    uncertainties: list[Uncertainty] = describe(
+        [], units="list", about="what nobody knows for sure: ranges that `lever weigh` samples")
+    sources: Sources = {}
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """The roles the field declares: ``{"group": key, "host": key, "rival": key}``."""
+        roles = {"group": self.group, "host": self.host, "rival": self.rival}
+        return {k: v for k, v in roles.items() if v}
+
+    @property
+    def milestone_sizes(self) -> tuple[float, float]:
+        """The two group sizes whose first crossing is reported (see ``milestones``)."""
+        if self.milestones:
+            return self.milestones
+        founders = self.organizations[self.group].size
+        return (25.0 * founders, 250.0 * founders)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        orgs = set(self.organizations)
+        if NONE in orgs:
+            raise ValueError(f"'{NONE}' is reserved for the unorganized")
+        for label, key in self.roles.items():
+            if key not in orgs:
+                raise ValueError(f"{label} '{key}' is not an organization")
+        if self.reach_stratum is not None and self.reach_stratum not in self.strata:
+            raise ValueError(f"reach_stratum '{self.reach_stratum}' is not a stratum")
+        if self.horizon_weeks / self.step_weeks > MAX_STEPS:
+            raise ValueError(f"horizon_weeks / step_weeks gives more than {MAX_STEPS:,} steps")
+        agents = sum(p.size / p.persons_per_agent for _, p in self._populations())
+        if agents > MAX_AGENTS:
+            raise ValueError(
+                f"{agents:,.0f} agents is more than {MAX_AGENTS:,} (raise persons_per_agent, or --scale)"
+            )
+        for label, key in self.roles.items():
+            if self.organizations[key].persons_per_agent != 1.0:
+                raise ValueError(
+                    f"organizations.{key}.persons_per_agent: the {label} is counted person by "
+                    "person (1), since the group acts there"
+                )
+        if self.default_strategy not in self.strategies:
+            raise ValueError(f"default_strategy '{self.default_strategy}' is not a strategy")
+        for pop_name, pop in self._populations():
+            for field in ("strata", "kernel"):
+                for stratum in getattr(pop, field):
+                    if stratum not in self.strata:
+                        raise ValueError(f"{pop_name}.{field}: unknown stratum '{stratum}'")
+        for organ_name, organ in self.organs.items():
+            if organ.owner not in orgs:
+                raise ValueError(f"organs.{organ_name}.owner: unknown organization '{organ.owner}'")
+            for key in organ.circulation:
+                if key not in orgs and key != NONE:
+                    raise ValueError(f"organs.{organ_name}.circulation: unknown organization '{key}'")
+        for strat_name, strat in self.strategies.items():
+            for key in strat.allocation:
+                if key not in orgs:
+                    raise ValueError(
+                        f"strategies.{strat_name}.allocation: unknown organization '{key}'"
+                    )
+        return self
+
+    def _populations(self) -> list[tuple[str, Population]]:
+        pops: list[tuple[str, Population]] = [
+            (f"organizations.{k}", v) for k, v in self.organizations.items()
+        ]
+        return [*pops, ("unorganized", self.unorganized)]
+
+    @property
+    def org_keys(self) -> list[str]:
+        """Organization keys in index order; index ``len(org_keys)`` is the unorganized."""
+        return list(self.organizations)
+
+    @property
+    def steps(self) -> int:
+        return max(1, round(self.horizon_weeks / self.step_weeks))
+
+
+def _inner(annotation: Any) -> Any:
+    """``X`` from ``X | None``."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return args[0] if get_origin(annotation) in (Union, UnionType) and len(args) == 1 else annotation
+
+
+def walk(path: str) -> list[tuple[type[BaseModel], str, FieldInfo] | None]:
+    """Each segment of a dotted path through the schema: ``(model, field name, field)`` where
+    the segment names a field (old names translated), ``None`` where it is a key or an index
+    (``organizations.ilp``: ``ilp``). Stops at the first segment the schema does not know."""
+    out: list[tuple[type[BaseModel], str, FieldInfo] | None] = []
+    node: Any = Scenario
+    for seg in path.split("."):
+        node = _inner(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            name = node.renamed.get(seg, seg) if issubclass(node, _Strict) else seg
+            if name not in node.model_fields:
+                break
+            info = node.model_fields[name]
+            out.append((node, name, info))
+            node = info.annotation
+        elif get_origin(node) in (dict, list, tuple):
+            args = get_args(node)
+            out.append(None)
+            node = args[-1] if get_origin(node) is dict else args[0] if args else Any
+        else:
+            break
+    return out
+
+
+def current_path(path: str) -> str:
+    """``path`` with old field names replaced by the new ones (warning once per name)."""
+    parts = path.split(".")
+    for i, step in enumerate(walk(path)):
+        if step is not None and step[1] != parts[i]:
+            warnings.warn(
+                f"'{parts[i]}' is now called '{step[1]}'; the old name still works",
+                RenamedFieldWarning, stacklevel=3,
+            )  # fmt: skip
+            parts[i] = step[1]
+    return ".".join(parts)
+
+
+def explain(path: str) -> str:
+    """What the field at a dotted path means: its model, meaning, units, default and bounds.
+    Raises ``KeyError`` naming the first segment the schema does not know."""
+    parts = path.split(".") if path else []
+    steps = walk(path) if path else []
+    if len(steps) < len(parts):
+        known = ".".join(parts[: len(steps)])
+        raise KeyError(f"'{parts[len(steps)]}' is not a field{' of ' + known if known else ''}")
+    if not steps or steps[-1] is None:
+        return f"{path or 'the scenario'}: an entry named by the field (its key or index)"
+    model, name, info = steps[-1]
+    units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+    lines = [f"{'.'.join(parts[:-1] + [name])}  ({model.__name__}.{name}, {units})", f"  {info.description}"]
+    bounds = [f"{k} {getattr(m, k)}" for m in info.metadata for k in ("ge", "gt", "le", "lt") if getattr(m, k, None) is not None]
+    if bounds:
+        lines.append("  bounds: " + ", ".join(bounds))
+    if not info.is_required():
+        default = info.get_default(call_default_factory=True)
+        if not isinstance(default, BaseModel | dict | list) or not default:
+            lines.append(f"  default: {default!r}")
+    return "\n".join(lines)
+
+
+def fields(model: type[BaseModel] = None) -> list[tuple[type[BaseModel], str, FieldInfo]]:  # type: ignore[assignment]
+    """Every field of ``model`` (default: :class:`Scenario`) and of the models it holds."""
+    out: list[tuple[type[BaseModel], str, FieldInfo]] = []
+    seen: set[type] = set()
+    todo: list[Any] = [model or Scenario]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            if node in seen:
+                continue
+            seen.add(node)
+            for name, info in node.model_fields.items():
+                out.append((node, name, info))
+                todo.append(info.annotation)
+        else:
+            todo.extend(get_args(node))
+    return out

@@ -1,0 +1,151 @@
+"""What a run measures, and what the group caused: outcomes against the twin world.
+
+Every run of an experiment is paired with its *twin*: the same field, the same seed, the
+group present but doing nothing (no speaking, recruiting, entering or paper). Draws are
+keyed by what they decide (:mod:`lever.kernels.draw`), so the twin and the run stay identical
+wherever the group had no effect, and a difference between them is the group's doing.
+Outcomes "against the twin" are the run's value minus the twin's, world by world.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from lever.sim.engine import Run
+from lever.sim.results import weeks_to
+
+#: Outcomes recorded per run (MODEL.md §7): name -> (what it is, whether more is better).
+OUTCOMES: dict[str, tuple[str, bool]] = {
+    "newly_won": ("persons holding the group's views at the horizon beyond the twin world "
+                  "(here minus twin: those it won less those it lost)", True),
+    "newly_won_gross": ("persons who hold the group's views here but not in the twin, matched "
+                        "person by person", True),
+    "host_platform_shift": ("how far the host's platform moved toward the group's line, "
+                            "against the twin", True),
+    "host_revolutionaries_to_rival": ("the host's revolutionary-minded who left it for the rival "
+                                      "over the run (gross flow)", False),
+    "host_revolutionaries_to_rival_vs_twin": ("the same, here minus the twin", False),
+    "host_won": ("the host's members won to the group over the run (recruited inside, or "
+                 "leaving the host for it)", True),
+    "host_leavers_to_group_share": ("share of the host's leavers who went to the group (or were "
+                                    "won by it inside) rather than the rival: group / (group + rival)", True),
+    "group_members": ("the group's members at the horizon", True),
+    "group_cadre": ("the group's trained cadre at the horizon, counted person by person", True),
+    "cadre_gained": ("trained cadre at the horizon beyond the twin's", True),
+    "survived": ("1 if the group still had half its peak cadre at the horizon, 0 if it dispersed", True),
+    "views_held": ("persons holding the group's views at the horizon (a stock: most held them "
+                   "anyway; see newly_won)", True),
+    "host_kernel": ("the host's revolutionary kernel at the horizon", True),
+    "expelled": ("persons expelled over the run", False),
+    "weeks_to_first": ("weeks for the group to reach the field's first milestone (NaN: never)", False),
+    "weeks_to_second": ("weeks for the group to reach the field's second milestone (NaN: never)", False),
+    "won_from_host": ("the host's members of week 0 now in the group", True),
+    "kernel_won_from_host": ("the host's revolutionary kernel of week 0 now in the group", True),
+}
+
+#: The outcome experiments rank on unless told otherwise: what the group won that the world
+#: without it would not have had (see docs/ODD.md, "Outcomes").
+DEFAULT_OUTCOME = "newly_won"
+
+
+@dataclass(frozen=True)
+class TwinView:
+    """What the twin contributes to its runs' outcomes (kept small: it is cached)."""
+
+    views_by_root: np.ndarray  # persons holding the group's views per original agent
+    views_held: float
+    host_distance: float  # host platform to the group's line at the horizon
+    host_revolutionaries_to_rival: float
+    group_cadre: float
+
+
+def views_by_root(run: Run) -> np.ndarray:
+    """Persons holding the group's views at the horizon, per agent of step 0 (persons split
+    off an agent count with it): the unit of person-by-person matching with the twin."""
+    st, d = run.final, run.scenario.dynamics
+    holds = (st.opinion[:, 0] >= d.kernel_threshold) & (st.opinion[:, 1] >= d.line_threshold)
+    return np.bincount(st.root[holds], weights=st.weight[holds], minlength=int(st.root.max()) + 1)
+
+
+def _host_distance(run: Run) -> float:
+    sc = run.scenario
+    last = run.series.iloc[-1]
+    line = np.array(sc.organizations[sc.group].platform)
+    host = np.array([last[f"radicalism_{sc.host}"], last[f"independence_{sc.host}"]])
+    return float(np.linalg.norm(host - line))
+
+
+def twin_view(twin: Run) -> TwinView:
+    last = twin.series.iloc[-1]
+    return TwinView(views_by_root(twin), float(last["won"]), _host_distance(twin),
+                    float(last["host_revolutionaries_to_rival"]), float(last["group_cadre"]))  # fmt: skip
+
+
+def outcomes(run: Run, twin: TwinView) -> dict[str, float]:
+    """Every outcome of :data:`OUTCOMES` (and a few inputs to derived ones) for ``run``."""
+    s = run.series
+    sc = run.scenario
+    last = s.iloc[-1]
+    mine = views_by_root(run)
+    theirs = twin.views_by_root
+    size = max(mine.size, theirs.size)
+    gap = np.pad(mine, (0, size - mine.size)) - np.pad(theirs, (0, size - theirs.size))
+    to_group = float(last["host_left_to_group"] + last["host_won_inside"])
+    to_rival = float(last["host_left_to_rival"])
+    peak = float(s["group_cadre"].max())
+    return {
+        "newly_won": float(last["won"]) - twin.views_held,
+        "newly_won_gross": float(gap[gap > 0].sum()),
+        "host_platform_shift": twin.host_distance - _host_distance(run),
+        "host_revolutionaries_to_rival": float(last["host_revolutionaries_to_rival"]),
+        "host_revolutionaries_to_rival_vs_twin": float(last["host_revolutionaries_to_rival"])
+        - twin.host_revolutionaries_to_rival,
+        "host_won": to_group,
+        "host_leavers_to_group_share": to_group / (to_group + to_rival) if to_group + to_rival > 0 else math.nan,
+        "group_members": float(last["group_members"]),
+        "group_cadre": float(last["group_cadre"]),
+        "cadre_gained": float(last["group_cadre"]) - twin.group_cadre,
+        "survived": float(last["group_cadre"] >= peak / 2),
+        "views_held": float(last["won"]),
+        "host_kernel": float(last[f"kernel_{sc.host}"]),
+        "expelled": float(last["expelled"]),
+        "weeks_to_first": _weeks_to(run, sc.milestone_sizes[0]),
+        "weeks_to_second": _weeks_to(run, sc.milestone_sizes[1]),
+        "host_kernel_start": float(s[f"kernel_{sc.host}"].iloc[0]),
+        "host_won_inside": float(last["host_won_inside"]),
+        "host_left_to_group": float(last["host_left_to_group"]),
+        **_members_by_origin(run),
+        **_origins(run),
+    }
+
+
+def _members_by_origin(run: Run) -> dict[str, float]:
+    """The group's people at the horizon by where they were at week 0 (``members_from_<key>``,
+    the unorganized as ``none``): whom it won, and from where."""
+    st = run.final
+    counts = np.bincount(st.origin[st.faction], weights=st.weight[st.faction], minlength=len(run.labels))
+    return {f"members_from_{key}": float(counts[k]) for k, key in enumerate(run.labels)}
+
+
+def _weeks_to(run: Run, persons: float) -> float:
+    weeks = weeks_to(run, persons)
+    return math.nan if weeks is None else weeks  # a column of floats: never reached is NaN
+
+
+def _origins(run: Run) -> dict[str, float]:
+    """What became of the host's people: its members of week 0 now in the group, and its
+    kernel of week 0 in the stratum the field most seeks (``reach_stratum``; the letter's
+    point 2: revolutionary-minded workers), or in every stratum where it names none."""
+    st, keys = run.final, run.scenario.org_keys
+    host = keys.index(run.scenario.host)
+    reach = run.scenario.reach_stratum
+    in_reach = st.stratum == list(run.scenario.strata).index(reach) if reach else True
+    from_host = st.origin == host
+    return {
+        "won_from_host": float(st.weight[from_host & st.faction].sum()),
+        "kernel_won_from_host": float(st.weight[from_host & st.faction & st.revolutionary0].sum()),
+        "host_revolutionary_workers_start": float(st.weight[from_host & st.revolutionary0 & in_reach].sum()),
+    }

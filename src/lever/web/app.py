@@ -1,0 +1,274 @@
+"""The page's web application: a FastAPI app over the scenario schema, the jobs and the store.
+
+Routes under ``/api`` (described at ``/api/openapi.json``); the page itself at ``/`` with its
+script and style from ``static/`` inside the package (nothing from the internet). Every request
+is bounded (:class:`~lever.web.limits.Limits`); with a token, every ``/api`` request must
+carry it (header ``X-Lever-Token`` or ``?token=``).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+
+from lever.experiments.bounds import MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
+from lever.web import reading, work
+from lever.web.checks import Refused, agents_in, check_size, scenario_from, scenario_from_toml
+from lever.web.jobs import JobBoard
+from lever.web.limits import Limits
+from lever.sim.stored import run_spec
+from lever.store import spec_name
+from lever.store.reading import listing
+from lever.weigh.job import WeighSettings, experiment_name
+from lever.model.scenario import Scenario
+from lever.model.loading import ScenarioError, builtin_names, builtin_text, parse, to_toml, validate
+
+STATIC = resources.files("lever") / "web" / "static"
+Name = Annotated[str, PathParam(max_length=200, description="an experiment's name in the store")]
+JobId = Annotated[str, PathParam(max_length=40, description="a job's id, as its start returned it")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioBody(_Body):
+    scenario: dict[str, Any] = Field(description="the scenario's fields, as /api/schema describes them")
+
+
+class TomlBody(_Body):
+    text: str = Field(description="a scenario as TOML (the content of a file the user chose)")
+
+
+class RunBody(ScenarioBody):
+    strategy: str | None = Field(None, max_length=200, description="strategy key (default: the scenario's)")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="random seed")
+    steps: int | None = Field(None, ge=1, le=MAX_STEPS, description="steps to run (default: the horizon)")
+
+
+class WeighBody(ScenarioBody):
+    samples: int = Field(8, ge=1, le=MAX_SAMPLES, description="Latin-hypercube draws of the uncertainties")
+    replications: int = Field(2, ge=1, le=MAX_REPLICATIONS, description="replications per draw")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="random seed")
+    steps: int | None = Field(None, ge=1, le=MAX_STEPS, description="steps per run (default: the horizon)")
+
+
+def make_app(store: Path, limits: Limits | None = None, token: str | None = None) -> FastAPI:
+    """The application serving ``store`` (the results store every command writes)."""
+    limits = limits or Limits()
+    board = JobBoard(limits.jobs)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # noqa: ANN202
+        yield
+        board.stop_all()  # no child outlives the server
+
+    app = FastAPI(title="Lever", version="1", lifespan=lifespan, openapi_url="/api/openapi.json",
+                  docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+                  description="Build a field, run it and weigh its strategies; read the results store.")  # fmt: skip
+    app.add_middleware(TokenGate, token=token)
+    app.add_middleware(BodyLimit, limit=limits.upload)
+    _handlers(app)
+    _scenario_routes(app, limits)
+    _job_routes(app, board, Path(store), limits)
+    _store_routes(app, Path(store))
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+
+    return app
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(_request: Request, err: Refused) -> JSONResponse:
+        return JSONResponse(err.body(), status_code=err.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(_request: Request, err: RequestValidationError) -> JSONResponse:
+        # pydantic's list of problems without the input it echoes: that may be a megabyte deep
+        problems = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                    for e in err.errors()[:20]]  # fmt: skip
+        return JSONResponse({"detail": problems}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, err: Exception) -> JSONResponse:
+        # one line for the page; the traceback stays on the server's side
+        return JSONResponse({"detail": f"internal error ({type(err).__name__})", "errors": []}, status_code=500)
+
+
+def _scenario_routes(app: FastAPI, limits: Limits) -> None:
+    @app.get("/api/limits", summary="What one request may ask for")
+    def get_limits() -> dict[str, int]:
+        return {"agents": limits.agents, "steps": limits.steps, "runs": limits.runs,
+                "upload": limits.upload, "jobs": limits.jobs}  # fmt: skip
+
+    @app.get("/api/schema", summary="The scenario schema (JSON Schema, with units)")
+    def schema() -> dict[str, Any]:
+        return Scenario.model_json_schema()
+
+    @app.get("/api/scenarios", summary="The built-in scenarios' names")
+    def scenarios() -> list[str]:
+        return builtin_names()
+
+    @app.get("/api/scenarios/{name}", summary="A built-in scenario's fields")
+    def scenario(name: Annotated[str, PathParam(max_length=200)]) -> dict[str, Any]:
+        if name not in builtin_names():
+            raise Refused(404, f"scenario: no built-in '{name}' (built-ins: {', '.join(builtin_names())})")
+        return validate(parse(builtin_text(name), name), name).model_dump(mode="json")
+
+    @app.post("/api/scenario/check", summary="Check a scenario: every field's problem, its size")
+    def check(body: ScenarioBody) -> dict[str, Any]:
+        field = scenario_from(body.scenario)
+        check_size(field, None, limits)
+        return {"ok": True, "agents": agents_in(field), "steps": field.steps, "strategies": list(field.strategies)}
+
+    @app.post("/api/scenario/toml", summary="A scenario as a TOML file", response_class=PlainTextResponse)
+    def as_toml(body: ScenarioBody) -> PlainTextResponse:
+        field = scenario_from(body.scenario)
+        return PlainTextResponse(to_toml(field), media_type="application/toml",
+                                 headers={"Content-Disposition": f'attachment; filename="{_safe(field.name)}.toml"'})
+
+    @app.post("/api/scenario/parse", summary="Read a TOML file's scenario into fields")
+    def from_toml(body: TomlBody) -> dict[str, Any]:
+        return scenario_from_toml(body.text)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:100] or "scenario"
+
+
+def _job_routes(app: FastAPI, board: JobBoard, store: Path, limits: Limits) -> None:
+    @app.post("/api/runs", status_code=202, summary="Start one run of a strategy (a background job)")
+    def start_run(body: RunBody) -> dict[str, Any]:
+        field = scenario_from(body.scenario)
+        strategy = body.strategy or field.default_strategy
+        if strategy not in field.strategies:
+            raise Refused(422, f"strategy: '{strategy}' is not one of {', '.join(field.strategies)}",
+                          [{"field": "strategy", "message": "not a strategy of the scenario"}])
+        check_size(field, body.steps, limits)
+        spec = run_spec(field, strategy, body.seed, body.steps)
+        name = spec_name("run", field.name, spec)
+        total = body.steps or field.steps
+        job = board.start("run", name, total, work.run_job,
+                          (body.scenario, str(store), strategy, body.seed, body.steps))  # fmt: skip
+        return job.view() | {"columns": _columns(field)}
+
+    @app.post("/api/weighs", status_code=202, summary="Start a weigh of every strategy (a background job)")
+    def start_weigh(body: WeighBody) -> dict[str, Any]:
+        field = scenario_from(body.scenario)
+        runs = len(field.strategies) * body.samples * body.replications
+        check_size(field, body.steps, limits, runs)
+        settings = WeighSettings(samples=body.samples, replications=body.replications, seed=body.seed, steps=body.steps)
+        name = experiment_name(field, settings)
+        job = board.start("weigh", name, runs, work.weigh_job,
+                          (body.scenario, str(store), body.samples, body.replications, body.seed, body.steps))
+        return job.view()
+
+    @app.get("/api/jobs/{job_id}", summary="A job's progress (and a run's rows since the page's last look)")
+    def job(job_id: JobId, since: Annotated[int, Query(ge=0, le=10**7)] = 0) -> dict[str, Any]:
+        return board.get(job_id).view(since)
+
+    @app.post("/api/jobs/{job_id}/cancel", summary="Cancel a job (a weigh keeps its finished runs)")
+    def cancel(job_id: JobId) -> dict[str, Any]:
+        return board.cancel(job_id).view()
+
+
+def _columns(field: Scenario) -> list[str]:
+    from lever.sim.engine import observed_columns
+
+    return observed_columns(field)
+
+
+def _store_routes(app: FastAPI, store: Path) -> None:
+    @app.get("/api/experiments", summary="Every experiment in the results store")
+    def experiments() -> list[dict[str, Any]]:
+        return listing(store)
+
+    @app.get("/api/experiments/{name}", summary="One experiment: settings, status, summary, ranking, files")
+    def experiment(name: Name) -> dict[str, Any]:
+        return reading.view(store, name)
+
+    @app.get("/api/experiments/{name}/files/{file}", summary="One of an experiment's files (a fixed list)",
+             response_class=FileResponse)  # fmt: skip
+    def experiment_file(name: Name, file: reading.FileName) -> FileResponse:
+        path = reading.file_path(store, name, file)
+        return FileResponse(path, filename=file, content_disposition_type="inline" if file.endswith((".png", ".html")) else "attachment")
+
+
+def _json_error(status: int, message: str) -> bytes:
+    return json.dumps({"detail": message, "errors": []}).encode()
+
+
+async def _reply(send: Any, status: int, message: str) -> None:
+    body = _json_error(status, message)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuse a request body over ``limit`` bytes (413, one line) before the app reads it:
+    the body is read here, up to the limit, and handed on whole."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await self._too_large(send, int(declared))
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                return await self._too_large(send, len(body))
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Any, size: int) -> None:
+        await _reply(send, 413, f"request body: {size:,} bytes or more; this server takes at most "
+                     f"{self.limit:,} (lever serve --max-upload)")  # fmt: skip
+
+
+class TokenGate:
+    """With a token, every ``/api`` request must carry it; the page's own files are public
+    (they hold no data, and a browser fetches them without headers)."""
+
+    def __init__(self, app: Any, token: str | None) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if self.token is None or scope["type"] != "http" or not scope["path"].startswith("/api"):
+            return await self.app(scope, receive, send)
+        given = dict(scope.get("headers", [])).get(b"x-lever-token", b"").decode("latin-1")
+        query = dict(p.partition("=")[::2] for p in scope.get("query_string", b"").decode("latin-1").split("&"))
+        if secrets.compare_digest(given, self.token) or secrets.compare_digest(query.get("token", ""), self.token):
+            return await self.app(scope, receive, send)
+        return await _reply(send, 401, "token: missing or wrong (open the address lever serve printed, with its ?token=)")

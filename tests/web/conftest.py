@@ -1,0 +1,84 @@
+"""A live ``lever serve`` on the loopback address, and a real Chromium to drive its page."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lever.model.scenario import Scenario
+from lever.model.loading import load, with_values
+
+#: Debian's browsers, in the order tried; bin/test installs the first when none is there.
+BROWSERS = ("chromium-headless-shell", "chromium")
+#: Seconds a server may take to say where it listens (a cold Numba cache does not delay it).
+START_SECONDS = 60
+
+
+def small_field(**values: float) -> Scenario:
+    """britain-1933 shrunk to about 400 agents and 12 weeks: a run takes a blink."""
+    base = {"organizations.labour.size": 600.0, "organizations.ilp.size": 200.0, "organizations.cpgb.size": 150.0,
+            "organizations.group.size": 10.0, "unorganized.size": 500.0, "horizon_weeks": 12.0}  # fmt: skip
+    return with_values(load("britain-1933"), base | values)
+
+
+class Server:
+    """``lever serve`` in a child process, stopped at the end."""
+
+    def __init__(self, store: Path, *args: str) -> None:
+        code = "from lever.cli.main import main; main()"
+        self.process = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", "0", "--store", str(store), *args],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True)  # fmt: skip
+        line = self.process.stdout.readline()  # the address, once the socket is bound
+        found = re.search(r"http://\S+", line)
+        if not found:
+            self.stop()
+            raise RuntimeError(f"lever serve did not start: {line}{self.process.stdout.read()[:2000]}")
+        self.url = found.group(0).rstrip("/")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the server and any job it started
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("store")
+
+
+@pytest.fixture(scope="module")
+def server(store) -> Iterator[Server]:
+    running = Server(store, "--max-agents", "5000", "--max-runs", "40")
+    yield running
+    running.stop()
+
+
+def browser_path() -> str:
+    for name in BROWSERS:
+        if path := shutil.which(name):
+            return path
+    pytest.fail(f"no Chromium here ({' or '.join(BROWSERS)}); bin/test installs Debian's chromium-headless-shell")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=browser_path(), headless=True)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,129 @@
+"""The page in a real Chromium: build a field, run it and watch, weigh it, open the result.
+
+Screenshots of each tab go to ``$LEVER_SCREENSHOTS`` when set (docs/screenshots/ holds the
+ones the README shows), else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lever.model.loading import to_toml
+from tests.web.conftest import small_field
+
+#: Milliseconds the page may take for a run or a weigh of the small field (a cold Numba
+#: cache compiles the kernels first, on a busy machine).
+SLOW = 240_000
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("LEVER_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tab(server, browser, tmp_path_factory):
+    """The page with the small field loaded from a TOML file, as a user would."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-ready=yes]")
+    toml = tmp_path_factory.mktemp("field") / "small.toml"
+    toml.write_text(to_toml(small_field()))
+    page.set_input_files("#toml-file", str(toml))
+    page.wait_for_function("document.getElementById('check-status').textContent.startsWith('valid: ')")
+    yield page
+    context.close()
+    assert errors == [], f"the page's script failed: {errors}"
+
+
+def test_the_form_comes_from_the_schema_and_shows_errors_beside_their_field(tab, shots):
+    gravity = tab.locator('[data-path="dynamics.gravity"]')
+    assert "exponent" in gravity.locator(".units").inner_text()  # the units of the one schema
+    assert tab.get_attribute('input[data-slider="dynamics.gravity"]', "max") == "5"
+    tab.fill('[aria-label="dynamics.gravity"]', "9")
+    tab.locator('[aria-label="dynamics.gravity"]').dispatch_event("change")
+    tab.wait_for_function("document.querySelector('[data-path=\"dynamics.gravity\"] .error').textContent.includes('less than or equal to 5')")
+    tab.fill('[aria-label="dynamics.gravity"]', "1")
+    tab.locator('[aria-label="dynamics.gravity"]').dispatch_event("change")
+    tab.wait_for_function("document.getElementById('check-status').textContent.startsWith('valid')")
+    assert tab.locator('[data-path="dynamics.gravity"] .error').inner_text() == ""
+
+
+def test_a_slider_changes_the_field(tab, shots):
+    tab.fill('input[data-slider="dynamics.convergence"]', "0.1")  # fires input and change, as a drag does
+    assert tab.input_value('[aria-label="dynamics.convergence"]') == "0.1"
+    assert tab.evaluate("page.scenario.dynamics.convergence") == 0.1
+    tab.wait_for_function("document.getElementById('check-status').textContent.startsWith('valid')")
+    tab.screenshot(path=str(shots / "build.png"))
+
+
+def test_the_toml_downloaded_is_the_field_edited(tab, tmp_path):
+    with tab.expect_download() as download:
+        tab.click("#download-toml")
+    path = tmp_path / "field.toml"
+    download.value.save_as(path)
+    assert "convergence = 0.1" in path.read_text()
+
+
+def test_run_draws_the_chart_and_the_summary(tab, shots):
+    tab.click('nav button[data-tab="run"]')
+    tab.fill("#steps", "12")
+    tab.click("#run")
+    tab.wait_for_selector("#summary-table", timeout=SLOW)
+    assert tab.get_attribute("#chart polyline.series", "data-points") == "13"  # step 0 and 12 steps
+    assert "Labour Party" in tab.inner_text("#summary-table")
+    assert tab.locator("#flows path.flow").count() > 0
+    assert tab.locator('#run-files a[download="timeseries.parquet"]').count() == 1
+    tab.screenshot(path=str(shots / "run.png"), full_page=True)
+
+
+def test_weigh_shows_progress_and_opens_its_result(tab, shots):
+    tab.click('nav button[data-tab="weigh"]')
+    tab.fill("#samples", "1")
+    tab.fill("#replications", "1")
+    tab.fill("#weigh-steps", "8")
+    tab.click("#weigh")
+    tab.wait_for_function("/of 6 runs/.test(document.getElementById('weigh-status').textContent)")
+    tab.wait_for_function("document.getElementById('weigh-status').textContent.startsWith('done: 6 runs')", timeout=SLOW)
+    assert tab.evaluate("document.getElementById('weigh-progress').value") == 6
+    tab.screenshot(path=str(shots / "weigh.png"))
+    tab.click("#open-weigh")
+    tab.wait_for_selector("#ranking")
+    assert tab.locator("#ranking tr").count() == 7  # a header and six strategies
+    assert "does best" in tab.inner_text(".conclusion")
+    tab.wait_for_function("[...document.querySelectorAll('#experiment img')].every(i => i.complete && i.naturalWidth > 0)")
+    tab.screenshot(path=str(shots / "experiments.png"), full_page=True)
+
+
+def test_earlier_experiments_open_again(tab):
+    tab.click("#refresh")
+    tab.wait_for_selector("#experiments button[data-open]")
+    names = tab.locator("#experiments button[data-open]")
+    assert names.count() == 2  # the run and the weigh
+    run = next(names.nth(i) for i in range(2) if "-run-" in names.nth(i).get_attribute("data-open"))
+    run.click()
+    tab.wait_for_selector("#experiment svg polyline.series", state="attached")  # a flat line has no height
+    assert "(run, complete)" in tab.inner_text("#experiment h2")
+
+
+def test_a_weigh_is_cancelled_from_the_page(tab):
+    tab.click('nav button[data-tab="weigh"]')
+    tab.fill("#samples", "6")
+    # runs long enough (seconds each) that the weigh is still going when the page sees its
+    # first finished world (a world's runs finish together: one worker runs them beside its twin)
+    tab.fill("#weigh-steps", "1500")
+    tab.click("#weigh")
+    tab.wait_for_function("/^running: [1-9]\\d* of 36 runs/.test(document.getElementById('weigh-status').textContent)",
+                          timeout=SLOW)  # fmt: skip
+    tab.click("#cancel-weigh")
+    tab.wait_for_function("document.getElementById('weigh-status').textContent.startsWith('cancelled: cancelled; kept ')",
+                          timeout=SLOW)  # fmt: skip
+    assert tab.is_disabled("#cancel-weigh") and tab.is_enabled("#weigh")

@@ -1,0 +1,44 @@
+"""``lever serve``: loopback by default, a token off it, and the token enforced."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from lever.cli.main import app
+from lever.web.limits import BindRefused, check_bind, is_loopback
+from tests.web.conftest import Server
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "::"])
+def test_a_non_loopback_bind_without_a_token_is_refused(host, tmp_path):
+    result = CliRunner().invoke(app, ["serve", "--host", host, "--store", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"--host: {host} is reachable from other machines, so the page needs a --token" in " ".join(result.output.split())
+
+
+def test_a_short_token_is_refused():
+    with pytest.raises(BindRefused, match="at least 16 characters"):
+        check_bind("0.0.0.0", "short")
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("127.5.0.1", True), ("::1", True),
+                                                ("localhost", True), ("0.0.0.0", False), ("example.org", False)])
+def test_loopback_is_this_machine_only(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_with_a_token_every_api_request_must_carry_it(tmp_path):
+    token = "a-token-of-twenty-chars"
+    server = Server(tmp_path, "--token", token)
+    try:
+        assert server.url.endswith(f"/?token={token}")  # printed at start
+        base = server.url.split("/?")[0]
+        assert httpx.get(base + "/api/limits").status_code == 401
+        assert httpx.get(base + "/api/limits", headers={"X-Lever-Token": "wrong-token-of-twenty"}).status_code == 401
+        assert httpx.get(base + "/api/limits", headers={"X-Lever-Token": token}).status_code == 200
+        assert httpx.get(base + "/api/limits", params={"token": token}).status_code == 200
+        assert httpx.get(base + "/").status_code == 200  # the page's own files hold no data
+    finally:
+        server.stop()
