@@ -100,3 +100,32 @@ def relative_agreement_exchange(
     uncertainty[i] = u_i + m_i * (u_j - u_i)
     uncertainty[j] = u_j + m_j * (u_i - u_j)
     return m_i > 0.0 or m_j > 0.0
+
+
+@nb.njit(cache=True, inline="always")
+def mixed_exchange(
+    opinion: np.ndarray, uncertainty: np.ndarray, i: int, j: int, bound: float, mu_i: float, mu_j: float,
+    weight: float,
+) -> bool:
+    """The engine's exchange under relative agreement of weight ``weight`` in (0, 1]: each
+    moves ``(1 - weight)`` times its bounded-confidence step (:func:`deffuant_exchange`) plus
+    ``weight`` times its relative-agreement step (:func:`relative_agreement_exchange`), and its
+    uncertainty by the latter alone. At weight 1 it is relative agreement. Returns whether
+    either moved."""
+    u_i = uncertainty[i]
+    u_j = uncertainty[j]
+    d = distance(opinion, i, j)
+    h = overlap(d, u_i, u_j)
+    ra_i = weight * mu_i * agreement(h, u_j)  # i listens to j
+    ra_j = weight * mu_j * agreement(h, u_i)
+    close = d < bound
+    m_i = ra_i + ((1.0 - weight) * mu_i if close else 0.0)
+    m_j = ra_j + ((1.0 - weight) * mu_j if close else 0.0)
+    for k in range(opinion.shape[1]):
+        a = opinion[i, k]
+        b = opinion[j, k]
+        opinion[i, k] = a + m_i * (b - a)
+        opinion[j, k] = b + m_j * (a - b)
+    uncertainty[i] = u_i + ra_i * (u_j - u_i)
+    uncertainty[j] = u_j + ra_j * (u_i - u_j)
+    return m_i > 0.0 or m_j > 0.0
