@@ -127,14 +127,17 @@ def every_way():
     Threaded.force = None
 
 
-def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way):
+@pytest.mark.parametrize("mechanisms", [{}, {"dynamics.relative_agreement": 0.7, "dynamics.strain_uncertainty": 1.0,
+                                               "dynamics.anchoring": 0.05}], ids=["", "issue 23 on"])  # fmt: skip
+def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way, mechanisms):
     """Every mechanism with a parallel kernel (press, conversation, satisfaction, the choice of
-    who may move, the branches' layer), run on all threads and then on one over a whole run
-    of a field with coarse agents and the group entering: the same bits, series and final
-    state."""
+    who may move, the branches' layer; issue 23's strain and anchoring), run on all threads and
+    then on one over a whole run of a field with coarse agents and the group entering: the same
+    bits, series and final state."""
     from lever.engine import simulate
 
-    sc = with_values(load("britain-1933"), {"organizations.labour.size": 20000.0, "unorganized.size": 20000.0})
+    sc = with_values(load("britain-1933"), {"organizations.labour.size": 20000.0, "unorganized.size": 20000.0,
+                                            **mechanisms})  # fmt: skip
     runs = []
     for way in (True, False):
         every_way(way)
