@@ -169,6 +169,8 @@ class Hand:
             "splits": np.zeros(n, np.int32),
             "origin": org.copy(),
             "revolutionary0": np.zeros(n, np.bool_),
+            "uncertainty": np.full(n, 0.25),
+            "anchor": opinion.copy(),
             "platform": platform,
             "branch_start": np.zeros(self.n_branches + 1, np.int64),
             "branch_members": np.zeros(n, np.int32),

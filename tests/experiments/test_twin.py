@@ -15,6 +15,9 @@ from lever.experiments.runs import run_design
 
 IDLE = {"allocation": {"group": 1.0}, "press": "none", "speak": False, "recruit": False}
 
+#: issue 23's mechanisms switched on (relative agreement, strain opening people, anchoring)
+ISSUE_23 = {"dynamics.relative_agreement": 0.7, "dynamics.strain_uncertainty": 1.0, "dynamics.anchoring": 0.05}
+
 
 def _same(a, b) -> bool:
     return (np.array_equal(a.series.to_numpy(), b.series.to_numpy(), equal_nan=True)
@@ -22,9 +25,9 @@ def _same(a, b) -> bool:
             and all(np.array_equal(x, y) for x, y in zip(a.final, b.final, strict=True)))  # fmt: skip
 
 
-@pytest.mark.parametrize("seed", [0, 5])
-def test_a_strategy_with_every_lever_off_is_its_twin_bit_for_bit(tiny, seed):
-    field = with_values(tiny, {"strategies.idle": IDLE})
+@pytest.mark.parametrize("seed, mechanisms", [(0, {}), (5, {}), (0, ISSUE_23)])
+def test_a_strategy_with_every_lever_off_is_its_twin_bit_for_bit(tiny, seed, mechanisms):
+    field = with_values(tiny, {"strategies.idle": IDLE, **mechanisms})
     run = simulate(field, "idle", seed=seed)
     twin = simulate(field, "enter", seed=seed, twin=True)
     assert _same(run, twin)
@@ -33,11 +36,12 @@ def test_a_strategy_with_every_lever_off_is_its_twin_bit_for_bit(tiny, seed):
     assert got["cadre_gained"] == got["host_revolutionaries_to_rival_vs_twin"] == 0.0
 
 
-def test_the_twin_differs_from_an_acting_group_only_where_it_acted(tiny):
+@pytest.mark.parametrize("mechanisms", [{}, ISSUE_23])
+def test_the_twin_differs_from_an_acting_group_only_where_it_acted(tiny, mechanisms):
     """The group enters and talks for a week: its run and the twin part ways, but the
     people it did not reach hold the same opinions in both to the bit (keyed draws); the
     same week under another seed leaves almost nobody where they were."""
-    field = with_values(tiny, {"horizon_weeks": 1.0})
+    field = with_values(tiny, {"horizon_weeks": 1.0, **mechanisms})
     run = simulate(field, "enter", seed=2)
     twin = simulate(field, "enter", seed=2, twin=True)
     other = simulate(field, "enter", seed=3, twin=True)

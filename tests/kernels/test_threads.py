@@ -60,8 +60,8 @@ def _on_threads(count, kernel, *args):
         numba.set_num_threads(before)
 
 
-@pytest.mark.parametrize("active", [True, False])
-def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active):
+@pytest.mark.parametrize("active, weight", [(True, 0.0), (False, 0.0), (True, 0.5)])
+def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active, weight):
     built, params, who, net = _inputs(3)
     n = built.n
     m = min(_BLOCK, n)
@@ -73,9 +73,9 @@ def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active):
         pi = draws.integers(0, n, _BLOCK)
         ps = 2 * draws.integers(0, 3, _BLOCK)  # the sweep's slot or a committed one's extra talks
         pj, pu, pv = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK), np.zeros(_BLOCK)
-        _on_threads(threads, _talks, st, st.opinion, who, st.ident, _links(st, net), params.receptivity,
-                    trust_table(params), params.convergence, params.confidence, params.branch_talk, active,
-                    skey, pi, ps, pj, pu, pv, m)  # fmt: skip
+        _on_threads(threads, _talks, st, st.opinion, st.uncertainty, who, st.ident, _links(st, net),
+                    params.receptivity, trust_table(params), params.convergence, params.confidence,
+                    params.branch_talk, active, skey, weight, pi, ps, pj, pu, pv, m)  # fmt: skip
         out.append((st, pj, pu, pv))
     (a, *rest_a), (b, *rest_b) = out
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
@@ -97,7 +97,8 @@ def test_a_classic_deffuant_sweep_is_the_same_on_any_number_of_threads(threads):
     assert not np.array_equal(out[0], start)
 
 
-def test_a_whole_sweep_is_the_same_on_any_number_of_threads():
+@pytest.mark.parametrize("weight", [0.0, 0.5])
+def test_a_whole_sweep_is_the_same_on_any_number_of_threads(weight):
     from lever.kernels.conversation import _SWEEP
 
     built, params, _, net = _inputs(3)
@@ -105,10 +106,10 @@ def test_a_whole_sweep_is_the_same_on_any_number_of_threads():
     out = []
     for threads in (1, 2):
         st = built.copy()
-        _on_threads(threads, _SWEEP.kernel, st, st.opinion, st.committed, st.stratum, st.org, st.faction,
-                    st.expelled_from, st.ident, _links(st, net), params.receptivity, trust_table(params),
-                    params.convergence, params.confidence, params.branch_talk, params.committed_talk,
-                    params.active, skey)  # fmt: skip
+        _on_threads(threads, _SWEEP.kernel, st, st.opinion, st.uncertainty, st.committed, st.stratum, st.org,
+                    st.faction, st.expelled_from, st.ident, _links(st, net), params.receptivity,
+                    trust_table(params), params.convergence, params.confidence, params.branch_talk,
+                    params.committed_talk, params.active, skey, weight)  # fmt: skip
         out.append(st)
     assert all(np.array_equal(x, y) for x, y in zip(out[0], out[1], strict=True))
     assert not np.array_equal(out[0].opinion, built.opinion)
@@ -126,14 +127,17 @@ def every_way():
     Threaded.force = None
 
 
-def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way):
+@pytest.mark.parametrize("mechanisms", [{}, {"dynamics.relative_agreement": 0.7, "dynamics.strain_uncertainty": 1.0,
+                                               "dynamics.anchoring": 0.05}], ids=["", "issue 23 on"])  # fmt: skip
+def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way, mechanisms):
     """Every mechanism with a parallel kernel (press, conversation, satisfaction, the choice of
-    who may move, the branches' layer), run on all threads and then on one over a whole run
-    of a field with coarse agents and the group entering: the same bits, series and final
-    state."""
+    who may move, the branches' layer; issue 23's strain and anchoring), run on all threads and
+    then on one over a whole run of a field with coarse agents and the group entering: the same
+    bits, series and final state."""
     from lever.sim.engine import simulate
 
-    sc = with_values(load("britain-1933"), {"organizations.labour.size": 20000.0, "unorganized.size": 20000.0})
+    sc = with_values(load("britain-1933"), {"organizations.labour.size": 20000.0, "unorganized.size": 20000.0,
+                                            **mechanisms})  # fmt: skip
     runs = []
     for way in (True, False):
         every_way(way)

@@ -24,6 +24,10 @@ OFF = {
     "dynamics.rebuild_weeks": None,
     "dynamics.split_share": 0.0,
     "dynamics.declaration_trust": 0.0,
+    # issue 23: relative agreement, strain opening people, anchoring
+    "dynamics.relative_agreement": 0.0,
+    "dynamics.strain_uncertainty": 0.0,
+    "dynamics.anchoring": 0.0,
 }
 
 

@@ -8,6 +8,8 @@ Models (each a small dataclass; time in sweeps of ``n`` elementary updates):
 - :class:`NamingGame` — binary-agreement naming game with committed agents.
 - :class:`MajorityRule` — majority rule in groups of three.
 - :class:`Bass` — agent-based Bass diffusion; :func:`bass_ode` is its ODE.
+- :class:`RelativeAgreement` — relative agreement with extremists (Deffuant et al. 2002; the
+  engine's exchange under uncertainty).
 
 Each runs on the complete graph (never materialized) or any :class:`Network`, built with
 :func:`make_network` from ``"complete"``, ``"er:K"``, ``"ba:M"``, an edge-list file or a
@@ -46,6 +48,7 @@ from lever.classic.network import (
     from_networkx,
     make_network,
 )
+from lever.classic.relative_agreement import RelativeAgreement, y_indicator
 from lever.classic.voter import Voter, exact_consensus_time, mean_field_consensus_time
 
 __all__ = [
@@ -56,6 +59,7 @@ __all__ = [
     "NamingGame",
     "Network",
     "NetworkSpecError",
+    "RelativeAgreement",
     "Voter",
     "barabasi_albert",
     "bass_closed_form",
@@ -74,4 +78,5 @@ __all__ = [
     "make_network",
     "mean_field_consensus_time",
     "mean_field_critical_share",
+    "y_indicator",
 ]

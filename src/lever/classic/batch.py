@@ -20,6 +20,7 @@ from lever.classic.hk import HegselmannKrause
 from lever.classic.majority import MajorityRule
 from lever.classic.naming_game import NamingGame
 from lever.classic.network import Network, complete, make_network
+from lever.classic.relative_agreement import RelativeAgreement
 from lever.classic.sweeps import SweepModel
 from lever.classic.voter import Voter
 
@@ -32,6 +33,7 @@ MODELS: dict[str, type[SweepModel]] = {
     "naming-game": NamingGame,
     "majority": MajorityRule,
     "bass": Bass,
+    "relative-agreement": RelativeAgreement,
 }
 
 # Parameters each model takes, with defaults (the CLI rejects the others).
@@ -42,11 +44,12 @@ PARAMETERS: dict[str, dict[str, float]] = {
     "naming-game": {"committed": 0.1},
     "majority": {"rho": 0.5},
     "bass": {"p": 0.03, "q": 0.38, "dt": 0.01},
+    "relative-agreement": {"U": 1.4, "pe": 0.2, "ue": 0.1, "mu": 0.5, "delta": 0.0},
 }
 
 # How long a run lasts by default: sweeps, steps for HK, years for Bass.
 DEFAULT_LENGTH = {"voter": 10_000, "deffuant": 10_000, "hk": 1_000, "naming-game": 10_000,
-                  "majority": 10_000, "bass": 30}  # fmt: skip
+                  "majority": 10_000, "bass": 30, "relative-agreement": 5_000}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,11 @@ def _bounded(m: Deffuant | HegselmannKrause) -> dict[str, float]:
     return {"clusters": total, "major": major, "single": float(major == 1)}
 
 
+def _relative(m: RelativeAgreement) -> dict[str, float]:
+    x = m.opinion[~m.extremist, 0]
+    return {"y": m.y, "centre": float(np.mean(np.abs(x) < 0.5)) if x.size else math.nan}
+
+
 def _bass(m: Bass) -> dict[str, float]:
     _, f_star = bass_peak(m.p, m.q)
     t, f = m.times, m.series
@@ -134,6 +142,7 @@ _MEASURES: dict[type, Callable[[SweepModel], dict[str, float]]] = {
     Deffuant: _bounded,
     HegselmannKrause: _bounded,
     Bass: _bass,
+    RelativeAgreement: _relative,
 }
 
 

@@ -29,14 +29,15 @@ MAX_N = 10_000_000
 MAX_LENGTH = 10_000_000
 _PROGRESS_FROM = 20  # runs; fewer finish too fast for a bar to help
 _TIME_LABEL = {"deffuant": "convergence time (sweeps)", "hk": "convergence time (steps)",
+               "relative-agreement": "convergence time (sweeps)",
                "bass": "time to full adoption (years)"}  # fmt: skip
-_REACHED_LABEL = {"deffuant": "share converged", "hk": "share converged",
+_REACHED_LABEL = {"deffuant": "share converged", "hk": "share converged", "relative-agreement": "share converged",
                   "bass": "share fully adopted"}  # fmt: skip
 
 
 def classic(
     model: Annotated[
-        str, typer.Argument(help="voter, deffuant, hk, naming-game, majority or bass.")
+        str, typer.Argument(help="voter, deffuant, hk, naming-game, majority, bass or relative-agreement.")
     ],
     n: Annotated[
         int | None, typer.Option("--n", "-n", help="Agents (default 1000; a file sets its own).")
@@ -60,9 +61,13 @@ def classic(
         float | None, typer.Option(help="deffuant: confidence bound d [0.2].")
     ] = None,
     mu: Annotated[
-        float | None, typer.Option(help="deffuant: convergence parameter [0.5].")
+        float | None, typer.Option(help="deffuant, relative-agreement: convergence parameter [0.5].")
     ] = None,
     epsilon: Annotated[float | None, typer.Option(help="hk: confidence bound [0.2].")] = None,
+    u: Annotated[float | None, typer.Option("--U", help="relative-agreement: moderates' uncertainty [1.4].")] = None,
+    pe: Annotated[float | None, typer.Option(help="relative-agreement: share of extremists [0.2].")] = None,
+    ue: Annotated[float | None, typer.Option(help="relative-agreement: extremists' uncertainty [0.1].")] = None,
+    delta: Annotated[float | None, typer.Option(help="relative-agreement: (p+ - p-)/pe [0].")] = None,
     p: Annotated[
         float | None, typer.Option("--p", help="bass: innovation rate /year [0.03].")
     ] = None,
@@ -88,7 +93,7 @@ def classic(
     """Run a classic opinion model RUNS times and print measured statistics."""
     given = {"rho": rho, "zealots_plus": zealots_plus, "zealots_minus": zealots_minus,
              "committed": committed, "bound": bound, "mu": mu, "epsilon": epsilon, "p": p,
-             "q": q, "dt": dt}  # fmt: skip
+             "q": q, "dt": dt, "U": u, "pe": pe, "ue": ue, "delta": delta}  # fmt: skip
     params = _check(model, n, runs, max_sweeps, given, network)
     length = DEFAULT_LENGTH[model] if max_sweeps is None else max_sweeps
     if out is not None and (out / "provenance.json").exists():
@@ -224,6 +229,8 @@ def _model_rows(model, n, full) -> list[tuple[str, str, str]]:
             rows.append(("floating share +, time-avg (2nd half)", "free_plus_avg",
                          f"Z+/(Z+ + Z−) = {zp / (zp + zm):.4f}"))  # fmt: skip
         return rows
+    if model == "relative-agreement":  # Deffuant et al. 2002: y ~0 centre, ~0.5 both extremes, ~1 one
+        return [("y = p'+² + p'-²", "y", "0 / 0.5 / 1"), ("moderates within 0.5 of centre", "centre", "")]
     if model == "majority":
         ref = ""
         if n is not None:

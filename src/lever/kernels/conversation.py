@@ -6,7 +6,7 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import CONVERSE, keyed, step_key
-from lever.kernels.opinion import deffuant_exchange, distance
+from lever.kernels.opinion import agreement, deffuant_exchange, distance, mixed_exchange, overlap
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_between, trust_table
@@ -26,7 +26,10 @@ def converse(state, params, net, key, step: int) -> None:
     Every person alive at the start of the sweep, in index order (agents are laid out in a
     random order at step 0), talks once with a partner (a branch mate or a social neighbour);
     when their opinions lie within ``confidence`` both move toward each other by
-    ``convergence x receptivity x trust``; committed persons never move. The group acts
+    ``convergence x receptivity x trust``; committed persons never move. Under
+    ``relative_agreement`` w > 0 the step is (1 - w) times that and w times the relative-agreement
+    step (:func:`lever.kernels.opinion.mixed_exchange`), which also moves uncertainties; w = 0
+    is the bounded-confidence exchange alone, bit for bit, and draws nothing more. The group acts
     person by person: when one of its people would move a coarse agent, one person is split
     off that agent and moves instead. In the twin world (``params.active`` false) the
     group's people neither move nor move anyone. Draws are keyed by (step, talker, slot), so
@@ -37,18 +40,18 @@ def converse(state, params, net, key, step: int) -> None:
     # can stall; the kernels take plain arrays: a whole State or Params passed into a helper
     # is copied on every call
     _SWEEP(
-        int(state.count[0]), state, state.opinion, state.committed, state.stratum, state.org, state.faction,
-        state.expelled_from, state.ident, (state.branch, state.branch_start,
+        int(state.count[0]), state, state.opinion, state.uncertainty, state.committed, state.stratum, state.org,
+        state.faction, state.expelled_from, state.ident, (state.branch, state.branch_start,
                                            state.branch_members, net.indptr, net.indices,
                                            state.social),
         params.receptivity, trust_table(params), params.convergence, params.confidence,
         params.branch_talk, params.committed_talk, params.active,
-        np.uint64(step_key(key, CONVERSE, step)),
+        np.uint64(step_key(key, CONVERSE, step)), params.relative_agreement,
     )  # fmt: skip
 
 
-def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, ident, links,
-                receptivity, table, mu, bound, talk, extra, active, skey) -> None:  # fmt: skip
+def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, expelled, ident, links,
+                receptivity, table, mu, bound, talk, extra, active, skey, weight) -> None:  # fmt: skip
     """One sweep (:func:`converse`); run through ``_SWEEP``, on all threads or on one."""
     n = state.count[0]
     # what a talk reads of each person, packed in one word (none of it changes in a sweep):
@@ -69,8 +72,8 @@ def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, iden
         m = min(_BLOCK, n - lo)
         for b in range(m):
             pi[b] = lo + b
-        _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active, skey,
-               pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
+        _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
+               skey, weight, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons);
     # slot 2 decides how many times, slots 3, 4, ... their talks
     m = 0
@@ -83,17 +86,17 @@ def _sweep_body(state, opinion, committed, stratum, org, faction, expelled, iden
             ps[m] = 3 + 2 * t
             m += 1
             if m == _BLOCK:
-                _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk,
-                       active, skey, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
+                _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound,
+                       talk, active, skey, weight, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
                 m = 0
     if m:
-        _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active,
-               skey, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
+        _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk,
+               active, skey, weight, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
 
 
 @nb.njit(cache=True, parallel=True)
-def _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, talk, active,
-           skey, pi, ps, pj, pu, pv, m):  # fmt: skip
+def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
+           skey, weight, pi, ps, pj, pu, pv, m):  # fmt: skip
     """Conversations of ``pi[:m]`` (their draws in slots ``ps[:m]``) with partners drawn for
     them, stage by stage.
 
@@ -142,18 +145,21 @@ def _talks(state, opinion, who, ident, links, receptivity, table, mu, bound, tal
         if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
             i, j = pi[b], pj[b]
             if active and (who[i] >> 41) & 1 != (who[j] >> 41) & 1:
-                i, j = _persons(state, opinion, who, i, j, pu[b], pv[b], bound)
+                i, j = _persons(state, opinion, uncertainty, who, i, j, pu[b], pv[b], bound, weight)
                 if i < 0:
                     continue
-            deffuant_exchange(opinion, i, j, bound, pu[b], pv[b])
+            if weight == 0.0:  # bounded confidence alone: the engine before issue 23, bit for bit
+                deffuant_exchange(opinion, i, j, bound, pu[b], pv[b])
+            else:
+                mixed_exchange(opinion, uncertainty, i, j, bound, pu[b], pv[b], weight)
 
 
 @nb.njit(cache=True)
-def _persons(state, opinion, who, i, j, mu_i, mu_j, bound):
+def _persons(state, opinion, uncertainty, who, i, j, mu_i, mu_j, bound, weight):
     """A talk between one of the group's people and someone else: if the other is a coarse
     agent the talk would move, a person split off it takes the talk. Returns the two
     talkers (-1, -1 when there is no room to split)."""
-    if not distance(opinion, i, j) < bound:
+    if not _reach(opinion, uncertainty, i, j, bound, weight):
         return i, j
     if (who[j] >> 41) & 1:  # i is the other one
         if mu_i > 0.0 and state.weight[i] > 1.0:
@@ -165,6 +171,19 @@ def _persons(state, opinion, who, i, j, mu_i, mu_j, bound):
     return i, j
 
 
+
+
+@nb.njit(cache=True, inline="always")
+def _reach(opinion, uncertainty, i, j, bound, weight):
+    """Whether a talk of ``i`` and ``j`` can move either: within the bound (bounded
+    confidence has weight), or overlapping beyond one's uncertainty (relative agreement has)."""
+    d = distance(opinion, i, j)
+    if weight < 1.0 and d < bound:
+        return True
+    if weight == 0.0:
+        return False
+    h = overlap(d, uncertainty[i], uncertainty[j])
+    return agreement(h, uncertainty[i]) > 0.0 or agreement(h, uncertainty[j]) > 0.0
 
 
 @nb.njit(cache=True, inline="always")

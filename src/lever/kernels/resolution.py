@@ -41,6 +41,9 @@ def split_off(state, i: int) -> int:
     state.expelled_from[j] = state.expelled_from[i]
     state.origin[j] = state.origin[i]
     state.revolutionary0[j] = state.revolutionary0[i]
+    state.uncertainty[j] = state.uncertainty[i]
+    state.anchor[j, 0] = state.anchor[i, 0]
+    state.anchor[j, 1] = state.anchor[i, 1]
     state.root[j] = state.root[i]
     state.social[j] = state.social[i]
     state.splits[i] += 1

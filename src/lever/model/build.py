@@ -187,6 +187,8 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> State:
         splits=np.zeros(n, np.int32),
         origin=cols["org"].copy(),
         revolutionary0=cols["opinion"][:, 0] >= scenario.dynamics.revolutionary_threshold,
+        uncertainty=np.zeros(n),
+        anchor=cols["opinion"].copy(),
         platform=platform,
         branch_start=np.zeros(n_branches + 1, np.int64),
         branch_members=np.zeros(n, np.int32),
@@ -195,7 +197,17 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> State:
         expulsion=np.full(len(scenario.organizations), -1, np.int64),
     )
     _satisfaction_at_start(scenario, state)
+    dyn = scenario.dynamics
+    state.uncertainty[:] = start_uncertainty(state.committed, state.satisfaction, dyn.uncertainty,
+                                             dyn.uncertainty_committed, dyn.strain_uncertainty)  # fmt: skip
     return state
+
+
+def start_uncertainty(committed: np.ndarray, satisfaction: np.ndarray, base: float, confident: float,
+                      strain: float) -> np.ndarray:  # fmt: skip
+    """Uncertainty at week 0: the committed are confident; the others as open as their
+    strain makes them (:func:`lever.kernels.uncertainty.open_by_strain`'s floor)."""
+    return np.where(committed, confident, base * (1.0 + strain * (1.0 - satisfaction)))
 
 
 def _satisfaction_at_start(scenario: Scenario, state: State) -> None:
@@ -325,6 +337,11 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         split_share=dyn.split_share,
         declared_trust=_declared_trust(scenario, strategy),
         entry_step=-1 if strategy is None else round(strategy.entry_week / scenario.step_weeks),
+        relative_agreement=dyn.relative_agreement,
+        uncertainty=dyn.uncertainty,
+        uncertainty_committed=dyn.uncertainty_committed,
+        strain_uncertainty=dyn.strain_uncertainty,
+        anchoring=dyn.anchoring,
     )
 
 

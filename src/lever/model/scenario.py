@@ -289,6 +289,28 @@ class Dynamics(_Strict):
         0.0, units="relative change, -1 to 1", about="prestige of a public declaration with the host's"
         " members: their trust toward the declared group's people inside is multiplied by 1 + this"
         " (at most 1); negative where a declaration costs prestige, 0: neither")  # fmt: skip
+    relative_agreement: Fraction = describe(
+        0.0, units="weight, 0-1", about="weight of relative agreement (Deffuant, Amblard, Weisbuch & Faure 2002)"
+        " in conversation: a speaker of uncertainty u moves a listener by mu x (h / u - 1) when their"
+        " segments overlap by h > u, and makes the listener as confident as itself by the same share; the"
+        " step is (1 - this) x the bounded-confidence step + this x that one (0: bounded confidence only,"
+        " the engine before issue 23; 1: relative agreement only)")  # fmt: skip
+    uncertainty: Distance = describe(
+        0.25, units="opinion distance", about="uncertainty of an uncommitted, content person (read only under"
+        " relative_agreement > 0): under relative agreement a confident speaker moves a listener up to about"
+        " the listener's uncertainty away; as large as confidence, two such persons reach each other as"
+        " under bounded confidence")  # fmt: skip
+    uncertainty_committed: Distance = describe(
+        0.05, units="opinion distance", about="uncertainty of the committed (the group's cadre, the rival's"
+        " core): the confident, whom relative agreement makes persuasive")  # fmt: skip
+    strain_uncertainty: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = describe(
+        0.0, units="relative rise at satisfaction 0", about="strain opens people (Lofland & Stark 1965): each"
+        " step an uncommitted person's uncertainty is at least uncertainty x (1 + this x (1 - satisfaction)),"
+        " so a crisis opens members to every confident voice (0: no rise)")  # fmt: skip
+    anchoring: Fraction = describe(
+        0.0, units="share of the gap per step", about="pull per step of an uncommitted person's opinion back"
+        " toward the one it held at week 0, after the week's conversations (Friedkin & Johnsen 1999:"
+        " susceptibility 1 - this); currents then persist instead of melting to the mean (0: no anchor)")  # fmt: skip
     kernel_threshold: Fraction = describe(
         0.65, units="first-axis opinion, 0-1", about="a person at or above it on the first axis counts in"
         " an organization's kernel (britain-1933: revolutionary-minded); formerly revolutionary_threshold")  # fmt: skip

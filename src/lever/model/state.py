@@ -39,6 +39,9 @@ class State(NamedTuple):
     splits : int32, persons split off from this agent so far.
     origin : int16, organization at step 0.
     revolutionary0 : bool, revolutionary-minded at step 0.
+    uncertainty : float64, half-width of the views the person finds acceptable (relative
+        agreement; read only when ``Params.relative_agreement > 0``).
+    anchor : float64 ``(n, 2)``, the opinion held at step 0, which anchoring pulls back to.
     platform : float64 ``(K, 2)``, each organization's platform, which may drift.
     count : int64 ``(1,)``, agents alive: only rows ``[0, count[0])`` of the per-agent arrays
         hold persons, the rest is room for persons still to be split off.
@@ -67,6 +70,8 @@ class State(NamedTuple):
     splits: np.ndarray
     origin: np.ndarray
     revolutionary0: np.ndarray
+    uncertainty: np.ndarray
+    anchor: np.ndarray
     platform: np.ndarray
     branch_start: np.ndarray
     branch_members: np.ndarray
@@ -110,7 +115,7 @@ class State(NamedTuple):
 PER_AGENT = (
     "org", "branch", "stratum", "opinion", "satisfaction", "committed", "faction", "cadre",
     "convinced", "faction_since", "expelled_from", "weight", "ident", "root", "social",
-    "splits", "origin", "revolutionary0",
+    "splits", "origin", "revolutionary0", "uncertainty", "anchor",
 )  # fmt: skip
 
 #: what ``State.tally`` counts over a run, in persons
@@ -201,3 +206,10 @@ class Params(NamedTuple):
     # False in the twin world: the group is there but does nothing (no speaking, recruiting,
     # entering or paper)
     active: bool
+    # issue 23, each off at 0: relative agreement's weight in conversation, the uncertainty of
+    # the uncommitted and of the committed, how far strain raises the former, anchoring
+    relative_agreement: float = 0.0
+    uncertainty: float = 0.25
+    uncertainty_committed: float = 0.05
+    strain_uncertainty: float = 0.0
+    anchoring: float = 0.0

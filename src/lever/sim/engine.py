@@ -20,6 +20,7 @@ from lever.kernels.draw import run_key
 from lever.kernels.entry import enter
 from lever.kernels.mobility import leave_and_join, update_satisfaction
 from lever.kernels.observe import observe
+from lever.kernels.persistence import anchor, open_by_strain
 from lever.kernels.press import read_press
 from lever.kernels.recruitment import recruit
 from lever.kernels.resolution import persons_beyond_one
@@ -238,7 +239,9 @@ def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.
     regroup_branches(state, n_branches)
     read_press(state, params, key, t)
     converse(state, params, net, key, t)
+    anchor(state, params)  # each off at 0 (issue 23)
     update_satisfaction(state, params, t)
+    open_by_strain(state, params)
     leave_and_join(state, params, net, t, flows, key)
     # the apparatus disciplines those inside (some capitulate), expels the current it will not
     # tolerate, and both before the week's recruiting: a current it will not tolerate is out
