@@ -26,9 +26,9 @@ from pathlib import Path
 from lever.experiments import execute
 from lever.experiments.execute import InProcess, StoreSink, sweep
 from lever.experiments.explore import Exploration
+from lever.experiments.tasks import TRACKED
 from lever.model.loading import load, with_values
 from lever.store import Experiment
-from lever.experiments.tasks import TRACKED
 
 TINY = {"organizations.labour.size": 2000.0, "organizations.ilp.size": 300.0, "organizations.cpgb.size": 200.0,
         "organizations.group.size": 10.0, "unorganized.size": 1000.0, "horizon_weeks": 12.0}  # fmt: skip
@@ -53,7 +53,7 @@ class TimedInProcess(InProcess):
 
     inside = 0.0
 
-    def submit(self, task):  # noqa: ANN001, ANN201
+    def submit(self, task):
         start = time.perf_counter()
         fut = super().submit(task)
         TimedInProcess.inside += time.perf_counter() - start

@@ -20,12 +20,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from field import scaled_field  # noqa: E402
+from field import scaled_field
 
-from lever.model.build import build_params, build_state  # noqa: E402
-from lever.sim.engine import make_network, step, with_room  # noqa: E402
-from lever.kernels.draw import run_key  # noqa: E402
-
+from lever.kernels.draw import run_key
+from lever.model.build import build_params, build_state
+from lever.sim.engine import make_network, step, with_room
 
 #: steps run on the measured field before the timed ones: each kernel with a parallel twin
 #: (lever.kernels.threads) tries both ways on its first four calls at a new size, as a run

@@ -74,12 +74,19 @@ def main() -> None:
     m.run(1)  # compile or load; the graph's first sweep
     sweeps = max(1, 20_000_000 // dn)
     t_d = best(lambda: m.run(sweeps), 2)
-    print(json.dumps({
-        "size": size, "reads": reads,
-        "gather_numpy_per_s": reads / t_np, "gather_loop_per_s": reads / t_nb,
-        "chase_per_s": reads / t_chase,
-        "deffuant_nodes": dn, "deffuant_per_s": sweeps * dn / t_d,
-    }))
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "reads": reads,
+                "gather_numpy_per_s": reads / t_np,
+                "gather_loop_per_s": reads / t_nb,
+                "chase_per_s": reads / t_chase,
+                "deffuant_nodes": dn,
+                "deffuant_per_s": sweeps * dn / t_d,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ import time
 import numpy as np
 
 import lever
-from lever.model.loading import with_scale, without_uncertainties
 from lever.experiments.design import Design
 from lever.experiments.runs import run_design
+from lever.model.loading import with_scale, without_uncertainties
 
 OUTCOMES = ("group_members", "newly_won")
 
@@ -51,15 +51,17 @@ def main() -> None:
         t = time.perf_counter()
         results[label] = measure(field, args.seeds)
         print(f"{label}: {time.perf_counter() - t:.0f} s", flush=True)
-    print(f"\n| strategy | outcome | default median | scale 1 median | seeds' spread | within |")
+    print("\n| strategy | outcome | default median | scale 1 median | seeds' spread | within |")
     print("|---|---|---|---|---|---|")
     for strategy, by in results["default"].items():
         for name in OUTCOMES:
             a, b = by[name], results["scale 1"][strategy][name]
             tolerance = max(0.1 * abs(b["median"]), a["spread"], b["spread"])
             ok = abs(a["median"] - b["median"]) <= tolerance
-            print(f"| {strategy} | {name} | {a['median']:.1f} | {b['median']:.1f} | "
-                  f"{max(a['spread'], b['spread']):.1f} | {'yes' if ok else 'NO'} |")
+            print(
+                f"| {strategy} | {name} | {a['median']:.1f} | {b['median']:.1f} | "
+                f"{max(a['spread'], b['spread']):.1f} | {'yes' if ok else 'NO'} |"
+            )
     with open(args.out, "w") as fh:
         json.dump(results, fh, indent=1)
 

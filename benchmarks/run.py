@@ -167,8 +167,9 @@ def _python_version(exe: str) -> tuple[int, int] | None:
     """``exe``'s (major, minor), or None if it does not run (a pyenv shim for a version
     that is installed but not selected exits 127)."""
     try:
-        r = subprocess.run([exe, "-c", "import sys; print(*sys.version_info[:2])"],
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [exe, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True, timeout=60
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     parts = r.stdout.split()
@@ -185,8 +186,7 @@ def find_python(version: str | None) -> str:
     want = tuple(int(x) for x in version.split("."))
     roots = [os.environ.get("PYENV_ROOT"), os.path.expanduser("~/.pyenv"), "/root/.pyenv"]
     try:
-        roots.append(subprocess.run(["pyenv", "root"], capture_output=True, text=True,
-                                    timeout=30).stdout.strip())
+        roots.append(subprocess.run(["pyenv", "root"], capture_output=True, text=True, timeout=30).stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass
     candidates = [os.environ.get("LEVER_BENCH_PYTHON"), shutil.which(f"python{version}")]
@@ -197,9 +197,11 @@ def find_python(version: str | None) -> str:
         got = _python_version(exe) if exe else None
         if got and got >= want:
             return exe
-    sys.exit(f"Python {version} or newer not found: Mesa 3.5 needs it. Install one (for example "
-             f"`pyenv install {version}`, or your system's python{version} package), or point "
-             "LEVER_BENCH_PYTHON at its interpreter.")
+    sys.exit(
+        f"Python {version} or newer not found: Mesa 3.5 needs it. Install one (for example "
+        f"`pyenv install {version}`, or your system's python{version} package), or point "
+        "LEVER_BENCH_PYTHON at its interpreter."
+    )
 
 
 def ensure_env(name: str) -> Path:
@@ -221,8 +223,9 @@ def background_load():
     """One process spinning on one core (the last this script may use) while the block
     runs; stopped when it ends, however it ends."""
     cpu = sorted(os.sched_getaffinity(0))[-1]
-    spinner = subprocess.Popen([sys.executable, "-c", SPIN, str(os.getpid())],
-                               preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    spinner = subprocess.Popen(
+        [sys.executable, "-c", SPIN, str(os.getpid())], preexec_fn=lambda: os.sched_setaffinity(0, {cpu})
+    )
     try:
         time.sleep(0.5)
         yield f"one process spinning on CPU {cpu} of {os.cpu_count()}"
@@ -237,8 +240,14 @@ def _stop_on_sigterm() -> None:
 
 
 def run_json(cmd: list[str], cwd: Path = ROOT, timeout: float = 1200, env: dict | None = None) -> dict:
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                       env=None if env is None else {**os.environ, **env})
+    r = subprocess.run(
+        cmd,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
+    )
     lines = [x for x in r.stdout.splitlines() if x.startswith("{")]
     if r.returncode != 0 or not lines:
         raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-3000:]}")
@@ -300,19 +309,29 @@ def peers(sizes, reps, seconds, envs, condition="idle") -> list[dict]:
         # rotated each repetition, and reversed every other one: no implementation always
         # runs just before another (an A/A control showed a run measured second in a pair
         # ~1 % faster)
-        order = IMPLS[rep % len(IMPLS):] + IMPLS[:rep % len(IMPLS)]
+        order = IMPLS[rep % len(IMPLS) :] + IMPLS[: rep % len(IMPLS)]
         order = order if rep % 2 == 0 else order[::-1]
         for n in sizes:
             for model in ("deffuant", "voter"):
                 for impl in order:
-                    cmd = cmd_of[impl] + ["--model", model, "--edges", str(graphs[n]),
-                                          "--seconds", str(seconds), "--seed", str(rep)]
+                    cmd = cmd_of[impl] + [
+                        "--model",
+                        model,
+                        "--edges",
+                        str(graphs[n]),
+                        "--seconds",
+                        str(seconds),
+                        "--seed",
+                        str(rep),
+                    ]
                     env = {"NUMBA_NUM_THREADS": "1"} if impl in SINGLE else None
                     r = run_json(cmd, cwd=HERE / "peers", env=env)
                     r.update(impl=impl, model=model, size=n, rep=rep, condition=condition)
                     rows.append(r)
-                    say(f"  {condition} rep {rep} {model:8s} n={n:>7,} {impl:15s} {r['rate']:14,.0f} updates/s"
-                        f"  peak {r['peak_mb']:7.1f} MB")
+                    say(
+                        f"  {condition} rep {rep} {model:8s} n={n:>7,} {impl:15s} {r['rate']:14,.0f} updates/s"
+                        f"  peak {r['peak_mb']:7.1f} MB"
+                    )
     return rows
 
 
@@ -330,33 +349,50 @@ def peer_ratios(rows: list[dict]) -> dict:
                 continue
             paired = [lever_by_rep[r["rep"]] / r["rate"] for r in rs]
             rates = [r["rate"] for r in rs]
-            out[(cond, model, n, impl)] = {"ratio": stats.median(paired), "lo": min(paired), "hi": max(paired),
-                                           "rate": stats.median(rates), "min": min(rates), "max": max(rates),
-                                           "peak_mb": stats.median(r["peak_mb"] for r in rs),
-                                           "model_mb": stats.median(r["model_mb"] for r in rs)}
+            out[(cond, model, n, impl)] = {
+                "ratio": stats.median(paired),
+                "lo": min(paired),
+                "hi": max(paired),
+                "rate": stats.median(rates),
+                "min": min(rates),
+                "max": max(rates),
+                "peak_mb": stats.median(r["peak_mb"] for r in rs),
+                "model_mb": stats.median(r["model_mb"] for r in rs),
+            }
         first = {r["rep"]: r["rate"] for r in sel if r["impl"] == SINGLE[0]}
         again = [first[r["rep"]] / r["rate"] for r in sel if r["impl"] == SINGLE[1] and r["rep"] in first]
         if again:  # the A/A control: one configuration over itself, paired; the standard
             # error of a median of that many such ratios (1.2533 sd / sqrt(pairs)) is how far
             # a paired median falls from 1 by the measurement alone
             sd = stats.stdev(again) if len(again) > 1 else 0.0
-            out[(cond, model, n, "a/a")] = {"ratio": stats.median(again), "lo": min(again), "hi": max(again),
-                                            "noise": 1.2533 * sd / len(again) ** 0.5}
+            out[(cond, model, n, "a/a")] = {
+                "ratio": stats.median(again),
+                "lo": min(again),
+                "hi": max(again),
+                "noise": 1.2533 * sd / len(again) ** 0.5,
+            }
     return out
 
 
 def peer_table(rows: list[dict], sizes) -> tuple[list[str], dict]:
     ratios = peer_ratios(rows)
-    lines = ["| model | nodes | implementation | idle: agent-updates/s (median) | idle: range | "
-             "idle: Lever's speed-up | loaded: agent-updates/s (median) | loaded: range | "
-             "loaded: Lever's speed-up | peak RSS MB | RSS over imports MB |",
-             "|---|---|---|---:|---|---:|---:|---|---:|---:|---:|"]
+    lines = [
+        "| model | nodes | implementation | idle: agent-updates/s (median) | idle: range | "
+        "idle: Lever's speed-up | loaded: agent-updates/s (median) | loaded: range | "
+        "loaded: Lever's speed-up | peak RSS MB | RSS over imports MB |",
+        "|---|---|---|---:|---|---:|---:|---|---:|---:|---:|",
+    ]
 
     def cells(r, impl):
         if r is None:
             return ["–", "–", "–"]
-        up = "1" if impl == "lever" else f"{r['ratio']:,.2f}× ({r['lo']:,.2f}–{r['hi']:,.2f})" if impl in SINGLE \
+        up = (
+            "1"
+            if impl == "lever"
+            else f"{r['ratio']:,.2f}× ({r['lo']:,.2f}–{r['hi']:,.2f})"
+            if impl in SINGLE
             else f"{r['ratio']:,.0f}× ({r['lo']:,.0f}–{r['hi']:,.0f})"
+        )
         return [f"{r['rate']:,.0f}", f"{r['min']:,.0f}–{r['max']:,.0f}", up]
 
     for model in ("deffuant", "voter"):
@@ -367,8 +403,11 @@ def peer_table(rows: list[dict], sizes) -> tuple[list[str], dict]:
                 mem = idle or loaded
                 if mem is None:
                     continue
-                lines.append(f"| {model} | {n:,} | {impl} | " + " | ".join(cells(idle, impl) + cells(loaded, impl))
-                             + f" | {mem['peak_mb']:,.0f} | {mem['model_mb']:,.0f} |")
+                lines.append(
+                    f"| {model} | {n:,} | {impl} | "
+                    + " | ".join(cells(idle, impl) + cells(loaded, impl))
+                    + f" | {mem['peak_mb']:,.0f} | {mem['model_mb']:,.0f} |"
+                )
     return lines, ratios
 
 
@@ -386,18 +425,18 @@ def own_model(sizes_steps) -> list[dict]:
     for n, steps, ties in sizes_steps:
         need = 190 * n  # peak resident bytes per agent while building, measured at 10^7: ~155
         if need > mem_available():
-            say(f"  {n:,} agents: skipped, needs ~{need / 2**30:.0f} GiB, "
-                f"{mem_available() / 2**30:.0f} GiB available")
+            say(f"  {n:,} agents: skipped, needs ~{need / 2**30:.0f} GiB, {mem_available() / 2**30:.0f} GiB available")
             rows.append({"agents": n, "skipped": True, "ties": ties})
             continue
         t = time.perf_counter()
-        r = run_json([str(LEVER_PY), str(HERE / "lever_model.py"), str(n), str(steps), "--ties", ties],
-                     timeout=1800)
+        r = run_json([str(LEVER_PY), str(HERE / "lever_model.py"), str(n), str(steps), "--ties", ties], timeout=1800)
         r.update(ties=ties, wall_s=time.perf_counter() - t)
         rows.append(r)
-        say(f"  {r['agents']:>11,} agents (degree {r['mean_degree']:.1f}): build {r['build_state_s'] + r['build_network_s']:.1f} s,"
+        say(
+            f"  {r['agents']:>11,} agents (degree {r['mean_degree']:.1f}): build {r['build_state_s'] + r['build_network_s']:.1f} s,"
             f" step {r['step_s']:.3f} s = {r['agent_steps_per_s']:,.0f} agent-steps/s,"
-            f" {r['bytes_per_agent']:.1f} B/agent in arrays, peak RSS {r['peak_rss_bytes_per_agent']:.0f} B/agent")
+            f" {r['bytes_per_agent']:.1f} B/agent in arrays, peak RSS {r['peak_rss_bytes_per_agent']:.0f} B/agent"
+        )
     return rows
 
 
@@ -427,8 +466,11 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=None, help="repetitions of the peer comparison (default 5)")
     p.add_argument("--no-1e8", action="store_true", help="skip the 10^8-agent field")
     p.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
-    p.add_argument("--render", metavar="JSON", help="only write the file again from saved figures "
-                   "(benchmarks/out/results.json), measuring nothing")
+    p.add_argument(
+        "--render",
+        metavar="JSON",
+        help="only write the file again from saved figures (benchmarks/out/results.json), measuring nothing",
+    )
     a = p.parse_args()
     if a.render:
         raw = json.loads(Path(a.render).read_text())
@@ -440,7 +482,7 @@ def main() -> None:
         say(f"wrote {a.output} from {a.render}")
         return
     _stop_on_sigterm()
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     t_all = time.perf_counter()
     load_before = os.getloadavg()
     envs = {name: ensure_env(name) for name in ENV_SPECS}
@@ -456,8 +498,7 @@ def main() -> None:
     load_idle = os.getloadavg()
     loaded_sizes = [max(sizes)]
     with background_load() as load_what:
-        say(f"1. peers, loaded ({load_what}): n = {', '.join(f'{n:,}' for n in loaded_sizes)}, "
-            f"{reps} repetitions")
+        say(f"1. peers, loaded ({load_what}): n = {', '.join(f'{n:,}' for n in loaded_sizes)}, {reps} repetitions")
         rows += peers(loaded_sizes, reps, seconds, envs, "loaded")
         load_loaded = os.getloadavg()
     peers_s = time.perf_counter() - t1
@@ -477,22 +518,40 @@ def main() -> None:
     samples = 2 if quick else 4
     weigh_rows = [run_json([str(LEVER_PY), str(HERE / "weigh_rate.py"), str(samples), j]) for j in ("1", "2", "auto")]
     for w in weigh_rows:
-        say(f"  --jobs {w.get('asked', w['jobs'])} ({w['jobs']}): {w['runs']} runs in {w['seconds']:.1f} s"
-            f" = {w['runs_per_minute']:.0f} runs/min")
+        say(
+            f"  --jobs {w.get('asked', w['jobs'])} ({w['jobs']}): {w['runs']} runs in {w['seconds']:.1f} s"
+            f" = {w['runs_per_minute']:.0f} runs/min"
+        )
 
     say("4. the limit: random reads")
     lim_args = ("1e7", "1e6", "1e6") if quick else ("1e8", "1e7", "1e7")
     limit = run_json([str(LEVER_PY), str(HERE / "limit.py"), *lim_args], timeout=1800)
-    say(f"  gather {limit['gather_numpy_per_s']:,.0f}/s, chase {limit['chase_per_s']:,.0f}/s,"
-        f" Lever Deffuant at {limit['deffuant_nodes']:,} nodes {limit['deffuant_per_s']:,.0f}/s")
+    say(
+        f"  gather {limit['gather_numpy_per_s']:,.0f}/s, chase {limit['chase_per_s']:,.0f}/s,"
+        f" Lever Deffuant at {limit['deffuant_nodes']:,} nodes {limit['deffuant_per_s']:,.0f}/s"
+    )
 
     load_after = os.getloadavg()
     elapsed = time.perf_counter() - t_all
-    raw = {"peers": rows, "model": model_rows, "scale1": scale1, "weigh": weigh_rows, "limit": limit,
-           "started": started.isoformat(), "elapsed_s": elapsed, "quick": quick,
-           "load_before": load_before, "load_after": load_after, "seconds": seconds,
-           "load_idle": load_idle, "load_loaded": load_loaded, "load_what": load_what,
-           "loaded_sizes": loaded_sizes, "peers_s": peers_s, "commit": _commit()}
+    raw = {
+        "peers": rows,
+        "model": model_rows,
+        "scale1": scale1,
+        "weigh": weigh_rows,
+        "limit": limit,
+        "started": started.isoformat(),
+        "elapsed_s": elapsed,
+        "quick": quick,
+        "load_before": load_before,
+        "load_after": load_after,
+        "seconds": seconds,
+        "load_idle": load_idle,
+        "load_loaded": load_loaded,
+        "load_what": load_what,
+        "loaded_sizes": loaded_sizes,
+        "peers_s": peers_s,
+        "commit": _commit(),
+    }
     (OUT / ("results-quick.json" if quick else "results.json")).write_text(json.dumps(raw, indent=1, default=str))
     md = render(raw, ptable, ratios, sizes, envs, reps, seconds)
     Path(a.output).write_text(md)
@@ -518,42 +577,59 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
     L = ["# Benchmarks", ""]
     if raw["quick"]:
         L += ["**A quick smoke run (`--quick`): small sizes, 3 repetitions; not the record.**", ""]
-    L += ["Reproduce (from the repository root, on this machine; a fresh clone needs nothing else but "
-          "a Python >= 3.12 somewhere for Mesa, see below):", "", "```", cmd, "```", "",
-          "`bin/bench` sets up `.venv/` as `bin/test` does and runs `benchmarks/run.py`. "
-          "Mesa 3.5 needs Python >= 3.12: the script takes `LEVER_BENCH_PYTHON` if set, else a "
-          "`python3.12` on the PATH that runs, else any pyenv installation of 3.12 (selected or "
-          "not), else `python3.13`/`python3.14`, and says so if there is none. "
-          f"It builds the peers' environments under `benchmarks/.envs` on its first run, writes the raw "
-          f"figures to `benchmarks/out/`, and took {raw['elapsed_s'] / 60:.1f} minutes for this file. "
-          "`--quick` is a smoke run of a few minutes (small sizes, not for the record); `--no-1e8` "
-          "skips the 10^8-agent field; `--render benchmarks/out/results.json` writes this file "
-          "again from the saved figures.", "",
-          "## Conditions", "",
-          f"- Started {raw['started'][:19]} UTC; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-          f"{platform.platform()}.",
-          f"- Load average (1 min) before the run {raw['load_before'][0]:.2f}, at the end of the idle "
-          f"peers {raw.get('load_idle', [float('nan')])[0]:.2f}, at the end of the loaded peers "
-          f"{raw.get('load_loaded', [float('nan')])[0]:.2f}, after the run {raw['load_after'][0]:.2f} "
-          "(other developers share the machine; its own load is not under this script's control).",
-          *([f"- **The machine was not idle**: the load average read at the four points above was "
-             f"{min(x[0] for x in loads):.1f}-{max(x[0] for x in loads):.1f} on its "
-             f"{os.cpu_count()} cores (the measured process and the loaded condition's spinner add "
-             "about 1 each; the rest is other work), so every implementation's rate moved with "
-             "it between repetitions (see the ranges of the lean Mesa model and of `lever-1t`); "
-             "the paired ratios, taken within a repetition, are the comparison, and the spreads "
-             "are as much the machine's as Lever's."] if _busy(raw) else
-            [f"- The machine was otherwise quiet: the load average read at the four points above was "
-             f"{min(x[0] for x in loads):.1f}-{max(x[0] for x in loads):.1f}, what the measured process "
-             "(about 1) and, in the loaded condition, the spinner (another 1) account for."]),
-          f"- **idle**: nothing started beside the measured process. **loaded**: the script itself "
-          f"keeps {raw.get('load_what', 'one process spinning on one core')} for the whole loaded "
-          "condition (every implementation measured under the same load, in the same run), and "
-          "stops it at the end, on an error or on Ctrl-C.",
-          f"- Lever {_version('lever-abm')} (commit {raw.get('commit') or _commit()}) on Python "
-          f"{platform.python_version()}, Numba {numba.__version__}, NumPy {np.__version__}; "
-          f"Mesa {_pv(envs['mesa'], 'mesa')}; NDlib {_pv(envs['ndlib'], 'ndlib')}.", ""]
+    L += [
+        "Reproduce (from the repository root, on this machine; a fresh clone needs nothing else but "
+        "a Python >= 3.12 somewhere for Mesa, see below):",
+        "",
+        "```",
+        cmd,
+        "```",
+        "",
+        "`bin/bench` sets up `.venv/` as `bin/test` does and runs `benchmarks/run.py`. "
+        "Mesa 3.5 needs Python >= 3.12: the script takes `LEVER_BENCH_PYTHON` if set, else a "
+        "`python3.12` on the PATH that runs, else any pyenv installation of 3.12 (selected or "
+        "not), else `python3.13`/`python3.14`, and says so if there is none. "
+        f"It builds the peers' environments under `benchmarks/.envs` on its first run, writes the raw "
+        f"figures to `benchmarks/out/`, and took {raw['elapsed_s'] / 60:.1f} minutes for this file. "
+        "`--quick` is a smoke run of a few minutes (small sizes, not for the record); `--no-1e8` "
+        "skips the 10^8-agent field; `--render benchmarks/out/results.json` writes this file "
+        "again from the saved figures.",
+        "",
+        "## Conditions",
+        "",
+        f"- Started {raw['started'][:19]} UTC; {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"{platform.platform()}.",
+        f"- Load average (1 min) before the run {raw['load_before'][0]:.2f}, at the end of the idle "
+        f"peers {raw.get('load_idle', [float('nan')])[0]:.2f}, at the end of the loaded peers "
+        f"{raw.get('load_loaded', [float('nan')])[0]:.2f}, after the run {raw['load_after'][0]:.2f} "
+        "(other developers share the machine; its own load is not under this script's control).",
+        *(
+            [
+                f"- **The machine was not idle**: the load average read at the four points above was "
+                f"{min(x[0] for x in loads):.1f}-{max(x[0] for x in loads):.1f} on its "
+                f"{os.cpu_count()} cores (the measured process and the loaded condition's spinner add "
+                "about 1 each; the rest is other work), so every implementation's rate moved with "
+                "it between repetitions (see the ranges of the lean Mesa model and of `lever-1t`); "
+                "the paired ratios, taken within a repetition, are the comparison, and the spreads "
+                "are as much the machine's as Lever's."
+            ]
+            if _busy(raw)
+            else [
+                f"- The machine was otherwise quiet: the load average read at the four points above was "
+                f"{min(x[0] for x in loads):.1f}-{max(x[0] for x in loads):.1f}, what the measured process "
+                "(about 1) and, in the loaded condition, the spinner (another 1) account for."
+            ]
+        ),
+        f"- **idle**: nothing started beside the measured process. **loaded**: the script itself "
+        f"keeps {raw.get('load_what', 'one process spinning on one core')} for the whole loaded "
+        "condition (every implementation measured under the same load, in the same run), and "
+        "stops it at the end, on an error or on Ctrl-C.",
+        f"- Lever {_version('lever-abm')} (commit {raw.get('commit') or _commit()}) on Python "
+        f"{platform.python_version()}, Numba {numba.__version__}, NumPy {np.__version__}; "
+        f"Mesa {_pv(envs['mesa'], 'mesa')}; NDlib {_pv(envs['ndlib'], 'ndlib')}.",
+        "",
+    ]
 
     # targets
     L += ["## Targets", "", "| target | figure | met |", "|---|---|---|"]
@@ -568,15 +644,20 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
             return
         met = r[key] >= bound
         narrow = " (narrowly: not in every repetition)" if met and r["lo"] < bound else ""
-        L.append(f"| {text} | {r['ratio']:,.0f}× ({r['lo']:,.0f}–{r['hi']:,.0f} over repetitions) | "
-                 f"{'yes' if met else 'no'}{narrow} |")
+        L.append(
+            f"| {text} | {r['ratio']:,.0f}× ({r['lo']:,.0f}–{r['hi']:,.0f} over repetitions) | "
+            f"{'yes' if met else 'no'}{narrow} |"
+        )
 
     rl = get("idle", "deffuant", "mesa-lean")
     target(f"idle: Deffuant at {big:,} nodes ≥ 100× lean Mesa", rl, 100)
     target(f"idle: Deffuant at {big:,} nodes ≥ 1,000× NDlib", get("idle", "deffuant", "ndlib"), 1000)
     for model in ("deffuant", "voter"):
-        target(f"loaded: {model} at {big:,} nodes ≥ 50× lean Mesa (same run, same load)",
-               get("loaded", model, "mesa-lean"), 50)
+        target(
+            f"loaded: {model} at {big:,} nodes ≥ 50× lean Mesa (same run, same load)",
+            get("loaded", model, "mesa-lean"),
+            50,
+        )
     for cond in CONDITIONS:
         for model in ("deffuant", "voter"):
             one = get(cond, model, "lever-1t")
@@ -588,128 +669,183 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
             # (the A/A control's), and then said so: the same code measured twice
             noise = aa["noise"] if aa else 0.0
             r = one["ratio"]
-            met = "yes" if r >= 1.0 else (f"not told apart: below 1 by {1 - r:.4f}, within two standard "
-                                         f"errors ({2 * noise:.4f}) of the A/A control") if r >= 1.0 - 2 * noise else "no"
-            control = (f"; single thread against itself {aa['ratio']:.4f} ({aa['lo']:.3f}–{aa['hi']:.3f}), "
-                       f"standard error of a median {noise:.4f}" if aa else "")
-            L.append(f"| {cond}: {model} at {big:,} nodes not below Lever's own single-thread rate "
-                     f"(`NUMBA_NUM_THREADS=1`) | paired ratio {r:.4f} ({one['lo']:.3f}–{one['hi']:.3f}); "
-                     f"medians {lever['rate']:,.0f} vs {one['rate']:,.0f}{control} | {met} |")
+            met = (
+                "yes"
+                if r >= 1.0
+                else (
+                    f"not told apart: below 1 by {1 - r:.4f}, within two standard "
+                    f"errors ({2 * noise:.4f}) of the A/A control"
+                )
+                if r >= 1.0 - 2 * noise
+                else "no"
+            )
+            control = (
+                f"; single thread against itself {aa['ratio']:.4f} ({aa['lo']:.3f}–{aa['hi']:.3f}), "
+                f"standard error of a median {noise:.4f}"
+                if aa
+                else ""
+            )
+            L.append(
+                f"| {cond}: {model} at {big:,} nodes not below Lever's own single-thread rate "
+                f"(`NUMBA_NUM_THREADS=1`) | paired ratio {r:.4f} ({one['lo']:.3f}–{one['hi']:.3f}); "
+                f"medians {lever['rate']:,.0f} vs {one['rate']:,.0f}{control} | {met} |"
+            )
     for model in ("deffuant", "voter"):
         lever = get("loaded", model, "lever")
         if lever:
             spread = lever["max"] / lever["min"]
-            L.append(f"| loaded: spread of Lever's {model} rate at {big:,} nodes over the repetitions "
-                     f"(max/min) ≤ 3 | {spread:.2f} ({lever['min']:,.0f}–{lever['max']:,.0f}) | "
-                     f"{'yes' if spread <= 3 else 'no'} |")
+            L.append(
+                f"| loaded: spread of Lever's {model} rate at {big:,} nodes over the repetitions "
+                f"(max/min) ≤ 3 | {spread:.2f} ({lever['min']:,.0f}–{lever['max']:,.0f}) | "
+                f"{'yes' if spread <= 3 else 'no'} |"
+            )
     r6 = by.get((1_000_000, "10"))
     if r6:
-        L.append(f"| full step ≥ 10^7 agent-steps/s at 10^6 agents | {r6['agent_steps_per_s']:,.0f} | "
-                 f"{'yes' if r6['agent_steps_per_s'] >= 1e7 else 'no'} |")
-        L.append(f"| ≤ 120 bytes per agent at mean degree 10 | {r6['bytes_per_agent']:.1f} B in the arrays "
-                 f"(degree {r6['mean_degree']:.1f}); peak RSS {r6['peak_rss_bytes_per_agent']:.0f} B/agent at 10^6 | "
-                 f"{'yes' if r6['bytes_per_agent'] <= 120 else 'no'} (arrays) |")
+        L.append(
+            f"| full step ≥ 10^7 agent-steps/s at 10^6 agents | {r6['agent_steps_per_s']:,.0f} | "
+            f"{'yes' if r6['agent_steps_per_s'] >= 1e7 else 'no'} |"
+        )
+        L.append(
+            f"| ≤ 120 bytes per agent at mean degree 10 | {r6['bytes_per_agent']:.1f} B in the arrays "
+            f"(degree {r6['mean_degree']:.1f}); peak RSS {r6['peak_rss_bytes_per_agent']:.0f} B/agent at 10^6 | "
+            f"{'yes' if r6['bytes_per_agent'] <= 120 else 'no'} (arrays) |"
+        )
     r8 = by.get((100_000_000, "10"))
     skipped8 = any(r.get("skipped") and r["agents"] == 100_000_000 for r in raw["model"])
     if r8:
-        L.append(f"| a 10^8-agent field builds and steps in 24 GiB | built in "
-                 f"{r8['build_state_s'] + r8['build_network_s']:.0f} s, one step {r8['step_s']:.0f} s, "
-                 f"peak RSS {r8['peak_rss_bytes_per_agent'] * r8['agents'] / 2**30:.1f} GiB | yes |")
+        L.append(
+            f"| a 10^8-agent field builds and steps in 24 GiB | built in "
+            f"{r8['build_state_s'] + r8['build_network_s']:.0f} s, one step {r8['step_s']:.0f} s, "
+            f"peak RSS {r8['peak_rss_bytes_per_agent'] * r8['agents'] / 2**30:.1f} GiB | yes |"
+        )
     else:
-        L.append(f"| a 10^8-agent field builds and steps in 24 GiB | "
-                 f"{'skipped: not enough free memory' if skipped8 else 'not run (--quick or --no-1e8)'} | not measured |")
+        L.append(
+            f"| a 10^8-agent field builds and steps in 24 GiB | "
+            f"{'skipped: not enough free memory' if skipped8 else 'not run (--quick or --no-1e8)'} | not measured |"
+        )
     L += [""]
     if r8:
-        L += [f"At 10^8 agents a full step costs {1e9 / r8['agent_steps_per_s']:.0f} ns an agent, about "
-              f"one dependent read from memory ({1e9 / raw['limit']['chase_per_s']:.0f} ns, section 4).", ""]
+        L += [
+            f"At 10^8 agents a full step costs {1e9 / r8['agent_steps_per_s']:.0f} ns an agent, about "
+            f"one dependent read from memory ({1e9 / raw['limit']['chase_per_s']:.0f} ns, section 4).",
+            "",
+        ]
 
-    L += ["## 1. Peers, same work, idle and loaded", "",
-          "Deffuant (μ = 0.5, d = 0.3, 1-D opinions uniform on [0, 1]) and the voter model on one "
-          "Barabási–Albert graph per size (m = 5, mean degree 10), written once to "
-          "`benchmarks/out/ba-N-m5.txt` and read by all. An agent-update is one elementary update "
-          "(a random agent and a random neighbour). "
-          f"{reps} repetitions; in each, every implementation runs in its own subprocess, in an order "
-          f"that rotates, and repeats its unit of work (a sweep of n updates; NDlib's voter: its "
-          f"iteration, one update) until {seconds:g} s have passed, after a warm-up (Mesa, NDlib: "
-          "one step; Lever: its measured unit of work, for at least four calls and 0.3 s: the "
-          "compiled kernels loaded from the cache, Numba's threads started, and the choice between "
-          "all threads and one, kept per size of call, has tried both and settled). Peak RSS is the subprocess's own high-water mark "
-          "(`VmHWM`, interpreter and libraries included; its `ru_maxrss` would carry the runner's "
-          "over `exec`); 'over imports' subtracts the RSS after the imports (both from the idle "
-          "condition). Both conditions side by side: idle at every size, loaded at "
-          f"{', '.join(f'{n:,}' for n in raw.get('loaded_sizes', []))} nodes, the same {reps} "
-          "repetitions; each speed-up is the median of Lever's rate over the implementation's, "
-          "paired within a repetition (range over repetitions).", "",
-          "- **lever**: `lever.classic.Deffuant` / `Voter` (`record=False`), `run(sweeps)`, on all "
-          "of Numba's threads (the default).",
-          "- **lever-1t**: the same with `NUMBA_NUM_THREADS=1`, Lever's own single-thread rate; its "
-          "'speed-up' column is Lever (all threads) over it.",
-          "- **lever-1t-again**: `lever-1t` measured a second time in the same repetition, an A/A "
-          "control: the spread of its paired ratios to `lever-1t` gives the standard error of a "
-          "median of that many pairs of one configuration (1.2533 sd / sqrt(pairs)). The targets "
-          "table calls Lever not below its single-thread rate when the paired ratio's median is at "
-          "least 1, says 'not told apart' when it is below 1 by less than two such standard "
-          "errors, and 'no' otherwise. Lever's warm-up runs at least 0.3 s "
-          "(`benchmarks/peers/lever_peer.py`: a cost early in the process, not in the steady state).",
-          "- **mesa-lean**: Mesa 3 `Agent`s plus a list of neighbour agents per agent; a step is a "
-          "plain loop of n updates.",
-          "- **mesa-idiomatic**: `FixedAgent`s on the cells of `mesa.discrete_space.Network`; a step is "
-          "`agents.shuffle_do(\"step\")` (each agent once, in random order), the partner "
-          "`cell.neighborhood.select_random_agent()`.",
-          "- **ndlib**: `AlgorithmicBiasModel` with γ = 0 (no bias) and ε = 0.3, whose exchange moves "
-          "both to their mean (μ = 0.5), one iteration = n updates; `VoterModel`, one iteration = one "
-          "update (NDlib copies and scans its status each iteration, hence its rate).", ""]
+    L += [
+        "## 1. Peers, same work, idle and loaded",
+        "",
+        "Deffuant (μ = 0.5, d = 0.3, 1-D opinions uniform on [0, 1]) and the voter model on one "
+        "Barabási–Albert graph per size (m = 5, mean degree 10), written once to "
+        "`benchmarks/out/ba-N-m5.txt` and read by all. An agent-update is one elementary update "
+        "(a random agent and a random neighbour). "
+        f"{reps} repetitions; in each, every implementation runs in its own subprocess, in an order "
+        f"that rotates, and repeats its unit of work (a sweep of n updates; NDlib's voter: its "
+        f"iteration, one update) until {seconds:g} s have passed, after a warm-up (Mesa, NDlib: "
+        "one step; Lever: its measured unit of work, for at least four calls and 0.3 s: the "
+        "compiled kernels loaded from the cache, Numba's threads started, and the choice between "
+        "all threads and one, kept per size of call, has tried both and settled). Peak RSS is the subprocess's own high-water mark "
+        "(`VmHWM`, interpreter and libraries included; its `ru_maxrss` would carry the runner's "
+        "over `exec`); 'over imports' subtracts the RSS after the imports (both from the idle "
+        "condition). Both conditions side by side: idle at every size, loaded at "
+        f"{', '.join(f'{n:,}' for n in raw.get('loaded_sizes', []))} nodes, the same {reps} "
+        "repetitions; each speed-up is the median of Lever's rate over the implementation's, "
+        "paired within a repetition (range over repetitions).",
+        "",
+        "- **lever**: `lever.classic.Deffuant` / `Voter` (`record=False`), `run(sweeps)`, on all "
+        "of Numba's threads (the default).",
+        "- **lever-1t**: the same with `NUMBA_NUM_THREADS=1`, Lever's own single-thread rate; its "
+        "'speed-up' column is Lever (all threads) over it.",
+        "- **lever-1t-again**: `lever-1t` measured a second time in the same repetition, an A/A "
+        "control: the spread of its paired ratios to `lever-1t` gives the standard error of a "
+        "median of that many pairs of one configuration (1.2533 sd / sqrt(pairs)). The targets "
+        "table calls Lever not below its single-thread rate when the paired ratio's median is at "
+        "least 1, says 'not told apart' when it is below 1 by less than two such standard "
+        "errors, and 'no' otherwise. Lever's warm-up runs at least 0.3 s "
+        "(`benchmarks/peers/lever_peer.py`: a cost early in the process, not in the steady state).",
+        "- **mesa-lean**: Mesa 3 `Agent`s plus a list of neighbour agents per agent; a step is a "
+        "plain loop of n updates.",
+        "- **mesa-idiomatic**: `FixedAgent`s on the cells of `mesa.discrete_space.Network`; a step is "
+        '`agents.shuffle_do("step")` (each agent once, in random order), the partner '
+        "`cell.neighborhood.select_random_agent()`.",
+        "- **ndlib**: `AlgorithmicBiasModel` with γ = 0 (no bias) and ε = 0.3, whose exchange moves "
+        "both to their mean (μ = 0.5), one iteration = n updates; `VoterModel`, one iteration = one "
+        "update (NDlib copies and scans its status each iteration, hence its rate).",
+        "",
+    ]
     L += ptable + [""]
 
-    L += ["## 2. Lever's own model", "",
-          "britain-1933 with every population but the group's forty scaled up and one agent per "
-          "person (`benchmarks/field.py`, via `lever.with_values`: sizes and persons_per_agent); "
-          "`network.workplace_ties = 5, random_ties = 1` give a mean degree near 10 (the rows "
-          "marked 'default' keep the scenario's 6 and 2, about 13 at one person per agent). A step is `lever.sim.engine.step`, the six "
-          "mechanisms of one week, timed alone (median of the steps run). Bytes per agent: the "
-          "population's and the network's arrays (`State` + CSR); peak RSS per agent is the whole "
-          "process's, build transients included.", "",
-          "| agents | mean degree | build s | step s | steps/s | agent-steps/s | bytes/agent (state + network) | peak RSS bytes/agent |",
-          "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    L += [
+        "## 2. Lever's own model",
+        "",
+        "britain-1933 with every population but the group's forty scaled up and one agent per "
+        "person (`benchmarks/field.py`, via `lever.with_values`: sizes and persons_per_agent); "
+        "`network.workplace_ties = 5, random_ties = 1` give a mean degree near 10 (the rows "
+        "marked 'default' keep the scenario's 6 and 2, about 13 at one person per agent). A step is `lever.sim.engine.step`, the six "
+        "mechanisms of one week, timed alone (median of the steps run). Bytes per agent: the "
+        "population's and the network's arrays (`State` + CSR); peak RSS per agent is the whole "
+        "process's, build transients included.",
+        "",
+        "| agents | mean degree | build s | step s | steps/s | agent-steps/s | bytes/agent (state + network) | peak RSS bytes/agent |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in raw["model"]:
         if r.get("skipped"):
             L.append(f"| {r['agents']:,} | | skipped: not enough free memory | | | | | |")
             continue
-        L.append(f"| {r['agents']:,}{' (default ties)' if r['ties'] == 'default' else ''} | {r['mean_degree']:.1f} | "
-                 f"{r['build_state_s'] + r['build_network_s']:.1f} | {r['step_s']:.3f} | {r['steps_per_s']:.2f} | "
-                 f"{r['agent_steps_per_s']:,.0f} | {r['bytes_per_agent']:.1f} ({r['state_bytes_per_agent']:.1f} + "
-                 f"{r['network_bytes_per_agent']:.1f}) | {r['peak_rss_bytes_per_agent']:.0f} |")
-    L += ["", f"`{raw['scale1']['command']}` (586,640 agents, 104 steps, outputs written; "
-          f"wall time of the command): **{raw['scale1']['seconds']:.1f} s**.", ""]
+        L.append(
+            f"| {r['agents']:,}{' (default ties)' if r['ties'] == 'default' else ''} | {r['mean_degree']:.1f} | "
+            f"{r['build_state_s'] + r['build_network_s']:.1f} | {r['step_s']:.3f} | {r['steps_per_s']:.2f} | "
+            f"{r['agent_steps_per_s']:,.0f} | {r['bytes_per_agent']:.1f} ({r['state_bytes_per_agent']:.1f} + "
+            f"{r['network_bytes_per_agent']:.1f}) | {r['peak_rss_bytes_per_agent']:.0f} |"
+        )
+    L += [
+        "",
+        f"`{raw['scale1']['command']}` (586,640 agents, 104 steps, outputs written; "
+        f"wall time of the command): **{raw['scale1']['seconds']:.1f} s**.",
+        "",
+    ]
 
-    L += ["## 3. Weigh throughput", "",
-          "britain-1933 at its default scale (43,620 agents, 104 steps), every strategy, one "
-          "replication per Latin-hypercube draw, through `lever.weigh.weigh` "
-          "(`benchmarks/weigh_rate.py`; the process pool's start-up is counted). 'default' is what "
-          "`lever weigh` takes without `--jobs` (`lever.experiments.workers.auto_jobs`: by the amount of work and "
-          "the cores free).", "",
-          "| jobs | runs | seconds | runs per minute |", "|---|---:|---:|---:|"]
+    L += [
+        "## 3. Weigh throughput",
+        "",
+        "britain-1933 at its default scale (43,620 agents, 104 steps), every strategy, one "
+        "replication per Latin-hypercube draw, through `lever.weigh.weigh` "
+        "(`benchmarks/weigh_rate.py`; the process pool's start-up is counted). 'default' is what "
+        "`lever weigh` takes without `--jobs` (`lever.experiments.workers.auto_jobs`: by the amount of work and "
+        "the cores free).",
+        "",
+        "| jobs | runs | seconds | runs per minute |",
+        "|---|---:|---:|---:|",
+    ]
     for w in raw["weigh"]:
         asked = w.get("asked", str(w["jobs"]))
         jobs = f"default (chose {w['jobs']})" if asked == "auto" else asked
         L.append(f"| {jobs} | {w['runs']} | {w['seconds']:.1f} | {w['runs_per_minute']:.0f} |")
     lim = raw["limit"]
-    L += ["", "## 4. The limit", "",
-          f"Random reads on this machine (`benchmarks/limit.py`): {lim['reads']:,} reads from an array "
-          f"of {lim['size']:,} elements.", "",
-          "| what | per second | ns each |", "|---|---:|---:|",
-          f"| independent reads (NumPy gather `a[idx]`, float64) | {lim['gather_numpy_per_s']:,.0f} | {1e9 / lim['gather_numpy_per_s']:.1f} |",
-          f"| independent reads (compiled loop) | {lim['gather_loop_per_s']:,.0f} | {1e9 / lim['gather_loop_per_s']:.1f} |",
-          f"| dependent reads (pointer chasing, one random cycle, int32) | {lim['chase_per_s']:,.0f} | {1e9 / lim['chase_per_s']:.1f} |",
-          f"| Lever Deffuant updates, BA graph of {lim['deffuant_nodes']:,} nodes | {lim['deffuant_per_s']:,.0f} | {1e9 / lim['deffuant_per_s']:.1f} |"]
+    L += [
+        "",
+        "## 4. The limit",
+        "",
+        f"Random reads on this machine (`benchmarks/limit.py`): {lim['reads']:,} reads from an array "
+        f"of {lim['size']:,} elements.",
+        "",
+        "| what | per second | ns each |",
+        "|---|---:|---:|",
+        f"| independent reads (NumPy gather `a[idx]`, float64) | {lim['gather_numpy_per_s']:,.0f} | {1e9 / lim['gather_numpy_per_s']:.1f} |",
+        f"| independent reads (compiled loop) | {lim['gather_loop_per_s']:,.0f} | {1e9 / lim['gather_loop_per_s']:.1f} |",
+        f"| dependent reads (pointer chasing, one random cycle, int32) | {lim['chase_per_s']:,.0f} | {1e9 / lim['chase_per_s']:.1f} |",
+        f"| Lever Deffuant updates, BA graph of {lim['deffuant_nodes']:,} nodes | {lim['deffuant_per_s']:,.0f} | {1e9 / lim['deffuant_per_s']:.1f} |",
+    ]
     d5 = [r for r in raw["peers"] if r["impl"] == "lever" and r["model"] == "deffuant" and r["size"] == big]
     if d5:
         rate = stats.median(r["rate"] for r in d5)
         L.append(f"| Lever Deffuant updates, BA graph of {big:,} nodes (section 1) | {rate:,.0f} | {1e9 / rate:.1f} |")
-    for key, r in ((10 ** 6, r6), (10 ** 7, by.get((10 ** 7, "10"))), (10 ** 8, r8)):
+    for key, r in ((10**6, r6), (10**7, by.get((10**7, "10"))), (10**8, r8)):
         if r:
-            L.append(f"| Lever full step, per agent, {r['agents']:,} agents (section 2) | "
-                     f"{r['agent_steps_per_s']:,.0f} | {1e9 / r['agent_steps_per_s']:.1f} |")
+            L.append(
+                f"| Lever full step, per agent, {r['agents']:,} agents (section 2) | "
+                f"{r['agent_steps_per_s']:,.0f} | {1e9 / r['agent_steps_per_s']:.1f} |"
+            )
     L += ["", NOTES]
     return "\n".join(L) + "\n"
 

@@ -15,9 +15,9 @@ import sys
 import time
 
 import lever
-from lever.experiments.workers import auto_jobs, run_seconds
 from lever.experiments.design import Design
 from lever.experiments.runs import run_design
+from lever.experiments.workers import auto_jobs, run_seconds
 
 
 def main() -> None:
@@ -30,8 +30,18 @@ def main() -> None:
     jobs = auto_jobs(runs, run_seconds(field)) if asked == "auto" else int(asked)
     run_design(design, jobs=jobs)
     el = time.perf_counter() - t
-    print(json.dumps({"samples": samples, "jobs": jobs, "asked": asked, "runs": runs, "seconds": el,
-                      "runs_per_minute": runs / el * 60.0}))
+    print(
+        json.dumps(
+            {
+                "samples": samples,
+                "jobs": jobs,
+                "asked": asked,
+                "runs": runs,
+                "seconds": el,
+                "runs_per_minute": runs / el * 60.0,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -23,15 +23,15 @@ _TEST_STORE = None if "LEVER_STORE" in os.environ else tempfile.mkdtemp(prefix="
 if _TEST_STORE is not None:
     os.environ["LEVER_STORE"] = _TEST_STORE
 
-from lever.model.build import build_params
 from lever.kernels.social import regroup_branches
+from lever.model.build import build_params
+from lever.model.loading import validate
 from lever.model.network import from_edges
 from lever.model.scenario import Scenario
-from lever.model.loading import validate
 from lever.model.state import N_TALLY, Network, Params, State
 
 
-def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001, ARG001 - pytest's hook
+def pytest_sessionfinish(session, exitstatus) -> None:
     if _TEST_STORE is not None:
         shutil.rmtree(_TEST_STORE, ignore_errors=True)
 
@@ -66,16 +66,39 @@ def tiny_data() -> dict[str, Any]:
             "default_strategy": "enter",
             "strata": {"worker": {"receptivity": 1.0}, "clerk": {"receptivity": 0.5}},
             "organizations": {
-                "big": _org("Big Party", 2000.0, 10.0, (0.25, 0.5), homogeneity=0.8, committed=0.05,
-                            branch_size=60.0, kernel={"worker": 0.05}),
-                "host": _org("Host Party", 150.0, 1.0, (0.6, 0.6), homogeneity=0.2, tolerance=0.8,
-                             kernel={"worker": 0.4, "clerk": 0.1},
-                             disappointment=[{"start_week": 0.0, "end_week": 10.0, "level": 0.2,
-                                              "end_level": 0.4}]),
-                "rival": _org("Rival Party", 60.0, 1.0, (0.85, 0.1), homogeneity=0.95, committed=0.4,
-                              tolerance=0.4, attraction=2.0),
-                "group": _org("The Group", 10.0, 1.0, (0.9, 0.95), spread=0.03, homogeneity=0.9,
-                              committed=1.0, branch_size=10.0),
+                "big": _org(
+                    "Big Party",
+                    2000.0,
+                    10.0,
+                    (0.25, 0.5),
+                    homogeneity=0.8,
+                    committed=0.05,
+                    branch_size=60.0,
+                    kernel={"worker": 0.05},
+                ),
+                "host": _org(
+                    "Host Party",
+                    150.0,
+                    1.0,
+                    (0.6, 0.6),
+                    homogeneity=0.2,
+                    tolerance=0.8,
+                    kernel={"worker": 0.4, "clerk": 0.1},
+                    disappointment=[{"start_week": 0.0, "end_week": 10.0, "level": 0.2, "end_level": 0.4}],
+                ),
+                "rival": _org(
+                    "Rival Party",
+                    60.0,
+                    1.0,
+                    (0.85, 0.1),
+                    homogeneity=0.95,
+                    committed=0.4,
+                    tolerance=0.4,
+                    attraction=2.0,
+                ),
+                "group": _org(
+                    "The Group", 10.0, 1.0, (0.9, 0.95), spread=0.03, homogeneity=0.9, committed=1.0, branch_size=10.0
+                ),
             },
             "unorganized": {
                 "size": 1000.0,
@@ -86,30 +109,57 @@ def tiny_data() -> dict[str, Any]:
                 "kernel": {"worker": 0.05},
             },
             "organs": {
-                "host_paper": {"name": "Host Weekly", "owner": "host",
-                               "circulation": {"host": 0.6, "none": 0.05}, "openness": 0.3},
-                "rival_paper": {"name": "Rival Daily", "owner": "rival",
-                                "circulation": {"rival": 0.8, "host": 0.1}},
-                "own_organ": {"name": "Own Organ", "owner": "group",
-                              "circulation": {"group": 1.0, "host": 0.05, "none": 0.01}},
+                "host_paper": {
+                    "name": "Host Weekly",
+                    "owner": "host",
+                    "circulation": {"host": 0.6, "none": 0.05},
+                    "openness": 0.3,
+                },
+                "rival_paper": {"name": "Rival Daily", "owner": "rival", "circulation": {"rival": 0.8, "host": 0.1}},
+                "own_organ": {
+                    "name": "Own Organ",
+                    "owner": "group",
+                    "circulation": {"group": 1.0, "host": 0.05, "none": 0.01},
+                },
             },
             "network": {"workplace_size": 10, "workplace_ties": 4, "random_ties": 1},
             # explicit, so the tests do not follow the schema's defaults when they change
             "dynamics": {
-                "confidence": 0.25, "convergence": 0.05, "trust_inside": 0.9, "trust_outside": 0.4,
-                "trust_group_outside": 0.1, "trust_expelled": 0.02, "committed_talk": 2.0,
-                "press_strength": 0.05, "satisfaction_rate": 0.1, "leave_steepness": 6.0,
-                "gravity": 1.0, "closeness": 6.0, "ties_weight": 1.0, "stay_unorganized": 0.5,
-                "join_rate": 0.002, "recruit_contacts": 2.0, "recruit_radius": 0.25,
-                "recruit_prob": 0.2, "training_weeks": 26.0, "platform_drift": 0.02,
-                "bloc_weight": 3.0, "detection": 0.1, "organ_cost": 0.3,
-                "kernel_threshold": 0.65, "line_threshold": 0.6,
+                "confidence": 0.25,
+                "convergence": 0.05,
+                "trust_inside": 0.9,
+                "trust_outside": 0.4,
+                "trust_group_outside": 0.1,
+                "trust_expelled": 0.02,
+                "committed_talk": 2.0,
+                "press_strength": 0.05,
+                "satisfaction_rate": 0.1,
+                "leave_steepness": 6.0,
+                "gravity": 1.0,
+                "closeness": 6.0,
+                "ties_weight": 1.0,
+                "stay_unorganized": 0.5,
+                "join_rate": 0.002,
+                "recruit_contacts": 2.0,
+                "recruit_radius": 0.25,
+                "recruit_prob": 0.2,
+                "training_weeks": 26.0,
+                "platform_drift": 0.02,
+                "bloc_weight": 3.0,
+                "detection": 0.1,
+                "organ_cost": 0.3,
+                "kernel_threshold": 0.65,
+                "line_threshold": 0.6,
             },
             "strategies": {
                 "outside": {"allocation": {"group": 1.0}, "press": "own"},
                 "enter": {"allocation": {"host": 1.0}, "press": "host"},
-                "enter_individuals": {"allocation": {"host": 1.0}, "form": "individuals",
-                                      "declaration": False, "press": "host"},
+                "enter_individuals": {
+                    "allocation": {"host": 1.0},
+                    "form": "individuals",
+                    "declaration": False,
+                    "press": "host",
+                },
                 "keep_organ": {"allocation": {"host": 1.0}, "press": "both"},
                 "split": {"allocation": {"host": 0.5, "rival": 0.5}},
             },

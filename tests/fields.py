@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lever.model.scenario import Scenario
 from lever.model.loading import load, with_values
+from lever.model.scenario import Scenario
 
 
 def tiny(**values) -> Scenario:

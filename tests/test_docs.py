@@ -19,9 +19,9 @@ import lever.cli.main
 import lever.cli.theses
 import lever.cli.weigh
 from lever.model.build import agent_counts, branch_counts, build_params
+from lever.model.loading import with_scale
 from lever.sim.engine import TALLIES
 from lever.sim.outcomes import DEFAULT_OUTCOME, OUTCOMES
-from lever.model.loading import with_scale
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD = (ROOT / "docs" / "ODD.md").read_text()

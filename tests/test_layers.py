@@ -56,7 +56,9 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             found.append((node.lineno, base))
-            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names if _is_module(f"{base}.{alias.name}")]
+            found += [
+                (node.lineno, f"{base}.{alias.name}") for alias in node.names if _is_module(f"{base}.{alias.name}")
+            ]
     return [(line, target) for line, target in found if target == "lever" or target.startswith("lever.")]
 
 
@@ -108,7 +110,9 @@ def test_the_check_finds_an_import_up_a_layer(tmp_path):
     """The check can fail: a model module that imports the engine, inside a function."""
     fake = tmp_path / "lever"
     (fake / "model").mkdir(parents=True)
-    (fake / "model" / "leaky.py").write_text("def f():\n    from lever.sim.engine import simulate\n    return simulate\n")
+    (fake / "model" / "leaky.py").write_text(
+        "def f():\n    from lever.sim.engine import simulate\n    return simulate\n"
+    )
     global SRC
     real, SRC = SRC, tmp_path
     try:

@@ -68,7 +68,14 @@ def measure(unit, seconds: float) -> tuple[int, float]:
 
 def report(updates: int, seconds: float, base_mb: float, **extra) -> None:
     peak = rss_mb()
-    out = {"updates": updates, "seconds": seconds, "rate": updates / seconds,
-           "peak_mb": peak, "base_mb": base_mb, "model_mb": peak - base_mb, **extra}
+    out = {
+        "updates": updates,
+        "seconds": seconds,
+        "rate": updates / seconds,
+        "peak_mb": peak,
+        "base_mb": base_mb,
+        "model_mb": peak - base_mb,
+        **extra,
+    }
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")

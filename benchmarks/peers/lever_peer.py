@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from common import args, measure, report, rss_mb
 
 from lever.classic import Deffuant, Voter, barabasi_albert, from_edge_list
-import numpy as np
-
 
 #: seconds of sweeps before the measured ones (see :func:`warm_up`)
 WARM_SECONDS = 0.3
@@ -60,6 +59,7 @@ def main() -> None:
                 state["m"] = Voter(net, rho=0.5, rng=rng, record=False)
                 return int(round((m.consensus_time - before) * n))
             return sweeps * n
+
     warm_up(unit)
     updates, el = measure(unit, a.seconds)
     report(updates, el, base, n=n)

@@ -9,9 +9,8 @@ random neighbour, written as a tight loop on the model.
 
 from __future__ import annotations
 
-from common import args, measure, read_graph, report, rss_mb
-
 import mesa
+from common import args, measure, read_graph, report, rss_mb
 from mesa.discrete_space import FixedAgent, Network
 
 D, MU = 0.3, 0.5

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import warnings
 
-from common import args, measure, read_graph, report, rss_mb
-
 import ndlib.models.ModelConfig as mc
 import ndlib.models.opinions as op
+from common import args, measure, read_graph, report, rss_mb
 
 warnings.filterwarnings("ignore")
 

@@ -28,7 +28,9 @@ def test_prim_recovers_a_planted_box_through_ten_percent_label_noise():
     density = truth[inside].mean()
     assert coverage >= 0.85 and density >= 0.85, (coverage, density)
     assert found.accepted and found.check.accuracy >= 0.85
-    restricted = {n for j, n in enumerate(found.names) if np.isfinite(found.box.low[j]) or np.isfinite(found.box.high[j])}
+    restricted = {
+        n for j, n in enumerate(found.names) if np.isfinite(found.box.low[j]) or np.isfinite(found.box.high[j])
+    }
     assert restricted == {"x1", "x2"}
 
 

@@ -9,9 +9,6 @@ import pytest
 from fields import tiny
 
 from lever.analysis import baseline_strategy, conclusion, differences, rank, regret
-from lever.weigh.report import write_report
-from lever.experiments.design import Design
-from lever.experiments.runs import run_design
 
 
 def synthetic() -> pd.DataFrame:
@@ -92,10 +89,14 @@ def test_table_matches_a_recomputation_from_the_parquet_rows(written):
     result, ranking, paths = written
     from_file = pd.read_parquet(paths["runs"])
     pd.testing.assert_frame_equal(rank(from_file, "group_members", "outside").table, ranking.table)
-    medians = duckdb.sql(
-        f"SELECT strategy, median(group_members) AS m, quantile_cont(group_members, 0.05) AS lo "
-        f"FROM '{paths['runs']}' GROUP BY strategy"
-    ).df().set_index("strategy")
+    medians = (
+        duckdb.sql(
+            f"SELECT strategy, median(group_members) AS m, quantile_cont(group_members, 0.05) AS lo "
+            f"FROM '{paths['runs']}' GROUP BY strategy"
+        )
+        .df()
+        .set_index("strategy")
+    )
     table = ranking.table.set_index("strategy")
     for s in medians.index:
         assert table.loc[s, "group_members_median"] == pytest.approx(medians.loc[s, "m"])
@@ -153,4 +154,4 @@ def test_the_terminal_ranking_fits_80_columns_without_cutting_numbers():
         assert max(len(line) for line in text.splitlines()) <= 80
         assert "…" not in text, text
         for row in rank(runs, outcome, "outside").table.itertuples():
-            assert f"{getattr(row, 'group_members_median'):,.0f}" in text
+            assert f"{row.group_members_median:,.0f}" in text

@@ -13,7 +13,9 @@ from lever.calibration.record import Figure, Record
 
 
 def test_a_figure_is_inside_where_the_runs_put_it_between_their_5th_and_95th_percentiles():
-    figs = [Figure(series="size_ilp", date=dt.date(1932, 8, 7), value=v, sd=1.0, source="t") for v in (50.0, 200.0, 7.0)]
+    figs = [
+        Figure(series="size_ilp", date=dt.date(1932, 8, 7), value=v, sd=1.0, source="t") for v in (50.0, 200.0, 7.0)
+    ]
     targets = [Target(figs[0], 1, FITTED), Target(figs[1], 1, HELD_OUT), Target(figs[2], -5, BEFORE)]
     cal = Calibration(tiny_1932(), Record(name="t", figures=figs), dt.date(1933, 1, 1), targets)
     cal.predictive = pd.DataFrame({"size_ilp@1": [float(v) for v in range(101)]})

@@ -14,8 +14,8 @@ from lever.calibration import Budget, calibrate, place, summary
 from lever.calibration.fit import BEFORE, BEYOND, FITTED, HELD_OUT
 from lever.calibration.posterior import write_posterior
 from lever.calibration.record import Figure, Record
-from lever.sim.engine import simulate
 from lever.model.loading import ScenarioError, with_values
+from lever.sim.engine import simulate
 
 START = dt.date(1932, 7, 31)
 CUTOFF = START + dt.timedelta(weeks=13)

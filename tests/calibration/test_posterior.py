@@ -8,8 +8,8 @@ import pytest
 from fields import tiny
 
 from lever.calibration import read_posterior
-from lever.model.loading import ScenarioError
 from lever.experiments.design import Design
+from lever.model.loading import ScenarioError
 
 GRAVITY, TRUST = "dynamics.gravity", "dynamics.trust_inside"
 

@@ -12,7 +12,9 @@ from lever.sim.engine import simulate
 
 def test_a_probe_reads_its_series_at_its_steps_and_measures_plausibility_at_the_horizon():
     field = tiny_1932()
-    probe = Probe(0, "historical", 0, 0, 7, {"dynamics.gravity": 1.5}, (("size_ilp", 5), ("group_members", 9)), field.steps)
+    probe = Probe(
+        0, "historical", 0, 0, 7, {"dynamics.gravity": 1.5}, (("size_ilp", 5), ("group_members", 9)), field.steps
+    )
     out = probe.run(field).outcomes
     run = simulate(field.model_copy(update={"dynamics": field.dynamics.model_copy(update={"gravity": 1.5})}), seed=7)
     assert out["size_ilp@5"] == run.series["size_ilp"].iat[5]

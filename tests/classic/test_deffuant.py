@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from lever.classic.deffuant import Deffuant, converged_1d
 from layouts import under_every_layout
 from splitmix import reference_pair
 
+from lever.classic.deffuant import Deffuant, converged_1d
 from lever.classic.network import barabasi_albert, complete, erdos_renyi, from_edges
 from lever.kernels.draw import fresh_key
 

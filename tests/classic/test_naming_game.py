@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lever.classic.naming_game import A, AB, B, NamingGame, mean_field_rhs
+from lever.classic.naming_game import AB, A, B, NamingGame, mean_field_rhs
 from lever.classic.network import barabasi_albert
 
 

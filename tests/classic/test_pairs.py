@@ -11,9 +11,20 @@ from splitmix import reference_pair
 
 import lever.classic.pairs as pairs
 from lever.classic.network import complete, erdos_renyi, from_edges
-from lever.classic.pairs import (AHEAD, CONSUMED, STARTED, STOP, draw_pairs,
-                                 handoff_state, help_draw, one_draw_enough, pair_buffers, paced, ring_slots,
-                                 take_block)  # fmt: skip
+from lever.classic.pairs import (
+    AHEAD,
+    CONSUMED,
+    STARTED,
+    STOP,
+    draw_pairs,
+    handoff_state,
+    help_draw,
+    one_draw_enough,
+    paced,
+    pair_buffers,
+    ring_slots,
+    take_block,  # fmt: skip
+)
 from lever.kernels.draw import fresh_key
 
 _NETS = [erdos_renyi(300, 4, np.random.default_rng(0)), complete(40),
@@ -72,16 +83,35 @@ def _helper_then_updater(threads, size, total, t0, n, indptr, indices, key):
     ri, rj, ai, aj, bi, bj = pair_buffers(slots, size, indices)
     ready, claim, state = handoff_state(slots)
     for w in range(1, threads):
-        help_draw(w, threads, ri, rj, ready, claim, state, slots, size, blocks, total, t0,
-                  n, False, indptr, indices, True, key)
+        help_draw(
+            w,
+            threads,
+            ri,
+            rj,
+            ready,
+            claim,
+            state,
+            slots,
+            size,
+            blocks,
+            total,
+            t0,
+            n,
+            False,
+            indptr,
+            indices,
+            True,
+            key,
+        )
     gi = np.empty(total, indices.dtype)
     gj = np.empty(total, indices.dtype)
     where = np.empty(blocks, np.int64)
     state[STARTED] = 1
     for k in range(blocks):
         m = min(size, total - k * size)
-        where[k] = take_block(k, ai, aj, bi, bj, ready, claim, state, slots, size, blocks,
-                              total, t0, n, False, indptr, indices, True, key)
+        where[k] = take_block(
+            k, ai, aj, bi, bj, ready, claim, state, slots, size, blocks, total, t0, n, False, indptr, indices, True, key
+        )
         for b in range(m):
             if where[k] == 0:
                 gi[k * size + b] = ri[(k % slots) * size + b]

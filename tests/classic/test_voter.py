@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from layouts import under_every_layout
 from splitmix import reference_pair
 

@@ -11,9 +11,9 @@ from fields import tiny
 from typer.testing import CliRunner
 
 from lever.cli.main import app
-from lever.store.files import COMPLETE, complete_folder
 from lever.model.loading import to_toml
 from lever.store import Experiment, experiments
+from lever.store.files import COMPLETE, complete_folder
 
 runner = CliRunner()
 

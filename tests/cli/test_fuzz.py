@@ -25,9 +25,12 @@ from lever.model.loading import ScenarioError, builtin_text, parse, to_toml, val
 
 runner = CliRunner()
 BASE = parse(builtin_text("britain-1933"), "britain-1933")
+
+
 def fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))  # fmt: skip
+
 
 #: every fuzzed input finishes within this (no hang)
 LIMIT_S = 30.0
@@ -127,7 +130,9 @@ def one_line_naming(result, names: list[str]) -> None:
         assert len(errors) == 1, result.output
         # named as the option, or as the field (a whole word: "--p" or "p")
         assert any(n in errors[0] or re.search(rf"\b{re.escape(n.lstrip('-'))}\b", errors[0]) for n in names), (
-            names, errors[0])
+            names,
+            errors[0],
+        )
     else:
         assert result.exit_code == 0, result.output
 
@@ -164,8 +169,17 @@ def test_run_with_fuzzed_values_and_options(scenario_file, tmp_path_factory, set
 
 OPTIONS = {
     "weigh": ["--samples", "--replications", "--jobs", "--seed", "--steps", "--outcome"],
-    "explore": ["--samples", "--replications", "--jobs", "--seed", "--steps", "--sampler", "--executor",
-                "--strategies", "--name"],
+    "explore": [
+        "--samples",
+        "--replications",
+        "--jobs",
+        "--seed",
+        "--steps",
+        "--sampler",
+        "--executor",
+        "--strategies",
+        "--name",
+    ],
     "theses": ["--only", "--replications", "--jobs", "--seed"],
 }
 BAD_TEXT = st.sampled_from(["nan", "inf", "-inf", "1e300", "-1", "0", "10000000000000000000000", "abc", "",

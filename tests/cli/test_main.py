@@ -12,12 +12,19 @@ import pytest
 from typer.testing import CliRunner
 
 from lever.cli.main import app
-from lever.sim.engine import simulate
 from lever.model.loading import builtin_text, load, parse, to_toml, validate, with_values
+from lever.sim.engine import simulate
 
 LEVER = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "lever"
-OUTPUTS = ["COMPLETE", "flows.csv", "provenance.json", "scenario.toml", "summary.json", "timeseries.parquet",
-           "trajectories.png"]  # COMPLETE: written last
+OUTPUTS = [
+    "COMPLETE",
+    "flows.csv",
+    "provenance.json",
+    "scenario.toml",
+    "summary.json",
+    "timeseries.parquet",
+    "trajectories.png",
+]  # COMPLETE: written last
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +67,7 @@ def assert_one_clean_error(result, *needles: str) -> None:
 
 # --- good runs ----------------------------------------------------------------------------------
 
+
 def test_scenarios_lists_britain(runner):
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0
@@ -73,7 +81,9 @@ def test_scenario_show_round_trips(shown):
 
 
 def test_scenario_show_unknown(runner):
-    assert_one_clean_error(runner.invoke(app, ["scenario", "show", "atlantis"]), "atlantis", "no such file, nor a built-in")
+    assert_one_clean_error(
+        runner.invoke(app, ["scenario", "show", "atlantis"]), "atlantis", "no such file, nor a built-in"
+    )
 
 
 def test_run_writes_the_four_outputs(runner, tiny, tiny_file, tmp_path):
@@ -101,12 +111,26 @@ def test_run_default_output_folder(runner, tiny_file, tmp_path, monkeypatch):
 
 def test_run_set_changes_the_scenario(runner, tiny, tiny_file, tmp_path):
     out = tmp_path / "out"
-    result = runner.invoke(app, ["run", str(tiny_file), "--steps", "3", "--out", str(out),
-                                 "--set", "dynamics.gravity=2", "--set", "dynamics.join_rate=0.2"])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(tiny_file),
+            "--steps",
+            "3",
+            "--out",
+            str(out),
+            "--set",
+            "dynamics.gravity=2",
+            "--set",
+            "dynamics.join_rate=0.2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     changed = with_values(tiny, {"dynamics.gravity": 2.0, "dynamics.join_rate": 0.2})
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"),
-                                  simulate(changed, seed=0, steps=3).series)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "timeseries.parquet"), simulate(changed, seed=0, steps=3).series
+    )
     assert not pd.read_parquet(out / "timeseries.parquet").equals(simulate(tiny, seed=0, steps=3).series)
 
 
@@ -123,26 +147,24 @@ def test_run_scale(runner, tiny_file, tmp_path):
 
 BAD_FILES = {
     "unknown_organization_in_allocation": (
-        "allocation = { labour = 1.0 }", "allocation = { labor = 1.0 }",
-        ["strategies.enter_labour.allocation", "unknown organization 'labor'"]),
+        "allocation = { labour = 1.0 }",
+        "allocation = { labor = 1.0 }",
+        ["strategies.enter_labour.allocation", "unknown organization 'labor'"],
+    ),
     "allocation_not_summing_to_one": (
-        "allocation = { cpgb = 0.25, ilp = 0.75 }", "allocation = { cpgb = 0.25, ilp = 0.5 }",
-        ["strategies.split_cpgb_ilp", "allocation must sum to 1"]),
-    "negative_size": (
-        "size = 10000.0", "size = -5.0",
-        ["organizations.ilp.size", "greater than or equal to 0"]),
+        "allocation = { cpgb = 0.25, ilp = 0.75 }",
+        "allocation = { cpgb = 0.25, ilp = 0.5 }",
+        ["strategies.split_cpgb_ilp", "allocation must sum to 1"],
+    ),
+    "negative_size": ("size = 10000.0", "size = -5.0", ["organizations.ilp.size", "greater than or equal to 0"]),
     "fraction_above_one": (
-        "homogeneity = 0.2\n", "homogeneity = 1.5\n",
-        ["organizations.ilp.homogeneity", "less than or equal to 1"]),
-    "misspelt_optional_field": (
-        "gravity = 1.0\n", "gravty = 1.0\n",
-        ["dynamics.gravty", "unknown field"]),
-    "misspelt_field": (
-        "homogeneity = 0.2\n", "homogenity = 0.2\n",
-        ["organizations.ilp.homogenity"]),
-    "malformed_toml": (
-        "gravity = 1.0\n", "gravity = = 1.0\n",
-        ["malformed TOML", "line"]),
+        "homogeneity = 0.2\n",
+        "homogeneity = 1.5\n",
+        ["organizations.ilp.homogeneity", "less than or equal to 1"],
+    ),
+    "misspelt_optional_field": ("gravity = 1.0\n", "gravty = 1.0\n", ["dynamics.gravty", "unknown field"]),
+    "misspelt_field": ("homogeneity = 0.2\n", "homogenity = 0.2\n", ["organizations.ilp.homogenity"]),
+    "malformed_toml": ("gravity = 1.0\n", "gravity = = 1.0\n", ["malformed TOML", "line"]),
 }
 
 
@@ -199,6 +221,7 @@ def test_missing_edge_list(runner, tiny, tmp_path):
 
 # --- through a real process ---------------------------------------------------------------------
 
+
 def _lever(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(LEVER), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
@@ -226,6 +249,7 @@ def test_real_process_bad_set_prints_no_traceback(tiny_file, tmp_path):
 
 
 # --- check, show and explain any file -----------------------------------------------------------
+
 
 def test_check_a_good_file_prints_one_line_and_runs_nothing(runner, tiny_file, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

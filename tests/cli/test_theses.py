@@ -15,7 +15,19 @@ runner = CliRunner()
 def test_one_thesis_prints_its_line_and_writes_the_report(tmp_path):
     field = tmp_path / "tiny.toml"
     field.write_text(to_toml(tiny()))
-    args = ["theses", "--only", "8", "--replications", "1", "--jobs", "1", "--scenario", str(field), "--out", str(tmp_path)]
+    args = [
+        "theses",
+        "--only",
+        "8",
+        "--replications",
+        "1",
+        "--jobs",
+        "1",
+        "--scenario",
+        str(field),
+        "--out",
+        str(tmp_path),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "8. Form and declaration" in result.output
@@ -106,7 +118,19 @@ label = "gravity"
 def test_a_thesis_runs_on_a_field_that_is_not_britain(tmp_path):
     field = tmp_path / "union.toml"
     field.write_text(UNION_LOCAL)
-    args = ["theses", "--only", "4", "--replications", "1", "--jobs", "1", "--scenario", str(field), "--out", str(tmp_path / "out")]
+    args = [
+        "theses",
+        "--only",
+        "4",
+        "--replications",
+        "1",
+        "--jobs",
+        "1",
+        "--scenario",
+        str(field),
+        "--out",
+        str(tmp_path / "out"),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "4. Inside vs outside" in result.output
@@ -121,15 +145,15 @@ def test_a_field_without_a_rival_gets_one_line_naming_the_thesis_and_the_role(tm
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert result.stderr.strip().splitlines() == [
-        f"error: {field}: thesis 4 (Inside vs outside) needs a rival (rival = \"<organization key>\": where the"
+        f'error: {field}: thesis 4 (Inside vs outside) needs a rival (rival = "<organization key>": where the'
         " disappointed go if not to the group); the field declares none"
     ]
     assert not (tmp_path / "out").exists()
 
 
 def test_theses_a_field_cannot_run_are_skipped_in_one_line_each(tmp_path):
-    from lever.theses.job import THESES, needs
     from lever.model.loading import load
+    from lever.theses.job import THESES, needs
 
     field = tmp_path / "union.toml"
     field.write_text(UNION_LOCAL.replace('rival = "old_guard"\n', ""))

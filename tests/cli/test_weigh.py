@@ -85,6 +85,7 @@ def test_outcomes_missing_where_never_reached_cannot_rank(scenario_file, tmp_pat
 
 # --- provenance: every result traceable, and rerun from its folder alone -----------------------
 
+
 def test_a_weigh_reruns_from_its_folder_alone_to_identical_runs(scenario_file, tmp_path, monkeypatch):
     import json
     import shlex
@@ -102,7 +103,9 @@ def test_a_weigh_reruns_from_its_folder_alone_to_identical_runs(scenario_file, t
     assert record["seed"] == 11 and record["lever_version"] and record["set"] == args[-5:-1:2]
     meta = json.loads(pq.read_schema(first / "runs.parquet").metadata[b"lever"])
     assert meta["seed"] == 11 and "gravity = 1.5" in meta["scenario_toml"]
-    assert "lever weigh" in (first / "report.html").read_text() and "scenario.toml" in (first / "report.html").read_text()
+    assert (
+        "lever weigh" in (first / "report.html").read_text() and "scenario.toml" in (first / "report.html").read_text()
+    )
     scenario_file.unlink()  # the folder alone: nothing of the first command's inputs remains
     rerun = shlex.split(record["rerun"])[1:] + ["--jobs", "1", "--out", str(tmp_path / "again")]
     assert rerun[1] == str(first / "scenario.toml")

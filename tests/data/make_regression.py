@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 import lever
-from lever.sim.engine import simulate
 from lever.model.loading import with_scale
+from lever.sim.engine import simulate
 
 HERE = Path(__file__).parent
 

@@ -48,9 +48,12 @@ def cluster(tmp_path_factory):
     while not info.exists():
         assert time.monotonic() < deadline and scheduler.poll() is None
         time.sleep(0.1)
-    workers = [subprocess.Popen([DASK, "worker", "--scheduler-file", str(info), "--nthreads", "1",
-                                 "--no-nanny", "--no-dashboard"], **common)  # fmt: skip
-               for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [DASK, "worker", "--scheduler-file", str(info), "--nthreads", "1", "--no-nanny", "--no-dashboard"], **common
+        )  # fmt: skip
+        for _ in range(2)
+    ]
     from distributed import Client
 
     with Client(scheduler_file=str(info), timeout="30s") as client:

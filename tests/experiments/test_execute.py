@@ -15,11 +15,11 @@ import pytest
 from fields import tiny
 
 from lever.experiments import execute
+from lever.experiments.design import Design
 from lever.experiments.execute import sweep
 from lever.experiments.explore import Exploration
-from lever.store import Experiment
-from lever.experiments.design import Design
 from lever.experiments.runs import run_design
+from lever.store import Experiment
 from lever.store.outputs import TaskOutput
 
 

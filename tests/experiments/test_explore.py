@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from fields import tiny
 
+from lever.experiments.design import Design
 from lever.experiments.execute import sweep
 from lever.experiments.explore import DesignError, Exploration, problem, rows_for
 from lever.store import Experiment
-from lever.experiments.design import Design
 
 UNCERTAIN = [
     {"path": "dynamics.gravity", "low": 0.5, "high": 2.0},
@@ -38,7 +38,12 @@ def test_each_design_has_its_number_of_rows_inside_the_ranges(field, sampler, sa
     for i in (0, 5, len(design) - 1):
         t = design[i]
         row = table.iloc[i]
-        assert (t.strategy, t.draw, t.replication, t.seed) == (row["strategy"], row["draw"], row["replication"], row["seed"])
+        assert (t.strategy, t.draw, t.replication, t.seed) == (
+            row["strategy"],
+            row["draw"],
+            row["replication"],
+            row["seed"],
+        )
         assert t.values == {u["path"]: row[u["path"]] for u in UNCERTAIN}
 
 

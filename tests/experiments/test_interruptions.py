@@ -163,7 +163,7 @@ def test_ctrl_c_at_the_terminal_reaches_every_process_and_still_ends_in_one_line
     """A terminal sends SIGINT to the whole process group: the workers leave it to the driver."""
     env = os.environ | {"LEVER_BATCH_RUNS": "4"}
     # ten times the steps: on a loaded machine the short sweep could end before the signal lands
-    longer = [*SWEEP[: SWEEP.index("--steps") + 1], "120", *SWEEP[SWEEP.index("--steps") + 2:]]
+    longer = [*SWEEP[: SWEEP.index("--steps") + 1], "120", *SWEEP[SWEEP.index("--steps") + 2 :]]
     # as from a terminal: SIGINT at its default even where this test runs in a background job
     # (a shell without job control starts those with SIGINT ignored, and children inherit it)
     proc = subprocess.Popen([LEVER, "explore", str(scenario_file), *longer, "--jobs", "2", "--store", str(tmp_path)],

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from fields import tiny
 
 from lever.analysis import baseline_strategy, rank, regret
-from fields import tiny
-from lever.model.loading import with_values
 from lever.experiments.design import Design
 from lever.experiments.runs import run_design
+from lever.model.loading import with_values
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +50,7 @@ def test_common_random_numbers_share_seed_and_values_across_strategies(result):
 
 
 def test_identical_strategies_differ_by_exactly_zero_in_every_run(result):
-    table = result.runs.pivot_table(
-        index=["draw", "replication"], columns="strategy", values="group_members"
-    )
+    table = result.runs.pivot_table(index=["draw", "replication"], columns="strategy", values="group_members")
     assert (table["outside_twin"] - table["outside"] == 0).all()
     ranking = rank(result.runs, "group_members", "outside")
     twin = ranking.table.set_index("strategy").loc["outside_twin"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lever.sim.engine import simulate
-from lever.sim.outcomes import outcomes, twin_view
-from lever.model.loading import with_values
 from lever.analysis.verdict import bootstrap_mean_ci
 from lever.experiments.design import Design
 from lever.experiments.runs import run_design
+from lever.model.loading import with_values
+from lever.sim.engine import simulate
+from lever.sim.outcomes import outcomes, twin_view
 
 IDLE = {"allocation": {"group": 1.0}, "press": "none", "speak": False, "recruit": False}
 

@@ -6,8 +6,8 @@ import pytest
 from fields import tiny
 from typer.testing import CliRunner
 
-import lever.experiments.workers as jobs
 import lever.experiments.execute as execute
+import lever.experiments.workers as jobs
 from lever.cli.main import app
 from lever.experiments.workers import GAIN, auto_jobs, expected_seconds, run_seconds
 from lever.model.loading import load, to_toml

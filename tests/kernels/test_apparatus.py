@@ -16,8 +16,10 @@ BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 def test_loose_platform_drifts_toward_members_weighted_mean_and_faction_votes_as_a_bloc(hand):
     params = hand.params(homogeneity=np.array([1.0, 0.0, 0.5, 0.0]), platform_drift=0.1, bloc_weight=3.0)
     state = hand.state(
-        [HOST, HOST, BIG, RIVAL, GROUP, K], [[0.2, 0.4], [0.8, 0.6], [0.9, 0.9], [0.0, 0.0], [0.0, 0.0], [1, 1]],
-        weight=[2.0, 1.0, 1.0, 1.0, 1.0, 5.0], faction=[False, True, False, False, True, False],
+        [HOST, HOST, BIG, RIVAL, GROUP, K],
+        [[0.2, 0.4], [0.8, 0.6], [0.9, 0.9], [0.0, 0.0], [0.0, 0.0], [1, 1]],
+        weight=[2.0, 1.0, 1.0, 1.0, 1.0, 5.0],
+        faction=[False, True, False, False, True, False],
     )
     before = state.platform.copy()
     drift_platforms(state, params)
@@ -43,13 +45,15 @@ def _host_with_faction(hand):
     org = [HOST, HOST, HOST, HOST, HOST, HOST, GROUP, BIG]
     faction = [True, True, True, True, False, False, True, True]
     cadre = [True, True, False, False, False, False, True, False]
-    return hand.state(org, np.full((8, 2), 0.7), faction=faction, cadre=cadre, committed=cadre,
-                      weight=[1, 1, 1, 1, 2, 1, 1, 1])
+    return hand.state(
+        org, np.full((8, 2), 0.7), faction=faction, cadre=cadre, committed=cadre, weight=[1, 1, 1, 1, 2, 1, 1, 1]
+    )
 
 
 def test_detected_faction_is_expelled_to_the_group_and_then_distrusted(hand):
-    params = hand.params(homogeneity=np.array([0.0, 1.0, 1.0, 1.0]), detection=1.0, visibility=np.ones(4),
-                         expel_share=np.ones(4))
+    params = hand.params(
+        homogeneity=np.array([0.0, 1.0, 1.0, 1.0]), detection=1.0, visibility=np.ones(4), expel_share=np.ones(4)
+    )
     state = _host_with_faction(hand)
     flows = hand.flows()
     expelled = expel_currents(state, params, 4, flows, np.uint64(0))
@@ -68,8 +72,9 @@ def test_detected_faction_is_expelled_to_the_group_and_then_distrusted(hand):
 
 @pytest.mark.parametrize("room", [0, 1])
 def test_a_coarse_faction_agent_expelled_into_the_fine_group_is_expelled_person_by_person(hand, room):
-    params = hand.params(homogeneity=np.array([0.0, 1.0, 1.0, 1.0]), detection=1.0, visibility=np.ones(4),
-                         expel_share=np.ones(4))
+    params = hand.params(
+        homogeneity=np.array([0.0, 1.0, 1.0, 1.0]), detection=1.0, visibility=np.ones(4), expel_share=np.ones(4)
+    )
     state = hand.state([HOST, HOST], np.full((2, 2), 0.7), room=room, faction=[True, True], weight=[1, 2])
     flows = hand.flows()
     expelled = expel_currents(state, params, 4, flows, np.uint64(0))
@@ -80,13 +85,15 @@ def test_a_coarse_faction_agent_expelled_into_the_fine_group_is_expelled_person_
 
 
 def test_host_member_moves_less_toward_an_expelled_speaker_than_toward_a_fellow_member(hand):
-    params = hand.params(homogeneity=np.array([0.0, 1.0, 1.0, 1.0]), detection=1.0, visibility=np.ones(4),
-                         committed_talk=0.0)
+    params = hand.params(
+        homogeneity=np.array([0.0, 1.0, 1.0, 1.0]), detection=1.0, visibility=np.ones(4), committed_talk=0.0
+    )
     # listener 0 (host), speaker 1 (committed, of the group's faction in the host)
     moved = {}
     for case in ("fellow", "expelled"):
-        state = hand.state([HOST, HOST], [[0.5, 0.5], [0.6, 0.5]], faction=[False, True],
-                           cadre=[False, True], committed=[False, True])
+        state = hand.state(
+            [HOST, HOST], [[0.5, 0.5], [0.6, 0.5]], faction=[False, True], cadre=[False, True], committed=[False, True]
+        )
         if case == "expelled":
             assert expel_currents(state, params, 1, hand.flows(), np.uint64(0)) == 1.0
         converse(state, params, hand.net(2, [(0, 1)]), np.uint64(0), 1)
@@ -149,8 +156,7 @@ def test_whom_a_detection_expels_does_not_depend_on_the_order_or_on_others(hand)
 
 
 @pytest.mark.parametrize(("where", "visibility"), [(HOST, 1.0), (RIVAL, 0.2)])
-def test_a_current_is_detected_per_step_with_chance_detection_times_h_cubed_times_visibility(hand, where,
-                                                                                          visibility):
+def test_a_current_is_detected_per_step_with_chance_detection_times_h_cubed_times_visibility(hand, where, visibility):
     params = hand.params("enter", homogeneity=np.full(4, 0.8), detection=0.5)
     assert params.visibility[where] == pytest.approx(visibility)
     p = 0.5 * 0.8**3 * visibility
@@ -175,8 +181,15 @@ def test_a_current_is_detected_per_step_with_chance_detection_times_h_cubed_time
 
 def _cadre_inside(hand, n: int, since: int = 0):
     faction = np.ones(n, bool)
-    return hand.state([HOST] * n, np.full((n, 2), 0.9), faction=faction, cadre=faction, committed=faction,
-                      convinced=faction, faction_since=np.full(n, since))
+    return hand.state(
+        [HOST] * n,
+        np.full((n, 2), 0.9),
+        faction=faction,
+        cadre=faction,
+        committed=faction,
+        convinced=faction,
+        faction_since=np.full(n, since),
+    )
 
 
 def _distance(hand) -> float:
@@ -191,8 +204,9 @@ def test_capitulation_loses_the_expected_share_of_cadre_after_t_steps(hand, h, a
     from lever.model.state import TALLY_CAPITULATED
 
     n, steps, rate = 4000, 10, 0.2
-    params = hand.params("enter", homogeneity=np.full(4, h), capitulation=rate,
-                         assimilation_steps=assimilation, entry_step=0)
+    params = hand.params(
+        "enter", homogeneity=np.full(4, h), capitulation=rate, assimilation_steps=assimilation, entry_step=0
+    )
     state = _cadre_inside(hand, n)
     for t in range(1, steps + 1):
         capitulate(state, params, t, np.uint64(3))
@@ -229,8 +243,7 @@ def test_time_inside_counts_from_entry_or_from_being_won_inside(hand):
 
     # assimilation over 100 steps: at step 10 the hazard of one won at step 8 is a fifth of
     # the hazard of one inside since the entry at step 0
-    params = hand.params("enter", homogeneity=np.ones(4), capitulation=1.0, entry_step=0,
-                         assimilation_steps=100.0)
+    params = hand.params("enter", homogeneity=np.ones(4), capitulation=1.0, entry_step=0, assimilation_steps=100.0)
     early, late = _cadre_inside(hand, 20000, since=0), _cadre_inside(hand, 20000, since=8)
     capitulate(early, params, 10, np.uint64(5))
     capitulate(late, params, 10, np.uint64(5))
@@ -245,12 +258,19 @@ def test_demoralised_expelled_cadre_leave_politics(hand, share):
     from lever.model.state import TALLY_DEMORALISED
 
     n = 3000
-    params = hand.params("enter", homogeneity=np.ones(4), detection=1.0, visibility=np.ones(4),
-                         expel_share=np.ones(4), demoralisation=share)
+    params = hand.params(
+        "enter",
+        homogeneity=np.ones(4),
+        detection=1.0,
+        visibility=np.ones(4),
+        expel_share=np.ones(4),
+        demoralisation=share,
+    )
     cadre = np.arange(n) < 2 * n // 3  # a third are recruits still in training
     faction = np.ones(n, bool)
-    state = hand.state([HOST] * n, np.full((n, 2), 0.9), room=0, faction=faction, cadre=cadre,
-                       committed=cadre, convinced=cadre)
+    state = hand.state(
+        [HOST] * n, np.full((n, 2), 0.9), room=0, faction=faction, cadre=cadre, committed=cadre, convinced=cadre
+    )
     assert expel_currents(state, params, 2, hand.flows(), np.uint64(0)) == n
     left = state.org == K
     assert not left[~cadre].any()  # only cadre are demoralised

@@ -45,9 +45,9 @@ def test_committed_person_never_moves_and_speaks_more(hand):
 
 
 def test_committed_person_never_moves_over_many_steps_in_a_crowd(hand, tiny):
+    from lever.kernels.social import regroup_branches
     from lever.model.build import build_state
     from lever.sim.engine import make_network
-    from lever.kernels.social import regroup_branches
 
     rng = np.random.default_rng(5)
     state = build_state(tiny, rng)
@@ -88,8 +88,11 @@ def test_branch_mates_talk_without_social_ties(hand):
 def _listener_after(hand, speaker_org: int, expelled_from: int, faction: bool) -> float:
     params = hand.params(committed_talk=0.0)
     state = hand.state(
-        [HOST, speaker_org], [[0.5, 0.5], [0.6, 0.5]], committed=[False, True],
-        faction=[False, faction], expelled_from=[-1, expelled_from],
+        [HOST, speaker_org],
+        [[0.5, 0.5], [0.6, 0.5]],
+        committed=[False, True],
+        faction=[False, faction],
+        expelled_from=[-1, expelled_from],
     )
     converse(state, params, hand.net(2, [(0, 1)]), np.uint64(0), 0)
     return float(state.opinion[0, 0] - 0.5)
@@ -102,8 +105,12 @@ def test_listener_moves_by_trust_toward_fellow_outsider_group_and_expelled(hand)
     outsider = _listener_after(hand, BIG, -1, False)
     group = _listener_after(hand, GROUP, -1, True)
     expelled = _listener_after(hand, GROUP, HOST, True)
-    for moved, trust in ((fellow, params.trust_inside), (outsider, params.trust_outside),
-                         (group, params.trust_rival), (expelled, params.trust_expelled)):
+    for moved, trust in (
+        (fellow, params.trust_inside),
+        (outsider, params.trust_outside),
+        (group, params.trust_rival),
+        (expelled, params.trust_expelled),
+    ):
         assert moved == pytest.approx(0.1 * (1 - (1 - mu * trust) ** 2), abs=1e-14)
     assert fellow > outsider > group > expelled > 0
 
@@ -116,7 +123,7 @@ def _reference_sweep(state, params, net, key, step, order):
     opinion = state.opinion.copy()
     for i in order:
         row = state.social[i]
-        nbrs = net.indices[net.indptr[row]:net.indptr[row + 1]]
+        nbrs = net.indices[net.indptr[row] : net.indptr[row + 1]]
         if nbrs.size == 0:
             continue
         j = nbrs[min(int(keyed(skey, state.ident[i], 1) * nbrs.size), nbrs.size - 1)]
@@ -181,8 +188,7 @@ def test_in_the_twin_world_the_groups_people_neither_move_nor_move_anyone(hand, 
     net = hand.net(3, [(0, 1), (1, 2)])
     for active in (False, True):
         params = hand.params(active=active)
-        state = hand.state([HOST, HOST, HOST], start, faction=[False, True, False],
-                           committed=[False, committed, False])
+        state = hand.state([HOST, HOST, HOST], start, faction=[False, True, False], committed=[False, committed, False])
         for step in range(30):
             converse(state, params, net, np.uint64(3), step)
         if not active:
@@ -196,8 +202,9 @@ def test_a_coarse_agent_is_moved_by_the_groups_person_one_person_at_a_time(hand)
     # 0 a committed person of the group in the host; 1 an unorganized agent of 5 persons
     params = hand.params(committed_talk=0.0)
     start = [[0.6, 0.5], [0.5, 0.5]]
-    state = hand.state([HOST, K], start, room=2, weight=[1, 5], faction=[True, False],
-                       committed=[True, False], ident=[10, 11])
+    state = hand.state(
+        [HOST, K], start, room=2, weight=[1, 5], faction=[True, False], committed=[True, False], ident=[10, 11]
+    )
     converse(state, params, hand.net(2, [(0, 1)]), np.uint64(0), 0)
     # both talks (0 with 1, then 1 with 0) split a person off 1, who takes the talk
     assert state.n == 4 and state.tally[TALLY_SPLIT] == 2

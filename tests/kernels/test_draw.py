@@ -33,6 +33,7 @@ def test_keyed_draws_look_uniform_and_independent():
 
 # --- draws keyed by what they decide -------------------------------------------------------------
 
+
 def test_keyed_draws_are_uniform_and_independent_across_persons_slots_and_steps():
     from scipy import stats
 

@@ -14,8 +14,9 @@ BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 def _group(hand, n: int, extra_org=(), extra_faction=()):
     org = [GROUP] * n + list(extra_org)
     faction = [True] * n + list(extra_faction)
-    return hand.state(org, np.full((len(org), 2), 0.9), faction=faction, cadre=faction,
-                      committed=faction, convinced=faction)
+    return hand.state(
+        org, np.full((len(org), 2), 0.9), faction=faction, cadre=faction, committed=faction, convinced=faction
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,9 +87,15 @@ def test_where_a_member_goes_depends_on_who_they_are_not_on_their_place(hand):
     enter(state, hand.params(), allocation, 1.0, 2, hand.flows(), np.uint64(5))
     # the same persons (idents) in reverse order, after an unrelated person
     org = [K] + [GROUP] * n
-    other = hand.state(org, np.full((n + 1, 2), 0.9), faction=[False] + [True] * n,
-                       cadre=[False] + [True] * n, committed=[False] + [True] * n,
-                       convinced=[False] + [True] * n, ident=[99] + list(range(n - 1, -1, -1)))
+    other = hand.state(
+        org,
+        np.full((n + 1, 2), 0.9),
+        faction=[False] + [True] * n,
+        cadre=[False] + [True] * n,
+        committed=[False] + [True] * n,
+        convinced=[False] + [True] * n,
+        ident=[99] + list(range(n - 1, -1, -1)),
+    )
     enter(other, hand.params(), allocation, 1.0, 2, hand.flows(), np.uint64(5))
     assert np.array_equal(other.org[1:][::-1], state.org)
     assert other.org[0] == K
@@ -123,8 +130,7 @@ def test_members_not_convinced_break_away_instead_of_entering(hand, conviction, 
     n = 4000
     state = _group(hand, n)
     flows = hand.flows()
-    enter(state, hand.params(split_share=split), np.array([0.0, 1.0, 0.0, 0.0]), conviction, 1, flows,
-          np.uint64(0))
+    enter(state, hand.params(split_share=split), np.array([0.0, 1.0, 0.0, 0.0]), conviction, 1, flows, np.uint64(0))
     gone = state.org == K
     p = (1 - conviction) * split  # a split of 1 - conviction of the members when split_share is 1
     assert gone.mean() == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / n) + 1e-12)

@@ -19,18 +19,19 @@ from lever.kernels.mobility import (
 from lever.kernels.resolution import one_person, split_off
 from lever.model.state import (
     PER_AGENT,
-    TALLY_MISSED,
-    TALLY_SPLIT,
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,
     TALLY_HOST_LEFT_TO_RIVAL,
     TALLY_HOST_REVOLUTIONARIES_TO_RIVAL,
+    TALLY_MISSED,
+    TALLY_SPLIT,
 )
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
 
 # --- satisfaction -----------------------------------------------------------------------------
+
 
 def test_satisfaction_relaxes_toward_fit_minus_disappointment(hand):
     params = hand.params()
@@ -55,8 +56,10 @@ def test_satisfaction_of_the_groups_people_follows_the_line_and_the_groups_sched
 def test_satisfaction_stays_in_unit_interval_and_skips_unorganized_and_committed(hand):
     params = hand.params(satisfaction_rate=1.0)
     state = hand.state(
-        [HOST, HOST, K, HOST], [[0.0, 0.0], [0.6, 0.6], [0.0, 0.0], [0.0, 0.0]],
-        satisfaction=[0.3, 0.3, 0.3, 0.3], committed=[False, False, False, True],
+        [HOST, HOST, K, HOST],
+        [[0.0, 0.0], [0.6, 0.6], [0.0, 0.0], [0.0, 0.0]],
+        satisfaction=[0.3, 0.3, 0.3, 0.3],
+        committed=[False, False, False, True],
     )
     update_satisfaction(state, params, 0)
     assert state.satisfaction[0] == 0.0  # target far below 0 is clipped
@@ -65,6 +68,7 @@ def test_satisfaction_stays_in_unit_interval_and_skips_unorganized_and_committed
 
 
 # --- leaving and joining ----------------------------------------------------------------------
+
 
 def test_member_at_zero_satisfaction_leaves(hand):
     params = hand.params(stay_unorganized=1.0, join_rate=0.0)
@@ -79,8 +83,12 @@ def test_member_at_zero_satisfaction_leaves(hand):
 def test_leaver_not_staying_unorganized_goes_to_another_organization(hand):
     params = hand.params(stay_unorganized=0.0)
     # the others need members to be destinations
-    state = hand.state([HOST] * 20 + [BIG, RIVAL, GROUP], np.full((23, 2), 0.6),
-                       satisfaction=[0.0] * 20 + [1.0] * 3, committed=[False] * 20 + [True] * 3)
+    state = hand.state(
+        [HOST] * 20 + [BIG, RIVAL, GROUP],
+        np.full((23, 2), 0.6),
+        satisfaction=[0.0] * 20 + [1.0] * 3,
+        committed=[False] * 20 + [True] * 3,
+    )
     flows = hand.flows()
     leave_and_join(state, params, hand.net(23), 1, flows, np.uint64(0))
     assert set(state.org[:20].tolist()) <= {BIG, RIVAL, GROUP}
@@ -122,16 +130,15 @@ def test_unorganized_join_at_the_base_rate(hand):
 
 # --- destinations -----------------------------------------------------------------------------
 
+
 def _modal_destination(hand, gravity: float) -> tuple[int, Counter]:
-    params = hand.params(gravity=gravity, closeness=6.0, ties_weight=0.0,
-                         attraction=np.ones(4))
+    params = hand.params(gravity=gravity, closeness=6.0, ties_weight=0.0, attraction=np.ones(4))
     state = hand.state([K], [[0.5, 0.5]])
     state.platform[:] = [[0.8, 0.5], [0.55, 0.5], [0.2, 0.9], [0.9, 0.95]]
     size = np.array([1000.0, 10.0, 0.0, 0.0, 5.0])  # big but farther; tiny but closest; empty
     net = hand.net(1)
     # the uniform on an even grid: each option's share of the draws is its weight's, to 1/2000
-    draws = Counter(int(choose_destination(state, params, net, 0, K, size, (t + 0.5) / 2000))
-                    for t in range(2000))
+    draws = Counter(int(choose_destination(state, params, net, 0, K, size, (t + 0.5) / 2000)) for t in range(2000))
     return draws.most_common(1)[0][0], draws
 
 
@@ -155,8 +162,7 @@ def test_destination_weighs_ties_and_excludes_the_origin(hand):
     state = hand.state([HOST, RIVAL, RIVAL, BIG], np.full((4, 2), 0.5))
     size = np.array([1.0, 1.0, 2.0, 0.0, 0.0])
     net = hand.net(4, [(0, 1), (0, 2)])
-    draws = Counter(int(choose_destination(state, params, net, 0, HOST, size, (t + 0.5) / 500))
-                    for t in range(500))
+    draws = Counter(int(choose_destination(state, params, net, 0, HOST, size, (t + 0.5) / 500)) for t in range(500))
     assert HOST not in draws
     assert draws[RIVAL] == pytest.approx(500 * 201 / 202, abs=1)  # weight 201 against 1
     # the ties are read from the agent's row of the network: a person split off 0 knows them
@@ -176,6 +182,7 @@ def test_no_destination_with_weight_means_none(hand):
 
 
 # --- moving -----------------------------------------------------------------------------------
+
 
 def test_move_keeps_sizes_and_flows_and_sets_a_branch_of_the_destination(hand):
     params = hand.params()
@@ -209,8 +216,9 @@ def test_move_keeps_sizes_and_flows_and_sets_a_branch_of_the_destination(hand):
 
 def test_a_coarse_agent_moves_into_a_fine_population_person_by_person(hand):
     params = hand.params()
-    state = hand.state([K, BIG], np.full((2, 2), 0.5), room=4, weight=[4.0, 1.0], satisfaction=[0.2, 1.0],
-                       ident=[20, 21])
+    state = hand.state(
+        [K, BIG], np.full((2, 2), 0.5), room=4, weight=[4.0, 1.0], satisfaction=[0.2, 1.0], ident=[20, 21]
+    )
     size = org_sizes(state, K)
     flows = hand.flows()
     skey = np.uint64(step_key(np.uint64(1), MOBILITY, 5))
@@ -244,6 +252,7 @@ def test_without_room_a_coarse_agent_does_not_move_into_a_fine_population(hand):
 
 # --- keyed draws and tallies -------------------------------------------------------------------
 
+
 def test_leaving_is_drawn_per_person_with_the_leaving_chance(hand):
     # (1 - s) ** 6 = 1/2: each leaves with chance 1/2, by their own draw (slot 0)
     params = hand.params(stay_unorganized=1.0, join_rate=0.0)
@@ -254,11 +263,15 @@ def test_leaving_is_drawn_per_person_with_the_leaving_chance(hand):
     left = state.org == K
     assert abs(np.count_nonzero(left) - n / 2) < 4 * np.sqrt(n / 4)
     skey = np.uint64(step_key(np.uint64(2), MOBILITY, 4))
-    assert np.array_equal(left, [keyed(skey, np.uint64(i), 0) < (1 - s) ** params.leave_steepness
-                                 for i in range(n)])
+    assert np.array_equal(left, [keyed(skey, np.uint64(i), 0) < (1 - s) ** params.leave_steepness for i in range(n)])
     # an unrelated person in front changes nobody's draw
-    more = hand.state([K] + [BIG] * n, np.full((n + 1, 2), 0.3), satisfaction=np.r_[1.0, np.full(n, s)],
-                      ident=[5000] + list(range(n)), committed=[True] + [False] * n)
+    more = hand.state(
+        [K] + [BIG] * n,
+        np.full((n + 1, 2), 0.3),
+        satisfaction=np.r_[1.0, np.full(n, s)],
+        ident=[5000] + list(range(n)),
+        committed=[True] + [False] * n,
+    )
     leave_and_join(more, params, hand.net(n + 1), 4, hand.flows(), np.uint64(2))
     assert np.array_equal(more.org[1:] == K, left)
 
@@ -266,8 +279,9 @@ def test_leaving_is_drawn_per_person_with_the_leaving_chance(hand):
 def test_the_stay_unorganized_coin_is_fair_to_its_share(hand):
     params = hand.params(stay_unorganized=0.3, join_rate=0.0)
     n = 1000
-    state = hand.state([BIG] * n + [RIVAL], np.full((n + 1, 2), 0.5),
-                       satisfaction=[0.0] * n + [1.0], committed=[False] * n + [True])
+    state = hand.state(
+        [BIG] * n + [RIVAL], np.full((n + 1, 2), 0.5), satisfaction=[0.0] * n + [1.0], committed=[False] * n + [True]
+    )
     leave_and_join(state, params, hand.net(n + 1), 1, hand.flows(), np.uint64(3))
     stayed_out = np.count_nonzero(state.org[:n] == K) / n
     assert stayed_out == pytest.approx(0.3, abs=4 * np.sqrt(0.21 / n))
@@ -275,12 +289,17 @@ def test_the_stay_unorganized_coin_is_fair_to_its_share(hand):
 
 
 def test_a_leavers_destination_is_picked_by_their_own_draw_in_slot_2(hand):
-    params = hand.params(stay_unorganized=0.0, join_rate=0.0, gravity=0.0, closeness=0.0, ties_weight=0.0,
-                         attraction=np.ones(4))
+    params = hand.params(
+        stay_unorganized=0.0, join_rate=0.0, gravity=0.0, closeness=0.0, ties_weight=0.0, attraction=np.ones(4)
+    )
     n = 300
     # three options of equal weight: big, rival and the group (one committed member each)
-    state = hand.state([HOST] * n + [BIG, RIVAL, GROUP], np.full((n + 3, 2), 0.5),
-                       satisfaction=[0.0] * n + [1.0] * 3, committed=[False] * n + [True] * 3)
+    state = hand.state(
+        [HOST] * n + [BIG, RIVAL, GROUP],
+        np.full((n + 3, 2), 0.5),
+        satisfaction=[0.0] * n + [1.0] * 3,
+        committed=[False] * n + [True] * 3,
+    )
     leave_and_join(state, params, hand.net(n + 3), 6, hand.flows(), np.uint64(8))
     skey = np.uint64(step_key(np.uint64(8), MOBILITY, 6))
     expected = [(BIG, RIVAL, GROUP)[min(int(keyed(skey, np.uint64(i), 2) * 3), 2)] for i in range(n)]
@@ -307,8 +326,7 @@ def test_host_leavers_are_tallied_by_destination(hand, dest):
     # five host members leave for the only organization with members; two are revolutionary
     radicalism = [0.5, theta, 0.9, 0.3, 0.6]
     opinion = [[r, 0.5] for r in radicalism] + [[0.5, 0.5]]
-    state = hand.state([HOST] * 5 + [dest], opinion, satisfaction=[0.0] * 5 + [1.0],
-                       committed=[False] * 5 + [True])
+    state = hand.state([HOST] * 5 + [dest], opinion, satisfaction=[0.0] * 5 + [1.0], committed=[False] * 5 + [True])
     leave_and_join(state, params, hand.net(6), 1, hand.flows(), np.uint64(0))
     assert np.all(state.org[:5] == dest)
     tally = state.tally
@@ -320,20 +338,36 @@ def test_host_leavers_are_tallied_by_destination(hand, dest):
 
 def test_leavers_of_other_organizations_are_not_tallied(hand):
     params = hand.params(stay_unorganized=0.0, join_rate=0.0)
-    state = hand.state([BIG] * 5 + [RIVAL], np.full((6, 2), 0.8), satisfaction=[0.0] * 5 + [1.0],
-                       committed=[False] * 5 + [True])
+    state = hand.state(
+        [BIG] * 5 + [RIVAL], np.full((6, 2), 0.8), satisfaction=[0.0] * 5 + [1.0], committed=[False] * 5 + [True]
+    )
     leave_and_join(state, params, hand.net(6), 1, hand.flows(), np.uint64(0))
     assert np.all(state.org[:5] == RIVAL) and not state.tally.any()
 
 
 # --- splitting persons off ------------------------------------------------------------------
 
+
 def _coarse(hand, room):
     return hand.state(
-        [BIG, K], [[0.3, 0.4], [0.5, 0.6]], room=room, weight=[5.0, 3.0], stratum=[1, 0],
-        satisfaction=[0.7, 1.0], committed=[True, False], faction=[True, False], cadre=[True, False],
-        convinced=[True, False], faction_since=[4, 0], expelled_from=[HOST, -1], branch=[2, -1],
-        origin=[HOST, K], revolutionary0=[True, False], ident=[40, 41], root=[7, 8], social=[9, 10],
+        [BIG, K],
+        [[0.3, 0.4], [0.5, 0.6]],
+        room=room,
+        weight=[5.0, 3.0],
+        stratum=[1, 0],
+        satisfaction=[0.7, 1.0],
+        committed=[True, False],
+        faction=[True, False],
+        cadre=[True, False],
+        convinced=[True, False],
+        faction_since=[4, 0],
+        expelled_from=[HOST, -1],
+        branch=[2, -1],
+        origin=[HOST, K],
+        revolutionary0=[True, False],
+        ident=[40, 41],
+        root=[7, 8],
+        social=[9, 10],
     )
 
 
@@ -342,8 +376,23 @@ def test_split_off_takes_one_person_and_copies_the_rest(hand):
     j = split_off(state, 0)
     assert j == 2 and state.n == 3
     assert state.weight[:3].tolist() == [4.0, 3.0, 1.0]
-    for name in ("org", "branch", "stratum", "opinion", "satisfaction", "committed", "faction", "cadre",
-                 "convinced", "faction_since", "expelled_from", "origin", "revolutionary0", "root", "social"):
+    for name in (
+        "org",
+        "branch",
+        "stratum",
+        "opinion",
+        "satisfaction",
+        "committed",
+        "faction",
+        "cadre",
+        "convinced",
+        "faction_since",
+        "expelled_from",
+        "origin",
+        "revolutionary0",
+        "root",
+        "social",
+    ):
         assert np.array_equal(getattr(state, name)[2], getattr(state, name)[0]), name
     assert state.ident[2] not in (40, 41) and state.splits[0] == 1 and state.splits[2] == 0
     assert state.tally[TALLY_SPLIT] == 1 and state.tally[TALLY_MISSED] == 0

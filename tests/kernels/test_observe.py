@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from lever.kernels.observe import observe
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
@@ -22,9 +20,18 @@ def test_observe_counts_persons(hand):
     )
     out = observe(state, params)
     assert out.tolist() == [
-        10, 3, 4, 1, 10,  # sizes, the unorganized last
-        0, 3, 4, 1, 10,  # kernels: radicalism >= 0.65
-        2, 1,  # the group's people, its cadre
+        10,
+        3,
+        4,
+        1,
+        10,  # sizes, the unorganized last
+        0,
+        3,
+        4,
+        1,
+        10,  # kernels: radicalism >= 0.65
+        2,
+        1,  # the group's people, its cadre
         1 + 1 + 1 + 10,  # won: radicalism >= 0.65 and independence >= 0.6
         1,  # host's revolutionaries of step 0 now in the rival (agent 3, not 6)
     ]

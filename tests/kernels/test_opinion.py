@@ -33,7 +33,7 @@ def test_the_one_dimensional_path_gives_the_general_paths_bits(bound):
     # a second column that never differs leaves the general path's distance that of the first
     rng = np.random.default_rng(3)
     scale = min(1.0, bound * 2)
-    one = (rng.random((400, 1)) * scale)
+    one = rng.random((400, 1)) * scale
     two = np.column_stack((one[:, 0], np.full(400, 0.25)))
     pairs = rng.integers(0, 400, (5000, 2))
     for i, j in pairs:

@@ -39,6 +39,7 @@ def test_only_rows_of_one_or_two_dimensional_arrays():
 
     with pytest.raises(TypingError):
         bad(np.zeros((2, 2, 2)))
+
     @nb.njit
     def by_float(x):
         prefetch(x, 0.5)

@@ -55,8 +55,7 @@ def test_reader_not_reached_is_not_moved(hand):
 def test_group_voice_in_the_host_press_carries_the_groups_line_while_it_is_inside(hand):
     params = hand.params(organ_reach=only(HOST_PAPER, HOST), organ_voice=np.array([1.0, 0.0, 0.0]))
     # reader 0 near the line (0.9, 0.95), far from the host's (0.6, 0.6); 1 is the group's, inside
-    state = hand.state([HOST, HOST], [[0.8, 0.85], [0.9, 0.95]], faction=[False, True],
-                       committed=[False, True])
+    state = hand.state([HOST, HOST], [[0.8, 0.85], [0.9, 0.95]], faction=[False, True], committed=[False, True])
     read_press(state, params, np.uint64(0), 0)
     step = params.convergence * params.trust_inside  # the owner is the reader's own party
     assert state.opinion[0] == pytest.approx([0.8 + step * 0.1, 0.85 + step * 0.1], abs=1e-15)
@@ -66,8 +65,13 @@ def test_group_voice_in_the_host_press_carries_the_groups_line_while_it_is_insid
 def test_group_without_people_in_the_host_has_no_voice_in_its_press(hand, where):
     """Expelled (back in the group) or elsewhere: the host's press carries its own platform."""
     params = hand.params(organ_reach=only(HOST_PAPER, HOST), organ_voice=np.array([1.0, 0.0, 0.0]))
-    state = hand.state([HOST, where], [[0.8, 0.85], [0.9, 0.95]], faction=[False, True],
-                       committed=[False, True], expelled_from=[-1, HOST if where == GROUP else -1])
+    state = hand.state(
+        [HOST, where],
+        [[0.8, 0.85], [0.9, 0.95]],
+        faction=[False, True],
+        committed=[False, True],
+        expelled_from=[-1, HOST if where == GROUP else -1],
+    )
     for step in range(50):
         read_press(state, params, np.uint64(1), step)
     # beyond confidence of the host's platform (distance ~0.32): nobody moves
@@ -111,8 +115,7 @@ def test_each_reader_is_reached_with_the_reach_as_chance_by_their_own_draw(hand)
 def test_the_groups_voice_in_the_host_press_reaches_a_reader_with_the_voice_as_chance(hand):
     voice = 0.4
     n = 1500
-    params = hand.params(organ_reach=only(HOST_PAPER, HOST), organ_voice=np.array([voice, 0.0, 0.0]),
-                         confidence=1.0)
+    params = hand.params(organ_reach=only(HOST_PAPER, HOST), organ_voice=np.array([voice, 0.0, 0.0]), confidence=1.0)
     # readers between the line and the host's platform, and one of the group's people inside
     org = [HOST] * (n + 1)
     opinion = np.vstack([np.tile([0.75, 0.75], (n, 1)), [[0.9, 0.95]]])

@@ -29,9 +29,7 @@ def test_person_without_ties_is_never_recruited_but_a_tied_one_is(hand):
     params = hand.params(recruit_prob=1.0, recruit_contacts=3.0, training_steps=1000)
     g, big = hand.first_branch(GROUP), hand.first_branch(BIG)
     # 0 cadre; 1 tied, unorganized; 2 untied, unorganized; 3 alone in a big-party branch, untied
-    state = hand.state(
-        [GROUP, K, K, BIG], [LINE] * 4, branch=[g, -1, -1, big], **_cadre(3)
-    )
+    state = hand.state([GROUP, K, K, BIG], [LINE] * 4, branch=[g, -1, -1, big], **_cadre(3))
     net = hand.net(4, [(0, 1)])
     flows = hand.flows()
     for step in range(1, 60):
@@ -58,8 +56,9 @@ def test_outside_recruit_moves_into_the_recruiters_organization_and_branch(hand)
 def test_recruiting_a_coarse_contact_splits_exactly_one_person_off(hand):
     params = hand.params(recruit_prob=1.0, recruit_contacts=1.0, trust_outside=1.0)
     b = hand.first_branch(HOST) + 2
-    state = hand.state([HOST, K], [LINE, [0.85, 0.9]], room=3, branch=[b, -1], weight=[1.0, 4.0],
-                       satisfaction=[1.0, 0.3], **_cadre(1))
+    state = hand.state(
+        [HOST, K], [LINE, [0.85, 0.9]], room=3, branch=[b, -1], weight=[1.0, 4.0], satisfaction=[1.0, 0.3], **_cadre(1)
+    )
     flows = hand.flows()
     recruit(state, params, hand.net(2, [(0, 1)]), 5, flows, np.uint64(0))
     assert state.n == 3 and state.tally[TALLY_SPLIT] == 1
@@ -108,9 +107,11 @@ def test_far_from_the_line_committed_or_already_in_the_group_are_not_recruited(h
     far = [LINE[0] - params.recruit_radius - 0.01, LINE[1]]
     assert params.recruit_radius == params.confidence  # capped: one beyond it would not listen
     state = hand.state(
-        [GROUP, K, K, K], [LINE, far, LINE, LINE],
-        **_cadre(3, committed=[True, False, True, False], faction=[True, False, False, True],
-                 faction_since=[0, 0, 0, 0]),
+        [GROUP, K, K, K],
+        [LINE, far, LINE, LINE],
+        **_cadre(
+            3, committed=[True, False, True, False], faction=[True, False, False, True], faction_since=[0, 0, 0, 0]
+        ),
     )
     net = hand.net(4, [(0, 1), (0, 2), (0, 3)])
     flows = hand.flows()
@@ -124,9 +125,12 @@ def test_far_from_the_line_committed_or_already_in_the_group_are_not_recruited(h
 def test_unconvinced_or_unorganized_cadre_do_not_recruit(hand):
     params = hand.params(recruit_prob=1.0, recruit_contacts=5.0, trust_outside=1.0, trust_inside=1.0)
     state = hand.state(
-        [HOST, HOST, K, K], [LINE] * 4,
-        committed=[True, False, True, False], faction=[True, False, True, False],
-        cadre=[True, False, True, False], convinced=[False, False, True, False],
+        [HOST, HOST, K, K],
+        [LINE] * 4,
+        committed=[True, False, True, False],
+        faction=[True, False, True, False],
+        cadre=[True, False, True, False],
+        convinced=[False, False, True, False],
     )
     net = hand.net(4, [(0, 1), (2, 3)])
     for step in range(1, 30):
@@ -150,8 +154,10 @@ def test_recruits_become_cadre_after_training(hand):
 
 
 def _contacts(state, net, c, branch_talk, group, runs=2000):
-    return [contact(state, net, c, branch_talk, group, np.uint64(step_key(np.uint64(1), RECRUIT, t)), 1)
-            for t in range(runs)]
+    return [
+        contact(state, net, c, branch_talk, group, np.uint64(step_key(np.uint64(1), RECRUIT, t)), 1)
+        for t in range(runs)
+    ]
 
 
 def test_a_cadre_member_inside_another_organization_approaches_branch_mates(hand):
@@ -200,8 +206,13 @@ def _inside_recruiter(hand, n_contacts: int):
 @pytest.mark.parametrize("gag", [0.3, 0.8])
 def test_a_gagged_current_recruits_the_expected_fraction(hand, gag):
     h, vis = 0.9, 1.0
-    base = {"homogeneity": np.full(4, h), "visibility": np.full(4, vis), "recruit_prob": 0.3,
-            "recruit_contacts": 1.0, "training_steps": 1000}
+    base = {
+        "homogeneity": np.full(4, h),
+        "visibility": np.full(4, vis),
+        "recruit_prob": 0.3,
+        "recruit_contacts": 1.0,
+        "training_steps": 1000,
+    }
     won = {}
     for g in (0.0, gag):
         params = hand.params("enter", gag=g, **base)
@@ -230,8 +241,7 @@ def test_after_an_expulsion_a_group_without_its_paper_rebuilds_its_contacts_over
 
     g = hand.first_branch(GROUP)
     params = hand.params("enter", rebuild_steps=10)
-    state = hand.state([GROUP, GROUP, HOST], [LINE] * 3, branch=[g, g, -1], expelled_from=[HOST, -1, -1],
-                       **_cadre(2))
+    state = hand.state([GROUP, GROUP, HOST], [LINE] * 3, branch=[g, g, -1], expelled_from=[HOST, -1, -1], **_cadre(2))
     state.expulsion[HOST] = 5
     assert [_rebuilt(state, params, 0, t) for t in (5, 6, 10, 15, 30)] == [0.0, 0.1, 0.5, 1.0, 1.0]
     assert _rebuilt(state, params, 1, 6) == 1.0  # never expelled
@@ -241,8 +251,9 @@ def test_after_an_expulsion_a_group_without_its_paper_rebuilds_its_contacts_over
     params = hand.params("enter", rebuild_steps=20, recruit_prob=1.0, recruit_contacts=2.0, training_steps=1000)
     won = []
     for t in (6, 15, 40):
-        state = hand.state([GROUP] + [K] * 40, [LINE] * n, branch=[g] + [-1] * 40,
-                           expelled_from=[HOST] + [-1] * 40, **_cadre(40))
+        state = hand.state(
+            [GROUP] + [K] * 40, [LINE] * n, branch=[g] + [-1] * 40, expelled_from=[HOST] + [-1] * 40, **_cadre(40)
+        )
         state.expulsion[HOST] = 5
         for step in range(t, t + 5):
             recruit(state, params, hand.net(n, [(0, j) for j in range(1, n)]), step, hand.flows(), np.uint64(2))

@@ -15,9 +15,7 @@ BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 def test_trust_table_carries_the_params(hand):
     params = hand.params()
     table = trust_table(params)
-    assert table[:6] == (
-        K, GROUP, params.trust_inside, params.trust_outside, params.trust_rival, params.trust_expelled
-    )
+    assert table[:6] == (K, GROUP, params.trust_inside, params.trust_outside, params.trust_rival, params.trust_expelled)
     assert table[6] is params.brand and table[7] is params.declared_trust
 
 
@@ -55,23 +53,26 @@ def test_regroup_branches_builds_a_correct_csr(hand):
     assert start[0] == 0 and np.all(np.diff(start) >= 0)
     assert start[nb] == np.count_nonzero(branch >= 0)
     for b in range(nb):
-        listed = members[start[b]:start[b + 1]]
+        listed = members[start[b] : start[b + 1]]
         assert sorted(listed) == sorted(np.nonzero(branch == b)[0])
-    assert sorted(members[start[nb]:]) == sorted(np.nonzero(branch < 0)[0])
+    assert sorted(members[start[nb] :]) == sorted(np.nonzero(branch < 0)[0])
     assert np.array_equal(np.sort(members), np.arange(n))  # everyone exactly once
 
 
 def _contacts(state, net, c, branch_talk=0.5, draws=300):
     """Whom cadre member ``c`` approaches over ``draws`` keyed draws."""
     key = np.uint64(3)
-    return {int(contact(state, net, c, branch_talk, GROUP, np.uint64(step_key(key, RECRUIT, t)), 1)) for t in range(draws)}
+    return {
+        int(contact(state, net, c, branch_talk, GROUP, np.uint64(step_key(key, RECRUIT, t)), 1)) for t in range(draws)
+    }
 
 
 def test_a_contact_inside_a_host_is_a_branch_mate_or_a_social_tie_never_one_of_the_group(hand):
     b = hand.first_branch(HOST)
     # 0 is the group's, inside the host: branch mates 1, 2 and 3 (3 is the group's too), tie 4
-    state = hand.state([HOST] * 4 + [K], np.full((5, 2), 0.5), branch=[b, b, b, b, -1],
-                       faction=[True, False, False, True, False])
+    state = hand.state(
+        [HOST] * 4 + [K], np.full((5, 2), 0.5), branch=[b, b, b, b, -1], faction=[True, False, False, True, False]
+    )
     net = hand.net(5, [(0, 4), (0, 3)])
     # -1: every try this time fell on the group's own (a few percent of contacts)
     assert _contacts(state, net, 0) - {-1} == {1, 2, 4}
@@ -80,8 +81,9 @@ def test_a_contact_inside_a_host_is_a_branch_mate_or_a_social_tie_never_one_of_t
 
 def test_outside_the_group_recruits_through_its_ties_not_its_branch(hand):
     b = hand.first_branch(GROUP)
-    state = hand.state([GROUP, GROUP, K, K], np.full((4, 2), 0.5), branch=[b, b, -1, -1],
-                       faction=[True, True, False, False])
+    state = hand.state(
+        [GROUP, GROUP, K, K], np.full((4, 2), 0.5), branch=[b, b, -1, -1], faction=[True, True, False, False]
+    )
     net = hand.net(4, [(0, 1), (0, 2), (0, 3)])
     assert _contacts(state, net, 0, branch_talk=1.0) - {-1} == {2, 3}
 
@@ -138,8 +140,7 @@ def test_branding_lowers_the_trust_of_the_rivals_members_and_the_hosts_readers(h
 
 
 @pytest.mark.parametrize(("change", "expected"), [(0.05, 0.9 * 1.05), (0.5, 1.0), (-0.3, 0.9 * 0.7)])
-def test_a_declared_entry_scales_the_host_members_trust_in_the_groups_people_inside(hand, tiny, change,
-                                                                                  expected):
+def test_a_declared_entry_scales_the_host_members_trust_in_the_groups_people_inside(hand, tiny, change, expected):
     from lever.model.build import build_params
     from lever.model.loading import with_values
 

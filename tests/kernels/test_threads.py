@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lever.model.build import build_params, build_state
 from lever.classic import barabasi_albert
 from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
-from lever.sim.engine import make_network
-from lever.kernels.draw import CONVERSE, fresh_key, step_key
 from lever.kernels.conversation import _BLOCK, _pack, _talks
+from lever.kernels.draw import CONVERSE, fresh_key, step_key
 from lever.kernels.social import regroup_branches, trust_table
 from lever.kernels.threads import EXPLORE, EXPLORE_MAX, MARGIN, PathChoice
+from lever.model.build import build_params, build_state
 from lever.model.loading import load, with_values
+from lever.sim.engine import make_network
 
 
 @pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
@@ -162,7 +162,7 @@ def test_a_kernel_runs_on_one_thread_below_its_size_and_else_as_its_choice_says(
         threads.clear()
         for _ in range(4):  # a size's first calls try both ways (a way's first call is not measured)
             kernel(100, 0)
-        assert sorted(threads) == [1, 1, 2, 2] and 100 .bit_length() in kernel.choices
+        assert sorted(threads) == [1, 1, 2, 2] and (100).bit_length() in kernel.choices
         threads.clear()
         every_way(True)
         kernel(5, 0)
@@ -208,7 +208,7 @@ def test_a_slow_way_is_tried_again_after_the_other_ran_explore_times_its_last_tr
     assert ways[:4] == [True, True, False, False]
     tries = [i for i, w in enumerate(ways) if w and i >= 4]
     assert len(tries) == 1  # tried once again, after EXPLORE x 30 ms spent the other way
-    spent = sum(busy[w] for w in ways[2:tries[0]])  # since all threads' last measured call
+    spent = sum(busy[w] for w in ways[2 : tries[0]])  # since all threads' last measured call
     assert EXPLORE * 0.030 <= spent + 1e-12 < EXPLORE * 0.030 + 0.002 + 1e-12
     # the machine frees up: the next try wins and all threads are kept
     free = {True: 0.001, False: 0.002}

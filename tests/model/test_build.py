@@ -44,12 +44,29 @@ def test_branches_are_dealt_evenly(state, tiny):
 def test_state_shapes_and_dtypes(state, tiny):
     n = 520
     assert state.n == n
-    expected = {"org": np.int16, "branch": np.int32, "stratum": np.int8, "opinion": np.float64,
-                "satisfaction": np.float64, "committed": np.bool_, "faction": np.bool_, "cadre": np.bool_,
-                "convinced": np.bool_, "faction_since": np.int32, "expelled_from": np.int16,
-                "weight": np.float64, "origin": np.int16, "revolutionary0": np.bool_, "platform": np.float64,
-                "ident": np.uint64, "root": np.int64, "social": np.int32, "splits": np.int32,
-                "count": np.int64, "tally": np.float64}
+    expected = {
+        "org": np.int16,
+        "branch": np.int32,
+        "stratum": np.int8,
+        "opinion": np.float64,
+        "satisfaction": np.float64,
+        "committed": np.bool_,
+        "faction": np.bool_,
+        "cadre": np.bool_,
+        "convinced": np.bool_,
+        "faction_since": np.int32,
+        "expelled_from": np.int16,
+        "weight": np.float64,
+        "origin": np.int16,
+        "revolutionary0": np.bool_,
+        "platform": np.float64,
+        "ident": np.uint64,
+        "root": np.int64,
+        "social": np.int32,
+        "splits": np.int32,
+        "count": np.int64,
+        "tally": np.float64,
+    }
     for name, dtype in expected.items():
         assert getattr(state, name).dtype == dtype, name
     assert state.opinion.shape == (n, 2) and state.platform.shape == (4, 2)
@@ -188,6 +205,7 @@ def test_training_steps_follow_the_step_length(tiny):
 
 # --- the levers in the parameters ---------------------------------------------------------------
 
+
 def test_before_entry_the_group_keeps_its_organ_and_has_no_voice(tiny):
     p = build_params(tiny, None)
     assert p.organ_voice.tolist() == [0, 0, 0]
@@ -215,8 +233,12 @@ def test_populations_held_person_by_person(tiny):
 
 @pytest.mark.parametrize(
     ("form", "declaration", "bloc", "visibility", "share"),
-    [("faction", True, 3.0, 1.0, 1.0), ("faction", False, 3.0, 0.5, 1.0),
-     ("individuals", True, 1.0, 0.4, 0.5), ("individuals", False, 1.0, 0.2, 0.5)],
+    [
+        ("faction", True, 3.0, 1.0, 1.0),
+        ("faction", False, 3.0, 0.5, 1.0),
+        ("individuals", True, 1.0, 0.4, 0.5),
+        ("individuals", False, 1.0, 0.2, 0.5),
+    ],
 )
 def test_form_and_declaration(tiny, form, declaration, bloc, visibility, share):
     s = with_values(tiny, {"strategies.enter.form": form, "strategies.enter.declaration": declaration})

@@ -146,8 +146,13 @@ def test_with_values_on_the_strata_definitions_is_a_scenario_error(britain):
 
 
 def test_parse_assignments():
-    assert parse_assignments(["a.b=1", " c = 2.5 ", "d=true", "e=[1, 2]", "f=host", "g=\"x\""]) == {
-        "a.b": 1, "c": 2.5, "d": True, "e": [1, 2], "f": "host", "g": "x"
+    assert parse_assignments(["a.b=1", " c = 2.5 ", "d=true", "e=[1, 2]", "f=host", 'g="x"']) == {
+        "a.b": 1,
+        "c": 2.5,
+        "d": True,
+        "e": [1, 2],
+        "f": "host",
+        "g": "x",
     }
     for bad in ("novalue", "=3"):
         with pytest.raises(ScenarioError, match="expected path=value"):
@@ -211,8 +216,11 @@ def test_britain_1932_starts_where_the_record_does_and_enters_early_in_1934():
     from lever.calibration.record import step_of
 
     sc = load("britain-1932")
-    first = {f.series: f for f in sorted(load_record("britain").figures, key=lambda f: f.date, reverse=True)
-             if f.date >= dt.date.fromisoformat(sc.start)}  # fmt: skip  (the earliest is written last)
+    first = {
+        f.series: f
+        for f in sorted(load_record("britain").figures, key=lambda f: f.date, reverse=True)
+        if f.date >= dt.date.fromisoformat(sc.start)
+    }  # fmt: skip  (the earliest is written last)
     assert sc.organizations["ilp"].size == first["size_ilp"].value == 16773.0
     assert sc.organizations["group"].size < 12 and sc.strategies[sc.default_strategy].allocation == {"ilp": 1.0}
     assert round(step_of(sc, dt.date(1934, 2, 1))) == sc.strategies["historical"].entry_week

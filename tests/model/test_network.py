@@ -10,7 +10,7 @@ from lever.model.network import NetworkError, from_edges, from_networkx, read_ed
 
 
 def neighbours(net, i: int) -> list[int]:
-    return sorted(net.indices[net.indptr[i]:net.indptr[i + 1]].tolist())
+    return sorted(net.indices[net.indptr[i] : net.indptr[i + 1]].tolist())
 
 
 def edge_set(net) -> set[tuple[int, int]]:
@@ -92,6 +92,7 @@ def test_from_edges_matches_a_sparse_matrix_build():
 
 
 # --- a network of your own, checked: one clear line per mistake ---------------------------------
+
 
 @pytest.mark.parametrize(("graph", "needle"), [
     (nx.path_graph(3), "the graph has 3 nodes but the field has 5 agents"),

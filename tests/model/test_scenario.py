@@ -31,8 +31,9 @@ def test_none_is_reserved(field_data):
     _refused(data, "'none' is reserved")
 
 
-@pytest.mark.parametrize(("role", "match"), [("group", "group 'nowhere'"), ("rival", "rival 'nowhere'"),
-                                             ("host", "host 'nowhere'")])
+@pytest.mark.parametrize(
+    ("role", "match"), [("group", "group 'nowhere'"), ("rival", "rival 'nowhere'"), ("host", "host 'nowhere'")]
+)
 def test_roles_must_be_organizations(field_data, role, match):
     _refused(field_data() | {role: "nowhere"}, match)
 
@@ -76,8 +77,14 @@ def test_strata_shares_must_sum_to_one(field_data):
 
 @pytest.mark.parametrize(
     ("path", "value"),
-    [(("homogeneity",), 1.5), (("size",), -1.0), (("persons_per_agent",), 0.0), (("spread",), -0.1),
-     (("platform",), [0.5, 1.2]), (("committed",), 2.0)],
+    [
+        (("homogeneity",), 1.5),
+        (("size",), -1.0),
+        (("persons_per_agent",), 0.0),
+        (("spread",), -0.1),
+        (("platform",), [0.5, 1.2]),
+        (("committed",), 2.0),
+    ],
 )
 def test_out_of_range_values_are_refused(field_data, path, value):
     data = field_data()
@@ -106,7 +113,13 @@ def test_models_are_frozen(tiny):
 
 def test_network_defaults():
     net = Network()
-    assert (net.workplace_size, net.workplace_ties, net.random_ties, net.branch_talk, net.edges) == (20, 6, 2, 0.5, None)
+    assert (net.workplace_size, net.workplace_ties, net.random_ties, net.branch_talk, net.edges) == (
+        20,
+        6,
+        2,
+        0.5,
+        None,
+    )
 
 
 # --- every field explained, every number bounded ------------------------------------------------
@@ -114,7 +127,9 @@ def test_network_defaults():
 from lever.model.scenario import RenamedFieldWarning, explain, fields  # noqa: E402
 
 
-@pytest.mark.parametrize(("model", "name", "info"), fields(), ids=lambda x: getattr(x, "__name__", x) if not hasattr(x, "annotation") else "")
+@pytest.mark.parametrize(
+    ("model", "name", "info"), fields(), ids=lambda x: getattr(x, "__name__", x) if not hasattr(x, "annotation") else ""
+)
 def test_every_field_has_a_description_and_units(model, name, info):
     assert info.description and len(info.description) > 10, f"{model.__name__}.{name} has no description"
     assert (info.json_schema_extra or {}).get("units"), f"{model.__name__}.{name} has no units"

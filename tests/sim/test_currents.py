@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import lever
-from lever.sim.engine import simulate
 from lever.model.loading import with_values
+from lever.sim.engine import simulate
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import lever.sim.engine
-from lever.sim.engine import TALLIES, Run, simulate
-from lever.model.network import from_edges
 from lever.model.loading import validate, with_values
+from lever.model.network import from_edges
+from lever.sim.engine import TALLIES, Run, simulate
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 LABELS = ["big", "host", "rival", "group", "none"]
@@ -21,6 +21,7 @@ SIZES = [f"size_{k}" for k in LABELS]
 
 
 # --- the shape of a run -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def run(tiny) -> Run:
@@ -32,8 +33,16 @@ def test_series_has_one_row_per_step_and_the_documented_columns(run, tiny):
     assert len(s) == tiny.steps + 1 == 11
     assert s["step"].tolist() == list(range(11))
     assert s["week"].tolist() == [float(t) for t in range(11)]
-    expected = ["step", "week", *SIZES, *(f"kernel_{k}" for k in LABELS), "group_members", "group_cadre",
-                "won", "host_revolutionaries_in_rival"]
+    expected = [
+        "step",
+        "week",
+        *SIZES,
+        *(f"kernel_{k}" for k in LABELS),
+        "group_members",
+        "group_cadre",
+        "won",
+        "host_revolutionaries_in_rival",
+    ]
     for k in LABELS[:-1]:
         expected += [f"radicalism_{k}", f"independence_{k}"]
     assert list(s.columns) == [*expected, "expelled", *TALLIES]
@@ -180,8 +189,12 @@ def _checking_observe(failures: list[str], real):
     return observe
 
 
-@settings(max_examples=20, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
 def test_conservation_bounds_and_determinism(field_data, data, seed):
     scenario = data.draw(fields(field_data))
@@ -216,12 +229,12 @@ def test_conservation_bounds_and_determinism(field_data, data, seed):
 
 # --- the levers in runs -------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def quiet(tiny):
     """The tiny field where nobody joins, leavers join nothing and nobody is expelled: the
     group's size moves only by its own strategy and recruiting."""
-    return with_values(tiny, {"dynamics.join_rate": 0.0, "dynamics.stay_unorganized": 1.0,
-                              "dynamics.detection": 0.0})
+    return with_values(tiny, {"dynamics.join_rate": 0.0, "dynamics.stay_unorganized": 1.0, "dynamics.detection": 0.0})
 
 
 def _group_people(run: Run) -> np.ndarray:
@@ -339,12 +352,29 @@ def _cadre_at_horizon(field, strategy: str, worlds: int) -> np.ndarray:
 
 def test_a_homogeneous_host_that_expels_and_breaks_cadre_makes_entry_cost_cadre_in_every_world(tiny):
     # 20 weeks, shorter than training: cadre at the horizon are those the group kept
-    fatal = with_values(tiny, {"horizon_weeks": 20.0, "organizations.host.homogeneity": 1.0,
-                               "dynamics.detection": 1.0, "dynamics.capitulation": 1.0,
-                               "dynamics.assimilation_weeks": 1.0, "dynamics.demoralisation": 0.5}, "test")
+    fatal = with_values(
+        tiny,
+        {
+            "horizon_weeks": 20.0,
+            "organizations.host.homogeneity": 1.0,
+            "dynamics.detection": 1.0,
+            "dynamics.capitulation": 1.0,
+            "dynamics.assimilation_weeks": 1.0,
+            "dynamics.demoralisation": 0.5,
+        },
+        "test",
+    )
     inside, outside = _cadre_at_horizon(fatal, "enter", 8), _cadre_at_horizon(fatal, "outside", 8)
     assert (inside < outside).all(), (inside, outside)
-    loose = with_values(tiny, {"horizon_weeks": 20.0, "organizations.host.homogeneity": 0.2,
-                               "organizations.host.size": 3000.0, "dynamics.demoralisation": 0.5}, "test")
+    loose = with_values(
+        tiny,
+        {
+            "horizon_weeks": 20.0,
+            "organizations.host.homogeneity": 0.2,
+            "organizations.host.size": 3000.0,
+            "dynamics.demoralisation": 0.5,
+        },
+        "test",
+    )
     inside, outside = _cadre_at_horizon(loose, "enter", 8), _cadre_at_horizon(loose, "outside", 8)
     assert not (inside < outside).all() and (inside >= outside).mean() >= 0.75, (inside, outside)

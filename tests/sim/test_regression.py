@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lever.sim.engine import simulate
 from lever.model.loading import with_values
+from lever.sim.engine import simulate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STORED = np.load(DATA / "regression-issue10.npz")
@@ -52,4 +52,5 @@ def test_every_new_mechanism_off_gives_the_stored_series_bit_for_bit(name):
     want = STORED[name]
     assert got.shape == want.shape
     assert np.array_equal(got, want, equal_nan=True), (
-        f"{name}: first differing column {columns[int(np.argmax((got != want).any(axis=0)))]}")
+        f"{name}: first differing column {columns[int(np.argmax((got != want).any(axis=0)))]}"
+    )

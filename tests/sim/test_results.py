@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lever.model.loading import with_values
 from lever.sim.engine import simulate
 from lever.sim.results import MILESTONES, summarize, weeks_to, write_run
-from lever.model.loading import with_values
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +26,21 @@ def test_summary_reports_start_and_horizon(run, tiny):
     assert summary["steps"] == 10 and summary["weeks"] == 10.0 and summary["agents_start"] == 520
     assert [o["key"] for o in summary["organizations"]] == ["big", "host", "rival", "group", "none"]
     assert [o["name"] for o in summary["organizations"]] == [
-        "Big Party", "Host Party", "Rival Party", "The Group", "unorganized"]
+        "Big Party",
+        "Host Party",
+        "Rival Party",
+        "The Group",
+        "unorganized",
+    ]
     host = summary["organizations"][1]
-    assert host == {"key": "host", "name": "Host Party", "size_start": 150.0, "size_end": last["size_host"],
-                    "kernel_start": first["kernel_host"], "kernel_end": last["kernel_host"]}
+    assert host == {
+        "key": "host",
+        "name": "Host Party",
+        "size_start": 150.0,
+        "size_end": last["size_host"],
+        "kernel_start": first["kernel_host"],
+        "kernel_end": last["kernel_host"],
+    }
     assert summary["group_members_start"] == 10.0
     assert summary["group_members_end"] == last["group_members"]
     assert summary["group_cadre_end"] == last["group_cadre"]
@@ -52,7 +63,11 @@ def test_write_run_writes_four_readable_files(run, tmp_path):
     paths = write_run(run, tmp_path / "deep" / "out")
     assert set(paths) == {"timeseries", "summary", "flows", "figure"}
     assert sorted(p.name for p in (tmp_path / "deep" / "out").iterdir()) == [
-        "flows.csv", "summary.json", "timeseries.parquet", "trajectories.png"]
+        "flows.csv",
+        "summary.json",
+        "timeseries.parquet",
+        "trajectories.png",
+    ]
     frame = pd.read_parquet(paths["timeseries"])
     pd.testing.assert_frame_equal(frame, run.series)
     assert duckdb.sql(f"select count(*), max(step) from '{paths['timeseries']}'").fetchall() == [(11, 10)]

@@ -139,7 +139,7 @@ def test_theses_name_organizations_by_role_and_fill_them_from_the_field():
     assert factor_for(base, THESES[1]).name == "host's worker share"
 
 
-def _thesis5_runs(effect, draws: int = 12, noise: float = 2.0) -> "DesignResult":  # noqa: F821
+def _thesis5_runs(effect, draws: int = 12, noise: float = 2.0) -> DesignResult:  # noqa: F821
     """Synthetic runs of thesis 5's design: entry minus outside is ``effect(h)`` plus noise, and
     a sampled uncertainty (the ILP's worker share) that entry's margin tracks at h = 1/3."""
     from lever.experiments.runs import DesignResult

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lever.model.scenario import Scenario
 from lever.model.loading import load, with_values
+from lever.model.scenario import Scenario
 
 #: Debian's browsers, in the order tried; bin/test installs the first when none is there.
 BROWSERS = ("chromium-headless-shell", "chromium")

@@ -36,7 +36,7 @@ def test_no_request_gets_a_server_error_or_a_traceback(operations, mode):
         @given(case=op.as_strategy(mode))
         @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
                   database=None)  # fmt: skip
-        def check(case) -> None:  # noqa: ANN001
+        def check(case) -> None:
             response = case.call(timeout=30)
             where = f"{case.method} {case.formatted_path}"
             assert response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"

@@ -42,8 +42,10 @@ def test_a_field_over_the_servers_agents_is_refused_before_any_run(client):
     big = load("britain-1933").model_dump(mode="json")  # 43,620 agents; this server takes 5,000
     r = client.post("/api/runs", json={"scenario": big})
     assert r.status_code == 422
-    assert r.json()["detail"] == ("scenario: 43,620 agents; this server runs at most 5,000 "
-                                  "(raise persons_per_agent, lower sizes, or restart with --max-agents)")
+    assert r.json()["detail"] == (
+        "scenario: 43,620 agents; this server runs at most 5,000 "
+        "(raise persons_per_agent, lower sizes, or restart with --max-agents)"
+    )
 
 
 def test_too_many_steps_or_runs_are_refused(client, field):
@@ -78,10 +80,18 @@ def test_a_second_client_reads_nothing_outside_the_store(client, store):
     (store.parent / "outside" / "experiment.json").write_text("{}")
     (store.parent / "outside" / "files").mkdir(exist_ok=True)
     (store.parent / "outside" / "files" / "summary.json").write_text(secret)
-    tries = ["/api/experiments/..", "/api/experiments/..%2Foutside", "/api/experiments/%2e%2e/files/summary.json",
-             "/api/experiments/..%2Foutside/files/summary.json", "/api/experiments/outside/files/summary.json",
-             "/api/experiments/x/files/..%2F..%2Fsecret.txt", "/api/experiments/x/files/%2Fetc%2Fpasswd",
-             "/static/..%2F..%2F..%2Fsecret.txt", "/static/../../secret.txt", "/api/scenarios/..%2F..%2Fsecret"]
+    tries = [
+        "/api/experiments/..",
+        "/api/experiments/..%2Foutside",
+        "/api/experiments/%2e%2e/files/summary.json",
+        "/api/experiments/..%2Foutside/files/summary.json",
+        "/api/experiments/outside/files/summary.json",
+        "/api/experiments/x/files/..%2F..%2Fsecret.txt",
+        "/api/experiments/x/files/%2Fetc%2Fpasswd",
+        "/static/..%2F..%2F..%2Fsecret.txt",
+        "/static/../../secret.txt",
+        "/api/scenarios/..%2F..%2Fsecret",
+    ]
     for path in tries:
         with httpx.Client(base_url=client.base_url) as second:
             r = second.get(path)

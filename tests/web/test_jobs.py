@@ -10,7 +10,7 @@ from lever.web.checks import Refused
 from lever.web.jobs import Job, JobBoard
 
 
-def wait(seconds: float, reports) -> None:  # noqa: ANN001 - a child process's target
+def wait(seconds: float, reports) -> None:
     time.sleep(seconds)
 
 

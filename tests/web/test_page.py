@@ -50,7 +50,9 @@ def test_the_form_comes_from_the_schema_and_shows_errors_beside_their_field(tab,
     assert tab.get_attribute('input[data-slider="dynamics.gravity"]', "max") == "5"
     tab.fill('[aria-label="dynamics.gravity"]', "9")
     tab.locator('[aria-label="dynamics.gravity"]').dispatch_event("change")
-    tab.wait_for_function("document.querySelector('[data-path=\"dynamics.gravity\"] .error').textContent.includes('less than or equal to 5')")
+    tab.wait_for_function(
+        "document.querySelector('[data-path=\"dynamics.gravity\"] .error').textContent.includes('less than or equal to 5')"
+    )
     tab.fill('[aria-label="dynamics.gravity"]', "1")
     tab.locator('[aria-label="dynamics.gravity"]').dispatch_event("change")
     tab.wait_for_function("document.getElementById('check-status').textContent.startsWith('valid')")
@@ -92,15 +94,54 @@ def test_weigh_shows_progress_and_opens_its_result(tab, shots):
     tab.fill("#weigh-steps", "8")
     tab.click("#weigh")
     tab.wait_for_function("/of 6 runs/.test(document.getElementById('weigh-status').textContent)")
-    tab.wait_for_function("document.getElementById('weigh-status').textContent.startsWith('done: 6 runs')", timeout=SLOW)
+    tab.wait_for_function(
+        "document.getElementById('weigh-status').textContent.startsWith('done: 6 runs')", timeout=SLOW
+    )
     assert tab.evaluate("document.getElementById('weigh-progress').value") == 6
     tab.screenshot(path=str(shots / "weigh.png"))
     tab.click("#open-weigh")
     tab.wait_for_selector("#ranking")
     assert tab.locator("#ranking tr").count() == 7  # a header and six strategies
     assert "does best" in tab.inner_text(".conclusion")
-    tab.wait_for_function("[...document.querySelectorAll('#experiment img')].every(i => i.complete && i.naturalWidth > 0)")
+    tab.wait_for_function(
+        "[...document.querySelectorAll('#experiment img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
     tab.screenshot(path=str(shots / "experiments.png"), full_page=True)
+
+
+def _sections(page, url: str) -> tuple[list[str], list[str]]:
+    """A report's section headings and its figures, as the browser renders them."""
+    page.goto(url)
+    return page.locator("h2").all_inner_texts(), sorted(page.locator("img").evaluate_all("els => els.map(e => e.alt)"))
+
+
+def test_the_page_s_weigh_report_has_the_sections_of_lever_weigh_s(tab, server, tmp_path):
+    """One weigh job for both faces: the page's report.html holds what the command's does
+    (ranking, figures, regions and sensitivity, the cautions), for the same field and settings."""
+    from typer.testing import CliRunner
+
+    from lever.cli.main import app
+
+    listing = tab.evaluate("fetch('/api/experiments').then(r => r.json())")
+    name = next(e["name"] for e in listing if e["kind"] == "weigh")
+    files = f"{server.url}/api/experiments/{name}/files"
+    field = tmp_path / "field.toml"
+    field.write_text(tab.evaluate(f"fetch('{files}/scenario.toml').then(r => r.text())"))
+    out = tmp_path / "cli"
+    args = ["weigh", str(field), "--samples", "1", "--replications", "1", "--steps", "8", "--out", str(out),
+            "--store", str(tmp_path / "store")]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    reader = tab.context.new_page()
+    try:
+        page_heads, page_figures = _sections(reader, f"{files}/report.html")
+        cli_heads, cli_figures = _sections(reader, (out / "report.html").as_uri())
+    finally:
+        reader.close()
+    assert page_heads == cli_heads and page_figures == cli_figures
+    assert "How sure" in page_heads  # one draw: the cautions are there
+    assert any(h.startswith("Where each strategy beats") for h in page_heads)  # regions and sensitivity
+    assert "regions" in page_figures
 
 
 def test_earlier_experiments_open_again(tab):

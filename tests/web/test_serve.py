@@ -15,7 +15,9 @@ from tests.web.conftest import Server
 def test_a_non_loopback_bind_without_a_token_is_refused(host, tmp_path):
     result = CliRunner().invoke(app, ["serve", "--host", host, "--store", str(tmp_path)])
     assert result.exit_code == 2
-    assert f"--host: {host} is reachable from other machines, so the page needs a --token" in " ".join(result.output.split())
+    assert f"--host: {host} is reachable from other machines, so the page needs a --token" in " ".join(
+        result.output.split()
+    )
 
 
 def test_a_short_token_is_refused():
@@ -23,8 +25,17 @@ def test_a_short_token_is_refused():
         check_bind("0.0.0.0", "short")
 
 
-@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("127.5.0.1", True), ("::1", True),
-                                                ("localhost", True), ("0.0.0.0", False), ("example.org", False)])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.5.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("example.org", False),
+    ],
+)
 def test_loopback_is_this_machine_only(host, loopback):
     assert is_loopback(host) is loopback
 

@@ -39,7 +39,9 @@ def _bars(ax, rows: pd.DataFrame, pair: tuple[str, str], labels: dict[str, str])
     ax.axvline(0, color="grey", lw=0.8)
 
 
-def plot_indices(shown: pd.DataFrame, sampler: str, baseline: str | None, labels: dict[str, str] | None = None) -> Figure:
+def plot_indices(
+    shown: pd.DataFrame, sampler: str, baseline: str | None, labels: dict[str, str] | None = None
+) -> Figure:
     """One panel per strategy and per paired difference: each uncertainty's two indices."""
     targets = list(dict.fromkeys(zip(shown["target"], shown["strategy"], strict=True)))
     cols = min(3, len(targets))
@@ -50,7 +52,7 @@ def plot_indices(shown: pd.DataFrame, sampler: str, baseline: str | None, labels
         mine = shown[(shown["target"] == target) & (shown["strategy"] == strategy)]
         _bars(ax, mine, BARS[sampler], labels or {})
         ax.set_title(strategy if target == "outcome" else f"{strategy} − {baseline}", fontsize=9)
-    for ax in axes.ravel()[len(targets):]:
+    for ax in axes.ravel()[len(targets) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"{shown['outcome'].iloc[0]}: sensitivity to each uncertainty (bars: 90% intervals)", fontsize=10)

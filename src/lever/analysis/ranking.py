@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from lever.analysis.resample import mean_ci, share_ci
-from lever.sim.outcomes import OUTCOMES
 from lever.model.scenario import Scenario
+from lever.sim.outcomes import OUTCOMES
 
 #: The interval reported everywhere: 90%, from the 5th to the 95th percentile.
 LOW_Q, HIGH_Q = 0.05, 0.95
@@ -127,8 +127,10 @@ def few_worlds(ranking: Ranking) -> list[str]:
     t = ranking.table
     out = []
     if ranking.draws < MIN_DRAWS:
-        out.append(f"only {ranking.draws} draws of the uncertainties: intervals resampled over so few draws are "
-                   f"rough (fewer than {MIN_DRAWS}); more draws (--samples, or --until-sure) may reorder the ranking")
+        out.append(
+            f"only {ranking.draws} draws of the uncertainties: intervals resampled over so few draws are "
+            f"rough (fewer than {MIN_DRAWS}); more draws (--samples, or --until-sure) may reorder the ranking"
+        )
     for i in range(1, len(t)):
         if t.loc[i, "tied"]:
             out.append(f"'{t.loc[i, 'strategy']}' is tied with '{t.loc[i - 1, 'strategy']}' (ranked above it): the "
@@ -201,8 +203,11 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
             f"Against '{ranking.baseline}' it gains a mean {best['diff_mean']:+,.1f} "
             f"(90% interval over draws {lo:+,.1f} to {hi:+,.1f}) and does better in "
             f"{100 * best['p_beat']:.0f}% of paired worlds; "
-            + ("the interval excludes zero, so the advantage is clear."
-               if sure else "the interval includes zero, so the advantage is not sure.")
+            + (
+                "the interval excludes zero, so the advantage is clear."
+                if sure
+                else "the interval includes zero, so the advantage is not sure."
+            )
         )
     if len(t) > 1:
         second = t.iloc[1]

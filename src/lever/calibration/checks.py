@@ -37,8 +37,10 @@ def plausibility_table(cal: Calibration) -> pd.DataFrame:
     """Median and 90% interval over the predictive runs of each plausibility measure, the
     share of the host's members at the horizon by where they were at week 0 among them."""
     sc = cal.scenario
-    about = {f"host_from_{k}": f"share of the host's members at the horizon who were in {name} at week 0"
-             for k, name in [*((k, o.name) for k, o in sc.organizations.items()), ("none", "no organization")]}
+    about = {
+        f"host_from_{k}": f"share of the host's members at the horizon who were in {name} at week 0"
+        for k, name in [*((k, o.name) for k, o in sc.organizations.items()), ("none", "no organization")]
+    }
     about |= PLAUSIBILITY
     rows = []
     for column, text in about.items():

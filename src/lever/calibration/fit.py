@@ -26,11 +26,11 @@ import pandas as pd
 from lever.calibration.matching import CUTOFF, implausibility, latin, not_ruled_out, refocus
 from lever.calibration.probe import Probe, observed
 from lever.calibration.record import Figure, Record, check_against, step_of
-from lever.model.scenario import Scenario
-from lever.model.loading import ScenarioError, to_toml
 from lever.experiments.execute import sweep
 from lever.experiments.runs import RunsFailed
 from lever.experiments.tasks import TRACKED
+from lever.model.loading import ScenarioError, to_toml
+from lever.model.scenario import Scenario
 from lever.store import Experiment, outputs_from_store, spec_name
 from lever.store.outputs import TaskOutput
 

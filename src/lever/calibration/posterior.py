@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from lever.calibration.fit import Calibration
-from lever.model.scenario import Scenario
 from lever.model.loading import ScenarioError
+from lever.model.scenario import Scenario
 
 #: A parameter is *identified* by the record where its posterior's 90% interval is narrower
 #: than this share of its prior range (a rule set before any fit; the rest the record leaves open),
@@ -56,7 +56,7 @@ def summary(cal: Calibration) -> pd.DataFrame:
     rows = []
     for path, p in prior.iterrows():
         col = post[path] if len(post) else pd.Series(dtype=float)
-        q05, q50, q95 = (col.quantile([0.05, 0.5, 0.95]).to_numpy() if len(col) else (np.nan,) * 3)
+        q05, q50, q95 = col.quantile([0.05, 0.5, 0.95]).to_numpy() if len(col) else (np.nan,) * 3
         width = (q95 - q05) / (p["high"] - p["low"]) if p["high"] > p["low"] else np.nan
         rows.append({"path": path, "label": p["label"], "prior_low": p["low"], "prior_high": p["high"],
                      "median": q50, "q05": q05, "q95": q95, "width_kept": width,

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from lever.sim.engine import Run, simulate
-from lever.model.scenario import Scenario
 from lever.experiments.tasks import tracked_columns
 from lever.model.loading import with_values
+from lever.model.scenario import Scenario
+from lever.sim.engine import Run, simulate
 from lever.store.outputs import TaskOutput
 
 
@@ -63,7 +63,9 @@ def plausibility(run: Run) -> dict[str, float]:
     out = {f"host_from_{key}": float(by_origin[k] / max(by_origin.sum(), 1e-12)) for k, key in enumerate(run.labels)}
     left = run.flows[host].sum() - run.flows[host, host]
     rival = sc.org_keys.index(sc.rival) if sc.rival else None
-    out["host_leavers_to_rival_share"] = float(run.flows[host, rival] / left) if rival is not None and left else float("nan")
+    out["host_leavers_to_rival_share"] = (
+        float(run.flows[host, rival] / left) if rival is not None and left else float("nan")
+    )
     for axis in ("radicalism", "independence"):
         col = run.series[f"{axis}_{sc.host}"]
         out[f"host_{axis}_change"] = float(col.iat[-1] - col.iat[0])

@@ -14,8 +14,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lever.model.scenario import Scenario
 from lever.model.loading import ScenarioError, parse
+from lever.model.scenario import Scenario
 
 #: The records shipped with Lever, by name.
 BUILTIN = {"britain": "record-britain.toml"}
@@ -105,8 +105,11 @@ def start_date(scenario: Scenario) -> dt.date:
     try:
         return dt.date.fromisoformat(scenario.start)
     except ValueError:
-        raise ScenarioError(scenario.name, "start", f"'{scenario.start}' is not a date (YYYY-MM-DD): "
-                            "calibration needs the calendar date of week 0") from None
+        raise ScenarioError(
+            scenario.name,
+            "start",
+            f"'{scenario.start}' is not a date (YYYY-MM-DD): calibration needs the calendar date of week 0",
+        ) from None
 
 
 def check_against(record: Record, scenario: Scenario, source: str) -> None:

@@ -14,8 +14,8 @@ from lever.calibration.checks import figures_table, plausibility_table
 from lever.calibration.fit import BEFORE, BEYOND, FITTED, Calibration
 from lever.calibration.posterior import IDENTIFIED_DRAWS, IDENTIFIED_WIDTH, summary, write_posterior
 from lever.calibration.record import start_date
-from lever.store.files import write_atomic
 from lever.sim.plots import caption, png_bytes
+from lever.store.files import write_atomic
 from lever.store.provenance import Provenance
 
 CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the posterior's draws (not ruled out), the bar their "

@@ -14,7 +14,6 @@ Here one "sweep" of :class:`~lever.classic.sweeps.SweepModel` is one year.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, field
 
 import numba as nb

@@ -33,9 +33,7 @@ def cluster_sizes(opinion: np.ndarray, gap: float) -> np.ndarray:
     return np.diff(np.concatenate(([0], starts, [x.size])))
 
 
-def cluster_summary(
-    opinion: np.ndarray, gap: float, min_share: float = MAJOR_SHARE
-) -> tuple[int, int]:
+def cluster_summary(opinion: np.ndarray, gap: float, min_share: float = MAJOR_SHARE) -> tuple[int, int]:
     """Numbers of (all, major) clusters, major meaning at least ``min_share`` of the agents."""
     sizes = cluster_sizes(opinion, gap)
     n = np.size(opinion)

@@ -18,9 +18,21 @@ import numpy as np
 
 from lever.classic.clusters import MAJOR_SHARE, cluster_summary
 from lever.classic.network import Network
-from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, handoff_state, pair_buffers,
-                                 help_draw, one_draw_enough, paced, ring_slots, take_block,
-                                 worker_count)  # fmt: skip
+from lever.classic.pairs import (
+    BLOCK,
+    CONSUMED,
+    PARALLEL_MIN,
+    STARTED,
+    STOP,
+    handoff_state,
+    help_draw,
+    one_draw_enough,
+    paced,
+    pair_buffers,
+    ring_slots,
+    take_block,
+    worker_count,  # fmt: skip
+)
 from lever.classic.sweeps import SweepModel, as_network, as_rng
 from lever.kernels.atomic import store_release
 from lever.kernels.draw import fresh_key

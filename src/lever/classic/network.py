@@ -248,9 +248,7 @@ def _ba_edges(n, m, rng):
     return edges
 
 
-def make_network(
-    spec: str | Network | object, n: int | None, rng: np.random.Generator
-) -> Network:
+def make_network(spec: str | Network | object, n: int | None, rng: np.random.Generator) -> Network:
     """Resolve a network specification.
 
     Parameters
@@ -283,9 +281,7 @@ def make_network(
     if not Path(spec).exists():
         if any(c in spec for c in "/\\."):  # looks like a path rather than a network name
             raise NetworkSpecError(f"edge-list file not found: {spec}")
-        raise NetworkSpecError(
-            f"unknown network '{spec}': use complete, er:K, ba:M or an edge-list file"
-        )
+        raise NetworkSpecError(f"unknown network '{spec}': use complete, er:K, ba:M or an edge-list file")
     net = from_edge_list(spec)
     if n is not None and n != net.n:
         raise NetworkSpecError(f"--n {n} disagrees with the {net.n} nodes in {spec}")

@@ -18,7 +18,6 @@ measurement (:class:`PathChoice`): on a busy machine one thread can be the faste
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 
 import numba as nb
@@ -43,7 +42,6 @@ PARALLEL_MIN = 1 << 13
 #: whether calls choose, by their measured speed, between all of Numba's threads and one
 #: (tests switch it off to run a given layout of threads)
 ADAPTIVE = True
-
 
 
 _CHOICES: dict[tuple[str, int, int], PathChoice] = {}  # (kernel, bits of n, bits of updates)

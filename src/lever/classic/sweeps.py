@@ -122,9 +122,7 @@ class SweepModel:
     def _absorbed(self) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _advance(
-        self, sweeps: float, stop: bool
-    ) -> tuple[float, np.ndarray, np.ndarray, float | None]:
+    def _advance(self, sweeps: float, stop: bool) -> tuple[float, np.ndarray, np.ndarray, float | None]:
         """Run; return (sweeps elapsed, record times relative to now, records, time of
         first absorption relative to now or None)."""
         raise NotImplementedError  # pragma: no cover - abstract

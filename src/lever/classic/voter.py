@@ -18,9 +18,21 @@ import numpy as np
 from scipy.linalg import solve_banded
 
 from lever.classic.network import Network
-from lever.classic.pairs import (BLOCK, CONSUMED, PARALLEL_MIN, STARTED, STOP, handoff_state, pair_buffers,
-                                 help_draw, one_draw_enough, paced, ring_slots, take_block,
-                                 worker_count)  # fmt: skip
+from lever.classic.pairs import (
+    BLOCK,
+    CONSUMED,
+    PARALLEL_MIN,
+    STARTED,
+    STOP,
+    handoff_state,
+    help_draw,
+    one_draw_enough,
+    paced,
+    pair_buffers,
+    ring_slots,
+    take_block,
+    worker_count,  # fmt: skip
+)
 from lever.classic.sweeps import ConsensusModel, as_network, as_rng, fill_records
 from lever.kernels.atomic import store_release
 from lever.kernels.draw import fresh_key
@@ -78,9 +90,7 @@ class Voter(ConsensusModel):
             raise ValueError("zealot counts must be >= 0")
         if self.zealots_plus + self.zealots_minus > self.n:
             raise ValueError("more zealots than nodes")
-        self.opinion, self.zealot = _initial_state(
-            self.n, self.rho, self.zealots_plus, self.zealots_minus, self.rng
-        )
+        self.opinion, self.zealot = _initial_state(self.n, self.rho, self.zealots_plus, self.zealots_minus, self.rng)
         self._plus = int(self.opinion.sum())
         self._key = fresh_key(self.rng)
         self._start_clock()

@@ -36,12 +36,18 @@ from lever.store.files import complete_folder
 def calibrate_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = "britain-1932",
     record: Annotated[str, typer.Option(help="built-in record name or TOML file of dated figures")] = "britain",
-    cutoff: Annotated[str, typer.Option(help="fit only figures dated before this day (YYYY-MM-DD); the rest is held out")] = "1934-01-01",
+    cutoff: Annotated[
+        str, typer.Option(help="fit only figures dated before this day (YYYY-MM-DD); the rest is held out")
+    ] = "1934-01-01",
     points: Annotated[int, typer.Option(min=2, max=MAX_SAMPLES, help="draws per wave")] = 64,
     waves: Annotated[int, typer.Option(min=1, max=20, help="waves of history matching")] = 3,
     replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw")] = 2,
-    predictive: Annotated[int, typer.Option(min=1, max=MAX_SAMPLES, help="posterior draws run to the horizon to predict the record")] = 16,
-    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: the cores; 1 runs in-process)")] = None,
+    predictive: Annotated[
+        int, typer.Option(min=1, max=MAX_SAMPLES, help="posterior draws run to the horizon to predict the record")
+    ] = 16,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: the cores; 1 runs in-process)")
+    ] = None,
     executor: Annotated[str | None, typer.Option(help="local (default), dask, or dask://HOST:PORT")] = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
@@ -76,5 +82,7 @@ def calibrate_command(
                           replications=replications, predictive=predictive, set=set_ or [], seconds=round(seconds, 1))  # fmt: skip
         with complete_folder(folder):
             paths = write_calibration_report(cal, folder, made)
-    out_console.print(paths["report"].read_text(encoding="utf-8").split("![calibration]")[0], highlight=False, markup=False)
+    out_console.print(
+        paths["report"].read_text(encoding="utf-8").split("![calibration]")[0], highlight=False, markup=False
+    )
     out_console.print(f"{budget.runs} runs in {seconds:.0f} s. Wrote {paths['report']} and {paths['posterior']}")

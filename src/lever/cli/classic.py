@@ -39,49 +39,32 @@ def classic(
     model: Annotated[
         str, typer.Argument(help="voter, deffuant, hk, naming-game, majority, bass or relative-agreement.")
     ],
-    n: Annotated[
-        int | None, typer.Option("--n", "-n", help="Agents (default 1000; a file sets its own).")
-    ] = None,
+    n: Annotated[int | None, typer.Option("--n", "-n", help="Agents (default 1000; a file sets its own).")] = None,
     network: Annotated[
         str, typer.Option(help="complete, er:K (mean degree K), ba:M or an edge-list file.")
     ] = "complete",
-    rho: Annotated[
-        float | None, typer.Option(help="voter, majority: initial share of + [0.5].")
-    ] = None,
-    zealots_plus: Annotated[
-        int | None, typer.Option(help="voter: number of + zealots [0].")
-    ] = None,
-    zealots_minus: Annotated[
-        int | None, typer.Option(help="voter: number of - zealots [0].")
-    ] = None,
-    committed: Annotated[
-        float | None, typer.Option(help="naming-game: share of agents committed to A [0.1].")
-    ] = None,
-    bound: Annotated[
-        float | None, typer.Option(help="deffuant: confidence bound d [0.2].")
-    ] = None,
-    mu: Annotated[
-        float | None, typer.Option(help="deffuant, relative-agreement: convergence parameter [0.5].")
-    ] = None,
+    rho: Annotated[float | None, typer.Option(help="voter, majority: initial share of + [0.5].")] = None,
+    zealots_plus: Annotated[int | None, typer.Option(help="voter: number of + zealots [0].")] = None,
+    zealots_minus: Annotated[int | None, typer.Option(help="voter: number of - zealots [0].")] = None,
+    committed: Annotated[float | None, typer.Option(help="naming-game: share of agents committed to A [0.1].")] = None,
+    bound: Annotated[float | None, typer.Option(help="deffuant: confidence bound d [0.2].")] = None,
+    mu: Annotated[float | None, typer.Option(help="deffuant, relative-agreement: convergence parameter [0.5].")] = None,
     epsilon: Annotated[float | None, typer.Option(help="hk: confidence bound [0.2].")] = None,
     u: Annotated[float | None, typer.Option("--U", help="relative-agreement: moderates' uncertainty [1.4].")] = None,
     pe: Annotated[float | None, typer.Option(help="relative-agreement: share of extremists [0.2].")] = None,
     ue: Annotated[float | None, typer.Option(help="relative-agreement: extremists' uncertainty [0.1].")] = None,
     delta: Annotated[float | None, typer.Option(help="relative-agreement: (p+ - p-)/pe [0].")] = None,
-    p: Annotated[
-        float | None, typer.Option("--p", help="bass: innovation rate /year [0.03].")
-    ] = None,
-    q: Annotated[
-        float | None, typer.Option("--q", help="bass: imitation rate /year [0.38].")
-    ] = None,
+    p: Annotated[float | None, typer.Option("--p", help="bass: innovation rate /year [0.03].")] = None,
+    q: Annotated[float | None, typer.Option("--q", help="bass: imitation rate /year [0.38].")] = None,
     dt: Annotated[float | None, typer.Option(help="bass: time step in years [0.01].")] = None,
     until_consensus: Annotated[
         bool, typer.Option(help="Stop each run at consensus (convergence; full adoption).")
     ] = False,
     max_sweeps: Annotated[
         float | None,
-        typer.Option(help="Run length, or the cap with --until-consensus: sweeps [10000]; "
-                     "hk steps [1000]; bass years [30]."),
+        typer.Option(
+            help="Run length, or the cap with --until-consensus: sweeps [10000]; hk steps [1000]; bass years [30]."
+        ),
     ] = None,
     runs: Annotated[int, typer.Option(help="Independent runs.")] = 1,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed of the whole batch.")] = 0,
@@ -187,10 +170,12 @@ def _print_table(model, network, n, runs, seed, length, until, params, records) 
     stats = summarize(records)
     shown = ", ".join(f"{k}={v:g}" for k, v in {**PARAMETERS[model], **params}.items())
     n_txt = "file" if _is_file(network) else str(1000 if n is None else n)
-    table = Table(title=f"lever classic {model}  (n={n_txt}, network={network}, {shown})",
-                  caption=f"{runs} runs, seed {seed}, "
-                  f"{'until absorbed, at most' if until else 'each'} {length:g} "
-                  f"{'years' if model == 'bass' else 'steps' if model == 'hk' else 'sweeps'}")
+    table = Table(
+        title=f"lever classic {model}  (n={n_txt}, network={network}, {shown})",
+        caption=f"{runs} runs, seed {seed}, "
+        f"{'until absorbed, at most' if until else 'each'} {length:g} "
+        f"{'years' if model == 'bass' else 'steps' if model == 'hk' else 'sweeps'}",
+    )
     for col in ("statistic", "mean", "± s.e.", "runs", "reference"):
         table.add_column(col, justify="left" if col == "statistic" else "right")
     # The closed-form references hold on the complete graph only.
@@ -217,8 +202,10 @@ def _time_ref(model: str, n: int | None, full: dict[str, float]) -> str:
         return ""
     size = n
     k = int(round(full["rho"] * size))
-    return (f"exact {exact_consensus_time(size, k):.2f}; "
-            f"−N[ρlnρ+(1−ρ)ln(1−ρ)] {mean_field_consensus_time(size, full['rho']):.2f}")
+    return (
+        f"exact {exact_consensus_time(size, k):.2f}; "
+        f"−N[ρlnρ+(1−ρ)ln(1−ρ)] {mean_field_consensus_time(size, full['rho']):.2f}"
+    )
 
 
 def _model_rows(model, n, full) -> list[tuple[str, str, str]]:

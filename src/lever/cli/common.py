@@ -35,14 +35,15 @@ err_console = Console(stderr=True)
 
 
 StoreOption = Annotated[Path | None, typer.Option("--store", help=f"results store folder (default: {DEFAULT_STORE})")]
-NameOption = Annotated[str | None, typer.Option("--name", help="experiment name in the store (default: from the settings)")]
+NameOption = Annotated[
+    str | None, typer.Option("--name", help="experiment name in the store (default: from the settings)")
+]
 
 
 def fail(message: str) -> typer.Exit:
     """Print one clear line to stderr; the caller raises the returned exit (code 2)."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
-
 
 
 def warn(message: str, label: str = "warning") -> None:
@@ -52,6 +53,7 @@ def warn(message: str, label: str = "warning") -> None:
 
 def _warning_line(message, category, *_args, **_kwargs) -> None:  # noqa: ANN001
     warn(str(message))
+
 
 @contextmanager
 def clean_errors() -> Iterator[None]:
@@ -82,7 +84,6 @@ def out_folder(out: Path | None, default: Path) -> Path:
     except OSError as err:
         raise fail(f"--out: cannot use {folder} as an output folder: {err.strerror or err}") from None
     return folder
-
 
 
 def provenance(field: Scenario, **settings: Any) -> Provenance:
@@ -128,7 +129,6 @@ def interrupted(kept: int, total: int, where: str) -> typer.Exit:
     return typer.Exit(130)
 
 
-
 class Reporter:
     """Progress of a sweep: a Rich bar with the time left on a terminal, else a plain line
     every 10% (or minute) with the time left."""
@@ -172,4 +172,3 @@ class Reporter:
 def _duration(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-

@@ -32,12 +32,12 @@ from lever.cli.common import (
     prepare,
     provenance,
 )
-from lever.experiments.bounds import MAX_SEED, MAX_STEPS
 from lever.cli.sensitivity import sensitivity
 from lever.cli.serve import serve
 from lever.cli.store import explore, results
 from lever.cli.theses import theses_command
 from lever.cli.weigh import weigh_command
+from lever.experiments.bounds import MAX_SEED, MAX_STEPS
 from lever.experiments.execute import stoppable
 from lever.model.loading import builtin_names, builtin_text, load, to_toml, with_values
 from lever.model.scenario import Labels
@@ -159,8 +159,10 @@ def explain_command(
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:
-    table = Table(title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, "
-                  f"{summary['weeks']:g} weeks, {summary['agents']:,} agents)")
+    table = Table(
+        title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, "
+        f"{summary['weeks']:g} weeks, {summary['agents']:,} agents)"
+    )
     for col in ("organization", "members at start", "at end", "kernel at start", "at end"):
         table.add_column(col, justify="left" if col == "organization" else "right")
     for org in summary["organizations"]:
@@ -231,7 +233,6 @@ def run_command(
     out_console.print(_summary_table(summary))
     out_console.print(_group_table(summary, field.labels))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
-
 
 
 def main() -> None:

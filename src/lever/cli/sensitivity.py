@@ -30,8 +30,8 @@ def sensitivity(
     (--sampler morris) or RBD-FAST S1 (--sampler lhs), with 90% intervals, for every outcome,
     every strategy and every strategy's paired difference against staying outside. Prints one
     outcome; writes sensitivity.parquet and sensitivity-OUTCOME.png into the experiment."""
-    from lever.analysis.sensitivity import NotADesign, from_experiment, write
     from lever.analysis.figures import plot_indices, save
+    from lever.analysis.sensitivity import NotADesign, from_experiment, write
 
     started = time.monotonic()
     try:
@@ -49,11 +49,16 @@ def sensitivity(
         raise fail(f"--outcome: no indices for '{outcome}' (outcomes: {', '.join(dict.fromkeys(table['outcome']))})")
     shown = table[table["outcome"] == outcome]
     sampler = exp.spec["sampler"]
-    written = [write(exp, table), save(plot_indices(shown, sampler, baseline, labels), exp.folder / f"sensitivity-{outcome}.png")]
+    written = [
+        write(exp, table),
+        save(plot_indices(shown, sampler, baseline, labels), exp.folder / f"sensitivity-{outcome}.png"),
+    ]
     out_console.print(indices_table(shown, sampler, baseline, f"{name}: {outcome}"))
     if sampler == "sobol" and (wide := too_wide(shown)):
-        warn(f"{wide} of {len(shown)} Sobol intervals are wider than half the indices' scale (0 to 1): "
-             f"{exp.spec.get('samples')} base samples are too few for this outcome; explore again with more --samples")
+        warn(
+            f"{wide} of {len(shown)} Sobol intervals are wider than half the indices' scale (0 to 1): "
+            f"{exp.spec.get('samples')} base samples are too few for this outcome; explore again with more --samples"
+        )
     out_console.print(f"Wrote {', '.join(written)} ({time.monotonic() - started:.1f} s)", highlight=False)
 
 

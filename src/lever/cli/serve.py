@@ -8,15 +8,21 @@ from typing import Annotated
 import typer
 
 from lever.cli.common import fail
-from lever.web.limits import BindRefused, Limits, check_bind
 from lever.store import DEFAULT_STORE
+from lever.web.limits import BindRefused, Limits, check_bind
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="address to listen on (another than 127.0.0.1 needs --token)")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="address to listen on (another than 127.0.0.1 needs --token)")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free one)")] = 8000,
-    store: Annotated[Path | None, typer.Option("--store", help=f"results store folder (default: {DEFAULT_STORE})")] = None,
-    token: Annotated[str | None, typer.Option(help="a secret every request must carry (needed off this machine)")] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help=f"results store folder (default: {DEFAULT_STORE})")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="a secret every request must carry (needed off this machine)")
+    ] = None,
     max_agents: Annotated[int, typer.Option(min=1, max=100_000_000, help="agents in one field")] = Limits.agents,
     max_steps: Annotated[int, typer.Option(min=1, max=100_000, help="steps in one run")] = Limits.steps,
     max_runs: Annotated[int, typer.Option(min=1, max=1_000_000, help="runs in one weigh")] = Limits.runs,

@@ -20,27 +20,36 @@ from lever.cli.common import (
     out_console,
     prepare,
 )
-from lever.experiments.bounds import MAX_JOBS, MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
 from lever.cli.tables import ranked_table, summary_table
+from lever.experiments.bounds import MAX_JOBS, MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
 from lever.experiments.execute import ExecutorError, Interrupted, Swept, stoppable, sweep
 from lever.experiments.explore import SAMPLERS, DesignError, Exploration
 from lever.experiments.workers import default_jobs
 from lever.model.loading import parse_assignments, without_uncertainties
 from lever.store import DEFAULT_STORE, Experiment, StoreError, spec_name
-from lever.store.reading import listing
 from lever.store.files import write_atomic
+from lever.store.reading import listing
 
 
 def explore(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = "britain-1933",
     sampler: Annotated[str, typer.Option(help="lhs, sobol, morris or factorial")] = "lhs",
-    samples: Annotated[int, typer.Option(min=1, max=MAX_SAMPLES, help="draws (Sobol, Morris: base samples; factorial: levels per uncertainty)")] = 64,
+    samples: Annotated[
+        int,
+        typer.Option(
+            min=1, max=MAX_SAMPLES, help="draws (Sobol, Morris: base samples; factorial: levels per uncertainty)"
+        ),
+    ] = 64,
     replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw")] = 1,
-    strategies: Annotated[str | None, typer.Option(help="strategies, e.g. outside,enter_ilp_faction (default: all)")] = None,
+    strategies: Annotated[
+        str | None, typer.Option(help="strategies, e.g. outside,enter_ilp_faction (default: all)")
+    ] = None,
     executor: Annotated[str, typer.Option(help="local, dask (a local cluster) or dask://HOST:PORT")] = "local",
     jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: all cores)")] = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
-    steps: Annotated[int | None, typer.Option(min=1, max=MAX_STEPS, help="steps per run (default: the horizon)")] = None,
+    steps: Annotated[
+        int | None, typer.Option(min=1, max=MAX_STEPS, help="steps per run (default: the horizon)")
+    ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
     store: StoreOption = None,
     name: NameOption = None,

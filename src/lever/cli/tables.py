@@ -36,14 +36,13 @@ def ranked_table(ranking: Ranking, title: str) -> Table:
 
 def _wrap_name(name: str, width: int) -> str:
     """A long snake_case name over lines, broken after its underscores where it can be."""
-    parts = [p[i:i + width] for p in name.replace("_", "_ ").split(" ") for i in range(0, len(p), width)]
+    parts = [p[i : i + width] for p in name.replace("_", "_ ").split(" ") for i in range(0, len(p), width)]
     lines = [""]
     for part in parts:
         if lines[-1] and len(lines[-1]) + len(part) > width:
             lines.append("")
         lines[-1] += part
     return "\n".join(lines)
-
 
 
 def summary_table(exp: Experiment) -> Table:

@@ -46,7 +46,14 @@ def _parse_only(only: str | None) -> list[int] | None:
 def theses_command(
     only: Annotated[str | None, typer.Option(help="theses to run, e.g. 1,5 (default: all eight)")] = None,
     replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS, help="replications per draw and level")] = 2,
-    jobs: Annotated[int | None, typer.Option(min=1, max=MAX_JOBS, help="worker processes (default: by the amount of work and the cores free; 1 runs in-process)")] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=MAX_JOBS,
+            help="worker processes (default: by the amount of work and the cores free; 1 runs in-process)",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="random seed")] = 0,
     scenario: Annotated[str, typer.Option(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
     out: Annotated[Path | None, typer.Option(help="output folder")] = None,

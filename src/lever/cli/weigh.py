@@ -23,8 +23,8 @@ from lever.cli.common import (
     provenance,
     warn,
 )
-from lever.experiments.bounds import MAX_JOBS, MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
 from lever.cli.tables import ranked_table
+from lever.experiments.bounds import MAX_JOBS, MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
 from lever.experiments.execute import Interrupted, stoppable
 from lever.experiments.runs import RunsFailed
 from lever.model.loading import parse_assignments, without_uncertainties

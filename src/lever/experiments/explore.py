@@ -16,10 +16,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from lever.model.scenario import Scenario
-from lever.model.loading import to_toml
 from lever.experiments.design import Design
 from lever.experiments.tasks import Task, run_seed
+from lever.model.loading import to_toml
+from lever.model.scenario import Scenario
 
 Sampler = Literal["lhs", "sobol", "morris", "factorial"]
 SAMPLERS: tuple[str, ...] = ("lhs", "sobol", "morris", "factorial")

@@ -88,7 +88,7 @@ def run_design(
     return _collect(design, sorted(outputs, key=lambda o: o.task.index))
 
 
-def _design_table(tasks: list) -> pd.DataFrame:  # noqa: ANN001
+def _design_table(tasks: list) -> pd.DataFrame:
     return pd.DataFrame([{"task": t.index, "strategy": t.strategy, "level": t.level, "draw": t.draw,
                           "replication": t.replication, "seed": t.seed}
                          | {p: float(v) for p, v in t.values.items() if isinstance(v, float)}

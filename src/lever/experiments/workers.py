@@ -96,4 +96,3 @@ def auto_jobs(runs: int, per_run: float, cores: int | None = None, busy: float |
         if s <= GAIN * alone and s < best_s:
             best, best_s = jobs, s
     return best
-

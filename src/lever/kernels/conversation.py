@@ -12,7 +12,6 @@ from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_between, trust_table
 from lever.kernels.threads import Threaded
 
-
 #: conversations drawn before they are held (see :func:`_sweep_body`)
 _BLOCK = 4096
 
@@ -169,8 +168,6 @@ def _persons(state, opinion, uncertainty, who, i, j, mu_i, mu_j, bound, weight):
     if i < 0 or j < 0:
         return -1, -1
     return i, j
-
-
 
 
 @nb.njit(cache=True, inline="always")

@@ -17,9 +17,7 @@ def distance(opinion: np.ndarray, i: int, j: int) -> float:
 
 
 @nb.njit(cache=True, inline="always")
-def deffuant_exchange(
-    opinion: np.ndarray, i: int, j: int, bound: float, mu_i: float, mu_j: float
-) -> bool:
+def deffuant_exchange(opinion: np.ndarray, i: int, j: int, bound: float, mu_i: float, mu_j: float) -> bool:
     """Bounded-confidence exchange (Deffuant et al. 2000) between persons ``i`` and ``j``.
 
     If their opinions lie closer than ``bound``, ``i`` moves the fraction ``mu_i`` of the gap
@@ -104,7 +102,13 @@ def relative_agreement_exchange(
 
 @nb.njit(cache=True, inline="always")
 def mixed_exchange(
-    opinion: np.ndarray, uncertainty: np.ndarray, i: int, j: int, bound: float, mu_i: float, mu_j: float,
+    opinion: np.ndarray,
+    uncertainty: np.ndarray,
+    i: int,
+    j: int,
+    bound: float,
+    mu_i: float,
+    mu_j: float,
     weight: float,
 ) -> bool:
     """The engine's exchange under relative agreement of weight ``weight`` in (0, 1]: each

@@ -132,8 +132,11 @@ def _read_coarse(state, params, skey, share) -> None:
                 continue
             if u < reach * (1.0 - share[o]):
                 _read(state, params, i, k, owner, False)
-            if (share[o] > 0.0 and keyed(skey, state.ident[i], 2 * o + 1) < state.weight[i] * reach * share[o]
-                    and _near_line(state, params, i)):
+            if (
+                share[o] > 0.0
+                and keyed(skey, state.ident[i], 2 * o + 1) < state.weight[i] * reach * share[o]
+                and _near_line(state, params, i)
+            ):
                 j = split_off(state, i)
                 if j >= 0:
                     _read(state, params, j, k, owner, True)

@@ -12,9 +12,7 @@ from lever.kernels.threads import Threaded
 @nb.njit(cache=True, inline="always")
 def trust(state, params, listener: int, speaker: int) -> float:
     """See :func:`trust_of`; unpacks what it needs so the call stays cheap."""
-    return trust_of(
-        state.org, state.faction, state.expelled_from, trust_table(params), listener, speaker
-    )
+    return trust_of(state.org, state.faction, state.expelled_from, trust_table(params), listener, speaker)
 
 
 @nb.njit(cache=True, inline="always")

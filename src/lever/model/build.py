@@ -16,9 +16,7 @@ MIN_BRANCH_AGENTS = 8
 def agent_counts(scenario: Scenario) -> np.ndarray:
     """Agents per population (organizations in order, the unorganized last)."""
     pops = [*scenario.organizations.values(), scenario.unorganized]
-    return np.array(
-        [0 if p.size == 0 else max(1, round(p.size / p.persons_per_agent)) for p in pops], np.int64
-    )
+    return np.array([0 if p.size == 0 else max(1, round(p.size / p.persons_per_agent)) for p in pops], np.int64)
 
 
 def branch_counts(scenario: Scenario) -> np.ndarray:
@@ -62,7 +60,9 @@ def _draw_opinions(pop: Population, cls: np.ndarray, theta: float, rng) -> np.nd
     opinion = np.empty((cls.size, 2))
     opinion[:, 0] = np.clip(rng.normal(mean, sd, cls.size), 0.0, 1.0)
     above, below = cls == _ABOVE, cls == _BELOW
-    opinion[above, 0] = truncnorm.rvs((theta - mean) / sd, (1 - mean) / sd, mean, sd, int(above.sum()), random_state=rng)
+    opinion[above, 0] = truncnorm.rvs(
+        (theta - mean) / sd, (1 - mean) / sd, mean, sd, int(above.sum()), random_state=rng
+    )
     opinion[below, 0] = truncnorm.rvs(-mean / sd, (theta - mean) / sd, mean, sd, int(below.sum()), random_state=rng)
     opinion[:, 1] = np.clip(rng.normal(pop.platform[1], pop.spread, cls.size), 0.0, 1.0)
     return opinion
@@ -125,9 +125,7 @@ def _population(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.nd
     stratum_keys = list(scenario.strata)
     dyn = scenario.dynamics
     theta = dyn.revolutionary_threshold
-    cols: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("org", "branch", "stratum", "opinion", "committed", "weight")
-    }
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("org", "branch", "stratum", "opinion", "committed", "weight")}
     for k, (pop, n) in enumerate(zip(pops, counts, strict=True)):
         shares = np.array([pop.strata.get(s, 0.0) for s in stratum_keys])
         stratum = rng.choice(len(stratum_keys), n, p=shares / shares.sum()).astype(np.int8)
@@ -309,8 +307,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         stay_unorganized=dyn.stay_unorganized,
         join_rate=dyn.join_rate,
         branch_talk=scenario.network.branch_talk,
-        recruit_contacts=(dyn.recruit_contacts * ((1.0 - dyn.organ_cost) if keeps_organ else 1.0)
-                          if recruits else 0.0),
+        recruit_contacts=(dyn.recruit_contacts * ((1.0 - dyn.organ_cost) if keeps_organ else 1.0) if recruits else 0.0),
         # one who would not listen (beyond the confidence bound) cannot be recruited
         recruit_radius=min(dyn.recruit_radius, dyn.confidence),
         recruit_prob=dyn.recruit_prob,
@@ -331,9 +328,11 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         brand=_brand(scenario),
         demoralisation=dyn.demoralisation,
         # only a group that gave its paper up has one to rebuild
-        rebuild_steps=(round(dyn.rebuild_weeks / scenario.step_weeks)
-                       if dyn.rebuild_weeks is not None and strategy is not None and strategy.press == "host"
-                       else -1),  # fmt: skip
+        rebuild_steps=(
+            round(dyn.rebuild_weeks / scenario.step_weeks)
+            if dyn.rebuild_weeks is not None and strategy is not None and strategy.press == "host"
+            else -1
+        ),  # fmt: skip
         split_share=dyn.split_share,
         declared_trust=_declared_trust(scenario, strategy),
         entry_step=-1 if strategy is None else round(strategy.entry_week / scenario.step_weeks),

@@ -8,8 +8,8 @@ import textwrap
 
 from pydantic import BaseModel
 
-from lever.model.scenario import Scenario, walk
 from lever.model.loading import to_toml
+from lever.model.scenario import Scenario, walk
 
 _HEADER = re.compile(r"^\[\[?([^\]]+)\]\]?\s*$")
 _KEY = re.compile(r"^([A-Za-z0-9_\-]+|\"[^\"]*\") = ")

@@ -137,7 +137,7 @@ def workplace_network(
         hi = min(n, lo + chunk)
         own = np.repeat(wp[lo:hi], workplace_ties)
         u = rng.random(own.size)
-        dst_w[lo * workplace_ties:hi * workplace_ties] = order[start[own] + (u * counts[own]).astype(np.int64)]
+        dst_w[lo * workplace_ties : hi * workplace_ties] = order[start[own] + (u * counts[own]).astype(np.int64)]
     del wp, order, counts, start
     dst_r = np.empty(n * random_ties, np.int32)
     step = _CHUNK

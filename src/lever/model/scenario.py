@@ -36,9 +36,7 @@ Point = tuple[Fraction, Fraction]
 NONE = "none"
 
 
-def describe(
-    default: Any = ..., *, units: str, about: str, **constraints: Any
-) -> Any:
+def describe(default: Any = ..., *, units: str, about: str, **constraints: Any) -> Any:
     """A field with its meaning (``about``) and its ``units``, shown by ``lever explain``
     and ``lever scenario show --explain``; ``constraints`` are pydantic's (``ge``, ``le``...)."""
     return Field(default, description=about, json_schema_extra={"units": units}, **constraints)
@@ -103,7 +101,8 @@ class Disappointment(_Strict):
     end_week: Weeks = describe(units="weeks from the start", about="when the spell ends")
     level: Fraction = describe(units="satisfaction, 0-1", about="how far satisfaction is pulled down at start_week")
     end_level: Fraction | None = describe(
-        None, units="satisfaction, 0-1", about="how far it is pulled down at end_week (default: level)")
+        None, units="satisfaction, 0-1", about="how far it is pulled down at end_week (default: level)"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Disappointment:
@@ -119,12 +118,17 @@ class Population(_Strict):
 
     size: Persons = describe(units="persons", about="how many people start here")
     persons_per_agent: Annotated[float, Field(ge=1e-3, le=MAX_PERSONS, allow_inf_nan=False)] = describe(
-        units="persons per agent", about="how many persons one simulated agent stands for (1: everyone counted)")
+        units="persons per agent", about="how many persons one simulated agent stands for (1: everyone counted)"
+    )
     platform: Point = describe(
         units="point in [0,1]^2", about="the position in the opinion space (first axis, second axis) its"
         " members start around; the axes are named in [labels]")  # fmt: skip
-    spread: Fraction = describe(units="opinion distance", about="standard deviation of members' starting opinions around the platform")
-    strata: dict[str, Fraction] = describe(units="share per stratum, sums to 1", about="the share of each stratum among these people")
+    spread: Fraction = describe(
+        units="opinion distance", about="standard deviation of members' starting opinions around the platform"
+    )
+    strata: dict[str, Fraction] = describe(
+        units="share per stratum, sums to 1", about="the share of each stratum among these people"
+    )
     kernel: dict[str, Fraction] = describe(
         {}, units="share per stratum", about="share of each stratum whose first-axis opinion starts at or"
         " above dynamics.kernel_threshold (the kernel; britain-1933: the revolutionary-minded)")  # fmt: skip
@@ -152,14 +156,17 @@ class Organization(Population):
         units="0-1", about="apparatus homogeneity h: 0 loose (tolerates organized currents, its line follows"
         " its members), 1 monolithic (detects and expels them)")  # fmt: skip
     attraction: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)] = describe(
-        1.0, units="multiplier", about="multiplier on its pull on those choosing where to go")
+        1.0, units="multiplier", about="multiplier on its pull on those choosing where to go"
+    )
     tolerance: Distance = describe(
         0.5, units="opinion distance", about="distance from the platform at which a member's fit (and so"
         " satisfaction) falls to 0")  # fmt: skip
     branch_size: Annotated[float, Field(ge=1.0, le=MAX_PERSONS, allow_inf_nan=False)] = describe(
-        30.0, units="persons", about="persons per local branch, where members meet and talk")
+        30.0, units="persons", about="persons per local branch, where members meet and talk"
+    )
     disappointment: list[Disappointment] = describe(
-        [], units="list of spells", about="exogenous crises pulling members' satisfaction down")
+        [], units="list of spells", about="exogenous crises pulling members' satisfaction down"
+    )
 
 
 class Organ(_Strict):
@@ -180,11 +187,14 @@ class Network(_Strict):
     """How the static social layer is woven; branch ties come from membership, each step."""
 
     workplace_size: Annotated[int, Field(ge=2, le=1_000_000)] = describe(
-        20, units="agents", about="agents per workplace, among whom workplace ties are drawn")
+        20, units="agents", about="agents per workplace, among whom workplace ties are drawn"
+    )
     workplace_ties: Annotated[int, Field(ge=0, le=100)] = describe(
-        6, units="ties per agent", about="ties each agent draws to random colleagues")
+        6, units="ties per agent", about="ties each agent draws to random colleagues"
+    )
     random_ties: Annotated[int, Field(ge=0, le=100)] = describe(
-        2, units="ties per agent", about="ties each agent draws to anyone in the field")
+        2, units="ties per agent", about="ties each agent draws to anyone in the field"
+    )
     branch_talk: Fraction = describe(
         0.5, units="chance, 0-1", about="chance a member's conversation is with a branch mate rather than"
         " a social tie")  # fmt: skip
@@ -210,62 +220,86 @@ class Dynamics(_Strict):
         0.25, units="opinion distance", about="bounded confidence: people further apart than this do not"
         " move each other")  # fmt: skip
     convergence: Annotated[float, Field(gt=0.0, le=0.5, allow_inf_nan=False)] = describe(
-        0.05, units="share of the gap, 0-0.5", about="how far a persuaded listener moves toward the speaker")
+        0.05, units="share of the gap, 0-0.5", about="how far a persuaded listener moves toward the speaker"
+    )
     trust_inside: Fraction = describe(
-        0.9, units="0-1", about="trust between members of one organization (britain-1933: 'fellow workers')")
+        0.9, units="0-1", about="trust between members of one organization (britain-1933: 'fellow workers')"
+    )
     trust_outside: Fraction = describe(
-        0.4, units="0-1", about="trust toward a speaker from another organization or none")
+        0.4, units="0-1", about="trust toward a speaker from another organization or none"
+    )
     trust_group_outside: Fraction = describe(
         0.1, units="0-1", about="trust a member of any organization feels toward the group's people"
         " speaking from the group's own organization, from outside (not trust toward the rival,"
         " whose members get trust_outside); formerly trust_rival")  # fmt: skip
     trust_expelled: Fraction = describe(
-        0.02, units="0-1", about="trust a member feels toward someone their organization expelled")
+        0.02, units="0-1", about="trust a member feels toward someone their organization expelled"
+    )
     committed_talk: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = describe(
-        2.0, units="conversations per step", about="extra conversations a committed person starts each step")
+        2.0, units="conversations per step", about="extra conversations a committed person starts each step"
+    )
     press_strength: Fraction = describe(
-        0.05, units=_PER_STEP, about="chance per step a reader reads an issue, times the organ's circulation")
+        0.05, units=_PER_STEP, about="chance per step a reader reads an issue, times the organ's circulation"
+    )
     satisfaction_rate: Fraction = describe(
-        0.1, units="share of the gap per step", about="how fast satisfaction follows fit with the platform")
+        0.1, units="share of the gap per step", about="how fast satisfaction follows fit with the platform"
+    )
     settled_weeks: Annotated[float, Field(ge=0.0, le=520.0, allow_inf_nan=False)] = describe(
         26.0, units="weeks", about="weeks before week 0 that members have stayed at their present"
         " opinion: at the start, a member who would be more content in another organization, or whom"
         " the leaving rule would have removed in that time (satisfaction = fit, before any crisis),"
         " is replaced by another drawn alike; 0 keeps the plain draw")  # fmt: skip
     leave_steepness: Annotated[float, Field(ge=1.0, le=100.0, allow_inf_nan=False)] = describe(
-        6.0, units="exponent", about="chance per step of leaving is (1 - satisfaction) ** leave_steepness")
+        6.0, units="exponent", about="chance per step of leaving is (1 - satisfaction) ** leave_steepness"
+    )
     gravity: Annotated[float, Field(ge=0.0, le=5.0, allow_inf_nan=False)] = describe(
-        1.0, units="exponent", about="alpha: a destination weighs its size ** alpha (the big draw the disappointed)")
+        1.0, units="exponent", about="alpha: a destination weighs its size ** alpha (the big draw the disappointed)"
+    )
     closeness: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
-        6.0, units="per opinion distance", about="beta: a destination weighs exp(-beta * distance to its platform)")
+        6.0, units="per opinion distance", about="beta: a destination weighs exp(-beta * distance to its platform)"
+    )
     ties_weight: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
-        1.0, units="per tie", about="gamma: a destination weighs 1 + gamma * ties to its members")
+        1.0, units="per tie", about="gamma: a destination weighs 1 + gamma * ties to its members"
+    )
     stay_unorganized: Fraction = describe(0.5, units="share, 0-1", about="share of leavers who join nothing")
-    join_rate: Fraction = describe(0.002, units=_PER_STEP, about="chance per step an unorganized person joins an organization")
+    join_rate: Fraction = describe(
+        0.002, units=_PER_STEP, about="chance per step an unorganized person joins an organization"
+    )
     recruit_contacts: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
-        2.0, units="contacts per step", about="people each cadre member of the group approaches per step")
+        2.0, units="contacts per step", about="people each cadre member of the group approaches per step"
+    )
     recruit_radius: Distance = describe(
-        0.25, units="opinion distance", about="how near the group's line a person must be to be recruited;"
-        " never more than the confidence bound (one who would not listen cannot be won)")
+        0.25,
+        units="opinion distance",
+        about="how near the group's line a person must be to be recruited;"
+        " never more than the confidence bound (one who would not listen cannot be won)",
+    )
     recruit_prob: Fraction = describe(
-        0.2, units="chance per contact", about="chance a contact within the radius joins, times trust and receptivity")
+        0.2, units="chance per contact", about="chance a contact within the radius joins, times trust and receptivity"
+    )
     training_weeks: Weeks = describe(26.0, units="weeks", about="time a recruit needs to become cadre")
     platform_drift: Fraction = describe(
         0.02, units="share of the gap per step", about="pull per step of a loose organization's platform"
         " toward its members' mean (scaled by 1 - homogeneity)")  # fmt: skip
     bloc_weight: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)] = describe(
-        3.0, units="votes per member", about="weight of a disciplined faction's members in the drift of its host's platform")
+        3.0,
+        units="votes per member",
+        about="weight of a disciplined faction's members in the drift of its host's platform",
+    )
     detection: Fraction = describe(
-        0.1, units=_PER_STEP, about="chance per step a fully homogeneous apparatus (h=1) spots a visible current")
+        0.1, units=_PER_STEP, about="chance per step a fully homogeneous apparatus (h=1) spots a visible current"
+    )
     organ_cost: Fraction = describe(
-        0.3, units="share of effort, 0-1", about="share of cadre recruiting effort an own organ takes")
+        0.3, units="share of effort, 0-1", about="share of cadre recruiting effort an own organ takes"
+    )
     capitulation: Fraction = describe(
         0.0, units=_PER_STEP, about="hazard per step that a cadre member inside another organization gives"
         " up the group's views for its platform, at homogeneity 1, at the largest distance between the"
         " group's line and the platform, after assimilation_weeks inside; it scales with h, that"
         " distance and the time inside (0: no one capitulates)")  # fmt: skip
     assimilation_weeks: Annotated[float, Field(gt=0.0, le=520.0, allow_inf_nan=False)] = describe(
-        52.0, units="weeks", about="time inside over which the capitulation hazard rises to its full value")
+        52.0, units="weeks", about="time inside over which the capitulation hazard rises to its full value"
+    )
     gag: Fraction = describe(
         0.0, units="0-1", about="how far a homogeneous apparatus gags an organized current before any"
         " expulsion: a cadre member inside recruits with chance times 1 - gag * h * visibility (0: no gag)")  # fmt: skip
@@ -339,7 +373,8 @@ class Strategy(_Strict):
     """The group's levers: where its people go, in what form, saying what, reading what, when."""
 
     description: str = describe(
-        "", units="text", about="what the strategy does, in words: shown in tables and figures in place of its key")
+        "", units="text", about="what the strategy does, in words: shown in tables and figures in place of its key"
+    )
     allocation: dict[str, Fraction] = describe(
         units="share per organization, sums to 1", about="share of the group's people (cadre and recruits)"
         " sent into each organization at entry; the group's own key is the share that stays outside")  # fmt: skip
@@ -347,17 +382,22 @@ class Strategy(_Strict):
         "faction", units="faction | individuals", about="enter as a faction under common discipline (votes"
         " as a bloc, visible) or as individuals (less visible, no bloc)")  # fmt: skip
     declaration: bool = describe(
-        True, units="true | false", about="declare publicly before entering (more visible to the apparatus)")
+        True, units="true | false", about="declare publicly before entering (more visible to the apparatus)"
+    )
     press: Literal["own", "host", "both", "none"] = describe(
         "own", units="own | host | both | none", about="keep the own organ, write in the host's press,"
         " both, or neither (an own organ costs dynamics.organ_cost of recruiting effort)")  # fmt: skip
     speak: bool = describe(
-        True, units="true | false", about="the group's people talk others round (false: present but silent)")
+        True, units="true | false", about="the group's people talk others round (false: present but silent)"
+    )
     recruit: bool = describe(True, units="true | false", about="the group's cadre recruit (false: they do not)")
     entry_week: Weeks = describe(0.0, units="weeks from the start", about="when the group enters")
     conviction: Fraction = describe(
-        1.0, units="share, 0-1", about="share of the group's members convinced of the step; the unconvinced"
-        " do not recruit, and may break away at entry (dynamics.split_share)")
+        1.0,
+        units="share, 0-1",
+        about="share of the group's members convinced of the step; the unconvinced"
+        " do not recruit, and may break away at entry (dynamics.split_share)",
+    )
 
     @model_validator(mode="after")
     def _allocation_sum(self) -> Strategy:
@@ -402,11 +442,11 @@ class Labels(_Strict):
 
     axes: tuple[Axis, Axis] = describe(
         (Axis(name="first axis", low="0", high="1"), Axis(name="second axis", low="0", high="1")),
-        units="two axes", about="the two opinion axes, each with a name and the meaning of its ends")
-    kernel: str = describe(
-        "kernel", units="text", about="what people past dynamics.kernel_threshold are called")
-    won: str = describe(
-        "holding the group's views", units="text", about="what people past both thresholds are called")
+        units="two axes",
+        about="the two opinion axes, each with a name and the meaning of its ends",
+    )
+    kernel: str = describe("kernel", units="text", about="what people past dynamics.kernel_threshold are called")
+    won: str = describe("holding the group's views", units="text", about="what people past both thresholds are called")
 
 
 class Scenario(_Strict):
@@ -417,12 +457,18 @@ class Scenario(_Strict):
     description: str = describe("", units="text", about="what the field is, in a sentence")
     start: str = describe("", units="date", about="calendar date of week 0, for labels")
     step_weeks: Annotated[float, Field(ge=1 / 7, le=52.0, allow_inf_nan=False)] = describe(
-        1.0, units="weeks", about="length of one step; rates and chances in [dynamics] are per step")
+        1.0, units="weeks", about="length of one step; rates and chances in [dynamics] are per step"
+    )
     horizon_weeks: Annotated[float, Field(gt=0.0, le=MAX_WEEKS, allow_inf_nan=False)] = describe(
-        104.0, units="weeks", about="how long a run lasts")
-    group: str = describe(units="organization key", about="role: the small committed group whose strategies are weighed")
+        104.0, units="weeks", about="how long a run lasts"
+    )
+    group: str = describe(
+        units="organization key", about="role: the small committed group whose strategies are weighed"
+    )
     host: str = describe(
-        units="organization key", about="role: the larger, looser organization the group may enter, whose kernel is at stake")
+        units="organization key",
+        about="role: the larger, looser organization the group may enter, whose kernel is at stake",
+    )
     rival: str | None = describe(
         None, units="organization key", about="role: the rival that catches the disappointed if the group"
         " does not (britain-1933: the Communist Party); optional, some theses need it")  # fmt: skip
@@ -434,15 +480,20 @@ class Scenario(_Strict):
         " (weeks_to_first, weeks_to_second); absent: 25 and 250 times the group's starting size")  # fmt: skip
     default_strategy: str = describe(units="strategy key", about="the strategy `lever run` uses unless told")
     labels: Labels = describe(Labels(), units="table", about="the field's own words for the opinion axes and outcomes")
-    strata: dict[str, Stratum] = describe(units="table per stratum", about="the kinds of person the field distinguishes")
-    organizations: dict[str, Organization] = describe(units="table per organization", about="the organizations of the field, keyed")
+    strata: dict[str, Stratum] = describe(
+        units="table per stratum", about="the kinds of person the field distinguishes"
+    )
+    organizations: dict[str, Organization] = describe(
+        units="table per organization", about="the organizations of the field, keyed"
+    )
     unorganized: Population = describe(units="table", about="the people in no organization, who may join one")
     organs: dict[str, Organ] = describe({}, units="table per organ", about="press organs and who reads them")
     network: Network = describe(Network(), units="table", about="how the social ties are woven")
     dynamics: Dynamics = describe(Dynamics(), units="table", about="the mechanisms' parameters")
     strategies: dict[str, Strategy] = describe(units="table per strategy", about="the group's strategies to weigh")
     uncertainties: list[Uncertainty] = describe(
-        [], units="list", about="what nobody knows for sure: ranges that `lever weigh` samples")
+        [], units="list", about="what nobody knows for sure: ranges that `lever weigh` samples"
+    )
     sources: Sources = {}
 
     @property
@@ -473,9 +524,7 @@ class Scenario(_Strict):
             raise ValueError(f"horizon_weeks / step_weeks gives more than {MAX_STEPS:,} steps")
         agents = sum(p.size / p.persons_per_agent for _, p in self._populations())
         if agents > MAX_AGENTS:
-            raise ValueError(
-                f"{agents:,.0f} agents is more than {MAX_AGENTS:,} (raise persons_per_agent, or --scale)"
-            )
+            raise ValueError(f"{agents:,.0f} agents is more than {MAX_AGENTS:,} (raise persons_per_agent, or --scale)")
         for label, key in self.roles.items():
             if self.organizations[key].persons_per_agent != 1.0:
                 raise ValueError(
@@ -498,15 +547,11 @@ class Scenario(_Strict):
         for strat_name, strat in self.strategies.items():
             for key in strat.allocation:
                 if key not in orgs:
-                    raise ValueError(
-                        f"strategies.{strat_name}.allocation: unknown organization '{key}'"
-                    )
+                    raise ValueError(f"strategies.{strat_name}.allocation: unknown organization '{key}'")
         return self
 
     def _populations(self) -> list[tuple[str, Population]]:
-        pops: list[tuple[str, Population]] = [
-            (f"organizations.{k}", v) for k, v in self.organizations.items()
-        ]
+        pops: list[tuple[str, Population]] = [(f"organizations.{k}", v) for k, v in self.organizations.items()]
         return [*pops, ("unorganized", self.unorganized)]
 
     @property
@@ -575,7 +620,12 @@ def explain(path: str) -> str:
     model, name, info = steps[-1]
     units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
     lines = [f"{'.'.join(parts[:-1] + [name])}  ({model.__name__}.{name}, {units})", f"  {info.description}"]
-    bounds = [f"{k} {getattr(m, k)}" for m in info.metadata for k in ("ge", "gt", "le", "lt") if getattr(m, k, None) is not None]
+    bounds = [
+        f"{k} {getattr(m, k)}"
+        for m in info.metadata
+        for k in ("ge", "gt", "le", "lt")
+        if getattr(m, k, None) is not None
+    ]
     if bounds:
         lines.append("  bounds: " + ", ".join(bounds))
     if not info.is_required():

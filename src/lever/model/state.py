@@ -131,6 +131,7 @@ TALLY_DEMORALISED = 8  # expelled cadre who left politics
 TALLY_BROKE_AWAY = 9  # members not convinced of entry who broke away from the group
 N_TALLY = 10
 
+
 class Network(NamedTuple):
     """The static social layer in CSR form: the neighbours of ``i`` are
     ``indices[indptr[i]:indptr[i + 1]]`` (int64 offsets, int32 ids, symmetric, no self-loops)."""

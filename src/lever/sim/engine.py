@@ -13,7 +13,6 @@ import numba
 import numpy as np
 import pandas as pd
 
-from lever.model.build import allocation_vector, build_params, build_state
 from lever.kernels.apparatus import capitulate, drift_platforms, expel_currents
 from lever.kernels.conversation import converse
 from lever.kernels.draw import run_key
@@ -25,6 +24,7 @@ from lever.kernels.press import read_press
 from lever.kernels.recruitment import recruit
 from lever.kernels.resolution import persons_beyond_one
 from lever.kernels.social import regroup_branches
+from lever.model.build import allocation_vector, build_params, build_state
 from lever.model.network import from_networkx, read_edge_list, workplace_network
 from lever.model.scenario import NONE, Scenario
 from lever.model.state import N_TALLY, Network, State
@@ -71,9 +71,7 @@ class Run:
         return pd.DataFrame(self.flows, index=pd.Index(self.labels, name="from"), columns=self.labels)
 
 
-def make_network(
-    scenario: Scenario, n: int, rng: np.random.Generator, network: object | None = None
-) -> Network:
+def make_network(scenario: Scenario, n: int, rng: np.random.Generator, network: object | None = None) -> Network:
     """The social layer: ``network`` if given (a :class:`Network`, or a NetworkX graph),
     else the scenario's edge-list file, else woven from workplaces."""
     if isinstance(network, Network):
@@ -232,8 +230,7 @@ def with_room(state: State, params) -> State:
     return state.with_capacity(need + need // 8)
 
 
-def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.uint64,
-         n_branches: int) -> float:
+def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.uint64, n_branches: int) -> float:
     """The six mechanisms of step ``t`` in order (the group's entry is the caller's); returns
     the persons expelled in it. ``key`` keys every draw (:mod:`lever.kernels.draw`)."""
     regroup_branches(state, n_branches)
@@ -254,8 +251,9 @@ def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.
     return expelled
 
 
-def _series(scenario: Scenario, rows: np.ndarray, platforms: np.ndarray, expelled: np.ndarray,
-            tallies: np.ndarray) -> pd.DataFrame:
+def _series(
+    scenario: Scenario, rows: np.ndarray, platforms: np.ndarray, expelled: np.ndarray, tallies: np.ndarray
+) -> pd.DataFrame:
     steps = np.arange(rows.shape[0])
     df = pd.DataFrame(rows, columns=_columns(scenario))
     for k, key in enumerate(scenario.org_keys):

@@ -19,25 +19,35 @@ from lever.sim.results import weeks_to
 
 #: Outcomes recorded per run (MODEL.md §7): name -> (what it is, whether more is better).
 OUTCOMES: dict[str, tuple[str, bool]] = {
-    "newly_won": ("persons holding the group's views at the horizon beyond the twin world "
-                  "(here minus twin: those it won less those it lost)", True),
-    "newly_won_gross": ("persons who hold the group's views here but not in the twin, matched "
-                        "person by person", True),
-    "host_platform_shift": ("how far the host's platform moved toward the group's line, "
-                            "against the twin", True),
-    "host_revolutionaries_to_rival": ("the host's revolutionary-minded who left it for the rival "
-                                      "over the run (gross flow)", False),
+    "newly_won": (
+        "persons holding the group's views at the horizon beyond the twin world "
+        "(here minus twin: those it won less those it lost)",
+        True,
+    ),
+    "newly_won_gross": ("persons who hold the group's views here but not in the twin, matched person by person", True),
+    "host_platform_shift": ("how far the host's platform moved toward the group's line, against the twin", True),
+    "host_revolutionaries_to_rival": (
+        "the host's revolutionary-minded who left it for the rival over the run (gross flow)",
+        False,
+    ),
     "host_revolutionaries_to_rival_vs_twin": ("the same, here minus the twin", False),
-    "host_won": ("the host's members won to the group over the run (recruited inside, or "
-                 "leaving the host for it)", True),
-    "host_leavers_to_group_share": ("share of the host's leavers who went to the group (or were "
-                                    "won by it inside) rather than the rival: group / (group + rival)", True),
+    "host_won": (
+        "the host's members won to the group over the run (recruited inside, or leaving the host for it)",
+        True,
+    ),
+    "host_leavers_to_group_share": (
+        "share of the host's leavers who went to the group (or were "
+        "won by it inside) rather than the rival: group / (group + rival)",
+        True,
+    ),
     "group_members": ("the group's members at the horizon", True),
     "group_cadre": ("the group's trained cadre at the horizon, counted person by person", True),
     "cadre_gained": ("trained cadre at the horizon beyond the twin's", True),
     "survived": ("1 if the group still had half its peak cadre at the horizon, 0 if it dispersed", True),
-    "views_held": ("persons holding the group's views at the horizon (a stock: most held them "
-                   "anyway; see newly_won)", True),
+    "views_held": (
+        "persons holding the group's views at the horizon (a stock: most held them anyway; see newly_won)",
+        True,
+    ),
     "host_kernel": ("the host's revolutionary kernel at the horizon", True),
     "expelled": ("persons expelled over the run", False),
     "weeks_to_first": ("weeks for the group to reach the field's first milestone (NaN: never)", False),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import textwrap
-
 from typing import Any
 
 import numpy as np
@@ -86,7 +85,9 @@ def plot_run(run: Run) -> Figure:
         ax[1, 0].plot(s["week"], s[col], label=label)
     persons_axis(ax[1, 0], s[list(group)].to_numpy())
     ax[1, 0].set(title="The group and its reach", xlabel="week")
-    ax[1, 1].set(title=f"Platforms: {axis.name}", ylabel=f"{axis.low} (0) → {axis.high} (1)", xlabel="week", ylim=(0, 1))
+    ax[1, 1].set(
+        title=f"Platforms: {axis.name}", ylabel=f"{axis.low} (0) → {axis.high} (1)", xlabel="week", ylim=(0, 1)
+    )
     ax[1, 1].grid(True, alpha=0.3)
     ax[0, 0].legend(fontsize=8)
     ax[1, 0].legend(fontsize=8)

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from lever.model.scenario import NONE
 from lever.sim.engine import Run
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance, write_parquet
-from lever.model.scenario import NONE
 
 #: The summary's keys for the first week the group reaches each of the field's two
 #: milestones (``Scenario.milestone_sizes``; britain-1933: 1,000 and 10,000, the letter's point 3).
@@ -56,7 +56,10 @@ def summarize(run: Run) -> dict[str, Any]:
         "host_revolutionaries_in_rival": float(last["host_revolutionaries_in_rival"]),
         "expelled": float(last["expelled"]),
         "milestones": list(run.scenario.milestone_sizes),
-        **{f"weeks_to_{m}": weeks_to(run, size) for m, size in zip(MILESTONES, run.scenario.milestone_sizes, strict=True)},
+        **{
+            f"weeks_to_{m}": weeks_to(run, size)
+            for m, size in zip(MILESTONES, run.scenario.milestone_sizes, strict=True)
+        },
     }
 
 

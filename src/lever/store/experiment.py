@@ -208,4 +208,3 @@ def experiments(store: Path) -> list[Experiment]:
         return []
     return [Experiment.read(root, p.name) for p in sorted(root.iterdir())
             if (p / "experiment.json").is_file() and _NAME.fullmatch(p.name)]  # fmt: skip
-

@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lever.store.files import write_atomic
-from lever.model.scenario import Scenario
 from lever.model.loading import load, to_toml
+from lever.model.scenario import Scenario
+from lever.store.files import write_atomic
 
 SCENARIO_FILE = "scenario.toml"
 PROVENANCE_FILE = "provenance.json"

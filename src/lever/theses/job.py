@@ -19,16 +19,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from lever.model.scenario import Scenario
-from lever.model.loading import ScenarioError, with_values, without_uncertainties
 from lever.analysis.crossover import Crossover, crossover
 from lever.analysis.prim import Discovery, discover
 from lever.analysis.regions import BOX_PERMUTATIONS
 from lever.analysis.tree import TreeView, tree_view
 from lever.analysis.verdict import Verdict, decide
-from lever.sim.outcomes import OUTCOMES
 from lever.experiments.design import Design, Factor
 from lever.experiments.runs import DesignResult, run_design
+from lever.model.loading import ScenarioError, with_values, without_uncertainties
+from lever.model.scenario import Scenario
+from lever.sim.outcomes import OUTCOMES
 
 #: Proportional growth takes ln(1000/40) / ln(10000/1000) times as long for the first jump.
 PROPORTIONAL_RATIO = math.log(25) / math.log(10)
@@ -88,7 +88,9 @@ def _level(path: str, values: list[float], name: str, fmt: str = "{:g}", extra=N
 
 THESES: tuple[Thesis, ...] = (
     Thesis(
-        1, "Relative leverage", "a small lever moves a small host more than a big one",
+        1,
+        "Relative leverage",
+        "a small lever moves a small host more than a big one",
         "Your small lever is insufficient to move the Labour Party but can have a big effect on the ILP.",
         Comparison("levels", "enter", outcome="host_platform_shift", level_a=0, level_b=-1),
         {"enter": ENTER},
@@ -99,17 +101,23 @@ THESES: tuple[Thesis, ...] = (
         key="the host's platform moved toward the group's line (against the twin): smallest host minus largest",
     ),
     Thesis(
-        2, "Composition", "the host's worker share decides how many can be won",
+        2,
+        "Composition",
+        "the host's worker share decides how many can be won",
         "Even if the workers make up only 10 percent, you will get one thousand revolutionary-minded workers.",
         Comparison("levels", "enter", outcome="newly_won", level_a=-1, level_b=0),
         {"enter": ENTER},
-        factor=_level("organizations.{host}.strata.{reach_stratum}", [0.05, 0.1, 0.2, 0.4], "host's {reach_stratum} share"),
+        factor=_level(
+            "organizations.{host}.strata.{reach_stratum}", [0.05, 0.1, 0.2, 0.4], "host's {reach_stratum} share"
+        ),
         samples=12,
         key="persons newly won to the group's views (against the twin): 40% {reach_stratum} minus 5%",
         roles=("group", "host", "reach_stratum"),
     ),
     Thesis(
-        3, "Growth", "growing from 1,000 to 10,000 is easier than from 40 to 1,000",
+        3,
+        "Growth",
+        "growing from 1,000 to 10,000 is easier than from 40 to 1,000",
         "The jump from a thousand to ten thousand is much easier than the jump from forty to one thousand.",
         Comparison("growth", "enter"),
         {"enter": ENTER},
@@ -132,7 +140,9 @@ THESES: tuple[Thesis, ...] = (
         key="(weeks to the first milestone) / (weeks from the first to the second) minus the proportional 1.40",
     ),
     Thesis(
-        4, "Inside vs outside", "the host's disappointed come to the group only if it is inside",
+        4,
+        "Inside vs outside",
+        "the host's disappointed come to the group only if it is inside",
         "If they grow disappointed with the ILP, they will go not to you but to the Stalinists.",
         Comparison("strategies", "enter", "outside", outcome="host_won"),
         {"enter": ENTER, "outside": OUTSIDE},
@@ -141,7 +151,9 @@ THESES: tuple[Thesis, ...] = (
         roles=("group", "host", "rival"),
     ),
     Thesis(
-        5, "Homogeneity", "entry works in a loose party and is fatal in a homogeneous one",
+        5,
+        "Homogeneity",
+        "entry works in a loose party and is fatal in a homogeneous one",
         "In a formed, homogeneous party with a stable apparatus, entry would be not only useless but fatal.",
         Comparison("crossover", "enter", "outside", outcome="newly_won"),
         {"enter": ENTER, "outside": OUTSIDE},
@@ -150,7 +162,9 @@ THESES: tuple[Thesis, ...] = (
         key="smaller of (entry - outside at h=0) and (outside - entry at h=1), persons newly won",
     ),
     Thesis(
-        6, "Press", "the host's press serves better than an organ of one's own",
+        6,
+        "Press",
+        "the host's press serves better than an organ of one's own",
         "Even if you give up your special organ you will be able to use to advantage the press of the ILP.",
         Comparison("strategies", "host_press", "own_organ", outcome="newly_won"),
         {"host_press": ENTER, "own_organ": ENTER | {"press": "own"}, "both": ENTER | {"press": "both"}},
@@ -158,17 +172,23 @@ THESES: tuple[Thesis, ...] = (
         key="persons newly won: host's press minus own organ",
     ),
     Thesis(
-        7, "Allocation", "a cadre member does more in the host than in the rival (the letter: 'a few times')",
+        7,
+        "Allocation",
+        "a cadre member does more in the host than in the rival (the letter: 'a few times')",
         "The useful effect of their work would be a few times greater in the ILP.",
         Comparison("levels", "split", outcome="newly_won", level_a=0, level_b=-1),
         {"split": ENTER | {"allocation": {"{host}": 0.5, "{rival}": 0.5}}},
-        factor=_level("strategies.split.allocation.{rival}", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the rival"),
+        factor=_level(
+            "strategies.split.allocation.{rival}", [0.0, 0.25, 0.5, 0.75, 1.0], "share of cadre in the rival"
+        ),
         samples=12,
         key="persons newly won: all in the host minus all in the rival",
         roles=("group", "host", "rival"),
     ),
     Thesis(
-        8, "Form and declaration", "faction or individuals is formal; a public declaration costs nothing",
+        8,
+        "Form and declaration",
+        "faction or individuals is formal; a public declaration costs nothing",
         "In what sense could such a declaration lower the prestige of your group? This is not clear to me.",
         # persons are whole: +2.5 lets a loss of exactly 2 count as nothing
         Comparison("strategies", "declared", "undeclared", outcome="newly_won", tolerance=2.5),
@@ -185,8 +205,8 @@ THESES: tuple[Thesis, ...] = (
 
 
 ROLE_HELP = {
-    "rival": "a rival (rival = \"<organization key>\": where the disappointed go if not to the group)",
-    "reach_stratum": "a stratum to win (reach_stratum = \"<stratum key>\")",
+    "rival": 'a rival (rival = "<organization key>": where the disappointed go if not to the group)',
+    "reach_stratum": 'a stratum to win (reach_stratum = "<stratum key>")',
 }
 
 
@@ -406,7 +426,11 @@ def _extras(thesis: Thesis, runs: pd.DataFrame, founders: float) -> dict[str, fl
     """Numbers the letter names, measured beside the verdict."""
     if thesis.number == 2:
         at = runs[runs["factor"] == 0.1]
-        return {"the host's kernel in the stratum to win, at a 10% share (median)": _median(at["host_revolutionary_workers_start"])}
+        return {
+            "the host's kernel in the stratum to win, at a 10% share (median)": _median(
+                at["host_revolutionary_workers_start"]
+            )
+        }
     if thesis.number == 3:
         mine = runs[runs["strategy"] == thesis.comparison.a]
         ratio = mine["weeks_to_first"] / (mine["weeks_to_second"] - mine["weeks_to_first"])

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from lever.store.files import write_atomic
-from lever.store.provenance import Provenance, write_parquet
-from lever.sim.plots import png_bytes, subplots
-from lever.weigh.report import STYLE, plot_flows, provenance_html
-from lever.theses.job import Outcome
 from lever.analysis.verdict import RULE
 from lever.sim.outcomes import OUTCOMES
+from lever.sim.plots import png_bytes, subplots
+from lever.store.files import write_atomic
+from lever.store.provenance import Provenance, write_parquet
+from lever.theses.job import Outcome
+from lever.weigh.report import STYLE, plot_flows, provenance_html
 
 
 def _outcome_title(name: str) -> str:
@@ -134,7 +134,9 @@ def _region_html(o: Outcome) -> str:
                      f"{t.check.p_value:.2f}){'' if t.accepted else ', not accepted'}:<pre>{html.escape(t.text)}</pre>")  # fmt: skip
     if len(o.indices):
         named = ", ".join(labels.get(p, p) for p in o.drivers) or "none clears the noise floor"
-        parts.append(f"Uncertainties driving the paired difference (RBD-FAST first order, above its noise floor): {html.escape(named)}.")
+        parts.append(
+            f"Uncertainties driving the paired difference (RBD-FAST first order, above its noise floor): {html.escape(named)}."
+        )
     else:
         parts.append("Sensitivity of the paired difference: too few draws for RBD-FAST (16 or more needed).")
     return "".join(f"<p>{p}</p>" for p in parts)
@@ -144,7 +146,11 @@ def section(o: Outcome, image: bytes) -> str:
     v, t = o.verdict, o.thesis
     extras = "".join(f"<li>{html.escape(k)}: {_fmt(val)}</li>" for k, val in o.extras.items())
     region = _region_html(o)
-    why = "" if v.label == "supported" else f"<p>Why: the claim holds in {100 * v.share:.0f}% of worlds; the mean's interval (over {v.draws} draws) is [{_fmt(v.mean_low)}, {_fmt(v.mean_high)}].</p>"
+    why = (
+        ""
+        if v.label == "supported"
+        else f"<p>Why: the claim holds in {100 * v.share:.0f}% of worlds; the mean's interval (over {v.draws} draws) is [{_fmt(v.mean_low)}, {_fmt(v.mean_high)}].</p>"
+    )
     return f"""<section id="thesis-{t.number}">
 <h2>Thesis {t.number}: {html.escape(t.title)}</h2>
 <blockquote>{html.escape(t.quote)}</blockquote>
@@ -196,4 +202,3 @@ run with common random numbers across its strategies and levels. Decision rule, 
     paths["report"] = folder / "theses.html"
     write_atomic(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths
-

@@ -15,23 +15,24 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from lever.experiments.bounds import MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
+from lever.model.loading import builtin_names, builtin_text, parse, to_toml, validate
+from lever.model.scenario import Scenario
+from lever.sim.stored import run_spec
+from lever.store import spec_name
+from lever.store.reading import listing
 from lever.web import reading, work
 from lever.web.checks import Refused, agents_in, check_size, scenario_from, scenario_from_toml
 from lever.web.jobs import JobBoard
 from lever.web.limits import Limits
-from lever.sim.stored import run_spec
-from lever.store import spec_name
-from lever.store.reading import listing
 from lever.weigh.job import WeighSettings, experiment_name
-from lever.model.scenario import Scenario
-from lever.model.loading import ScenarioError, builtin_names, builtin_text, parse, to_toml, validate
 
 STATIC = resources.files("lever") / "web" / "static"
 Name = Annotated[str, PathParam(max_length=200, description="an experiment's name in the store")]
@@ -138,8 +139,11 @@ def _scenario_routes(app: FastAPI, limits: Limits) -> None:
     @app.post("/api/scenario/toml", summary="A scenario as a TOML file", response_class=PlainTextResponse)
     def as_toml(body: ScenarioBody) -> PlainTextResponse:
         field = scenario_from(body.scenario)
-        return PlainTextResponse(to_toml(field), media_type="application/toml",
-                                 headers={"Content-Disposition": f'attachment; filename="{_safe(field.name)}.toml"'})
+        return PlainTextResponse(
+            to_toml(field),
+            media_type="application/toml",
+            headers={"Content-Disposition": f'attachment; filename="{_safe(field.name)}.toml"'},
+        )
 
     @app.post("/api/scenario/parse", summary="Read a TOML file's scenario into fields")
     def from_toml(body: TomlBody) -> dict[str, Any]:
@@ -156,8 +160,11 @@ def _job_routes(app: FastAPI, board: JobBoard, store: Path, limits: Limits) -> N
         field = scenario_from(body.scenario)
         strategy = body.strategy or field.default_strategy
         if strategy not in field.strategies:
-            raise Refused(422, f"strategy: '{strategy}' is not one of {', '.join(field.strategies)}",
-                          [{"field": "strategy", "message": "not a strategy of the scenario"}])
+            raise Refused(
+                422,
+                f"strategy: '{strategy}' is not one of {', '.join(field.strategies)}",
+                [{"field": "strategy", "message": "not a strategy of the scenario"}],
+            )
         check_size(field, body.steps, limits)
         spec = run_spec(field, strategy, body.seed, body.steps)
         name = spec_name("run", field.name, spec)
@@ -173,8 +180,13 @@ def _job_routes(app: FastAPI, board: JobBoard, store: Path, limits: Limits) -> N
         check_size(field, body.steps, limits, runs)
         settings = WeighSettings(samples=body.samples, replications=body.replications, seed=body.seed, steps=body.steps)
         name = experiment_name(field, settings)
-        job = board.start("weigh", name, runs, work.weigh_job,
-                          (body.scenario, str(store), body.samples, body.replications, body.seed, body.steps))
+        job = board.start(
+            "weigh",
+            name,
+            runs,
+            work.weigh_job,
+            (body.scenario, str(store), body.samples, body.replications, body.seed, body.steps),
+        )
         return job.view()
 
     @app.get("/api/jobs/{job_id}", summary="A job's progress (and a run's rows since the page's last look)")
@@ -205,7 +217,9 @@ def _store_routes(app: FastAPI, store: Path) -> None:
              response_class=FileResponse)  # fmt: skip
     def experiment_file(name: Name, file: reading.FileName) -> FileResponse:
         path = reading.file_path(store, name, file)
-        return FileResponse(path, filename=file, content_disposition_type="inline" if file.endswith((".png", ".html")) else "attachment")
+        return FileResponse(
+            path, filename=file, content_disposition_type="inline" if file.endswith((".png", ".html")) else "attachment"
+        )
 
 
 def _json_error(status: int, message: str) -> bytes:
@@ -214,8 +228,13 @@ def _json_error(status: int, message: str) -> bytes:
 
 async def _reply(send: Any, status: int, message: str) -> None:
     body = _json_error(status, message)
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -271,4 +290,6 @@ class TokenGate:
         query = dict(p.partition("=")[::2] for p in scope.get("query_string", b"").decode("latin-1").split("&"))
         if secrets.compare_digest(given, self.token) or secrets.compare_digest(query.get("token", ""), self.token):
             return await self.app(scope, receive, send)
-        return await _reply(send, 401, "token: missing or wrong (open the address lever serve printed, with its ?token=)")
+        return await _reply(
+            send, 401, "token: missing or wrong (open the address lever serve printed, with its ?token=)"
+        )

@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from lever.web.limits import Limits
-from lever.model.scenario import Scenario
 from lever.model.loading import ScenarioError, parse, validate
+from lever.model.scenario import Scenario
+from lever.web.limits import Limits
 
 
 @dataclass
@@ -64,8 +64,11 @@ def scenario_from(data: Any) -> Scenario:
         except ScenarioError as err:
             raise Refused(422, str(err), [{"field": err.field, "message": err.problem}]) from None
     if scenario.network.edges:  # a path would name a file on the server's disk
-        raise Refused(422, "scenario: network.edges: a file path cannot come from the browser (leave it empty)",
-                      [{"field": "network.edges", "message": "a file path cannot come from the browser"}])
+        raise Refused(
+            422,
+            "scenario: network.edges: a file path cannot come from the browser (leave it empty)",
+            [{"field": "network.edges", "message": "a file path cannot come from the browser"}],
+        )
     return scenario
 
 
@@ -87,14 +90,20 @@ def check_size(scenario: Scenario, steps: int | None, limits: Limits, runs: int 
     """Refuse a field, a run or a weigh beyond what this server allows (``lever serve``'s options)."""
     agents = agents_in(scenario)
     if agents > limits.agents:
-        raise Refused(422, f"scenario: {agents:,} agents; this server runs at most {limits.agents:,} "
-                      "(raise persons_per_agent, lower sizes, or restart with --max-agents)",
-                      [{"field": "unorganized.size", "message": f"{agents:,} agents: at most {limits.agents:,}"}])
+        raise Refused(
+            422,
+            f"scenario: {agents:,} agents; this server runs at most {limits.agents:,} "
+            "(raise persons_per_agent, lower sizes, or restart with --max-agents)",
+            [{"field": "unorganized.size", "message": f"{agents:,} agents: at most {limits.agents:,}"}],
+        )
     total = steps if steps is not None else scenario.steps
     if total > limits.steps:
-        raise Refused(422, f"steps: {total:,} steps; this server runs at most {limits.steps:,} "
-                      "(shorten horizon_weeks, or restart with --max-steps)",
-                      [{"field": "horizon_weeks", "message": f"{total:,} steps: at most {limits.steps:,}"}])
+        raise Refused(
+            422,
+            f"steps: {total:,} steps; this server runs at most {limits.steps:,} "
+            "(shorten horizon_weeks, or restart with --max-steps)",
+            [{"field": "horizon_weeks", "message": f"{total:,} steps: at most {limits.steps:,}"}],
+        )
     if runs > limits.runs:
         raise Refused(422, f"{runs:,} runs; this server weighs at most {limits.runs:,} at once "
                       "(fewer samples or replications, or restart with --max-runs)")  # fmt: skip

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from lever.web.checks import Refused
-from lever.web.work import FILES, REPORT
 from lever.store import Experiment, StoreError
 from lever.store.reading import strategy_summaries
+from lever.web.checks import Refused
+from lever.web.work import FILES, REPORT
 
 #: The files the page serves, and where each lies in an experiment's folder.
 SERVED = {

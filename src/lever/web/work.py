@@ -36,7 +36,9 @@ def run_job(data: dict[str, Any], store: str, strategy: str, seed: int, steps: i
             run = simulate(field, strategy, seed=seed, steps=steps,
                            on_row=lambda t, row: reports.put(("row", t, [float(x) for x in row])))  # fmt: skip
         store_run(exp, run)
-        write_run(run, exp.folder / FILES, Provenance(COMMAND, field, {"strategy": strategy, "seed": seed, "steps": steps}))
+        write_run(
+            run, exp.folder / FILES, Provenance(COMMAND, field, {"strategy": strategy, "seed": seed, "steps": steps})
+        )
         reports.put(("done", {"summary": summarize(run), "flows": run.flows.tolist(), "labels": run.labels}))
     except KeyboardInterrupt:
         reports.put(("failed", "cancelled; nothing of this run was stored"))
@@ -66,7 +68,9 @@ def weigh_job(data: dict[str, Any], store: str, samples: int, replications: int,
         write(weighed, folder, Provenance(COMMAND, field, weighed.settings_record(folder)))
         reports.put(("done", {"conclusion": weighed.conclusion, "warnings": weighed.warnings}))
     except Interrupted as stop:
-        reports.put(("failed", f"cancelled; kept {stop.kept} of {stop.total} runs in the store (start it again to resume)"))
+        reports.put(
+            ("failed", f"cancelled; kept {stop.kept} of {stop.total} runs in the store (start it again to resume)")
+        )
     except RunsFailed as err:
         reports.put(("failed", str(err)))
     except Exception as err:  # noqa: BLE001 - the page shows what went wrong, in one line

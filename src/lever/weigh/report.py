@@ -11,12 +11,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from lever.analysis import Ranking, conclusion, differences, table_text
-from lever.store.files import write_atomic
-from lever.sim.plots import caption, persons_axis, png_bytes, subplots
-from lever.store.provenance import Provenance, write_parquet
 from lever.experiments.runs import DesignResult
 from lever.experiments.tasks import TRACKED
 from lever.sim.outcomes import OUTCOMES
+from lever.sim.plots import caption, persons_axis, png_bytes, subplots
+from lever.store.files import write_atomic
+from lever.store.provenance import Provenance, write_parquet
 
 TRACKED_TITLES = {
     "group_members": "The group's members",
@@ -43,7 +43,10 @@ def plot_bands(result: DesignResult) -> Figure:
     sc = result.design.scenario
     fig, axes = subplots(1, len(TRACKED), figsize=(14, 5.2))
     fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
-    titles = TRACKED_TITLES | {"won": sc.labels.won.capitalize(), "size_host": f"Members of the host ({sc.organizations[sc.host].name})"}
+    titles = TRACKED_TITLES | {
+        "won": sc.labels.won.capitalize(),
+        "size_host": f"Members of the host ({sc.organizations[sc.host].name})",
+    }
     for m, (ax, name) in enumerate(zip(axes, TRACKED, strict=True)):
         for strategy, arr in result.series.items():
             low, mid, high = np.quantile(arr[:, :, m], [0.05, 0.5, 0.95], axis=0)
@@ -97,15 +100,17 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
     y = np.arange(len(strategies))
     went = [(labels[j], [result.flows[s][host, j] for s in strategies], f"C{j}")
             for j in range(len(labels)) if j not in (host, group)]  # fmt: skip
-    went.append((f"{sc.group} (won away, or joined it)", [mean.loc[s, "host_left_to_group"] for s in strategies],
-                 f"C{group}"))
+    went.append(
+        (f"{sc.group} (won away, or joined it)", [mean.loc[s, "host_left_to_group"] for s in strategies], f"C{group}")
+    )
     _stacked(left, y, went)
     left.set(title=f"The host ({sc.host}): where its leavers went", xlabel="persons (mean over runs)")
-    came = [(f"from {key}", [mean.loc[s, f"members_from_{key}"] for s in strategies], f"C{k}")
-            for k, key in enumerate(labels)]
+    came = [
+        (f"from {key}", [mean.loc[s, f"members_from_{key}"] for s in strategies], f"C{k}")
+        for k, key in enumerate(labels)
+    ]
     _stacked(right, y, came)
-    right.set(title="The group at the horizon, by where each was at week 0",
-              xlabel="persons (mean over runs)")
+    right.set(title="The group at the horizon, by where each was at week 0", xlabel="persons (mean over runs)")
     for ax in (left, right):
         ax.set_yticks(y, [(names or {}).get(s, s) for s in strategies], fontsize=8)
         ax.invert_yaxis()
@@ -170,8 +175,12 @@ img { max-width: 100%; }
 
 
 def write_report(
-    result: DesignResult, ranking: Ranking, out: str | Path, provenance: Provenance | None = None,
-    regions: list | None = None, warnings: list[str] | None = None,
+    result: DesignResult,
+    ranking: Ranking,
+    out: str | Path,
+    provenance: Provenance | None = None,
+    regions: list | None = None,
+    warnings: list[str] | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html`` (self-contained: figures inline, no external URL), the figures
     as PNG, and ``runs.parquet`` (one row per run) into ``out``; returns the paths. With a
@@ -202,7 +211,9 @@ def write_report(
     if provenance is not None:
         paths |= provenance.write(folder)
     paths["report"] = folder / "report.html"
-    page = _page(result, ranking, figures, provenance, _regions_html(result, ranking, regions or [], warnings or [], figures))
+    page = _page(
+        result, ranking, figures, provenance, _regions_html(result, ranking, regions or [], warnings or [], figures)
+    )
     write_atomic(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths
 
@@ -234,8 +245,11 @@ def _regions_html(result: DesignResult, ranking: Ranking, regions: list, warning
     rows = "".join(f"<tr><td>{html.escape(r.strategy)}</td><td style='text-align:left'>"
                    f"{html.escape(r.box_text(labels, ranking.baseline))}</td><td style='text-align:left'>"
                    f"{html.escape(', '.join(labels.get(p, p) for p in r.drivers) or '—')}</td></tr>" for r in regions)  # fmt: skip
-    img = "".join(f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(figures[name]).decode()}">'
-                  for name in ("regions", "sensitivity") if name in figures)
+    img = "".join(
+        f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(figures[name]).decode()}">'
+        for name in ("regions", "sensitivity")
+        if name in figures
+    )
     trees = "".join(f"<h3>{html.escape(r.strategy)}: classification tree (second view)</h3><p>held-out accuracy "
                     f"{100 * r.tree.check.accuracy:.0f}%, p = {r.tree.check.p_value:.2f}"
                     f"{'' if r.tree.accepted else '; not accepted: no better than on shuffled draws'}</p>"
@@ -251,7 +265,10 @@ def _regions_html(result: DesignResult, ranking: Ranking, regions: list, warning
 
 
 def _page(
-    result: DesignResult, ranking: Ranking, figures: dict[str, bytes], provenance: Provenance | None = None,
+    result: DesignResult,
+    ranking: Ranking,
+    figures: dict[str, bytes],
+    provenance: Provenance | None = None,
     discovered: str = "",
 ) -> str:
     d = result.design
@@ -273,9 +290,9 @@ strategy in the same paired run.</p>
 {_table_html(ranking, result)}
 {discovered}
 <h2>Trajectories</h2><p>{html.escape(BANDS_CAPTION)}</p>
-<img alt="trajectories" src="data:image/png;base64,{img['trajectories']}">
-<h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img['outcomes']}">
-<h2>Who went where</h2><img alt="flows" src="data:image/png;base64,{img['flows']}">
+<img alt="trajectories" src="data:image/png;base64,{img["trajectories"]}">
+<h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img["outcomes"]}">
+<h2>Who went where</h2><img alt="flows" src="data:image/png;base64,{img["flows"]}">
 <h2>Uncertainties</h2><p>{html.escape(draws_text(result))}</p>
 {_uncertainty_html(result)}
 <p>Per-run results: <code>runs.parquet</code> beside this file (one row per run).</p>
