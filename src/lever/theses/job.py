@@ -481,7 +481,7 @@ def run_theses(
     from lever.experiments.execute import Interrupted
 
     designs = [design_for(base, t, replications, seed) for t in theses]
-    total = sum(len(d.tasks()) for d in designs)
+    total = sum(d.runs for d in designs)
     done = 0
     outcomes = []
     for thesis, design in zip(theses, designs, strict=True):
@@ -511,5 +511,5 @@ def _experiment(store: Path, base: Scenario, thesis: Thesis, design: Design):  #
     spec = {"kind": "thesis", "thesis": thesis.number, "scenario_name": base.name,
             "scenario": to_toml(design.scenario), "samples": design.samples,
             "replications": design.replications, "seed": design.seed, "steps": design.steps,
-            "strategies": list(design.strategies), "runs": len(design.tasks())}  # fmt: skip
+            "strategies": list(design.strategies), "runs": design.runs}  # fmt: skip
     return Experiment.create(store, spec_name(f"thesis{thesis.number}", base.name, spec), spec)
