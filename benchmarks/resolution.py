@@ -5,7 +5,7 @@ over several seeds, at the default scale (Labour and the unorganized at 20 perso
 and at ``--scale 1`` (every person an agent), each run with its twin, and prints the median
 of the group's members and of the persons newly won per strategy and scale, with the
 seeds' spread (the half-width of the central 90% of the seeds). Person by person where the
-group acts (MODEL.md §3) means the two scales agree within 10% or within that spread.
+group acts (docs/ODD.md §2) means the two scales agree within 10% or within that spread.
 
     .venv/bin/python benchmarks/resolution.py [--seeds 5] [--out resolution.json]
 """

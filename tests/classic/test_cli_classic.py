@@ -102,6 +102,7 @@ def test_out_writes_runs_summary_and_provenance_and_never_overwrites(tmp_path):
     assert len(pd.read_csv(out / "runs.csv")) == 3
     record = json.loads((out / "provenance.json").read_text())
     assert (record["model"], record["seed"], record["runs"]) == ("voter", 1, 3) and record["lever_version"]
+    assert record["lever_commit"] and set(record["libraries"]) == {"numpy", "numba", "scipy", "pandas", "pydantic"}
     assert json.loads((out / "summary.json").read_text())["time"]["runs"] == 3
     again = _run("voter", "--n", "100", "--runs", "3", "--seed", "1", "--out", str(out))
     assert again.exit_code == 2 and "already holds a result" in again.output

@@ -162,19 +162,27 @@ def test_a_block_a_helper_is_on_is_not_waited_for():
 
 
 def test_paced_calls_run_one_thread_when_that_was_faster(monkeypatch):
+    """Driven by a fake clock on which a call on all threads takes ten times as long as one on
+    one thread: all threads twice (the first call is not measured), then one thread, kept."""
     monkeypatch.setattr(pairs, "_CHOICES", {})
     if nb.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("one thread only")
     before = nb.get_num_threads()
     nb.set_num_threads(2)
+    now = [0.0]
+
+    def clock():
+        return now[0]
+
     try:
         seen = []
         for updates in [10] * 6:
-            with paced("test", 1 << 16, updates, 2) as call:
+            with paced("test", 1 << 16, updates, 2, clock=clock) as call:
                 seen.append((call.parts, nb.get_num_threads()))
-        assert seen[0] == (2, 2) and (1, 1) in seen  # both ways, one thread really one
+                now[0] += 0.010 if call.parts > 1 else 0.001
+        assert seen == [(2, 2), (2, 2)] + [(1, 1)] * 4  # one thread really one, and kept
         assert nb.get_num_threads() == 2
-        with paced("test", 100, 10, 2) as call:  # below PARALLEL_MIN: not chosen, as given
+        with paced("test", 100, 10, 2, clock=clock) as call:  # below PARALLEL_MIN: not chosen, as given
             assert call.parts == 2
     finally:
         nb.set_num_threads(before)

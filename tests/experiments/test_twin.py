@@ -1,5 +1,5 @@
 """Twin worlds: keyed draws keep a run and its twin identical wherever the group did
-nothing, so that what differs is the group's doing (MODEL.md §7)."""
+nothing, so that what differs is the group's doing (docs/ODD.md §9, twin worlds)."""
 
 from __future__ import annotations
 

@@ -149,20 +149,25 @@ def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way, m
 
 
 def test_a_kernel_runs_on_one_thread_below_its_size_and_else_as_its_choice_says(every_way):
+    """The choice is driven by a fake clock (every call takes one tick), so what it picks does
+    not depend on how busy the machine is: all threads twice (the first call is not measured),
+    then one thread twice, and one thread kept (all threads measured no faster)."""
     from lever.kernels.threads import Threaded
 
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("one thread only")
     threads: list[int] = []
-    kernel = Threaded(kernel=lambda x: threads.append(numba.get_num_threads()) or x, min_agents=100)
+    clock = _Ticks(0.001)
+    kernel = Threaded(kernel=lambda x: threads.append(numba.get_num_threads()) or x, min_agents=100, clock=clock)
     before = numba.get_num_threads()
     numba.set_num_threads(2)
     try:
-        assert kernel(99, 7) == 7 and threads == [1]
+        assert kernel(99, 7) == 7 and threads == [1] and clock.reads == 0  # below its size: not timed
         threads.clear()
-        for _ in range(4):  # a size's first calls try both ways (a way's first call is not measured)
+        for _ in range(6):  # a size's first calls try both ways (a way's first call is not measured)
             kernel(100, 0)
-        assert sorted(threads) == [1, 1, 2, 2] and (100).bit_length() in kernel.choices
+        assert threads == [2, 2, 1, 1, 1, 1] and (100).bit_length() in kernel.choices
+        assert clock.reads == 12  # each call read the injected clock, before and after
         threads.clear()
         every_way(True)
         kernel(5, 0)
@@ -181,6 +186,18 @@ class _Clock:
         self.now = 0.0
 
     def __call__(self):
+        return self.now
+
+
+class _Ticks:
+    """A fake clock that moves on ``tick`` seconds each time it is read."""
+
+    def __init__(self, tick):
+        self.tick, self.now, self.reads = tick, 0.0, 0
+
+    def __call__(self):
+        self.now += self.tick
+        self.reads += 1
         return self.now
 
 

@@ -35,7 +35,7 @@ from lever.store import Experiment, outputs_from_store, spec_name
 from lever.store.outputs import TaskOutput
 
 FITTED, HELD_OUT, BEFORE, BEYOND = "fitted", "held out", "before the start", "beyond the horizon"
-#: January 1934: the record up to Trotsky's letter and the British group's split (MODEL.md §9).
+#: January 1934: the record up to Trotsky's letter and the British group's split (docs/ODD.md §9, history as the judge).
 DEFAULT_CUTOFF = dt.date(1934, 1, 1)
 
 

@@ -39,8 +39,11 @@ class Figure(BaseModel):
     date: dt.date
     value: Persons
     sd: Annotated[float, Field(gt=0.0, le=1e10, allow_inf_nan=False)]
+    #: where ``value`` comes from: a citation of docs/references.bib ([@key] or [@key, locator])
     source: Annotated[str, Field(min_length=1)]
     note: str = ""
+    #: where the other numbers come from (``sd``), keyed by field name, as a scenario's ``sources``
+    sources: dict[str, str] = {}
 
     @field_validator("series")
     @classmethod
@@ -63,6 +66,8 @@ class Record(BaseModel):
     title: str = ""
     discrepancy: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = 0.1
     figures: Annotated[list[Figure], Field(min_length=1)]
+    #: where ``discrepancy`` comes from, as a scenario's ``sources``
+    sources: dict[str, str] = {}
 
 
 def load_record(name_or_path: str | Path) -> Record:

@@ -16,7 +16,7 @@ from lever.calibration.posterior import IDENTIFIED_DRAWS, IDENTIFIED_WIDTH, summ
 from lever.calibration.record import start_date
 from lever.sim.plots import caption, png_bytes
 from lever.store.files import write_atomic
-from lever.store.provenance import Provenance
+from lever.store.provenance import Provenance, build_line
 
 CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the posterior's draws (not ruled out), the bar their "
            "90% interval. Right: the record (dots, ±2 sd; filled: fitted, hollow: held out, grey: outside the "
@@ -163,6 +163,10 @@ def write_calibration_report(cal: Calibration, folder: Path, provenance: Provena
     data = png_bytes(plot_calibration(cal))
     write_atomic(paths["figure"], lambda p: p.write_bytes(data))
     text = report_text(cal)
+    if provenance is not None:
+        record = provenance.record()
+        text += (f"\n## How this was made\n\n`{record['command']}`\n\n{build_line(record)}, seed {record.get('seed', '—')}."
+                 " The scenario as run is `scenario.toml` beside this file; `provenance.json` holds the rest.\n")  # fmt: skip
     write_atomic(paths["report"], lambda p: p.write_text(text, encoding="utf-8"))
     if provenance is not None:
         paths |= provenance.write(folder)

@@ -18,6 +18,8 @@ measurement (:class:`PathChoice`): on a busy machine one thread can be the faste
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import numba as nb
@@ -57,10 +59,11 @@ class Call:
 
 
 @contextmanager
-def paced(kernel: str, n: int, updates: int, parts: int):
+def paced(kernel: str, n: int, updates: int, parts: int, clock: Callable[[], float] = time.perf_counter):
     """One call of ``kernel`` on ``n`` nodes, of ``updates`` updates, run the way its
     :class:`PathChoice` says: yields a :class:`Call` whose ``parts`` is ``parts`` on all
-    threads, or 1 on one thread. Networks below ``PARALLEL_MIN`` run serially anyway."""
+    threads, or 1 on one thread. Networks below ``PARALLEL_MIN`` run serially anyway.
+    ``clock`` times the call where its choice is made first (tests pass a fake one)."""
     threads = nb.get_num_threads()
     if not ADAPTIVE or n < PARALLEL_MIN:
         yield Call(parts, updates)
@@ -70,7 +73,10 @@ def paced(kernel: str, n: int, updates: int, parts: int):
         return
     # per size of network and of call: a short call pays the parallel region's start for few
     # updates, so what is faster for it says little about a long one
-    choice = _CHOICES.setdefault((kernel, n.bit_length(), updates.bit_length()), PathChoice())
+    where = (kernel, n.bit_length(), updates.bit_length())
+    choice = _CHOICES.get(where)
+    if choice is None:
+        choice = _CHOICES[where] = PathChoice(clock)
     parallel = choice.parallel(updates)
     if not parallel:
         nb.set_num_threads(1)

@@ -91,20 +91,20 @@ def classic(
 
 def _write(out: Path, records: list[dict[str, float]], settings: dict) -> None:
     """``runs.csv``, ``summary.json`` (mean, standard error, runs per statistic) and
-    ``provenance.json`` (the command line, Lever's version, the settings and seed)."""
+    ``provenance.json`` (the command line, Lever's build, the settings and seed)."""
     import json
 
     import pandas as pd
 
     from lever.store.files import write_atomic
-    from lever.store.provenance import command_line, lever_version
+    from lever.store.provenance import build, command_line
 
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise fail(f"--out: cannot use {out} as an output folder: {err.strerror or err}") from None
     stats = {k: {"mean": v.mean, "se": v.se, "runs": v.count} for k, v in summarize(records).items()}
-    record = {"command": command_line(), "lever_version": lever_version(), **settings}
+    record = {"command": command_line(), **build(), **settings}
     write_atomic(out / "runs.csv", lambda p: pd.DataFrame(records).to_csv(p, index_label="run"))
     write_atomic(out / "summary.json", lambda p: p.write_text(json.dumps(stats, indent=2) + "\n"))
     write_atomic(out / "provenance.json", lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))

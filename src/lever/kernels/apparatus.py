@@ -1,4 +1,4 @@
-"""Mechanism 6, the apparatus: platforms drift, homogeneous ones expel currents (MODEL.md §4.6)."""
+"""Mechanism 6, the apparatus: platforms drift, homogeneous ones expel currents (docs/ODD.md §7.6)."""
 
 from __future__ import annotations
 

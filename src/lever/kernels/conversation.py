@@ -1,4 +1,4 @@
-"""Mechanism 2, conversation: bounded-confidence exchange weighted by trust (MODEL.md §4.2)."""
+"""Mechanism 2, conversation: bounded-confidence exchange weighted by trust (docs/ODD.md §7.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Mechanisms 3 and 4: satisfaction, then leaving and joining (MODEL.md §4.3-4.4)."""
+"""Mechanisms 3 and 4: satisfaction, then leaving and joining (docs/ODD.md §7.3-7.4)."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def move(state, params, i: int, dest: int, step: int, size, flows, skey, branch:
 
 @nb.njit(cache=True)
 def _tally_host_leaver(state, params, w: float, revolutionary: bool, dest: int) -> None:
-    """Where the host's disappointed go (MODEL.md §8.4): ``w`` persons left for ``dest``."""
+    """Where the host's disappointed go (thesis 4, docs/ODD.md §10): ``w`` persons left for ``dest``."""
     state.tally[TALLY_HOST_LEFT] += w
     if dest == params.rival:
         state.tally[TALLY_HOST_LEFT_TO_RIVAL] += w

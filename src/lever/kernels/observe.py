@@ -1,4 +1,4 @@
-"""What is recorded each step (MODEL.md §7), in one pass over the population."""
+"""What is recorded each step (docs/ODD.md §8), in one pass over the population."""
 
 from __future__ import annotations
 

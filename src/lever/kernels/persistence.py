@@ -1,4 +1,4 @@
-"""What keeps currents alive and opens people to persuasion (issue 23; MODEL.md §4.8).
+"""What keeps currents alive and opens people to persuasion (issue 23; the brief, §4.8: Lofland & Stark 1965, Friedkin & Johnsen 1999).
 
 - **Strain opens people** (Lofland & Stark 1965, "Becoming a world-saver"): each step an
   uncommitted person's uncertainty is raised to at least ``uncertainty x (1 + strain x (1 -

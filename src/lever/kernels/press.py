@@ -1,4 +1,4 @@
-"""Mechanism 1, the press: readers move toward what they read (MODEL.md §4.1)."""
+"""Mechanism 1, the press: readers move toward what they read (docs/ODD.md §7.1)."""
 
 from __future__ import annotations
 

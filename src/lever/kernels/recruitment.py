@@ -1,4 +1,4 @@
-"""Mechanism 5, recruitment: the group wins those near its line, one by one (MODEL.md §4.5)."""
+"""Mechanism 5, recruitment: the group wins those near its line, one by one (docs/ODD.md §7.5)."""
 
 from __future__ import annotations
 

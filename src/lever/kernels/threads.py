@@ -74,8 +74,8 @@ class PathChoice:
     start Numba's threads. The bits are the same either way (pairs depend only on their
     update's index)."""
 
-    def __init__(self, clock=time.perf_counter) -> None:
-        self.clock = clock
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock  # seconds, read before and after each call (tests pass a fake one)
         self.cost: dict[bool, float | None] = {True: None, False: None}  # seconds per update
         self.since: dict[bool, float] = {True: 0.0, False: 0.0}  # seconds run the other way
         self.calls: dict[bool, int] = {True: 0, False: 0}
@@ -131,14 +131,17 @@ class Threaded:
     there, and stall on a busy machine).
 
     ``Threaded.force`` (None, True or False) makes every kernel run one way, whatever the size:
-    for the tests that compare the two."""
+    for the tests that compare the two. ``clock`` times the calls (default
+    :func:`time.perf_counter`): a test passes a fake one, so that the choice it sees does not
+    depend on how busy the machine is."""
 
     force: bool | None = None
 
     def __init__(self, body: Callable | None = None, *, kernel: Callable | None = None,
-                 min_agents: int = PARALLEL_MIN) -> None:  # fmt: skip
+                 min_agents: int = PARALLEL_MIN, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
         self.kernel = kernel if kernel is not None else nb.njit(cache=True, parallel=True)(body)
         self.min_agents = min_agents
+        self.clock = clock
         self.choices: dict[int, PathChoice] = {}
 
     def __call__(self, agents: int, *args: object) -> object:
@@ -147,11 +150,13 @@ class Threaded:
             return self._run(Threaded.force, args)
         if agents < self.min_agents:
             return self._run(False, args)
-        choice = self.choices.setdefault(agents.bit_length(), PathChoice())
+        choice = self.choices.get(agents.bit_length())
+        if choice is None:
+            choice = self.choices[agents.bit_length()] = PathChoice(self.clock)
         parallel = choice.parallel(agents)
-        start = time.perf_counter()
+        start = choice.clock()
         out = self._run(parallel, args)
-        choice.record(parallel, agents, time.perf_counter() - start)
+        choice.record(parallel, agents, choice.clock() - start)
         return out
 
     def _run(self, parallel: bool, args: tuple) -> object:

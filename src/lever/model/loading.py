@@ -206,7 +206,7 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
 def with_scale(scenario: Scenario, persons_per_agent: float) -> Scenario:
     """The mass populations (every organization but the group, the host and the rival, and
     the unorganized) at ``persons_per_agent`` persons per agent. The group, the host and the
-    rival are always counted person by person: the group acts there (MODEL.md §3)."""
+    rival are always counted person by person: the group acts there (docs/ODD.md §2)."""
     person_by_person = {scenario.group, scenario.host, scenario.rival}
     values: dict[str, Any] = {
         f"organizations.{k}.persons_per_agent": persons_per_agent

@@ -77,7 +77,8 @@ def _check_shares(shares: dict[str, float], what: str) -> None:
 
 Sources = Annotated[
     dict[str, str],
-    Field(description="where each number of this table comes from, keyed by field name",
+    Field(description="where each number of this table comes from, keyed by field name: a citation of"
+          " docs/references.bib as [@key] or [@key, locator], or 'assumption: <reason>'",
           json_schema_extra={"units": "text"}),
 ]  # fmt: skip
 
@@ -201,6 +202,7 @@ class Network(_Strict):
     edges: str | None = describe(
         None, units="file path", about="an edge list (two integer agent ids per line, beside the scenario)"
         " replacing the woven social layer; it must name every agent 0..N-1 (lever.model.build.agent_order)")  # fmt: skip
+    sources: Sources = {}
 
 
 _PER_STEP = "chance per step"
@@ -398,6 +400,7 @@ class Strategy(_Strict):
         about="share of the group's members convinced of the step; the unconvinced"
         " do not recruit, and may break away at entry (dynamics.split_share)",
     )
+    sources: Sources = {}
 
     @model_validator(mode="after")
     def _allocation_sum(self) -> Strategy:

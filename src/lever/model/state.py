@@ -186,7 +186,7 @@ class Params(NamedTuple):
     expel_share: np.ndarray  # float64 (K,): share of it expelled once detected
     revolutionary_threshold: float
     independence_threshold: float
-    # what makes entry fatal, or useless (MODEL.md §4.6-7); each is off at 0 (-1 for steps)
+    # what makes entry fatal, or useless (docs/ODD.md §7.6-7.7); each is off at 0 (-1 for steps)
     capitulation: float  # hazard per step at h = 1, largest distance, fully assimilated
     assimilation_steps: float  # time inside over which that hazard rises to full
     gag: float  # a current inside recruits with chance x (1 - gag * h * visibility)

@@ -1,5 +1,5 @@
 """The step loop: one step of the field (``step_weeks`` long) is the six mechanisms of
-MODEL.md §4, with the apparatus's expulsions before the step's recruiting."""
+docs/ODD.md §3, with the apparatus's expulsions before the step's recruiting."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ import numpy as np
 from lever.sim.engine import Run
 from lever.sim.results import weeks_to
 
-#: Outcomes recorded per run (MODEL.md §7): name -> (what it is, whether more is better).
+#: Outcomes recorded per run (docs/ODD.md §8-9): name -> (what it is, whether more is better).
 OUTCOMES: dict[str, tuple[str, bool]] = {
     "newly_won": (
         "persons holding the group's views at the horizon beyond the twin world "

@@ -1,5 +1,6 @@
 """What produced a result: every output folder holds the resolved scenario, the command line,
-Lever's version and the seed, so the result can be traced, and rerun, from the folder alone.
+Lever's version, the git commit of its source, the versions of the libraries that decide its
+numbers and the seed, so the result can be traced, cited and rerun from the folder alone.
 
 ``scenario.toml`` is the scenario as run (after ``--set``, ``--scale`` and what a user fixed);
 ``provenance.json`` holds the rest; each Parquet file written beside them carries both in its
@@ -8,8 +9,10 @@ metadata under the key ``lever`` (``pyarrow.parquet.read_schema(path).metadata[b
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -36,6 +39,73 @@ def lever_version() -> str:
         return "unknown"
 
 
+#: the libraries whose versions decide a result's numbers (draws, kernels, sums, validation)
+LIBRARIES = ("numpy", "numba", "scipy", "pandas", "pydantic")
+#: what a build fact is when it cannot be known (no git checkout, no git, a library missing)
+UNKNOWN = "unknown"
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    """``git args`` run in ``folder``: its output, or ``None`` where git or a checkout is missing."""
+    try:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10,
+                              check=False)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def source_commit(package: Path | None = None) -> tuple[str, bool | str]:
+    """The git commit of the source Lever runs from, and whether its tracked files were as
+    committed (``True``: clean; ``False``: changed since); ``("unknown", "unknown")`` where the
+    installed source is not a git checkout (a wheel in site-packages, an unpacked archive).
+    ``package``: the folder of the ``lever`` package (default: the one imported)."""
+    if package is None:  # this file is src/lever/store/provenance.py: the package is two folders up
+        package = Path(__file__).resolve().parents[1]
+    package = Path(package).resolve()
+    top = _git(package, "rev-parse", "--show-toplevel")
+    # the checkout must be Lever's own (src/lever), not a repository that merely holds an install
+    if not top or Path(top).resolve() / "src" / "lever" != package:
+        return UNKNOWN, UNKNOWN
+    commit = _git(package, "rev-parse", "HEAD")
+    status = _git(package, "status", "--porcelain", "--untracked-files=no")
+    if not commit:
+        return UNKNOWN, UNKNOWN
+    return commit, UNKNOWN if status is None else status == ""
+
+
+def library_versions() -> dict[str, str]:
+    """The installed versions of :data:`LIBRARIES` (``unknown`` for one not installed)."""
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            out[name] = UNKNOWN
+    return out
+
+
+@functools.cache
+def build() -> dict[str, Any]:
+    """What Lever is, to cite and rerun a result: its version, the commit of its source and
+    whether the tree was clean, Python's and the deciding libraries' versions. Read once a
+    process (the source does not change under a running command)."""
+    commit, clean = source_commit()
+    return {"lever_version": lever_version(), "lever_commit": commit, "lever_tree_clean": clean,
+            "python": sys.version.split()[0], "libraries": library_versions()}  # fmt: skip
+
+
+def build_line(record: dict[str, Any]) -> str:
+    """A record's build in one line, for a report's footer: ``Lever 0.1.0 (commit 1a2b3c4d5e6f,
+    clean tree); numpy 2.1.3, numba 0.60.0, ...; Python 3.11.9``."""
+    commit = str(record.get("lever_commit", UNKNOWN))
+    clean = record.get("lever_tree_clean", UNKNOWN)
+    tree = "clean tree" if clean is True else "tree changed since the commit" if clean is False else "tree unknown"
+    where = f"commit {commit[:12]}, {tree}" if commit != UNKNOWN else "commit unknown: not run from a git checkout"
+    libs = ", ".join(f"{k} {v}" for k, v in (record.get("libraries") or {}).items())
+    return f"Lever {record.get('lever_version', UNKNOWN)} ({where}); {libs}; Python {record.get('python', UNKNOWN)}"
+
+
 @dataclass(frozen=True)
 class Provenance:
     """How a result was made: the command, its settings, and the scenario as run."""
@@ -45,12 +115,12 @@ class Provenance:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
-        """Plain data: the command line, Lever's version, the settings (seed among them)."""
+        """Plain data: the command line, Lever's build (:func:`build`: version, commit, the
+        deciding libraries), the settings (seed among them)."""
         return {
             "command": self.command,
             "argv": list(sys.argv),
-            "lever_version": lever_version(),
-            "python": sys.version.split()[0],
+            **build(),
             "scenario": self.scenario.name,
             "scenario_file": SCENARIO_FILE,
             **self.settings,

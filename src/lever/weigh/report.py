@@ -16,7 +16,7 @@ from lever.experiments.tasks import TRACKED
 from lever.sim.outcomes import OUTCOMES
 from lever.sim.plots import caption, persons_axis, png_bytes, subplots
 from lever.store.files import write_atomic
-from lever.store.provenance import Provenance, write_parquet
+from lever.store.provenance import Provenance, build_line, write_parquet
 
 TRACKED_TITLES = {
     "group_members": "The group's members",
@@ -223,7 +223,7 @@ def provenance_html(provenance: Provenance | None) -> str:
     if provenance is None:
         return ""
     r = provenance.record()
-    return (f"<h2>How this was made</h2><p><code>{html.escape(r['command'])}</code><br>Lever {html.escape(r['lever_version'])}, "
+    return (f"<h2>How this was made</h2><p><code>{html.escape(r['command'])}</code><br>{html.escape(build_line(r))}, "
             f"seed {r.get('seed', '—')}. The scenario as run (after <code>--set</code>) is <code>scenario.toml</code> "
             "beside this file; <code>provenance.json</code> holds the rest.</p>")  # fmt: skip
 
