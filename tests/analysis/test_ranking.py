@@ -53,7 +53,29 @@ def test_conclusion_states_the_numbers_and_whether_the_interval_excludes_zero():
     assert "the interval excludes zero" in text
     runs = synthetic()
     runs.loc[runs["strategy"] == "enter", "group_members"] = [15.0, 8.0, 45.0, 34.0]
-    assert "the interval includes zero" in conclusion(rank(runs, "group_members", "outside"), 4, 1)
+    tied = conclusion(rank(runs, "group_members", "outside"), 4, 1)
+    assert "does best" not in tied and "no strategy can be told apart from the next" in tied
+    assert "which includes zero" in tied
+
+
+def test_a_leader_tied_with_the_runner_up_is_never_called_best(tmp_path):
+    """A design whose two best strategies are the same strategy under two names: common random
+    numbers make their runs identical, so the leader can never be told apart from the runner-up,
+    and neither the conclusion nor the command says that one does best."""
+    from typer.testing import CliRunner
+
+    from lever.cli.main import app
+    from lever.model.loading import to_toml
+
+    field = tiny()
+    field = field.model_copy(update={"strategies": {**field.strategies, "outside_too": field.strategies["outside"]}})
+    path = tmp_path / "twice.toml"
+    path.write_text(to_toml(field))
+    args = ["weigh", str(path), "--samples", "2", "--replications", "1", "--steps", "6", "--out", str(tmp_path / "o"),
+            "--outcome", "group_members"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "does best" not in result.output and "no strategy can be told apart" in result.output
 
 
 def test_intervals_resample_draws_not_the_replications_inside_them():

@@ -14,6 +14,7 @@ from lever.theses.job import (
     PROPORTIONAL_RATIO,
     THESES,
     Comparison,
+    Outcome,
     design_for,
     differences,
     factor_for,
@@ -21,7 +22,8 @@ from lever.theses.job import (
     growth_margin,
     run_theses,
 )
-from lever.theses.report import write_theses_report
+from lever.experiments.runs import DesignResult
+from lever.theses.report import line, write_theses_report
 
 
 def test_there_are_eight_theses_numbered_in_order():
@@ -139,10 +141,9 @@ def test_theses_name_organizations_by_role_and_fill_them_from_the_field():
     assert factor_for(base, THESES[1]).name == "host's worker share"
 
 
-def _thesis5_runs(effect, draws: int = 12, noise: float = 2.0) -> DesignResult:  # noqa: F821
+def _thesis5_runs(effect, draws: int = 12, noise: float = 2.0) -> DesignResult:
     """Synthetic runs of thesis 5's design: entry minus outside is ``effect(h)`` plus noise, and
     a sampled uncertainty (the ILP's worker share) that entry's margin tracks at h = 1/3."""
-    from lever.experiments.runs import DesignResult
 
     design = design_for(tiny(), THESES[4], replications=2)
     rng = np.random.default_rng(5)
@@ -177,3 +178,37 @@ def test_thesis5_never_reports_a_region_where_entry_loses_in_most_worlds():
     o = evaluate(THESES[4], _thesis5_runs(lambda h: -30.0))
     assert not o.verdict.label.startswith("holds where")
     assert o.verdict.label == "refuted"
+
+
+def _thesis4_result(to_rival: float) -> DesignResult:
+    """Thesis 4's design with the host's leavers split between none and the rival as asked."""
+
+    design = design_for(tiny(), THESES[3], replications=1)
+    sc = design.scenario
+    keys = [*sc.org_keys, "none"]
+    host, rival, none = keys.index(sc.host), keys.index(sc.rival), keys.index("none")
+    flows = np.zeros((len(keys), len(keys)))
+    flows[host, host], flows[host, rival], flows[host, none] = 500.0, 100.0 * to_rival, 100.0 * (1 - to_rival)
+    return DesignResult(design, pd.DataFrame(), np.arange(2), flows={"enter": flows, "outside": flows})
+
+
+@pytest.mark.parametrize("to_rival, warned", [(0.01, True), (0.3, False)])
+def test_thesis4_says_when_few_of_the_host_s_leavers_reach_the_rival(to_rival, warned):
+    from lever.theses.job import LEAVERS_TO_RIVAL, _mechanism, caution
+
+    result = _thesis4_result(to_rival)
+    extras = _mechanism(THESES[3], result)
+    assert extras[LEAVERS_TO_RIVAL] == pytest.approx(to_rival)
+    o = dataclasses.replace(_a_thesis4_outcome(result), extras=extras)
+    said = caution(o)
+    assert (said is not None) == warned
+    if warned:
+        assert "1.0% of the host's leavers joined the rival" in said
+        assert "caution: the mechanism this claim rests on is barely present" in line(o)
+
+
+def _a_thesis4_outcome(result: DesignResult) -> Outcome:
+    from lever.analysis.verdict import Verdict
+
+    verdict = Verdict("undecided", 0.0, -1.0, 1.0, 0.0, -1.0, 1.0, 0.5, 10, None)
+    return Outcome(THESES[3], result, verdict, {})

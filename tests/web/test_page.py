@@ -102,7 +102,8 @@ def test_weigh_shows_progress_and_opens_its_result(tab, shots):
     tab.click("#open-weigh")
     tab.wait_for_selector("#ranking")
     assert tab.locator("#ranking tr").count() == 7  # a header and six strategies
-    assert "does best" in tab.inner_text(".conclusion")
+    said = tab.inner_text(".conclusion")
+    assert ("does best" in said) != ("no strategy can be told apart" in said)  # one draw: most likely the latter
     tab.wait_for_function(
         "[...document.querySelectorAll('#experiment img')].every(i => i.complete && i.naturalWidth > 0)"
     )

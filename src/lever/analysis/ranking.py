@@ -6,6 +6,8 @@ Parquet file weigh writes.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,10 +165,10 @@ def table_text(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
     head = ["#", "strategy", *(f"{name} median [90%]" for name in shown),
             f"Δ vs {ranking.baseline} mean [90% CI]", "P(beat) [90% CI]", "regret mean / worst"]  # fmt: skip
 
-    # the decimals that tell apart what the rows compare: medians, and mean regrets
-    digits = {name: decimals(t[f"{name}_median"]) for name in shown}
-    d_diff = decimals(t["diff_mean"])
-    d_reg = decimals(t["regret_mean"])
+    # no more decimals than the runs can tell apart: one significant figure of the intervals'
+    # half-widths (the medians' over runs, the mean differences' over draws for those and regret)
+    digits = {name: resolvable(t[f"{name}_high"] - t[f"{name}_low"]) for name in shown}
+    d_diff = d_reg = resolvable(t["diff_mean_high"] - t["diff_mean_low"])
     rows = []
     for i, r in t.iterrows():
         cells = [f"{i + 1}{'=' if r['tied'] else ''}", str(r["strategy"])]  # "=": tied with the one above
@@ -183,16 +185,21 @@ def table_text(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
 
 
 def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
-    """A short plain-language reading of the ranking, generated from its numbers."""
+    """A short plain-language reading of the ranking, generated from its numbers. A leader the
+    runs cannot tell apart from the runner-up is not called best: the sentence says that no
+    strategy can be told apart from the next, how far down the chain of ties runs, and how much
+    the strategies' means differ."""
     t = ranking.table
     best = t.iloc[0]
     what = OUTCOMES[ranking.outcome][0]
-    dr = decimals(t["regret_mean"])
     worlds = f"{samples} draws of the uncertainties x {replications} replications"
+    d = resolvable(t["diff_mean_high"] - t["diff_mean_low"])
+    if len(t) > 1 and not ranking.sure:
+        return " ".join([_tied_text(ranking, worlds, what, d), _weakest_text(t, d)])
     text = [
         f"Across {worlds}, '{best['strategy']}' does best for {what}: median "
         f"{best[f'{ranking.outcome}_median']:,.0f} (90% interval {best[f'{ranking.outcome}_low']:,.0f}"
-        f" to {best[f'{ranking.outcome}_high']:,.0f}), with a mean regret of {best['regret_mean']:,.{dr}f}."
+        f" to {best[f'{ranking.outcome}_high']:,.0f}), with a mean regret of {best['regret_mean']:,.{d}f}."
     ]
     if best["strategy"] == ranking.baseline:
         text.append(f"No strategy beats '{ranking.baseline}' on average.")
@@ -200,8 +207,8 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
         lo, hi = best["diff_mean_low"], best["diff_mean_high"]
         sure = lo > 0 or hi < 0
         text.append(
-            f"Against '{ranking.baseline}' it gains a mean {best['diff_mean']:+,.1f} "
-            f"(90% interval over draws {lo:+,.1f} to {hi:+,.1f}) and does better in "
+            f"Against '{ranking.baseline}' it gains a mean {best['diff_mean']:+,.{d}f} "
+            f"(90% interval over draws {lo:+,.{d}f} to {hi:+,.{d}f}) and does better in "
             f"{100 * best['p_beat']:.0f}% of paired worlds; "
             + (
                 "the interval excludes zero, so the advantage is clear."
@@ -211,13 +218,43 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
         )
     if len(t) > 1:
         second = t.iloc[1]
-        gap = f"[{second['vs_above_low']:+,.1f}, {second['vs_above_high']:+,.1f}]"
+        gap = f"[{second['vs_above_low']:+,.{d}f}, {second['vs_above_high']:+,.{d}f}]"
         text.append(f"Against the runner-up '{second['strategy']}' the mean difference has the 90% interval {gap}: "
-                    + ("it excludes zero, so the lead is sure." if ranking.sure
-                       else "it includes zero, so the two are tied."))  # fmt: skip
-    worst = t.iloc[-1]
-    text.append(
-        f"The weakest choice is '{worst['strategy']}' (mean regret {worst['regret_mean']:,.{dr}f}, "
-        f"worst {worst['regret_worst']:,.{dr}f})."
-    )
+                    "it excludes zero, so the lead is sure.")  # fmt: skip
+    text.append(_weakest_text(t, d))
     return " ".join(text)
+
+
+def _tied_text(ranking: Ranking, worlds: str, what: str, d: int) -> str:
+    """No strategy told apart: how many are tied in a chain from the top, and by how much the
+    strategies' mean differences from the baseline spread."""
+    t = ranking.table
+    chain = 1
+    while chain < len(t) and t.loc[chain, "tied"]:
+        chain += 1
+    second = t.iloc[1]
+    gap = f"[{second['vs_above_low']:+,.{d}f}, {second['vs_above_high']:+,.{d}f}]"
+    reach = "all of them" if chain == len(t) else f"the first {chain}"
+    low, high = t["diff_mean"].min(), t["diff_mean"].max()
+    return (f"Across {worlds}, no strategy can be told apart from the next for {what}: '{t.loc[0, 'strategy']}' "
+            f"leads by the means, but its mean difference from the runner-up '{second['strategy']}' has the 90% "
+            f"interval {gap}, which includes zero; {reach} of the {len(t)} strategies are tied one to the next. "
+            f"Their mean differences from '{ranking.baseline}' span {low:+,.{d}f} to {high:+,.{d}f}; more "
+            "draws (--samples, or --until-sure) may tell them apart.")  # fmt: skip
+
+
+def _weakest_text(t: pd.DataFrame, d: int) -> str:
+    worst = t.iloc[-1]
+    return (f"The weakest by the means is '{worst['strategy']}' (mean regret {worst['regret_mean']:,.{d}f}, "
+            f"worst {worst['regret_worst']:,.{d}f}){', tied with the one above it' if worst['tied'] else ''}.")  # fmt: skip
+
+
+def resolvable(widths: pd.Series | np.ndarray, most: int = 2) -> int:
+    """Decimals the runs can tell apart: one significant figure of the typical half-width of
+    the 90% intervals (a half-width of 4 persons prints whole persons; 0.3 one decimal)."""
+    w = np.asarray(widths, float)
+    w = w[np.isfinite(w) & (w > 0)]
+    if not len(w):
+        return 0
+    half = float(np.median(w)) / 2
+    return int(min(most, max(0, -math.floor(math.log10(half)))))

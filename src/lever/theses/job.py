@@ -378,7 +378,7 @@ def evaluate(thesis: Thesis, result: DesignResult) -> Outcome:
     d, feats = differences(runs, thesis.comparison, params, result.design.scenario.horizon_weeks)
     draws = feats.index.to_numpy()
     sc = result.design.scenario
-    extras = _extras(thesis, runs, sc.organizations[sc.group].size)
+    extras = _extras(thesis, runs, sc.organizations[sc.group].size) | _mechanism(thesis, result)
     indices, names = _sensitivity(d, feats, thesis)
     if thesis.comparison.kind == "crossover":  # the region is stated on the factor the thesis varies
         return replace(_crossover_outcome(thesis, result, decide(d, None, labels, draws), extras),
@@ -415,6 +415,42 @@ def _crossover_outcome(thesis: Thesis, result: DesignResult, verdict: Verdict, e
                           f"(held-out accuracy {100 * found.accuracy_out:.0f}%)", rule=text,
                           rule_accuracy=found.accuracy_out)  # fmt: skip
     return Outcome(thesis, result, verdict, extras, text, found)
+
+
+#: Below this share of the host's leavers reaching the rival, the mechanism thesis 4 rests on
+#: ("they will go not to you but to the Stalinists") is said to be barely present in the runs.
+BARELY = 0.05
+#: The extras key that holds, for thesis 4, that share over all its runs.
+LEAVERS_TO_RIVAL = "share of the host's leavers who joined the rival (all runs)"
+
+
+def _mechanism(thesis: Thesis, result: DesignResult) -> dict[str, float]:
+    """For thesis 4, how much of the host's exit reached the rival: the share of the host's
+    leavers (persons, from the runs' mean from->to flows) who joined the rival, per strategy
+    and over all runs. A verdict on where the disappointed go means little where almost none go
+    to the rival at all."""
+    sc = result.design.scenario
+    if thesis.number != 4 or sc.rival is None or sc.host is None:
+        return {}
+    host, rival = sc.org_keys.index(sc.host), sc.org_keys.index(sc.rival)
+    out, left_all, to_rival_all = {}, 0.0, 0.0
+    for strategy, flows in result.flows.items():
+        left = float(flows[host].sum() - flows[host, host])
+        to_rival = float(flows[host, rival])
+        out[f"share of the host's leavers who joined the rival, {strategy}"] = to_rival / left if left else math.nan
+        left_all, to_rival_all = left_all + left, to_rival_all + to_rival
+    out[LEAVERS_TO_RIVAL] = to_rival_all / left_all if left_all else math.nan
+    return out
+
+
+def caution(o: Outcome) -> str | None:
+    """A sentence for a verdict whose mechanism is barely present in the runs, with the number."""
+    share = o.extras.get(LEAVERS_TO_RIVAL)
+    if share is None or not share < BARELY:
+        return None
+    return (f"the mechanism this claim rests on is barely present in the runs: {100 * share:.1f}% of the host's "
+            f"leavers joined the rival (under {100 * BARELY:.0f}%), so the verdict says little about where the "
+            "disappointed go")  # fmt: skip
 
 
 def _median(x: pd.Series) -> float:

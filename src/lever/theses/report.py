@@ -15,7 +15,7 @@ from lever.sim.outcomes import OUTCOMES
 from lever.sim.plots import png_bytes, subplots
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance, write_parquet
-from lever.theses.job import Outcome
+from lever.theses.job import Outcome, caution
 from lever.weigh.report import STYLE, plot_flows, provenance_html
 
 
@@ -91,9 +91,10 @@ def _fmt(x: float) -> str:
 def line(o: Outcome) -> str:
     """The terminal's line for a thesis: claim, verdict, key number with its interval."""
     v = o.verdict
+    warned = caution(o)
     return (f"{o.thesis.number}. {o.thesis.title}: {o.thesis.claim} — {v.label.upper()} — "
             f"{o.thesis.key}: median {_fmt(v.median)} [90%: {_fmt(v.low)}, {_fmt(v.high)}], "
-            f"holds in {100 * v.share:.0f}% of {v.worlds} worlds")  # fmt: skip
+            f"holds in {100 * v.share:.0f}% of {v.worlds} worlds" + (f" — caution: {warned}" if warned else ""))  # fmt: skip
 
 
 def _design_html(o: Outcome) -> str:
@@ -142,6 +143,11 @@ def _region_html(o: Outcome) -> str:
     return "".join(f"<p>{p}</p>" for p in parts)
 
 
+def _caution_html(o: Outcome) -> str:
+    warned = caution(o)
+    return f'<p class="caution">Caution: {html.escape(warned)}.</p>' if warned else ""
+
+
 def section(o: Outcome, image: bytes) -> str:
     v, t = o.verdict, o.thesis
     extras = "".join(f"<li>{html.escape(k)}: {_fmt(val)}</li>" for k, val in o.extras.items())
@@ -161,7 +167,7 @@ def section(o: Outcome, image: bytes) -> str:
 mean {_fmt(v.mean)}, 90% interval resampling draws [{_fmt(v.mean_low)}, {_fmt(v.mean_high)}]; the claim holds in
 {100 * v.share:.0f}% of {v.worlds} paired worlds.</p>
 <ul>{extras}</ul>
-<p class="verdict">Verdict: <b>{html.escape(v.label)}</b></p>{why}{region}
+<p class="verdict">Verdict: <b>{html.escape(v.label)}</b></p>{_caution_html(o)}{why}{region}
 <img alt="thesis {t.number}" src="data:image/png;base64,{base64.b64encode(image).decode()}">
 </section>"""
 
