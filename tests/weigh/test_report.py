@@ -13,8 +13,10 @@ def test_report_holds_no_external_url(written):
 
 def test_report_has_its_sections_figures_and_conclusion(written):
     page = written[2]["report"].read_text()
-    for heading in ("Ranking", "Trajectories", "Outcomes", "Who went where", "Uncertainties"):
+    for heading in ("Ranking", "Trajectories", "Who went where", "Uncertainties"):
         assert f"<h2>{heading}</h2>" in page
+    # the answer first: the conclusion, then its picture, before any table
+    assert page.index('class="conclusion"') < page.index('alt="outcomes"') < page.index("<h2>Ranking</h2>")
     assert page.count('src="data:image/png;base64,') == 3
     assert 'class="conclusion"' in page
     assert ("does best for" in page) != ("no strategy can be told apart" in page)  # one or the other
@@ -24,3 +26,16 @@ def test_figures_are_written_as_png_files(written):
     paths = written[2]
     for name in ("trajectories", "outcomes", "flows"):
         assert paths[name].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_figure_of_the_report_is_readable_at_its_size(written):
+    """Titles and labels inside the canvas, legends clear of the bars and lines (rendered at the
+    figures' own size, as the PNG files are)."""
+    from readable import problems
+
+    from lever.weigh.report import describe, plot_bands, plot_flows, plot_outcomes
+
+    result, ranking, _ = written
+    figures = {"trajectories": plot_bands(result), "outcomes": plot_outcomes(result, ranking),
+               "flows": plot_flows(result, {k: describe(result, k, 40) for k in result.flows})}  # fmt: skip
+    assert {name: problems(fig) for name, fig in figures.items()} == {name: [] for name in figures}

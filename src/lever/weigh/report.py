@@ -104,18 +104,24 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
         (f"{sc.group} (won away, or joined it)", [mean.loc[s, "host_left_to_group"] for s in strategies], f"C{group}")
     )
     _stacked(left, y, went)
-    left.set(title=f"The host ({sc.host}): where its leavers went", xlabel="persons (mean over runs)")
+    left.set(title=_wrapped(f"The host ({sc.host}): where its leavers went"), xlabel="persons (mean over runs)")
     came = [
         (f"from {key}", [mean.loc[s, f"members_from_{key}"] for s in strategies], f"C{k}")
         for k, key in enumerate(labels)
     ]
     _stacked(right, y, came)
-    right.set(title="The group at the horizon, by where each was at week 0", xlabel="persons (mean over runs)")
+    right.set(title=_wrapped("The group at the horizon, by where each was at week 0"), xlabel="persons (mean over runs)")
     for ax in (left, right):
         ax.set_yticks(y, [(names or {}).get(s, s) for s in strategies], fontsize=8)
         ax.invert_yaxis()
-        ax.legend(fontsize=7, loc="lower right")
+        # below the bars, never over them: a bar can end anywhere in the panel
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
     return fig
+
+
+def _wrapped(title: str, width: int = 38) -> str:
+    """A panel's title over lines: two panels share the width with their strategies' names."""
+    return "\n".join(textwrap.wrap(title, width))
 
 
 def _stacked(ax, y: np.ndarray, parts: list[tuple[str, list[float], str]]) -> None:
@@ -211,9 +217,8 @@ def write_report(
     if provenance is not None:
         paths |= provenance.write(folder)
     paths["report"] = folder / "report.html"
-    page = _page(
-        result, ranking, figures, provenance, _regions_html(result, ranking, regions or [], warnings or [], figures)
-    )
+    found = _regions_html(result, ranking, regions or [], figures)
+    page = _page(result, ranking, figures, provenance, found, warnings or [])
     write_atomic(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths
 
@@ -237,11 +242,15 @@ def _indices_rows(regions: list, ranking: Ranking):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _regions_html(result: DesignResult, ranking: Ranking, regions: list, warnings: list[str],
-                  figures: dict[str, bytes]) -> str:  # fmt: skip
-    """Warnings, then per strategy the region where it beats the baseline and its drivers."""
-    labels = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
+def _warnings_html(warnings: list[str]) -> str:
     warned = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+    return f"<h2>How sure</h2><ul>{warned}</ul>" if warned else ""
+
+
+def _regions_html(result: DesignResult, ranking: Ranking, regions: list, figures: dict[str, bytes]) -> str:
+    """Per strategy the region where it beats the baseline and its drivers, in a table; how
+    they were found (PRIM, the trees, the sensitivity figures) behind a fold."""
+    labels = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
     rows = "".join(f"<tr><td>{html.escape(r.strategy)}</td><td style='text-align:left'>"
                    f"{html.escape(r.box_text(labels, ranking.baseline))}</td><td style='text-align:left'>"
                    f"{html.escape(', '.join(labels.get(p, p) for p in r.drivers) or '—')}</td></tr>" for r in regions)  # fmt: skip
@@ -254,14 +263,16 @@ def _regions_html(result: DesignResult, ranking: Ranking, regions: list, warning
                     f"{100 * r.tree.check.accuracy:.0f}%, p = {r.tree.check.p_value:.2f}"
                     f"{'' if r.tree.accepted else '; not accepted: no better than on shuffled draws'}</p>"
                     f"<pre>{html.escape(r.tree.text)}</pre>" for r in regions if r.tree is not None)  # fmt: skip
-    return (f"{'<h2>How sure</h2><ul>' + warned + '</ul>' if warned else ''}"
-            f"<h2>Where each strategy beats '{html.escape(ranking.baseline)}', and what drives it</h2>"
+    return (f"<h2>Where each strategy beats '{html.escape(ranking.baseline)}', and what drives it</h2>"
+            f"<table><thead><tr><th>strategy</th><th>where it beats the baseline</th><th>drivers</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            "<details><summary>How the regions and drivers were found (PRIM, classification trees, "
+            "sensitivity)</summary>"
             "<p>Regions are PRIM boxes on the sampled uncertainties, found on some draws and scored on the others "
             "(cross-validated over draws) and reported only if shuffled draws do as well at most 5% of the time. "
             "Drivers are uncertainties whose RBD-FAST first-order index of the paired difference (averaged over a "
             "draw's replications) has its 90% interval above the index a shuffled difference reaches (the noise floor).</p>"
-            f"<table><thead><tr><th>strategy</th><th>where it beats the baseline</th><th>drivers</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>{img}{trees}")  # fmt: skip
+            f"{img}{trees}</details>")  # fmt: skip
 
 
 def _page(
@@ -270,7 +281,11 @@ def _page(
     figures: dict[str, bytes],
     provenance: Provenance | None = None,
     discovered: str = "",
+    warnings: list[str] | None = None,
 ) -> str:
+    """The report, the answer first: the conclusion and its picture, the cautions, the table;
+    then where people went, the trajectories, the regions (their method folded away), the
+    uncertainties and how it was made."""
     d = result.design
     sc = d.scenario
     img = {k: base64.b64encode(v).decode() for k, v in figures.items()}
@@ -280,6 +295,8 @@ def _page(
 <style>{STYLE}</style></head><body>
 <h1>Weighing the strategies: {html.escape(sc.title or sc.name)}</h1>
 <p class="conclusion">{text}</p>
+<img alt="outcomes" src="data:image/png;base64,{img["outcomes"]}">
+{_warnings_html(warnings)}
 <h2>Ranking</h2>
 <p>{len(d.strategies)} strategies × {d.samples} draws × {d.replications} replications = {len(result.runs)} runs,
 seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired;
@@ -288,11 +305,10 @@ intervals of means and chances resample draws (a draw's replications share its p
 Primary outcome: {html.escape(OUTCOMES[ranking.outcome][0])}. Regret is the shortfall against the best
 strategy in the same paired run.</p>
 {_table_html(ranking, result)}
-{discovered}
+<h2>Who went where</h2><img alt="flows" src="data:image/png;base64,{img["flows"]}">
 <h2>Trajectories</h2><p>{html.escape(BANDS_CAPTION)}</p>
 <img alt="trajectories" src="data:image/png;base64,{img["trajectories"]}">
-<h2>Outcomes</h2><img alt="outcomes" src="data:image/png;base64,{img["outcomes"]}">
-<h2>Who went where</h2><img alt="flows" src="data:image/png;base64,{img["flows"]}">
+{discovered}
 <h2>Uncertainties</h2><p>{html.escape(draws_text(result))}</p>
 {_uncertainty_html(result)}
 <p>Per-run results: <code>runs.parquet</code> beside this file (one row per run).</p>
