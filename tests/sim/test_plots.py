@@ -40,6 +40,9 @@ def test_the_run_figure_has_a_caption_and_the_field_s_words(tiny):
     titles = [ax.get_title() for ax in fig.axes]
     assert "One run, one line per organization" in texts and "log" in texts
     assert any(t.startswith("Platforms: ") for t in titles)
+    from readable import problems
+
+    assert problems(fig) == []
 
 
 def test_writing_a_run_leaves_the_user_s_matplotlib_backend_as_it_was(tmp_path):

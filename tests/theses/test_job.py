@@ -212,3 +212,12 @@ def _a_thesis4_outcome(result: DesignResult) -> Outcome:
 
     verdict = Verdict("undecided", 0.0, -1.0, 1.0, 0.0, -1.0, 1.0, 0.5, 10, None)
     return Outcome(THESES[3], result, verdict, {})
+
+
+def test_every_thesis_figure_is_readable_at_its_size(report):
+    from readable import problems
+
+    from lever.theses.report import figure
+
+    outcomes, _ = report
+    assert {o.thesis.number: problems(figure(o)) for o in outcomes} == {o.thesis.number: [] for o in outcomes}

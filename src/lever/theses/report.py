@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,9 @@ from lever.theses.job import Outcome, caution
 from lever.weigh.report import STYLE, plot_flows, provenance_html
 
 
-def _outcome_title(name: str) -> str:
-    return OUTCOMES[name][0]
+def _outcome_title(name: str, width: int = 50) -> str:
+    """An outcome's plain name over lines short enough for an axis of the figure."""
+    return "\n".join(textwrap.wrap(OUTCOMES[name][0], width))
 
 
 def plot_levels(o: Outcome) -> Figure:
@@ -35,8 +37,8 @@ def plot_levels(o: Outcome) -> Figure:
     factor = o.result.design.factor
     if factor and min(factor.values) > 0 and max(factor.values) / min(factor.values) >= 100:
         ax.set_xscale("log")
-    ax.set(xlabel=factor.name if factor else "", ylabel=_outcome_title(c.outcome))
-    ax.legend(fontsize=8)
+    ax.set(xlabel=factor.name if factor else "", ylabel=_outcome_title(c.outcome, 40))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside the lines, not over them
     return fig
 
 
