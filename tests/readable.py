@@ -53,7 +53,7 @@ def _undrawn_tick_labels(fig: Figure) -> set[int]:
     return hidden
 
 
-def _data_points(ax) -> np.ndarray:  # noqa: ANN001
+def _data_points(ax) -> np.ndarray:
     """Display coordinates of what the axes plot: line vertices and bar corners and centres."""
     pts = []
     for line in ax.get_lines():

@@ -162,7 +162,10 @@ def test_results_lists_shows_the_ranking_and_exports(scenario_file, tmp_path):
     listed = runner.invoke(app, ["results", "--store", store])
     assert listed.exit_code == 0 and "e" in listed.output and "complete" in listed.output
     shown = runner.invoke(app, ["results", "e", "--store", store])
-    assert shown.exit_code == 0 and "ranked by the group's members" in shown.output
+    assert shown.exit_code == 0 and "ranked by persons holding the group's views" in shown.output  # weigh's default
+    members = runner.invoke(app, ["results", "e", "--store", store, "--outcome", "group_members"])
+    assert members.exit_code == 0 and "ranked by the group's members" in members.output
+    refused(runner.invoke(app, ["results", "e", "--store", store, "--outcome", "weeks_to_first"]), "--outcome")
     for suffix in ("csv", "parquet"):
         out = tmp_path / f"runs.{suffix}"
         assert runner.invoke(app, ["results", "e", "--store", store, "--export", str(out)]).exit_code == 0

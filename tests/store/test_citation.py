@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lever.store import provenance
 from lever.model.loading import load
+from lever.store import provenance
 from lever.store.provenance import LIBRARIES, Provenance, build, build_line, source_commit
 from lever.weigh.report import provenance_html
 

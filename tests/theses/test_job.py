@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from fields import tiny
 
+from lever.experiments.runs import DesignResult
 from lever.theses.job import (
     PROPORTIONAL_RATIO,
     THESES,
@@ -22,7 +23,6 @@ from lever.theses.job import (
     growth_margin,
     run_theses,
 )
-from lever.experiments.runs import DesignResult
 from lever.theses.report import line, write_theses_report
 
 

@@ -7,7 +7,6 @@ Parquet file weigh writes.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np

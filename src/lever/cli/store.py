@@ -26,9 +26,11 @@ from lever.experiments.execute import ExecutorError, Interrupted, Swept, stoppab
 from lever.experiments.explore import SAMPLERS, DesignError, Exploration
 from lever.experiments.workers import default_jobs
 from lever.model.loading import parse_assignments, without_uncertainties
+from lever.sim.outcomes import DEFAULT_OUTCOME, OUTCOMES
 from lever.store import DEFAULT_STORE, Experiment, StoreError, spec_name
 from lever.store.files import write_atomic
 from lever.store.reading import listing
+from lever.weigh.job import RANKABLE, ranking_from_store
 
 
 def explore(
@@ -114,8 +116,11 @@ def results(
     name: Annotated[str | None, typer.Argument(help="an experiment (default: list them all)")] = None,
     store: StoreOption = None,
     export: Annotated[Path | None, typer.Option(help="write the experiment's runs to a .csv or .parquet file")] = None,
-) -> None:
+    outcome: Annotated[str, typer.Option(help="outcome to rank a complete sweep of several strategies by (as lever weigh)")] = DEFAULT_OUTCOME,
+) -> None:  # fmt: skip
     """List the experiments in the results store, show one (summary and failures), or export it."""
+    if outcome not in RANKABLE:
+        raise fail(f"--outcome: cannot rank by '{outcome}' (outcomes: {', '.join(RANKABLE)})")
     root = store or DEFAULT_STORE
     try:
         if name is None:
@@ -130,19 +135,17 @@ def results(
         _export(exp, export)
         return
     out_console.print(summary_table(exp), highlight=False)
-    ranking = _ranking(exp)
+    ranking = _ranking(exp, outcome)
     if ranking is not None:
         out_console.print(ranking)
     _show_failures(exp)
 
 
-def _ranking(exp: Experiment) -> Table | None:
+def _ranking(exp: Experiment, outcome: str) -> Table | None:
     """The ranking ``lever weigh`` prints, recomputed from the stored runs (for a sweep of
-    several strategies whose every run is in)."""
-    from lever.weigh.job import ranking_from_store
-
-    ranking = ranking_from_store(exp, "group_members")
-    return None if ranking is None else ranked_table(ranking, f"{exp.name}: ranked by the group's members")
+    several strategies whose every run is in), on the same default outcome."""
+    ranking = ranking_from_store(exp, outcome)
+    return None if ranking is None else ranked_table(ranking, f"{exp.name}: ranked by {OUTCOMES[outcome][0]}")
 
 
 def _list_table(root: Path) -> Table:

@@ -98,7 +98,7 @@ def _print(weighed: Weighed) -> None:
     """The terminal's account: the draws, the ranked table, the conclusion, the cautions, the regions."""
     out_console.print(draws_text(weighed.result), highlight=False)
     out_console.print(ranked_table(weighed.ranking, weighed.title))
-    out_console.print(weighed.conclusion, highlight=False)
+    out_console.print(weighed.conclusion(), highlight=False)
     for line in weighed.warnings:
         warn(line)
     _print_regions(weighed.regions, weighed.field, weighed.ranking.baseline)

@@ -38,7 +38,9 @@ def plot_levels(o: Outcome) -> Figure:
     if factor and min(factor.values) > 0 and max(factor.values) / min(factor.values) >= 100:
         ax.set_xscale("log")
     ax.set(xlabel=factor.name if factor else "", ylabel=_outcome_title(c.outcome, 40))
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside the lines, not over them
+    ax.legend(
+        fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+    )  # beside the lines, not over them
     return fig
 
 

@@ -66,7 +66,7 @@ def weigh_job(data: dict[str, Any], store: str, samples: int, replications: int,
             weighed = weigh(field, settings, Path(store), jobs=1, progress=_progress(reports))
         folder = weighed.experiment / REPORT
         write(weighed, folder, Provenance(COMMAND, field, weighed.settings_record(folder)))
-        reports.put(("done", {"conclusion": weighed.conclusion, "warnings": weighed.warnings}))
+        reports.put(("done", {"conclusion": weighed.conclusion(), "warnings": weighed.warnings}))
     except Interrupted as stop:
         reports.put(
             ("failed", f"cancelled; kept {stop.kept} of {stop.total} runs in the store (start it again to resume)")

@@ -82,9 +82,22 @@ class Weighed:
     experiment: Path
     posterior: pd.DataFrame | None = field(default=None, repr=False)
 
-    @property
-    def conclusion(self) -> str:
-        return conclusion(self.ranking, self.result.design.samples, self.settings.replications)
+    def rank(self, outcome: str | None = None) -> Ranking:
+        """The strategies ranked against the baseline on ``outcome`` (default: the one weighed)."""
+        if outcome is None or outcome == self.ranking.outcome:
+            return self.ranking
+        if outcome not in RANKABLE:
+            raise WeighError("outcome", f"cannot rank by '{outcome}' (outcomes: {', '.join(RANKABLE)})")
+        return rank(self.result.runs, outcome, self.ranking.baseline)
+
+    def conclusion(self, outcome: str | None = None) -> str:
+        """The plain-language reading of :meth:`rank`'s ranking."""
+        return conclusion(self.rank(outcome), self.result.design.samples, self.settings.replications)
+
+    def report(self, folder: str | Path, made: Provenance | None = None) -> dict[str, Path]:
+        """Write the report into ``folder`` (as :func:`write`); returns the files' paths."""
+        made = made or Provenance("lever.weigh.weigh (Python)", self.field, self.settings_record(Path(folder)))
+        return write(self, Path(folder), made)
 
     @property
     def title(self) -> str:

@@ -110,7 +110,9 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
         for k, key in enumerate(labels)
     ]
     _stacked(right, y, came)
-    right.set(title=_wrapped("The group at the horizon, by where each was at week 0"), xlabel="persons (mean over runs)")
+    right.set(
+        title=_wrapped("The group at the horizon, by where each was at week 0"), xlabel="persons (mean over runs)"
+    )
     for ax in (left, right):
         ax.set_yticks(y, [(names or {}).get(s, s) for s in strategies], fontsize=8)
         ax.invert_yaxis()
