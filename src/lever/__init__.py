@@ -20,6 +20,18 @@ and ``classic`` -> ``experiments`` (designs, tasks, executors) -> ``analysis`` -
 """
 
 import os
+import signal
+import sys
+
+_COMMAND = os.path.basename(sys.argv[0] if sys.argv else "") == "lever"  # the console script, not a library user
+if _COMMAND and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+
+    def _stopped_early(signum, frame):  # noqa: ANN001, ARG001
+        """Ctrl-C while the command loads (before lever.cli.main restores the usual handler)."""
+        os.write(2, b"Stopped (Ctrl-C) before the command began.\n")
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, _stopped_early)
 
 # Before Numba loads its OpenMP runtime (GNU libgomp, read once when loaded): a helper thread
 # that has finished a parallel region spins for up to GOMP_SPINCOUNT turns (300,000 by

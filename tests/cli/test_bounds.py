@@ -123,17 +123,21 @@ def test_a_read_only_output_folder_is_refused_before_any_run(scenario_file, tmp_
 
 
 def test_a_folder_is_marked_complete_only_when_written_whole(tmp_path):
-    (tmp_path / ".timeseries.parquet.x.tmp").write_text("left by a killed writer")
     with pytest.raises(RuntimeError), complete_folder(tmp_path):
+        (tmp_path / ".timeseries.parquet.x.tmp").write_text("left by a killed writer")
         (tmp_path / "one.csv").write_text("1")
         raise RuntimeError("killed halfway")
-    assert not (tmp_path / COMPLETE).exists() and not list(tmp_path.glob(".*.tmp"))
-    with complete_folder(tmp_path):
+    assert not (tmp_path / COMPLETE).exists()
+    with complete_folder(tmp_path):  # the folder is Lever's (its writing marker says so): written again
+        assert not list(tmp_path.glob(".*.tmp"))
         (tmp_path / "one.csv").write_text("2")
     assert (tmp_path / COMPLETE).exists()
 
 
-def test_weigh_resumes_from_the_store_and_gives_the_same_table(scenario_file, tmp_path):
+def test_weigh_resumes_from_the_store_and_gives_the_same_table(scenario_file, tmp_path, monkeypatch):
+    from lever.experiments import execute
+
+    monkeypatch.setattr(execute, "BATCH_RUNS", 3)  # batches of 3 runs: a kill can fall between them
     args = ["weigh", str(scenario_file), "--samples", "2", "--replications", "1", "--jobs", "1", "--steps", "3",
             "--store", str(tmp_path / "store")]  # fmt: skip
     first = runner.invoke(app, [*args, "--out", str(tmp_path / "one")])
@@ -141,11 +145,11 @@ def test_weigh_resumes_from_the_store_and_gives_the_same_table(scenario_file, tm
     [exp] = experiments(tmp_path / "store")
     assert exp.status() == "complete" and len(exp.runs()) == 2 * len(tiny().strategies)
     parts = sorted((exp.folder / "runs").glob("part-*.parquet"))
-    # as if killed after its first batch: drop the rest and the marker
-    single = pd.read_parquet(parts[0]).head(3)
-    for p in parts:
-        p.unlink()
-    single.to_parquet(parts[0], index=False)
+    assert len(parts) > 1
+    # as if killed after its first batch: drop the other batches (every file of each) and the marker
+    for p in parts[1:]:
+        for sub, name in (("runs", p.name), ("series", p.name), ("manifests", f"{p.stem}.json")):
+            (exp.folder / sub / name).unlink(missing_ok=True)
     (exp.folder / "COMPLETE").unlink()
     second = runner.invoke(app, [*args, "--out", str(tmp_path / "two")])
     assert second.exit_code == 0, second.output

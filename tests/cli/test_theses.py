@@ -15,23 +15,12 @@ runner = CliRunner()
 def test_one_thesis_prints_its_line_and_writes_the_report(tmp_path):
     field = tmp_path / "tiny.toml"
     field.write_text(to_toml(tiny()))
-    args = [
-        "theses",
-        "--only",
-        "8",
-        "--replications",
-        "1",
-        "--jobs",
-        "1",
-        "--scenario",
-        str(field),
-        "--out",
-        str(tmp_path),
-    ]
+    out = tmp_path / "out"  # not the scenario's folder: Lever writes only into a folder of its own
+    args = ["theses", "--only", "8", "--replications", "1", "--jobs", "1", "--scenario", str(field), "--out", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "8. Form and declaration" in result.output
-    assert (tmp_path / "theses.html").is_file() and (tmp_path / "thesis8.png").is_file()
+    assert (out / "theses.html").is_file() and (out / "thesis8.png").is_file()
 
 
 @pytest.mark.parametrize("args", [["--only", "9"], ["--only", "x"], ["--only", "0,2"], ["--replications", "0"]])

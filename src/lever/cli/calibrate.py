@@ -17,6 +17,7 @@ from lever.cli.common import (
     clean_errors,
     default_folder,
     err_console,
+    say_error,
     fail,
     interrupted,
     out_console,
@@ -75,7 +76,7 @@ def calibrate_command(
         except Interrupted as stop:
             raise interrupted(stop.kept, stop.total, str(store or DEFAULT_STORE)) from None
         except RunsFailed as err:
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            say_error(err)
             raise typer.Exit(1) from None
         seconds = time.monotonic() - began
         made = provenance(field, seed=seed, record=record, cutoff=cutoff, points=points, waves=waves,

@@ -96,11 +96,11 @@ def _write(out: Path, records: list[dict[str, float]], settings: dict) -> None:
 
     import pandas as pd
 
-    from lever.store.files import write_atomic
+    from lever.store.files import output_folder, write_atomic
     from lever.store.provenance import build, command_line
 
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        output_folder(out)
     except OSError as err:
         raise fail(f"--out: cannot use {out} as an output folder: {err.strerror or err}") from None
     stats = {k: {"mean": v.mean, "se": v.se, "runs": v.count} for k, v in summarize(records).items()}

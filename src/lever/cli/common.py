@@ -18,20 +18,23 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from lever.model.loading import ScenarioError, load, parse_assignments, with_scale, with_values
 from lever.model.network import NetworkError
 from lever.model.scenario import RenamedFieldWarning, Scenario
 from lever.store import DEFAULT_STORE, Experiment, StoreError, check_name, spec_name
-from lever.store.files import writable_folder
+from lever.store.files import output_folder
 from lever.store.provenance import Provenance
 
 DEFAULT_SCENARIO = "britain-1933"
 
-# piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole
-out_console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
-err_console = Console(stderr=True)
+# piped output is not squeezed to 80 columns unless COLUMNS says so: the tables are meant to be read whole;
+# markup off: a name, key or label a user wrote is printed as written, never read as Rich markup
+_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 160)
+out_console = Console(width=_WIDTH, markup=False)
+err_console = Console(stderr=True, markup=False)
 
 
 StoreOption = Annotated[Path | None, typer.Option("--store", help=f"results store folder (default: {DEFAULT_STORE})")]
@@ -40,15 +43,25 @@ NameOption = Annotated[
 ]
 
 
+def said(label: str, style: str, message: object) -> Text:
+    """``label`` styled, then ``message`` as plain text (never read as markup)."""
+    return Text.assemble((label, style), " ", str(message))
+
+
+def say_error(message: object) -> None:
+    """One red-labelled line on stderr, the message as written."""
+    err_console.print(said("error:", "bold red", message), highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
     """Print one clear line to stderr; the caller raises the returned exit (code 2)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    say_error(message)
     return typer.Exit(2)
 
 
 def warn(message: str, label: str = "warning") -> None:
     """One yellow line on stderr."""
-    err_console.print(f"[yellow]{label}:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(said(f"{label}:", "yellow", message), highlight=False, soft_wrap=True)
 
 
 def _warning_line(message, category, *_args, **_kwargs) -> None:  # noqa: ANN001
@@ -80,7 +93,7 @@ def out_folder(out: Path | None, default: Path) -> Path:
         raise fail(f"--out: {out} already holds a result ({PROVENANCE_FILE}); choose another folder or remove it")
     folder = out or fresh_folder(default)
     try:
-        writable_folder(folder)
+        output_folder(folder)
     except OSError as err:
         raise fail(f"--out: cannot use {folder} as an output folder: {err.strerror or err}") from None
     return folder
@@ -136,7 +149,7 @@ class Reporter:
     def __init__(self, description: str, unit: str = "runs") -> None:
         self.description, self.unit = description, unit
         self.tty = err_console.is_terminal
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                                  TimeRemainingColumn(), console=err_console, transient=True)  # fmt: skip
         self.task = None
         self.start = self.last = time.monotonic()

@@ -7,6 +7,7 @@ Each command lives in its own module of this package and is registered here; wha
 from __future__ import annotations
 
 import math
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from lever.cli.common import (
     clean_errors,
     default_folder,
     err_console,
+    say_error,
     fail,
     interrupted,
     open_experiment,
@@ -35,11 +37,12 @@ from lever.cli.common import (
 from lever.cli.sensitivity import sensitivity
 from lever.cli.serve import serve
 from lever.cli.store import explore, results
+from lever.cli.store_verify import store_app
 from lever.cli.theses import theses_command
 from lever.cli.weigh import weigh_command
 from lever.experiments.bounds import MAX_SEED, MAX_STEPS
 from lever.experiments.execute import stoppable
-from lever.model.loading import builtin_names, builtin_text, load, to_toml, with_values
+from lever.model.loading import builtin_names, builtin_text, check_scenario, load, to_toml
 from lever.model.scenario import Labels
 from lever.sim.stored import run_spec, store_run
 from lever.store.files import complete_folder
@@ -59,9 +62,10 @@ class OneLineErrors(TyperGroup):
             code = super().main(*args, standalone_mode=False, **kwargs)
         except _CLICK_ERROR as err:
             message = " ".join(err.format_message().split())
-            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+            say_error(message)
             sys.exit(err.exit_code)
         except typer.Abort:
+            err_console.print("Stopped (Ctrl-C).", highlight=False)
             sys.exit(130)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -75,6 +79,7 @@ app = typer.Typer(
 )
 scenario_app = typer.Typer(help="Show a scenario.", add_completion=False)
 app.add_typer(scenario_app, name="scenario")
+app.add_typer(store_app, name="store")
 app.command("calibrate")(calibrate_command)
 app.command("classic")(classic)
 app.command("explore")(explore)
@@ -119,17 +124,9 @@ def check_command(
 ) -> None:
     """Check a scenario without running it: every field, its social network file, its
     strategies and uncertainties. One line: what it holds, or the first problem (exit 2)."""
-    from lever.model.build import agent_counts
-    from lever.model.network import read_edge_list
-
     with clean_errors():
         field = prepare(scenario, set_ or [], None)
-        n = int(agent_counts(field).sum())
-        if field.network.edges:
-            read_edge_list(field.network.edges, n)
-        for u in field.uncertainties:  # each range's ends must be values the field accepts
-            for end in (u.low, u.high):
-                with_values(field, {u.path: end}, f"{scenario}: uncertainties ({u.path}={end:g})")
+        n = check_scenario(field, scenario)
     roles = ", ".join(f"{k} {v}" for k, v in field.roles.items())
     out_console.print(
         f"{scenario}: valid — {len(field.organizations)} organizations ({roles}), "
@@ -237,4 +234,5 @@ def run_command(
 
 def main() -> None:
     """Entry point of the ``lever`` command."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # lever/__init__ stopped early Ctrl-C until now
     app()

@@ -43,7 +43,7 @@ def sensitivity(
     baseline, labels = _baseline(exp)
     try:
         table = from_experiment(exp, baseline=baseline)
-    except NotADesign as err:
+    except (NotADesign, StoreError) as err:
         raise fail(str(err)) from None
     if outcome not in set(table["outcome"]):
         raise fail(f"--outcome: no indices for '{outcome}' (outcomes: {', '.join(dict.fromkeys(table['outcome']))})")

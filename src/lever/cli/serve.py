@@ -42,7 +42,7 @@ def serve(
         from lever.web.app import make_app
     except ImportError as err:
         raise fail(f"the page needs its extra: pip install 'lever-abm[serve]' ({err})") from None
-    root = store or DEFAULT_STORE
+    root = (store or DEFAULT_STORE).expanduser()
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:

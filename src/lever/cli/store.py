@@ -19,6 +19,7 @@ from lever.cli.common import (
     interrupted,
     out_console,
     prepare,
+    warn,
 )
 from lever.cli.tables import ranked_table, summary_table
 from lever.experiments.bounds import MAX_JOBS, MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
@@ -131,6 +132,7 @@ def results(
         exp = Experiment.read(root, name)
     except StoreError as err:
         raise fail(str(err)) from None
+    _say_left_out(exp)
     if export is not None:
         _export(exp, export)
         return
@@ -139,6 +141,12 @@ def results(
     if ranking is not None:
         out_console.print(ranking)
     _show_failures(exp)
+
+
+def _say_left_out(exp: Experiment) -> None:
+    """One line per file a reader leaves out (not this experiment's, cut short, changed)."""
+    for finding in exp.bad_parts():
+        warn(f"{exp.folder / finding.path}: {finding.kind}: {finding.reason}", "left out")
 
 
 def _ranking(exp: Experiment, outcome: str) -> Table | None:

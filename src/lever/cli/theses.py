@@ -14,11 +14,13 @@ from lever.cli.common import (
     clean_errors,
     default_folder,
     err_console,
+    say_error,
     fail,
     interrupted,
     out_console,
     out_folder,
     provenance,
+    warn,
 )
 from lever.experiments.bounds import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 from lever.experiments.execute import Interrupted, stoppable
@@ -67,7 +69,7 @@ def theses_command(
         if len(lacking) == len(chosen):
             raise fail(f"{scenario}: " + "; ".join(lacking))
         for lack in lacking:  # run what the field allows, say what it does not
-            err_console.print(f"[yellow]skipped:[/] {lack}", highlight=False, soft_wrap=True)
+            warn(lack, "skipped")
         chosen = [t for t in chosen if needs(base, t) is None]
         folder = out_folder(out, out if out is not None else default_folder(base, "theses"))
         root = store or DEFAULT_STORE
@@ -79,7 +81,7 @@ def theses_command(
         except Interrupted as stop:
             raise interrupted(stop.kept, stop.total, str(root)) from None
         except RunsFailed as err:
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            say_error(err)
             raise typer.Exit(1) from None
         made = provenance(base, seed=seed, replications=replications, only=[t.number for t in chosen])
         with complete_folder(folder):

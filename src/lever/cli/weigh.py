@@ -15,6 +15,7 @@ from lever.cli.common import (
     clean_errors,
     default_folder,
     err_console,
+    say_error,
     fail,
     interrupted,
     out_console,
@@ -90,7 +91,7 @@ def _run(field: Scenario, settings: WeighSettings, store: Path | None, drawn, jo
     except Interrupted as stop:
         raise interrupted(stop.kept, stop.total, stop.where) from None
     except RunsFailed as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        say_error(err)
         raise typer.Exit(1) from None
 
 

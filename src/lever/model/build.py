@@ -53,6 +53,15 @@ def _classes(pop: Population, stratum_keys: list[str], stratum: np.ndarray, rng)
     return cls
 
 
+def _truncated(low: float, high: float, mean: float, sd: float, n: int, rng) -> np.ndarray:  # noqa: ANN001
+    """``n`` draws of a normal truncated to [low, high]; where the interval is too narrow to
+    tell its ends apart in standard units (a threshold a hair from 0 or 1), its lower end."""
+    a, b = (low - mean) / sd, (high - mean) / sd
+    if not b > a:
+        return np.full(n, low)
+    return truncnorm.rvs(a, b, mean, sd, n, random_state=rng)
+
+
 def _draw_opinions(pop: Population, cls: np.ndarray, theta: float, rng) -> np.ndarray:
     """Opinions around the platform: independence normal, radicalism normal or, by class,
     a normal truncated at the threshold; both clipped to [0, 1]."""
@@ -60,10 +69,8 @@ def _draw_opinions(pop: Population, cls: np.ndarray, theta: float, rng) -> np.nd
     opinion = np.empty((cls.size, 2))
     opinion[:, 0] = np.clip(rng.normal(mean, sd, cls.size), 0.0, 1.0)
     above, below = cls == _ABOVE, cls == _BELOW
-    opinion[above, 0] = truncnorm.rvs(
-        (theta - mean) / sd, (1 - mean) / sd, mean, sd, int(above.sum()), random_state=rng
-    )
-    opinion[below, 0] = truncnorm.rvs(-mean / sd, (theta - mean) / sd, mean, sd, int(below.sum()), random_state=rng)
+    opinion[above, 0] = _truncated(theta, 1.0, mean, sd, int(above.sum()), rng)
+    opinion[below, 0] = _truncated(0.0, theta, mean, sd, int(below.sum()), rng)
     opinion[:, 1] = np.clip(rng.normal(pop.platform[1], pop.spread, cls.size), 0.0, 1.0)
     return opinion
 

@@ -93,6 +93,10 @@ def parse(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(source, "", f"malformed TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(source, "", "malformed TOML: nested too deeply to read") from None
+    except ValueError as err:  # such as an integer of more digits than Python converts
+        raise ScenarioError(source, "", f"malformed TOML: {' '.join(str(err).split())}") from None
 
 
 def load(name_or_path: str | Path) -> Scenario:
@@ -126,7 +130,7 @@ def _parse_value(text: str) -> Any:
     """A ``--set`` value: TOML syntax where it parses (numbers, booleans, arrays), else a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):  # ValueError: too many digits
         return text
 
 
@@ -180,6 +184,53 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "--set
         named = {p.rpartition(".")[2] for p in values if p.rpartition(".")[0] == parent}
         _set(data, path.split("."), value, path, source, named)
     return validate(data, source)
+
+
+def check_scenario(scenario: Scenario, source: str) -> int:
+    """What ``lever check`` checks beyond the schema: the edge list, and that each uncertainty's
+    ends are values the field accepts (each checked on the field without its uncertainties, so
+    the time grows with their number, not its square). Returns the field's agents."""
+    from lever.model.build import agent_counts
+    from lever.model.network import read_edge_list
+
+    agents = int(agent_counts(scenario).sum())
+    if scenario.network.edges:
+        read_edge_list(scenario.network.edges, agents)
+    bare = _bare(scenario)
+    for u in scenario.uncertainties:
+        field, path = _with_entry(bare, scenario, u.path)
+        for end in (u.low, u.high):
+            try:
+                with_values(field, {path: end}, f"{source}: uncertainties ({u.path}={end:g})")
+            except ScenarioError as err:  # name the crisis by its own index, not the one it had alone
+                raise ScenarioError(err.source, err.field.replace(path, u.path), err.problem) from None
+    return agents
+
+
+def _bare(scenario: Scenario) -> Scenario:
+    """``scenario`` without what one changed number cannot make invalid elsewhere: its
+    uncertainties, crises, organs and strategies but the default (a number changes no key)."""
+    orgs = {k: o.model_copy(update={"disappointment": []}) for k, o in scenario.organizations.items()}
+    strategies = {scenario.default_strategy: scenario.strategies[scenario.default_strategy]}
+    return scenario.model_copy(update={"uncertainties": [], "organs": {}, "strategies": strategies,
+                                       "organizations": orgs})  # fmt: skip
+
+
+def _with_entry(bare: Scenario, scenario: Scenario, path: str) -> tuple[Scenario, str]:
+    """``bare`` with the organization, organ or strategy ``path`` leads into whole again (of an
+    organization's crises, only the one it names, as crisis 0), and the path into it."""
+    parts = path.split(".")
+    table, key = parts[0], parts[1] if len(parts) > 1 else ""
+    if table not in ("organizations", "organs", "strategies") or key not in getattr(scenario, table):
+        return bare, path
+    entry = getattr(scenario, table)[key]
+    crises = getattr(entry, "disappointment", [])
+    if table == "organizations" and len(parts) > 3 and parts[2] == "disappointment" and parts[3].isdigit():
+        index = int(parts[3])
+        entry = entry.model_copy(update={"disappointment": crises[index : index + 1]})
+        path = ".".join([*parts[:3], "0" if index < len(crises) else parts[3], *parts[4:]])
+    entries = dict(getattr(bare, table)) | {key: entry}
+    return bare.model_copy(update={table: entries}), path
 
 
 def without_uncertainties(scenario: Scenario, paths: list[str], source: str) -> Scenario:

@@ -6,6 +6,8 @@ Branch ties are not stored here: they follow membership and are rebuilt each ste
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -159,12 +161,21 @@ def workplace_network(
 _CHUNK = 1 << 22
 
 
+def _regular_text(path: Path) -> str:
+    """A regular file's text; a pipe, device or folder is refused (reading one could block forever)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(f"not a regular file ({stat.filemode(os.fstat(fh.fileno()).st_mode)[0]!r})")
+        return fh.read().decode()
+
+
 def read_edge_list(path: str | Path, n: int) -> Network:
     """An edge list file (two integer columns, whitespace or comma separated, ``#`` comments)
     whose ids are agents ``0..n-1`` (numbered as :func:`agent_ids` says); every agent must
     appear in some edge, so a file written for another field is caught."""
     try:
-        text = Path(path).read_text().replace(",", " ")
+        text = _regular_text(Path(path)).replace(",", " ")
     except (OSError, UnicodeDecodeError) as err:
         raise NetworkError(f"{path}: cannot read the edge list: {err}") from None
     rows = [line.split()[:2] for line in text.splitlines() if line.strip() and not line.startswith("#")]

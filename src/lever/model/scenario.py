@@ -28,9 +28,13 @@ Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Weeks = Annotated[float, Field(ge=0.0, le=MAX_WEEKS, allow_inf_nan=False)]
 Persons = Annotated[float, Field(ge=0.0, le=MAX_PERSONS, allow_inf_nan=False)]
-#: A distance in the opinion square [0,1]^2 (its diagonal is sqrt 2).
-Distance = Annotated[float, Field(gt=0.0, le=1.5, allow_inf_nan=False)]
+#: A distance in the opinion square [0,1]^2 (its diagonal is sqrt 2); a millionth is the least
+#: the mechanisms divide by (a smaller one is zero for every purpose, and overflows a division).
+MIN_DISTANCE = 1e-6
+Distance = Annotated[float, Field(ge=MIN_DISTANCE, le=1.5, allow_inf_nan=False)]
 Point = tuple[Fraction, Fraction]
+#: A share strictly inside (0, 1): a threshold with people possible on both sides of it.
+OpenFraction = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
 
 #: The key that stands for "no organization" in allocations, circulations and flow tables.
 NONE = "none"
@@ -156,7 +160,7 @@ class Organization(Population):
     homogeneity: Fraction = describe(
         units="0-1", about="apparatus homogeneity h: 0 loose (tolerates organized currents, its line follows"
         " its members), 1 monolithic (detects and expels them)")  # fmt: skip
-    attraction: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)] = describe(
+    attraction: Annotated[float, Field(ge=1e-6, le=1000.0, allow_inf_nan=False)] = describe(
         1.0, units="multiplier", about="multiplier on its pull on those choosing where to go"
     )
     tolerance: Distance = describe(
@@ -283,7 +287,7 @@ class Dynamics(_Strict):
     platform_drift: Fraction = describe(
         0.02, units="share of the gap per step", about="pull per step of a loose organization's platform"
         " toward its members' mean (scaled by 1 - homogeneity)")  # fmt: skip
-    bloc_weight: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)] = describe(
+    bloc_weight: Annotated[float, Field(ge=1e-6, le=100.0, allow_inf_nan=False)] = describe(
         3.0,
         units="votes per member",
         about="weight of a disciplined faction's members in the drift of its host's platform",
@@ -299,7 +303,7 @@ class Dynamics(_Strict):
         " up the group's views for its platform, at homogeneity 1, at the largest distance between the"
         " group's line and the platform, after assimilation_weeks inside; it scales with h, that"
         " distance and the time inside (0: no one capitulates)")  # fmt: skip
-    assimilation_weeks: Annotated[float, Field(gt=0.0, le=520.0, allow_inf_nan=False)] = describe(
+    assimilation_weeks: Annotated[float, Field(ge=1e-3, le=520.0, allow_inf_nan=False)] = describe(
         52.0, units="weeks", about="time inside over which the capitulation hazard rises to its full value"
     )
     gag: Fraction = describe(
@@ -347,7 +351,7 @@ class Dynamics(_Strict):
         0.0, units="share of the gap per step", about="pull per step of an uncommitted person's opinion back"
         " toward the one it held at week 0, after the week's conversations (Friedkin & Johnsen 1999:"
         " susceptibility 1 - this); currents then persist instead of melting to the mean (0: no anchor)")  # fmt: skip
-    kernel_threshold: Fraction = describe(
+    kernel_threshold: OpenFraction = describe(
         0.65, units="first-axis opinion, 0-1", about="a person at or above it on the first axis counts in"
         " an organization's kernel (britain-1933: revolutionary-minded); formerly revolutionary_threshold")  # fmt: skip
     line_threshold: Fraction = describe(
@@ -503,7 +507,7 @@ class Scenario(_Strict):
     def roles(self) -> dict[str, str]:
         """The roles the field declares: ``{"group": key, "host": key, "rival": key}``."""
         roles = {"group": self.group, "host": self.host, "rival": self.rival}
-        return {k: v for k, v in roles.items() if v}
+        return {k: v for k, v in roles.items() if v is not None}
 
     @property
     def milestone_sizes(self) -> tuple[float, float]:
@@ -518,9 +522,12 @@ class Scenario(_Strict):
         orgs = set(self.organizations)
         if NONE in orgs:
             raise ValueError(f"'{NONE}' is reserved for the unorganized")
+        _check_keys(self)
         for label, key in self.roles.items():
             if key not in orgs:
                 raise ValueError(f"{label} '{key}' is not an organization")
+        _check_roles_distinct(self.roles)
+        _check_uncertainties(self.uncertainties)
         if self.reach_stratum is not None and self.reach_stratum not in self.strata:
             raise ValueError(f"reach_stratum '{self.reach_stratum}' is not a stratum")
         if self.horizon_weeks / self.step_weeks > MAX_STEPS:
@@ -565,6 +572,36 @@ class Scenario(_Strict):
     @property
     def steps(self) -> int:
         return max(1, round(self.horizon_weeks / self.step_weeks))
+
+
+#: The tables whose keys a dotted path names: a key must be a plain, non-empty word.
+KEYED_TABLES = ("strata", "organizations", "organs", "strategies")
+
+
+def _check_keys(scenario: Scenario) -> None:
+    """Every key of a keyed table is non-empty and free of '.' (a dotted path must reach it)."""
+    for table in KEYED_TABLES:
+        for key in getattr(scenario, table):
+            if not key.strip() or "." in key or key != key.strip():
+                raise ValueError(f"{table}: key '{key}' must be a non-empty name without '.' or outer spaces")
+
+
+def _check_roles_distinct(roles: dict[str, str]) -> None:
+    """The group, the host and the rival are three organizations, not one under two roles."""
+    seen: dict[str, str] = {}
+    for label, key in roles.items():
+        if key in seen:
+            raise ValueError(f"{label} and {seen[key]} both name '{key}': each role is its own organization")
+        seen[key] = label
+
+
+def _check_uncertainties(uncertainties: list[Uncertainty]) -> None:
+    """Each path is sampled once (a second range for it would silently win over the first)."""
+    seen: set[str] = set()
+    for k, u in enumerate(uncertainties):
+        if u.path in seen:
+            raise ValueError(f"uncertainties.{k}.path: '{u.path}' is already sampled by an earlier uncertainty")
+        seen.add(u.path)
 
 
 def _inner(annotation: Any) -> Any:

@@ -15,9 +15,15 @@ from lever.store.experiment import (
     experiments,
 )
 from lever.store.tables import output_rows, outputs_from_store, spec_name
+from lever.store.verify import Check, Finding, Repair, check_experiment, repair_experiment
 
 __all__ = [
+    "Check",
     "DEFAULT_STORE",
+    "Finding",
+    "Repair",
+    "check_experiment",
+    "repair_experiment",
     "MARKER",
     "Experiment",
     "StoreError",
