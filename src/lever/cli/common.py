@@ -41,8 +41,10 @@ NameOption = Annotated[
 
 
 def fail(message: str) -> typer.Exit:
-    """Print one clear line to stderr; the caller raises the returned exit (code 2)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print one clear line to stderr (one per line of ``message``: each problem of a file);
+    the caller raises the returned exit (code 2)."""
+    for line in message.splitlines() or [""]:
+        err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 

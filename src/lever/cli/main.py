@@ -39,7 +39,7 @@ from lever.cli.theses import theses_command
 from lever.cli.weigh import weigh_command
 from lever.experiments.bounds import MAX_SEED, MAX_STEPS
 from lever.experiments.execute import stoppable
-from lever.model.loading import builtin_names, builtin_text, load, to_toml, with_values
+from lever.model.loading import ScenarioError, builtin_names, builtin_text, load, to_toml, with_values
 from lever.model.scenario import Labels
 from lever.sim.stored import run_spec, store_run
 from lever.store.files import complete_folder
@@ -127,9 +127,15 @@ def check_command(
         n = int(agent_counts(field).sum())
         if field.network.edges:
             read_edge_list(field.network.edges, n)
-        for u in field.uncertainties:  # each range's ends must be values the field accepts
+        found = []  # each range's ends must be values the field accepts: say every one that is not
+        for u in field.uncertainties:
             for end in (u.low, u.high):
-                with_values(field, {u.path: end}, f"{scenario}: uncertainties ({u.path}={end:g})")
+                try:
+                    with_values(field, {u.path: end}, f"{scenario}: uncertainties ({u.path}={end:g})")
+                except ScenarioError as err:
+                    found.append(err)
+        if found:
+            raise ScenarioError.of(found)
     roles = ", ".join(f"{k} {v}" for k, v in field.roles.items())
     out_console.print(
         f"{scenario}: valid — {len(field.organizations)} organizations ({roles}), "
