@@ -350,6 +350,8 @@ def test_scenario_show_explain_round_trips_with_every_field_explained(runner, ti
 
 
 def test_explain_prints_one_field_and_refuses_an_unknown_one(runner):
+    result = runner.invoke(app, ["explain", "organizations.persons_per_agent"])
+    assert result.exit_code == 0 and "required" in result.stdout, result.output
     result = runner.invoke(app, ["explain", "organizations.ilp.homogeneity"])
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == "organizations.ilp.homogeneity  (Organization.homogeneity, 0-1)"

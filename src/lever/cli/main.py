@@ -150,9 +150,9 @@ def explain_command(
     path: Annotated[str | None, typer.Argument(help="a dotted field path, e.g. dynamics.gravity")] = None,
     all_: Annotated[bool, typer.Option("--all", help="every field, as Markdown (docs/FIELDS.md)")] = False,
 ) -> None:
-    """Say what a scenario field means: its units, bounds and default."""
-    from lever.model.explain import reference_markdown
-    from lever.model.scenario import explain
+    """Say what a scenario field means: its units, whether a scenario must give it or its
+    default, and its bounds (a path may name a table's entries by <key> or by a key of yours)."""
+    from lever.model.explain import explain, reference_markdown
 
     if all_ or not path:
         sys.stdout.write(reference_markdown())

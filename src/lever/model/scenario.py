@@ -745,34 +745,6 @@ def current_path(path: str) -> str:
     return ".".join(parts)
 
 
-def explain(path: str) -> str:
-    """What the field at a dotted path means: its model, meaning, units, default and bounds.
-    Raises ``KeyError`` naming the first segment the schema does not know."""
-    parts = path.split(".") if path else []
-    steps = walk(path) if path else []
-    if len(steps) < len(parts):
-        known = ".".join(parts[: len(steps)])
-        raise KeyError(f"'{parts[len(steps)]}' is not a field{' of ' + known if known else ''}")
-    if not steps or steps[-1] is None:
-        return f"{path or 'the scenario'}: an entry named by the field (its key or index)"
-    model, name, info = steps[-1]
-    units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
-    lines = [f"{'.'.join(parts[:-1] + [name])}  ({model.__name__}.{name}, {units})", f"  {info.description}"]
-    bounds = [
-        f"{k} {getattr(m, k)}"
-        for m in info.metadata
-        for k in ("ge", "gt", "le", "lt")
-        if getattr(m, k, None) is not None
-    ]
-    if bounds:
-        lines.append("  bounds: " + ", ".join(bounds))
-    if not info.is_required():
-        default = info.get_default(call_default_factory=True)
-        if not isinstance(default, BaseModel | dict | list) or not default:
-            lines.append(f"  default: {default!r}")
-    return "\n".join(lines)
-
-
 def fields(model: type[BaseModel] = None) -> list[tuple[type[BaseModel], str, FieldInfo]]:  # type: ignore[assignment]
     """Every field of ``model`` (default: :class:`Scenario`) and of the models it holds."""
     out: list[tuple[type[BaseModel], str, FieldInfo]] = []
