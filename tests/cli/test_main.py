@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -265,6 +266,23 @@ def test_check_a_bad_file_ends_in_one_clear_line(runner, shown, tmp_path, case):
     path = tmp_path / "bad.toml"
     path.write_text(edited(shown, old, new))
     assert_one_clean_error(runner.invoke(app, ["check", str(path)]), str(path), *needles)
+
+
+def test_check_and_run_report_the_same_agents_and_say_why_a_run_ends_with_more(runner, tiny_file, tmp_path):
+    """check counts the agents built at week 0; run says the same count, and the count it ends
+    with, which is larger once persons are split off coarse agents."""
+    checked = runner.invoke(app, ["check", str(tiny_file)])
+    assert checked.exit_code == 0, checked.output
+    week0 = re.search(r"([\d,]+) agents at week 0 \(a run splits persons off coarse agents", checked.stdout)
+    assert week0, checked.stdout
+    out = tmp_path / "out"
+    ran = runner.invoke(app, ["run", str(tiny_file), "--steps", "10", "--out", str(out)], terminal_width=400)
+    assert ran.exit_code == 0, ran.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert f"{summary['agents_start']:,}" == week0.group(1)
+    assert f"{week0.group(1)} agents at week 0" in ran.stdout
+    assert summary["agents"] > summary["agents_start"]  # the tiny field splits persons off within 10 steps
+    assert f"{summary['agents']:,} at the end: persons split off coarse agents" in " ".join(ran.stdout.split())
 
 
 def test_check_names_every_problem_of_a_file_in_one_run(runner, shown, tmp_path):

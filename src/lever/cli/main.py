@@ -137,12 +137,17 @@ def check_command(
         if found:
             raise ScenarioError.of(found)
     roles = ", ".join(f"{k} {v}" for k, v in field.roles.items())
+    coarse = any(p.persons_per_agent > 1 and p.size > 0 for p in [*field.organizations.values(), field.unorganized])
     out_console.print(
         f"{scenario}: valid — {len(field.organizations)} organizations ({roles}), "
         f"{len(field.strategies)} strategies, {len(field.uncertainties)} uncertainties, "
-        f"{n:,} agents, {field.steps:,} steps",
+        f"{n:,} agents at week 0{_SPLITS if coarse else ''}, {field.steps:,} steps",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
+
+
+#: Why a run ends with more agents than it starts with (``lever check`` counts week 0's).
+_SPLITS = " (a run splits persons off coarse agents where the group acts, so it ends with more)"
 
 
 @app.command("explain")
@@ -165,9 +170,11 @@ def explain_command(
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:
+    agents = f"{summary['agents_start']:,} agents at week 0"  # as lever check counts them
+    if summary["agents"] != summary["agents_start"]:
+        agents += f", {summary['agents']:,} at the end: persons split off coarse agents where the group acts"
     table = Table(
-        title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, "
-        f"{summary['weeks']:g} weeks, {summary['agents']:,} agents)"
+        title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, {summary['weeks']:g} weeks, {agents})"
     )
     for col in ("organization", "members at start", "at end", "kernel at start", "at end"):
         table.add_column(col, justify="left" if col == "organization" else "right")
