@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import glob
-import hashlib
 import json
 import os
 import platform

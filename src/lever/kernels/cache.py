@@ -12,7 +12,6 @@ import os
 import shutil
 import tempfile
 
-
 #: Compile caches kept (the most recently used): several checkouts or versions of Lever on one
 #: machine each keep theirs, older keys are removed.
 KEPT_CACHES = 4
