@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import glob
-import hashlib
 import json
 import os
 import platform
@@ -450,13 +449,10 @@ def lever_run_scale1() -> dict:
 
 # ---------------------------------------------------------------------------------------- main
 def use_tree_cache() -> None:
-    """Compile into the cache bin/lever and bin/test use, keyed by the source tree (see
-    bin/_venv.sh): Numba's own __pycache__ check would miss edits to inlined kernels."""
-    if "NUMBA_CACHE_DIR" in os.environ:
-        return
-    files = sorted(str(f) for f in (ROOT / "src").rglob("*.py"))
-    tree = hashlib.sha256(b"".join(Path(f).read_bytes() for f in files)).hexdigest()[:16]
-    os.environ["NUMBA_CACHE_DIR"] = str(ROOT / ".venv" / "numba-cache" / tree)
+    """Compile into the cache bin/lever, bin/test and `import lever` share, keyed by the source
+    tree (lever.numba_cache_folder): Numba's own __pycache__ check would miss edits to inlined
+    kernels. Importing lever sets NUMBA_CACHE_DIR, which the subprocesses inherit."""
+    import lever  # noqa: F401
 
 
 def main() -> None:

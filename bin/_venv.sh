@@ -18,14 +18,6 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   fi
   echo "$want" > "$stamp"
 fi
-# Numba's on-disk cache checks only the file a kernel is written in, not the kernels it
-# inlines from other files, so an edit or a pull could run stale compiled code. Key the
-# cache by the whole source tree (the first run after a change compiles afresh) and keep
-# only the current one.
-if [ -z "${NUMBA_CACHE_DIR:-}" ]; then
-  tree="$(find "$root/src" -name '*.py' -print0 | LC_ALL=C sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
-  export NUMBA_CACHE_DIR="$venv/numba-cache/$tree"
-  if [ -d "$venv/numba-cache" ]; then
-    find "$venv/numba-cache" -mindepth 1 -maxdepth 1 ! -name "$tree" -exec rm -rf {} +
-  fi
-fi
+# The compile cache: `import lever` keys it by the package's source (lever.numba_cache_folder),
+# so bin/*, the lever command and plain Python share one. This folder held the old one.
+rm -rf "$venv/numba-cache"

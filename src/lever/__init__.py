@@ -44,6 +44,14 @@ if _COMMAND and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
 if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
     os.environ["GOMP_SPINCOUNT"] = "30000"
 
+
+from lever.kernels.cache import numba_cache_folder
+
+# Compile once, for everyone: the CLI, bin/* and a plain `import lever` share one compile cache
+# (set before Numba is imported anywhere; a folder the user chose is kept).
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    os.environ["NUMBA_CACHE_DIR"] = numba_cache_folder()
+
 from lever.model.loading import (
     ScenarioError,
     builtin_names,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -267,6 +268,59 @@ def test_check_a_bad_file_ends_in_one_clear_line(runner, shown, tmp_path, case):
     assert_one_clean_error(runner.invoke(app, ["check", str(path)]), str(path), *needles)
 
 
+def test_check_and_run_report_the_same_agents_and_say_why_a_run_ends_with_more(runner, tiny_file, tmp_path):
+    """check counts the agents built at week 0; run says the same count, and the count it ends
+    with, which is larger once persons are split off coarse agents."""
+    checked = runner.invoke(app, ["check", str(tiny_file)])
+    assert checked.exit_code == 0, checked.output
+    week0 = re.search(r"([\d,]+) agents at week 0 \(a run splits persons off coarse agents", checked.stdout)
+    assert week0, checked.stdout
+    out = tmp_path / "out"
+    ran = runner.invoke(app, ["run", str(tiny_file), "--steps", "10", "--out", str(out)], terminal_width=400)
+    assert ran.exit_code == 0, ran.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert f"{summary['agents_start']:,}" == week0.group(1)
+    assert f"{week0.group(1)} agents at week 0" in ran.stdout
+    assert summary["agents"] > summary["agents_start"]  # the tiny field splits persons off within 10 steps
+    assert f"{summary['agents']:,} at the end: persons split off coarse agents" in " ".join(ran.stdout.split())
+
+
+def test_check_names_every_problem_of_a_file_in_one_run(runner, shown, tmp_path):
+    """Five independent mistakes, five lines, one run (not five rounds), exit 2, no traceback."""
+    text = edited(shown, 'default_strategy = "enter_ilp_faction"\n', "")
+    text = edited(text, "homogeneity = 0.2\n", "")  # the ILP's
+    for key in ("ilp", "cpgb", "group"):  # the roles, counted person by person
+        head = f"[organizations.{key}]\n"
+        table = text[text.index(head) :]
+        text = text.replace(table, edited(table, "persons_per_agent = 1.0\n", "persons_per_agent = 20.0\n"), 1)
+    path = tmp_path / "mine.toml"
+    path.write_text(text)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert sorted(lines) == sorted(f"error: {path}: {line}" for line in [
+        "default_strategy: required field missing",
+        "organizations.ilp.homogeneity: required field missing",
+        "organizations.ilp.persons_per_agent: the host is counted person by person (1), since the group acts there",
+        "organizations.cpgb.persons_per_agent: the rival is counted person by person (1), since the group acts there",
+        "organizations.group.persons_per_agent: the group is counted person by person (1), since the group acts there",
+    ]), result.stderr  # fmt: skip
+
+
+def test_check_names_every_uncertainty_a_field_refuses(runner, tiny, tmp_path):
+    bad = [
+        {"path": "dynamics.gravity", "low": -1.0, "high": 9.0},
+        {"path": "dynamics.closeness", "low": 1.0, "high": 200.0},
+    ]
+    path = tmp_path / "ranges.toml"
+    path.write_text(to_toml(with_values(tiny, {"uncertainties": bad})))
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(": uncertainties ")[1].split(")")[0] for line in lines] == [
+        "(dynamics.gravity=-1", "(dynamics.gravity=9", "(dynamics.closeness=200"]  # fmt: skip
+
+
 def test_check_reads_the_edge_list(runner, tiny, tmp_path):
     (tmp_path / "edges.txt").write_text("0 1\n1 x\n")
     path = tmp_path / "net.toml"
@@ -314,6 +368,8 @@ def test_scenario_show_explain_round_trips_with_every_field_explained(runner, ti
 
 
 def test_explain_prints_one_field_and_refuses_an_unknown_one(runner):
+    result = runner.invoke(app, ["explain", "organizations.persons_per_agent"])
+    assert result.exit_code == 0 and "required" in result.stdout, result.output
     result = runner.invoke(app, ["explain", "organizations.ilp.homogeneity"])
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == "organizations.ilp.homogeneity  (Organization.homogeneity, 0-1)"

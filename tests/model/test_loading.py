@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from lever.model.loading import (
@@ -227,3 +229,57 @@ def test_britain_1932_starts_where_the_record_does_and_enters_early_in_1934():
     # spell 0 is britain-1933's crisis on this calendar: the same path means the same thing
     spell = sc.organizations["ilp"].disappointment[0]
     assert round(step_of(sc, dt.date(1933, 10, 2))) == spell.start_week and spell.end_week - spell.start_week == 104
+
+
+# --- every problem of a file at once ------------------------------------------------------------
+
+
+def test_validate_names_every_problem_at_once(field_data):
+    """A first field of one's own should not take a round per error: the fields' own errors
+    and the rules across fields (checked on what can be read) come out together."""
+    data = field_data()
+    del data["default_strategy"]  # a required field missing
+    del data["organizations"]["host"]["homogeneity"]  # another, inside a table
+    data["organizations"]["host"]["persons_per_agent"] = 20.0  # the roles are counted person by person
+    data["organizations"]["rival"]["persons_per_agent"] = 20.0
+    data["organizations"]["big"]["size"] = -5.0  # out of bounds
+    data["organs"]["own_organ"]["owner"] = "sect"  # a reference to nothing
+    with pytest.raises(ScenarioError) as err:
+        validate(data, "f.toml")
+    assert sorted(err.value.problems) == sorted([
+        ("default_strategy", "required field missing"),
+        ("organizations.host.homogeneity", "required field missing"),
+        ("organizations.host.persons_per_agent", "the host is counted person by person (1), since the group acts there"),
+        ("organizations.rival.persons_per_agent", "the rival is counted person by person (1), since the group acts there"),
+        ("organizations.big.size", "Input should be greater than or equal to 0"),
+        ("organs.own_organ.owner", "unknown organization 'sect'"),
+    ])  # fmt: skip
+    lines = str(err.value).splitlines()
+    assert len(lines) == 6 and all(line.startswith("f.toml: ") for line in lines)
+
+
+def test_a_rule_across_fields_is_not_checked_on_a_value_already_wrong(field_data):
+    data = field_data()
+    data["organizations"]["host"]["persons_per_agent"] = -1.0  # wrong in itself: said once
+    data["default_strategy"] = 3  # not a string: the rule naming a strategy cannot read it
+    with pytest.raises(ScenarioError) as err:
+        validate(data, "f.toml")
+    assert [f for f, _ in err.value.problems] == ["default_strategy", "organizations.host.persons_per_agent"]
+
+
+def test_a_misspelt_required_field_is_said_once_with_its_right_name(field_data):
+    data = field_data()
+    data["organizations"]["host"]["homogenity"] = data["organizations"]["host"].pop("homogeneity")
+    with pytest.raises(ScenarioError) as err:
+        validate(data, "f.toml")
+    assert err.value.problems == [("organizations.host.homogenity", "unknown field (misspelt 'homogeneity'?)")]
+
+
+def test_every_problem_crosses_back_from_a_worker(field_data):
+    data = field_data()
+    data["organizations"]["big"]["size"] = -5.0
+    data["organs"]["own_organ"]["owner"] = "sect"
+    with pytest.raises(ScenarioError) as err:
+        validate(data, "f.toml")
+    again = pickle.loads(pickle.dumps(err.value))
+    assert str(again) == str(err.value) and again.problems == err.value.problems

@@ -54,8 +54,10 @@ def say_error(message: object) -> None:
 
 
 def fail(message: str) -> typer.Exit:
-    """Print one clear line to stderr; the caller raises the returned exit (code 2)."""
-    say_error(message)
+    """Print one clear line to stderr per line of ``message`` (each problem of a file); the
+    caller raises the returned exit (code 2)."""
+    for line in message.splitlines() or [""]:
+        say_error(line)
     return typer.Exit(2)
 
 

@@ -128,12 +128,17 @@ def check_command(
         field = prepare(scenario, set_ or [], None)
         n = check_scenario(field, scenario)
     roles = ", ".join(f"{k} {v}" for k, v in field.roles.items())
+    coarse = any(p.persons_per_agent > 1 and p.size > 0 for p in [*field.organizations.values(), field.unorganized])
     out_console.print(
         f"{scenario}: valid — {len(field.organizations)} organizations ({roles}), "
         f"{len(field.strategies)} strategies, {len(field.uncertainties)} uncertainties, "
-        f"{n:,} agents, {field.steps:,} steps",
+        f"{n:,} agents at week 0{_SPLITS if coarse else ''}, {field.steps:,} steps",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
+
+
+#: Why a run ends with more agents than it starts with (``lever check`` counts week 0's).
+_SPLITS = " (a run splits persons off coarse agents where the group acts, so it ends with more)"
 
 
 @app.command("explain")
@@ -141,9 +146,9 @@ def explain_command(
     path: Annotated[str | None, typer.Argument(help="a dotted field path, e.g. dynamics.gravity")] = None,
     all_: Annotated[bool, typer.Option("--all", help="every field, as Markdown (docs/FIELDS.md)")] = False,
 ) -> None:
-    """Say what a scenario field means: its units, bounds and default."""
-    from lever.model.explain import reference_markdown
-    from lever.model.scenario import explain
+    """Say what a scenario field means: its units, whether a scenario must give it or its
+    default, and its bounds (a path may name a table's entries by <key> or by a key of yours)."""
+    from lever.model.explain import explain, reference_markdown
 
     if all_ or not path:
         sys.stdout.write(reference_markdown())
@@ -156,9 +161,11 @@ def explain_command(
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:
+    agents = f"{summary['agents_start']:,} agents at week 0"  # as lever check counts them
+    if summary["agents"] != summary["agents_start"]:
+        agents += f", {summary['agents']:,} at the end: persons split off coarse agents where the group acts"
     table = Table(
-        title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, "
-        f"{summary['weeks']:g} weeks, {summary['agents']:,} agents)"
+        title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, {summary['weeks']:g} weeks, {agents})"
     )
     for col in ("organization", "members at start", "at end", "kernel at start", "at end"):
         table.add_column(col, justify="left" if col == "organization" else "right")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import tomllib
 from importlib import resources
@@ -19,15 +20,29 @@ SHARE_TABLES = ("strata", "allocation")
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be used, with the file, the field and the problem in one line."""
+    """A scenario that cannot be used: the file, the field and the problem in one line, and one
+    more line for each further problem (``more``: ``(field, problem)`` pairs of the same
+    source, or ``(source, field, problem)``)."""
 
-    def __init__(self, source: str, field: str, problem: str) -> None:
+    def __init__(self, source: str, field: str, problem: str, more: list[tuple[str, ...]] | None = None) -> None:
         self.source, self.field, self.problem = source, field, problem
-        where = f"{source}: {field}: " if field else f"{source}: "
-        super().__init__(where + problem)
+        self.more = [m if len(m) == 3 else (source, *m) for m in more or []]
+        lines = [(source, field, problem), *self.more]
+        super().__init__("\n".join(f"{s}: {f}: {p}" if f else f"{s}: {p}" for s, f, p in lines))
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """Every problem found, ``(field, problem)``, the first one first."""
+        return [(self.field, self.problem), *((f, p) for _, f, p in self.more)]
 
     def __reduce__(self):  # raised in a worker process, it must cross back to the parent
-        return (type(self), (self.source, self.field, self.problem))
+        return (type(self), (self.source, self.field, self.problem, self.more))
+
+    @classmethod
+    def of(cls, errors: list[ScenarioError]) -> ScenarioError:
+        """One error holding every problem of several."""
+        lines = [line for e in errors for line in [(e.source, e.field, e.problem), *e.more]]
+        return cls(*lines[0], more=lines[1:])
 
 
 def builtin_names() -> list[str]:
@@ -74,17 +89,35 @@ def _check_scale(scenario: Scenario, source: str) -> Scenario:
 
 
 def validate(data: dict[str, Any], source: str) -> Scenario:
-    """A :class:`Scenario` from plain data, or a :class:`ScenarioError` naming the first problem."""
+    """A :class:`Scenario` from plain data, or a :class:`ScenarioError` naming every problem."""
     try:
         return _check_scale(Scenario.model_validate(data), source)
     except ValidationError as err:
-        errors = err.errors()
-        # a misspelt name also leaves its correct name missing: name the misspelling
-        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        problem = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            problem = "unknown field (misspelt?)"
-        raise ScenarioError(source, _field(first["loc"]), problem) from None
+        problems = _problems(err.errors())
+        raise ScenarioError(source, *problems[0], more=problems[1:]) from None
+
+
+def _problems(errors: list[Any]) -> list[tuple[str, str]]:
+    """``(field, problem)`` for each of pydantic's errors, misspellings first: a misspelt
+    required name also leaves the correct name missing, which is then said once, beside the
+    misspelling."""
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    said: set[tuple[Any, ...]] = set()
+    first, rest = [], []
+    for e in errors:
+        loc = tuple(e["loc"])
+        problem = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            names = [str(m[-1]) for m in missing if m[:-1] == loc[:-1]]
+            close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+            problem = f"unknown field (misspelt '{close[0]}'?)" if close else "unknown field (misspelt?)"
+            said |= {(*loc[:-1], c) for c in close}
+            first.append((_field(loc), problem))
+        elif e["type"] == "missing":
+            rest.append((loc, "required field missing"))
+        else:
+            rest.append((loc, problem))
+    return first + [(_field(loc), problem) for loc, problem in rest if loc not in said]
 
 
 def parse(text: str, source: str) -> dict[str, Any]:
@@ -197,13 +230,16 @@ def check_scenario(scenario: Scenario, source: str) -> int:
     if scenario.network.edges:
         read_edge_list(scenario.network.edges, agents)
     bare = _bare(scenario)
+    found = []  # every end the field refuses, not only the first
     for u in scenario.uncertainties:
         field, path = _with_entry(bare, scenario, u.path)
         for end in (u.low, u.high):
             try:
                 with_values(field, {path: end}, f"{source}: uncertainties ({u.path}={end:g})")
             except ScenarioError as err:  # name the crisis by its own index, not the one it had alone
-                raise ScenarioError(err.source, err.field.replace(path, u.path), err.problem) from None
+                found.append(ScenarioError(err.source, err.field.replace(path, u.path), err.problem))
+    if found:
+        raise ScenarioError.of(found)
     return agents
 
 

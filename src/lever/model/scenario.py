@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 #: Every number in a scenario is finite; these caps keep a run within what one machine runs.
 MAX_WEEKS = 5200.0  # a century of weeks
@@ -517,48 +519,22 @@ class Scenario(_Strict):
         founders = self.organizations[self.group].size
         return (25.0 * founders, 250.0 * founders)
 
-    @model_validator(mode="after")
-    def _references(self) -> Scenario:
-        orgs = set(self.organizations)
-        if NONE in orgs:
-            raise ValueError(f"'{NONE}' is reserved for the unorganized")
-        _check_keys(self)
-        for label, key in self.roles.items():
-            if key not in orgs:
-                raise ValueError(f"{label} '{key}' is not an organization")
-        _check_roles_distinct(self.roles)
-        _check_uncertainties(self.uncertainties)
-        if self.reach_stratum is not None and self.reach_stratum not in self.strata:
-            raise ValueError(f"reach_stratum '{self.reach_stratum}' is not a stratum")
-        if self.horizon_weeks / self.step_weeks > MAX_STEPS:
-            raise ValueError(f"horizon_weeks / step_weeks gives more than {MAX_STEPS:,} steps")
-        agents = sum(p.size / p.persons_per_agent for _, p in self._populations())
-        if agents > MAX_AGENTS:
-            raise ValueError(f"{agents:,.0f} agents is more than {MAX_AGENTS:,} (raise persons_per_agent, or --scale)")
-        for label, key in self.roles.items():
-            if self.organizations[key].persons_per_agent != 1.0:
-                raise ValueError(
-                    f"organizations.{key}.persons_per_agent: the {label} is counted person by "
-                    "person (1), since the group acts there"
-                )
-        if self.default_strategy not in self.strategies:
-            raise ValueError(f"default_strategy '{self.default_strategy}' is not a strategy")
-        for pop_name, pop in self._populations():
-            for field in ("strata", "kernel"):
-                for stratum in getattr(pop, field):
-                    if stratum not in self.strata:
-                        raise ValueError(f"{pop_name}.{field}: unknown stratum '{stratum}'")
-        for organ_name, organ in self.organs.items():
-            if organ.owner not in orgs:
-                raise ValueError(f"organs.{organ_name}.owner: unknown organization '{organ.owner}'")
-            for key in organ.circulation:
-                if key not in orgs and key != NONE:
-                    raise ValueError(f"organs.{organ_name}.circulation: unknown organization '{key}'")
-        for strat_name, strat in self.strategies.items():
-            for key in strat.allocation:
-                if key not in orgs:
-                    raise ValueError(f"strategies.{strat_name}.allocation: unknown organization '{key}'")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: Any) -> Scenario:
+        """Report every problem of a field at once: the fields' own errors, and the rules
+        across fields (checked, where some fields are wrong, on what can be read of the rest)."""
+        try:
+            scenario = handler(data)
+        except ValidationError as err:
+            found = [{k: e[k] for k in ("type", "loc", "input", "ctx") if k in e} for e in err.errors()]
+            if isinstance(data, dict):
+                bad = [tuple(e["loc"]) for e in found]
+                found += _problems(_Raw(data, cls, (), bad), data, skip=bad)
+            raise ValidationError.from_exception_data(cls.__name__, found) from None
+        if problems := _problems(scenario, data):
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return scenario
 
     def _populations(self) -> list[tuple[str, Population]]:
         pops: list[tuple[str, Population]] = [(f"organizations.{k}", v) for k, v in self.organizations.items()]
@@ -574,34 +550,191 @@ class Scenario(_Strict):
         return max(1, round(self.horizon_weeks / self.step_weeks))
 
 
+class _Unknown(Exception):
+    """A value a rule across fields needs is missing or wrong: that rule is not checked."""
+
+
+class _Raw:
+    """Data that failed validation, read as the model it was meant to be, so that the rules
+    across fields can still be checked on the rest: a field reads its given value (old names
+    translated) or its default; one that is missing or wrong raises :class:`_Unknown`."""
+
+    def __init__(self, data: Any, model: type[BaseModel], loc: tuple[Any, ...], bad: list[tuple[Any, ...]]) -> None:
+        if not isinstance(data, dict):
+            raise _Unknown
+        self._data, self._model, self._loc, self._bad = data, model, loc, bad
+
+    def __getattr__(self, name: str) -> Any:
+        model = self._model
+        if name not in model.model_fields:  # a property or a method of the model, on this data
+            found = getattr(model, name)
+            return found.fget(self) if isinstance(found, property) else found.__get__(self)
+        loc = (*self._loc, name)
+        if any(b == loc[: len(b)] for b in self._bad):
+            raise _Unknown
+        old = [k for k, v in getattr(model, "renamed", {}).items() if v == name and k in self._data]
+        info = model.model_fields[name]
+        if name in self._data or old:
+            value = self._data[name if name in self._data else old[0]]
+        elif info.is_required():
+            raise _Unknown
+        else:
+            return info.get_default(call_default_factory=True)
+        inner = _inner(info.annotation)
+        if get_origin(inner) is dict and isinstance(value, dict):
+            entry = get_args(inner)[-1]
+            if isinstance(entry, type) and issubclass(entry, BaseModel):
+                return {k: _Lazy(v, entry, (*loc, k), self._bad) for k, v in value.items()}
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return _Raw(value, inner, loc, self._bad)
+        if any(b[: len(loc)] == loc for b in self._bad):  # something inside it is wrong
+            raise _Unknown
+        return value
+
+
+class _Lazy(_Raw):
+    """An entry of a table of models: found wrong only when read."""
+
+    def __init__(self, data: Any, model: type[BaseModel], loc: tuple[Any, ...], bad: list[tuple[Any, ...]]) -> None:
+        self._data, self._model, self._loc, self._bad = data, model, loc, bad
+
+    def __getattr__(self, name: str) -> Any:
+        if not isinstance(self._data, dict):
+            raise _Unknown
+        return super().__getattr__(name)
+
+
+Problem = tuple[tuple[str, ...], str]
+
+
+def _each(items: Any, check: Any) -> Iterator[Problem]:
+    """The problems ``check(*item)`` finds in every item; an item it cannot read is skipped."""
+    for item in items:
+        try:
+            yield from list(check(*item))
+        except _Unknown:
+            continue
+
+
+def _names(s: Scenario) -> Iterator[Problem]:
+    orgs = set(s.organizations)
+    if NONE in orgs:
+        yield ("organizations", NONE), f"'{NONE}' is reserved for the unorganized"
+    yield from _each(s.roles.items(), lambda label, key: [] if key in orgs else
+                     [((label,), f"{label} '{key}' is not an organization")])  # fmt: skip
+
+
+def _reach(s: Scenario) -> Iterator[Problem]:
+    if s.reach_stratum is not None and s.reach_stratum not in s.strata:
+        yield ("reach_stratum",), f"reach_stratum '{s.reach_stratum}' is not a stratum"
+
+
+def _horizon(s: Scenario) -> Iterator[Problem]:
+    if s.horizon_weeks / s.step_weeks > MAX_STEPS:
+        yield ("horizon_weeks",), f"horizon_weeks / step_weeks gives more than {MAX_STEPS:,} steps"
+
+
+def _agents(s: Scenario) -> Iterator[Problem]:
+    agents = sum(p.size / p.persons_per_agent for _, p in s._populations())  # noqa: SLF001
+    if agents > MAX_AGENTS:
+        yield (), f"{agents:,.0f} agents is more than {MAX_AGENTS:,} (raise persons_per_agent, or --scale)"
+
+
+def _person_by_person(s: Scenario) -> Iterator[Problem]:
+    def check(label: str, key: str) -> list[Problem]:
+        if key in s.organizations and s.organizations[key].persons_per_agent != 1.0:
+            return [(("organizations", key, "persons_per_agent"),
+                     f"the {label} is counted person by person (1), since the group acts there")]  # fmt: skip
+        return []
+
+    yield from _each(s.roles.items(), check)
+
+
+def _default_strategy(s: Scenario) -> Iterator[Problem]:
+    if s.default_strategy not in s.strategies:
+        yield ("default_strategy",), f"default_strategy '{s.default_strategy}' is not a strategy"
+
+
+def _strata(s: Scenario) -> Iterator[Problem]:
+    def check(pop_name: str, pop: Population) -> Iterator[Problem]:
+        for field in ("strata", "kernel"):
+            try:
+                unknown = [k for k in getattr(pop, field) if k not in s.strata]
+            except _Unknown:
+                continue
+            for stratum in unknown:
+                yield (*pop_name.split("."), field), f"unknown stratum '{stratum}'"
+
+    yield from _each(s._populations(), check)  # noqa: SLF001
+
+
+def _organs(s: Scenario) -> Iterator[Problem]:
+    orgs = set(s.organizations)
+
+    def check(name: str, organ: Organ) -> Iterator[Problem]:
+        if organ.owner not in orgs:
+            yield ("organs", name, "owner"), f"unknown organization '{organ.owner}'"
+        for key in organ.circulation:
+            if key not in orgs and key != NONE:
+                yield ("organs", name, "circulation"), f"unknown organization '{key}'"
+
+    yield from _each(s.organs.items(), check)
+
+
+def _allocations(s: Scenario) -> Iterator[Problem]:
+    orgs = set(s.organizations)
+    yield from _each(s.strategies.items(), lambda name, strat: [
+        (("strategies", name, "allocation"), f"unknown organization '{key}'")
+        for key in strat.allocation if key not in orgs])  # fmt: skip
+
+
 #: The tables whose keys a dotted path names: a key must be a plain, non-empty word.
 KEYED_TABLES = ("strata", "organizations", "organs", "strategies")
 
 
-def _check_keys(scenario: Scenario) -> None:
+def _keys(s: Scenario) -> Iterator[Problem]:
     """Every key of a keyed table is non-empty and free of '.' (a dotted path must reach it)."""
     for table in KEYED_TABLES:
-        for key in getattr(scenario, table):
+        for key in getattr(s, table):
             if not key.strip() or "." in key or key != key.strip():
-                raise ValueError(f"{table}: key '{key}' must be a non-empty name without '.' or outer spaces")
+                yield (table,), f"key '{key}' must be a non-empty name without '.' or outer spaces"
 
 
-def _check_roles_distinct(roles: dict[str, str]) -> None:
+def _roles_distinct(s: Scenario) -> Iterator[Problem]:
     """The group, the host and the rival are three organizations, not one under two roles."""
     seen: dict[str, str] = {}
-    for label, key in roles.items():
+    for label, key in s.roles.items():
         if key in seen:
-            raise ValueError(f"{label} and {seen[key]} both name '{key}': each role is its own organization")
+            yield (label,), f"{label} and {seen[key]} both name '{key}': each role is its own organization"
         seen[key] = label
 
 
-def _check_uncertainties(uncertainties: list[Uncertainty]) -> None:
+def _uncertainties_once(s: Scenario) -> Iterator[Problem]:
     """Each path is sampled once (a second range for it would silently win over the first)."""
     seen: set[str] = set()
-    for k, u in enumerate(uncertainties):
+    for k, u in enumerate(s.uncertainties):
         if u.path in seen:
-            raise ValueError(f"uncertainties.{k}.path: '{u.path}' is already sampled by an earlier uncertainty")
+            yield ("uncertainties", str(k), "path"), f"'{u.path}' is already sampled by an earlier uncertainty"
         seen.add(u.path)
+
+
+#: The rules across fields, each run on its own so that every problem is found at once.
+RULES = (_names, _keys, _roles_distinct, _uncertainties_once, _reach, _horizon, _agents, _person_by_person,
+         _default_strategy, _strata, _organs, _allocations)  # fmt: skip
+
+
+def _problems(scenario: Any, data: Any, skip: list[tuple[Any, ...]] = ()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+    """Every problem the rules across fields find, as pydantic's errors; a rule that needs a
+    value missing or wrong is skipped, and a problem where one was already found left out."""
+    out: list[dict[str, Any]] = []
+    for rule in RULES:
+        try:
+            found = list(rule(scenario))
+        except _Unknown:
+            continue
+        out += [{"type": PydanticCustomError("cross_field", message), "loc": loc, "input": data}
+                for loc, message in found if loc not in skip]  # fmt: skip
+    return out
 
 
 def _inner(annotation: Any) -> Any:
@@ -645,34 +778,6 @@ def current_path(path: str) -> str:
             )  # fmt: skip
             parts[i] = step[1]
     return ".".join(parts)
-
-
-def explain(path: str) -> str:
-    """What the field at a dotted path means: its model, meaning, units, default and bounds.
-    Raises ``KeyError`` naming the first segment the schema does not know."""
-    parts = path.split(".") if path else []
-    steps = walk(path) if path else []
-    if len(steps) < len(parts):
-        known = ".".join(parts[: len(steps)])
-        raise KeyError(f"'{parts[len(steps)]}' is not a field{' of ' + known if known else ''}")
-    if not steps or steps[-1] is None:
-        return f"{path or 'the scenario'}: an entry named by the field (its key or index)"
-    model, name, info = steps[-1]
-    units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
-    lines = [f"{'.'.join(parts[:-1] + [name])}  ({model.__name__}.{name}, {units})", f"  {info.description}"]
-    bounds = [
-        f"{k} {getattr(m, k)}"
-        for m in info.metadata
-        for k in ("ge", "gt", "le", "lt")
-        if getattr(m, k, None) is not None
-    ]
-    if bounds:
-        lines.append("  bounds: " + ", ".join(bounds))
-    if not info.is_required():
-        default = info.get_default(call_default_factory=True)
-        if not isinstance(default, BaseModel | dict | list) or not default:
-            lines.append(f"  default: {default!r}")
-    return "\n".join(lines)
 
 
 def fields(model: type[BaseModel] = None) -> list[tuple[type[BaseModel], str, FieldInfo]]:  # type: ignore[assignment]
