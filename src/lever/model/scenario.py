@@ -713,9 +713,12 @@ def _uncertainties_once(s: Scenario) -> Iterator[Problem]:
     """Each path is sampled once (a second range for it would silently win over the first)."""
     seen: set[str] = set()
     for k, u in enumerate(s.uncertainties):
-        if u.path in seen:
-            yield ("uncertainties", str(k), "path"), f"'{u.path}' is already sampled by an earlier uncertainty"
-        seen.add(u.path)
+        path = u.get("path") if isinstance(u, dict) else u.path  # raw data where some field was wrong
+        if not isinstance(path, str):
+            continue
+        if path in seen:
+            yield ("uncertainties", str(k), "path"), f"'{path}' is already sampled by an earlier uncertainty"
+        seen.add(path)
 
 
 #: The rules across fields, each run on its own so that every problem is found at once.
