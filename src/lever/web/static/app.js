@@ -562,7 +562,9 @@ function drawPanels(groupSvg, viewsSvg, weeks, members, won, words) {
 const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 function drawChart(svg, xs, lines) {
-  const W = 720, H = 220, L = 60, R = 200, T = 15, B = 35;
+  // one line: its name as the panel's title (a legend beside it would cut a long name)
+  const single = Object.keys(lines).length === 1;
+  const W = 720, H = 220, L = 60, R = single ? 20 : 200, T = single ? 30 : 15, B = 35;
   const all = Object.values(lines).flat().filter(Number.isFinite);
   const yMax = Math.max(1, ...all), xMax = Math.max(1, ...xs);
   const x = (v) => L + (v / xMax) * (W - L - R), y = (v) => H - B - (v / yMax) * (H - T - B);
@@ -574,7 +576,8 @@ function drawChart(svg, xs, lines) {
   Object.entries(lines).forEach(([name, ys], i) => {
     const points = ys.map((v, k) => `${x(xs[k]).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     parts.push(`<polyline class="series" data-points="${ys.length}" fill="none" stroke="${colors[i]}" stroke-width="2" points="${points}"/>`);
-    parts.push(`<rect x="${W - R + 10}" y="${T + 18 * i}" width="12" height="3" fill="${colors[i]}"/><text x="${W - R + 26}" y="${T + 18 * i + 5}">${esc(name)}</text>`);
+    if (single) parts.push(`<text class="panel-title" x="${L}" y="16">${esc(name)}</text>`);
+    else parts.push(`<rect x="${W - R + 10}" y="${T + 18 * i}" width="12" height="3" fill="${colors[i]}"/><text x="${W - R + 26}" y="${T + 18 * i + 5}">${esc(name)}</text>`);
   });
   svg.innerHTML = parts.join("");
 }
