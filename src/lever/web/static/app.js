@@ -167,15 +167,14 @@ function dictGroup(s, path, label, value) {
           renderForm();
         } }),
         el("button", { text: `Remove ${k}`, "data-remove": key([...path, k]), onclick: () => { setAt(page.scenario, [...path, k], undefined); renderForm(); } }));
-      if (isTable) child.append(tools); else child.append(tools);
+      child.append(tools);
       return child;
     });
     const name = el("input", { type: "text", placeholder: "new key", size: "14", "aria-label": `new key in ${key(path)}` });
     const add = el("button", { text: "Add", "data-add": key(path), onclick: () => {
       const k = name.value.trim();
       if (!k) return;
-      const first = Object.values(value)[0];
-      const fresh = isTable ? defaultFor(s.additionalProperties) : (first !== undefined && typeof first !== "object" ? 0 : defaultFor(s.additionalProperties));
+      const fresh = defaultFor(s.additionalProperties);  // a share 0, a source "", a table its defaults
       setAt(page.scenario, [...path, k], fresh);
       page.open.add(key(path)); page.open.add(key([...path, k]));
       if (isTable) {  // the empty tables of a new entry are what she fills next: show them open
