@@ -140,6 +140,7 @@ def test_the_tenants_field_from_a_template_through_the_builder_and_the_form(tab,
     _valid(tab)
     assert tab.evaluate("page.scenario.organs.bulletin.circulation") == {"caucus": 1}
     assert tab.evaluate("page.scenario.labels.axes[0].name") == "rent fight"
+    assert tab.input_value('[aria-label="labels.axes.1.high"]') == "go it alone"  # the form names the axes too
 
     # run it
     tab.click('nav button[data-tab="run"]')
@@ -210,7 +211,7 @@ def test_a_value_of_the_wrong_type_is_a_sentence_beside_its_field(tab):
     assert _error_at(tab, "network.workplace_size") == "Must be a whole number (it is 2.5)."
 
 
-def test_unknown_references_are_all_shown_at_once_beside_their_fields(tab):
+def test_unknown_references_are_all_shown_at_once_beside_their_fields(tab, shots):
     _new_field(tab)
     _open(tab, "#full-form")
     _change(tab, '[aria-label="host"]', "nobody")
@@ -222,6 +223,7 @@ def test_unknown_references_are_all_shown_at_once_beside_their_fields(tab):
     assert tab.inner_text("#check-status").startswith("3 problems")
     # the builder shows the broken role beside its own box too
     assert "not one of the organizations" in tab.inner_text('#builder [data-path="host"] > .error')
+    tab.screenshot(path=str(shots / "errors.png"))
 
 
 def test_a_missing_required_field_is_a_sentence_beside_it(tab):
