@@ -174,6 +174,11 @@ def test_the_tenants_field_from_a_template_through_the_builder_and_the_form(tab,
         "[...document.querySelectorAll('#experiment img')].every(i => i.complete && i.naturalWidth > 0)"
     )
     tab.screenshot(path=str(shots / "result.png"), full_page=True)
+    tab.click('#experiments button[data-open*="-run-"]')  # the run, opened again from the store
+    tab.wait_for_selector("#experiment svg polyline.series", state="attached")
+    again = tab.inner_text("#experiment")
+    assert "stay independent and organize building by building" in again and "Eastside Tenants' Caucus" in again
+    assert _visible_keys(again) == [], again
 
     # the field as a file: lever check passes it, and it holds no word of the built-ins
     tab.click('nav button[data-tab="build"]')
