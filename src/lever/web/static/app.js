@@ -659,7 +659,8 @@ async function startWeigh() {
   $("weigh-progress").value = view.done;
   $("weigh-status").textContent = view.state === "done" ? `done: ${view.total} runs in ${view.experiment}` : `${view.state}: ${view.message}`;
   const warnings = (view.result && view.result.warnings) || [];
-  $("weigh-warnings").replaceChildren(...warnings.map((w) => el("li", { text: w })));
+  const words = { strategies: Object.fromEntries(Object.entries(page.scenario.strategies || {}).map(([k, v]) => [k, v.description || k])) };
+  $("weigh-warnings").replaceChildren(...warnings.map((w) => el("li", { text: plainWords(w, words) })));
   const open = $("open-weigh");
   open.hidden = false;
   open.onclick = () => { showTab("experiments"); openExperiment(view.experiment); };
@@ -691,13 +692,20 @@ function rankingHead(head, ranking, words) {
   });
 }
 
-function plainConclusion(text, ranking, words) {
+// The server's sentences (the conclusion, the weigh's cautions) with her words for its keys and
+// the page's for the command line's.
+function plainWords(text, words) {
   let out = text;
   for (const k of Object.keys(words.strategies || {})) out = out.replaceAll(`'${k}'`, `“${strategyName(k, words)}”`);
+  return out.replaceAll(" x ", " × ").replaceAll(/\(?--samples, or --until-sure\)?/g, "(raise Draws on the Weigh tab)")
+    .replaceAll("mean regret", "mean shortfall from the best").replaceAll("draws of the uncertainties", "draws of what nobody knows for sure");
+}
+
+function plainConclusion(text, ranking, words) {
+  let out = plainWords(text, words);
   const code = page.glossary[ranking.outcome] && page.glossary[ranking.outcome].code;
   if (code) out = out.replaceAll(code, `${outcomeName(ranking.outcome, words)} (${outcomeMeaning(ranking.outcome)})`);
-  return out.replaceAll(" x ", " × ").replaceAll("(--samples, or --until-sure)", "(raise Draws on the Weigh tab)")
-    .replaceAll("mean regret", "mean shortfall from the best").replaceAll("draws of the uncertainties", "draws of what nobody knows for sure");
+  return out;
 }
 
 async function openExperiment(name) {
