@@ -270,3 +270,15 @@ def test_the_run_and_weigh_tabs_refuse_in_sentences_never_json(tab):
     said = tab.inner_text("#weigh-errors")
     assert "ask for fewer draws" in said and "{" not in said
     assert "bad" in tab.get_attribute("#samples", "class")
+
+
+def test_a_crisis_is_there_only_when_she_says_so(tab):
+    _new_field(tab)
+    assert tab.evaluate("page.scenario.organizations.larger.disappointment") == []
+    tab.check('[aria-label="builder crisis"]')
+    _change(tab, '[aria-label="builder crisis depth"]', "0.4")
+    _valid(tab)
+    assert tab.evaluate("page.scenario.organizations.larger.disappointment[0].level") == 0.4
+    tab.uncheck('[aria-label="builder crisis"]')
+    _valid(tab)
+    assert tab.evaluate("page.scenario.organizations.larger.disappointment") == []

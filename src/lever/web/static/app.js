@@ -427,6 +427,10 @@ function renderBuilder() {
       parts.push(bRow("How loose is it?", "How freely an organized group may work inside it before its leaders act.", `${at}.homogeneity`, loose),
         bRow("Members close to you", "The share of its members already near your group's first view (0.1 is one in ten).", `${at}.kernel`, close),
         bRow("In a crisis?", "Tick if something is pushing its members to leave (a split, a defeat); none unless you say so.", `${at}.disappointment`, crisis));
+      if (crisis.checked) {
+        parts.push(bRow("How deep a crisis", "How far it pulls members' contentment down, from 0 (not at all) to 1 (entirely), over the whole run.",
+          `${at}.disappointment.0.level`, bInput(`${at}.disappointment.0.level`, "crisis depth", "number")));
+      }
     }
   }
   parts.push(el("h4", { text: "The unorganized: people in no organization, who may join one" }),
