@@ -174,7 +174,7 @@ def test_every_problem_of_a_field_comes_at_once_each_at_its_field_in_a_sentence(
 
 
 def test_templates_and_the_outcomes_glossary_are_served(client):
-    assert [t["name"] for t in client.get("/api/templates").json()] == ["join-or-stay"]
+    assert [t["name"] for t in client.get("/api/templates").json()] == ["join-or-stay", "join-or-stay-alone"]
     assert client.get("/api/templates/britain-1933").status_code == 404
     words = client.get("/api/outcomes").json()
     assert words["newly_won"]["name"] == "people newly won" and "twin" not in words["newly_won"]["meaning"]

@@ -76,6 +76,7 @@ def _open(tab, selector: str) -> None:
 
 
 def _new_field(tab) -> None:
+    tab.select_option("#template", "join-or-stay")
     tab.click("#new-field")
     tab.wait_for_function("page.scenario && page.scenario.name === 'my-field'")
     _valid(tab)
