@@ -283,3 +283,16 @@ def test_a_crisis_is_there_only_when_she_says_so(tab):
     tab.uncheck('[aria-label="builder crisis"]')
     _valid(tab)
     assert tab.evaluate("page.scenario.organizations.larger.disappointment") == []
+
+
+def test_renaming_a_stratum_or_a_strategy_in_the_form_renames_every_mention(tab):
+    _new_field(tab)
+    _open(tab, "#full-form")
+    for table, old, new in (("strata", "everyone", "tenants"), ("strategies", "stay", "stay_out")):
+        _open(tab, f'details[data-path="{table}"]')
+        _open(tab, f'details[data-path="{table}.{old}"]')
+        _change(tab, f'[aria-label="rename {table}.{old}"]', new)
+        tab.locator(f'details[data-path="{table}.{old}"] > .entry-tools button', has_text="Rename").click()
+    _valid(tab)
+    assert tab.evaluate("page.scenario.organizations.larger.kernel") == {"tenants": 0.1}
+    assert tab.evaluate("page.scenario.default_strategy") == "stay_out"

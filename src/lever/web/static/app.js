@@ -163,7 +163,9 @@ function dictGroup(s, path, label, value) {
         el("label", { text: "key " }), rename,
         el("button", { text: "Rename", onclick: () => {
           const to = rename.value.trim();
-          if (path.length === 1 && path[0] === "organizations") renameOrganization(k, to); else renameKey(path, k, to);
+          if (path.length === 1 && path[0] === "organizations") renameOrganization(k, to);
+          else if (key(path) === "strata") renameStratum(k, to);
+          else if (renameKey(path, k, to) && key(path) === "strategies" && page.scenario.default_strategy === k) page.scenario.default_strategy = to;
           renderForm();
         } }),
         el("button", { text: `Remove ${k}`, "data-remove": key([...path, k]), onclick: () => { setAt(page.scenario, [...path, k], undefined); renderForm(); } }));
@@ -319,6 +321,19 @@ function showError(field, message) {
     }
   }
   return placed;
+}
+
+// Renaming a stratum renames it in every population's shares and in reach_stratum.
+function renameStratum(from, to) {
+  const sc = page.scenario;
+  if (!renameKey(["strata"], from, to)) return false;
+  if (sc.reach_stratum === from) sc.reach_stratum = to;
+  for (const pop of [...Object.values(sc.organizations || {}), sc.unorganized]) {
+    for (const table of ["strata", "kernel"]) {
+      if (pop && pop[table] && from in pop[table]) pop[table] = Object.fromEntries(Object.entries(pop[table]).map(([k, v]) => [k === from ? to : k, v]));
+    }
+  }
+  return true;
 }
 
 // Renaming an organization renames it everywhere the field names it: roles, papers, strategies, ranges.
