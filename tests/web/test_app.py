@@ -52,7 +52,7 @@ def test_too_many_steps_or_runs_are_refused(client, field):
     r = client.post("/api/runs", json={"scenario": field, "steps": 3000})
     assert r.status_code == 422 and "at most 2,000" in r.json()["detail"]
     r = client.post("/api/runs", json={"scenario": field, "steps": 10**9})  # past the schema's own bound
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "steps"]
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "steps"
     r = client.post("/api/weighs", json={"scenario": field, "samples": 4, "replications": 2})
     assert r.status_code == 422
     assert r.json()["detail"].startswith("48 runs; this server weighs at most 40 at once")
@@ -152,3 +152,30 @@ def test_a_deeply_nested_body_is_refused_not_crashed(client, nest):
     r = client.post("/api/scenario/check", content=deep, headers={"content-type": "application/json"})
     assert r.status_code in (400, 422), r.text[:300]
     assert "Traceback" not in r.text
+
+
+def test_every_problem_of_a_field_comes_at_once_each_at_its_field_in_a_sentence(client):
+    data = client.get("/api/templates/join-or-stay").json()
+    data["host"] = "nobody"
+    data["strategies"]["join"]["allocation"] = {"nowhere": 1.0}
+    data["dynamics"]["gravity"] = 9
+    data["network"]["workplace_size"] = 2.5
+    del data["organizations"]["group"]["size"]
+    r = client.post("/api/scenario/check", json={"scenario": data})
+    assert r.status_code == 422
+    said = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert said == {
+        "organizations.group.size": "This is required: fill it in.",
+        "network.workplace_size": "Must be a whole number (it is 2.5).",
+        "dynamics.gravity": "Must be at most 5 (it is 9).",
+        "host": "'nobody' is not one of the organizations (they are: group, larger, rival).",
+        "strategies.join.allocation.nowhere": "'nowhere' is not one of the organizations (they are: group, larger, rival).",
+    }
+
+
+def test_templates_and_the_outcomes_glossary_are_served(client):
+    assert [t["name"] for t in client.get("/api/templates").json()] == ["join-or-stay", "join-or-stay-alone"]
+    assert client.get("/api/templates/britain-1933").status_code == 404
+    words = client.get("/api/outcomes").json()
+    assert words["newly_won"]["name"] == "people newly won" and "twin" not in words["newly_won"]["meaning"]
+    assert all("_" not in w["name"] for w in words.values())

@@ -59,6 +59,20 @@ def builtin_text(name: str) -> str:
     return (resources.files("lever") / "model" / "builtin" / f"{name}.toml").read_text()
 
 
+def template_names() -> list[str]:
+    """Names of the starting points for a field of one's own: no history in them, every number
+    a neutral default explained in its sources (``assumption: template default, ...``)."""
+    folder = resources.files("lever") / "model" / "builtin" / "templates"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def template_text(name: str) -> str:
+    """The TOML text of a template."""
+    if name not in template_names():
+        raise ScenarioError(name, "", f"no such template (templates: {', '.join(template_names())})")
+    return (resources.files("lever") / "model" / "builtin" / "templates" / f"{name}.toml").read_text()
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("function-after", "tagged-union"))
 

@@ -128,8 +128,8 @@ class Population(_Strict):
         units="persons per agent", about="how many persons one simulated agent stands for (1: everyone counted)"
     )
     platform: Point = describe(
-        units="point in [0,1]^2", about="the position in the opinion space (first axis, second axis) its"
-        " members start around; the axes are named in [labels]")  # fmt: skip
+        units="two numbers, each 0-1", about="where its members' views start, one number per view (first"
+        " view, second view; the views are named in [labels]): its line")  # fmt: skip
     spread: Fraction = describe(
         units="opinion distance", about="standard deviation of members' starting opinions around the platform"
     )
@@ -160,8 +160,9 @@ class Organization(Population):
 
     name: str = describe(units="text", about="its name, for tables and figures")
     homogeneity: Fraction = describe(
-        units="0-1", about="apparatus homogeneity h: 0 loose (tolerates organized currents, its line follows"
-        " its members), 1 monolithic (detects and expels them)")  # fmt: skip
+        units="0-1", about="how tightly it is run: 0 loose (it lets organized groups work inside it, and its line"
+        " follows its members), 1 monolithic (it finds organized groups and expels them); the apparatus's"
+        " homogeneity h of docs/ODD.md")  # fmt: skip
     attraction: Annotated[float, Field(ge=1e-6, le=1000.0, allow_inf_nan=False)] = describe(
         1.0, units="multiplier", about="multiplier on its pull on those choosing where to go"
     )

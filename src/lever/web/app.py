@@ -23,15 +23,16 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from lever.experiments.bounds import MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
-from lever.model.loading import builtin_names, builtin_text, parse, to_toml, validate
+from lever.model.loading import builtin_names, builtin_text, parse, template_names, template_text, to_toml, validate
 from lever.model.scenario import Scenario
 from lever.sim.stored import run_spec
 from lever.store import spec_name
 from lever.store.reading import listing
 from lever.web import reading, work
-from lever.web.checks import Refused, agents_in, check_size, scenario_from, scenario_from_toml
+from lever.web.checks import Refused, agents_in, check_size, scenario_from, scenario_from_toml, sentence
 from lever.web.jobs import JobBoard
 from lever.web.limits import Limits
+from lever.web.words import glossary
 from lever.weigh.job import WeighSettings, experiment_name
 
 STATIC = resources.files("lever") / "web" / "static"
@@ -100,9 +101,13 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def malformed(_request: Request, err: RequestValidationError) -> JSONResponse:
         # pydantic's list of problems without the input it echoes: that may be a megabyte deep
-        problems = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        # as sentences beside the field that caused each (never the input it echoes: that may be
+        # a megabyte deep)
+        problems = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": sentence(e)}
                     for e in err.errors()[:20]]  # fmt: skip
-        return JSONResponse({"detail": problems}, status_code=422)
+        first = problems[0] if problems else {"field": "", "message": "The request could not be read."}
+        return JSONResponse({"detail": f"{first['field'] or 'request'}: {first['message']}", "errors": problems},
+                            status_code=422)  # fmt: skip
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, err: Exception) -> JSONResponse:
@@ -123,6 +128,24 @@ def _scenario_routes(app: FastAPI, limits: Limits) -> None:
     @app.get("/api/scenarios", summary="The built-in scenarios' names")
     def scenarios() -> list[str]:
         return builtin_names()
+
+    @app.get("/api/templates", summary="Starting points for a field of one's own (no history in them)")
+    def templates() -> list[dict[str, str]]:
+        out = []
+        for name in template_names():
+            field = validate(parse(template_text(name), name), name)
+            out.append({"name": name, "title": field.title, "description": field.description})
+        return out
+
+    @app.get("/api/templates/{name}", summary="A template's fields")
+    def template(name: Annotated[str, PathParam(max_length=200)]) -> dict[str, Any]:
+        if name not in template_names():
+            raise Refused(404, f"template: no template '{name}' (templates: {', '.join(template_names())})")
+        return validate(parse(template_text(name), name), name).model_dump(mode="json")
+
+    @app.get("/api/outcomes", summary="What each outcome is called and means, in plain words")
+    def outcomes() -> dict[str, dict[str, Any]]:
+        return glossary()
 
     @app.get("/api/scenarios/{name}", summary="A built-in scenario's fields")
     def scenario(name: Annotated[str, PathParam(max_length=200)]) -> dict[str, Any]:

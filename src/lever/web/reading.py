@@ -6,6 +6,7 @@ come out, from the experiment's own folder: no path is ever taken from the brows
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,7 +61,8 @@ def ranking(exp: Experiment) -> dict[str, Any] | None:
     if ranked is None:
         return None
     head, rows = table_text(ranked)
-    return {"head": head, "rows": rows,
+    return {"head": head, "rows": rows, "outcome": ranked.outcome, "baseline": ranked.baseline,
+            "tied": [bool(x) for x in ranked.table["tied"]], "sure": bool(ranked.sure),
             "conclusion": conclusion(ranked, int(exp.spec["samples"]), int(exp.spec["replications"]))}  # fmt: skip
 
 
@@ -80,7 +82,27 @@ def view(store: Path, name: str) -> dict[str, Any]:
     settings = {k: v for k, v in exp.spec.items() if k != "scenario"}
     files = [f for f in FileName.__args__ if _has(exp, f)]  # type: ignore[attr-defined]
     return {"name": exp.name, "settings": settings, "status": exp.status(), "summary": strategy_summaries(exp),
-            "ranking": ranking(exp), "series": series(exp), "files": files}  # fmt: skip
+            "ranking": ranking(exp), "series": series(exp), "files": files, "words": words(exp.spec)}  # fmt: skip
+
+
+def words(spec: dict[str, Any]) -> dict[str, Any]:
+    """The field's own words for its keys, so the page shows no key where a name exists:
+    strategies by their description, organizations by their name, and the field's labels."""
+    field = spec.get("scenario")
+    if isinstance(field, str):  # stored as its TOML text
+        try:
+            field = tomllib.loads(field)
+        except tomllib.TOMLDecodeError:
+            field = {}
+    field = field if isinstance(field, dict) else {}
+
+    def named(table: str, attr: str) -> dict[str, str]:
+        entries = field.get(table) if isinstance(field.get(table), dict) else {}
+        return {k: str(v.get(attr) or k) for k, v in entries.items() if isinstance(v, dict)}
+
+    return {"strategies": named("strategies", "description"), "organizations": named("organizations", "name"),
+            "labels": field.get("labels") or {}, "group": field.get("group"), "host": field.get("host"),
+            "rival": field.get("rival")}  # fmt: skip
 
 
 def _has(exp: Experiment, file: str) -> bool:

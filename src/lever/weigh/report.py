@@ -98,15 +98,21 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
     mean = result.runs.groupby("strategy").mean(numeric_only=True)
     fig, (left, right) = subplots(1, 2, figsize=(13, 0.55 * len(strategies) + 2.2))
     y = np.arange(len(strategies))
-    went = [(labels[j], [result.flows[s][host, j] for s in strategies], f"C{j}")
+    # organizations by their names, as every other table and figure shows them (not their keys)
+    named = [sc.organizations[k].name if k in sc.organizations else "the unorganized" for k in labels]
+    went = [(named[j], [result.flows[s][host, j] for s in strategies], f"C{j}")
             for j in range(len(labels)) if j not in (host, group)]  # fmt: skip
     went.append(
-        (f"{sc.group} (won away, or joined it)", [mean.loc[s, "host_left_to_group"] for s in strategies], f"C{group}")
+        (
+            f"{named[group]} (won away, or joined it)",
+            [mean.loc[s, "host_left_to_group"] for s in strategies],
+            f"C{group}",
+        )
     )
     _stacked(left, y, went)
-    left.set(title=_wrapped(f"The host ({sc.host}): where its leavers went"), xlabel="persons (mean over runs)")
+    left.set(title=_wrapped(f"The host ({named[host]}): where its leavers went"), xlabel="persons (mean over runs)")
     came = [
-        (f"from {key}", [mean.loc[s, f"members_from_{key}"] for s in strategies], f"C{k}")
+        (f"from {named[k]}", [mean.loc[s, f"members_from_{key}"] for s in strategies], f"C{k}")
         for k, key in enumerate(labels)
     ]
     _stacked(right, y, came)

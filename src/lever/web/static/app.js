@@ -16,7 +16,31 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x) => (x === null || x === undefined ? "–" : Number(x).toLocaleString("en", { maximumFractionDigits: 2 }));
 
 // One state for the page: the schema, the field being edited, the jobs being watched.
-const page = { schema: null, scenario: null, checkTimer: null, runJob: null, weighJob: null, columns: [] };
+const page = { schema: null, scenario: null, checkTimer: null, runJob: null, weighJob: null, columns: [],
+  open: new Set(["dynamics", "strategies"]), glossary: {}, errors: [] };
+
+// ---- her words: every key shown by the name or description the field gives it ----
+const orgName = (k, words) => {
+  const orgs = (words || page.scenario || {}).organizations || {};
+  if (k === "none") return "the unorganized";
+  const o = orgs[k];
+  return (typeof o === "string" ? o : o && o.name) || k;
+};
+const strategyName = (k, words) => {
+  const all = (words || page.scenario || {}).strategies || {};
+  const v = all[k];
+  return (typeof v === "string" ? v : v && v.description) || k;
+};
+const outcomeName = (k, words) => {
+  if (k === "won") return ((words || page.scenario || {}).labels || {}).won || "people holding the group's views";
+  return (page.glossary[k] && page.glossary[k].name) || k.replaceAll("_", " ");
+};
+const outcomeMeaning = (k) => (page.glossary[k] && page.glossary[k].meaning) || "";
+const round = (x) => {  // numbers as a reader wants them: no more than three significant figures
+  if (x === null || x === undefined || !Number.isFinite(Number(x))) return "–";
+  const v = Number(x), digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 1 ? 1 : 2;
+  return v.toLocaleString("en", { maximumFractionDigits: digits });
+};
 
 async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json", ...(token ? { "X-Lever-Token": token } : {}) };
@@ -28,7 +52,14 @@ async function api(path, options = {}) {
 }
 const post = (path, body) => api(path, { method: "POST", body: JSON.stringify(body) });
 const fileUrl = (name, file) => `/api/experiments/${encodeURIComponent(name)}/files/${file}` + (token ? `?token=${encodeURIComponent(token)}` : "");
-const detail = (r) => (r.data && r.data.detail ? (typeof r.data.detail === "string" ? r.data.detail : JSON.stringify(r.data.detail)) : `error ${r.status}`);
+// A refusal as sentences, never as JSON: the server's line, or each problem's field and message.
+function detail(r) {
+  const d = r.data && r.data.detail;
+  if (typeof d === "string") return d;
+  if (Array.isArray(d)) return d.map((e) => `${(e.loc || []).filter((p) => p !== "body").join(".") || "request"}: ${e.msg || e.message || "not accepted"}`).join("; ");
+  if (typeof r.data === "string" && r.data && !r.data.trim().startsWith("{")) return r.data.slice(0, 300);
+  return `The server refused this (error ${r.status}).`;
+}
 
 // ---- tabs ----
 function showTab(name) {
@@ -49,7 +80,11 @@ function resolve(s) {
 const getAt = (obj, path) => path.reduce((o, k) => (o == null ? undefined : o[k]), obj);
 function setAt(obj, path, value) {
   const last = path[path.length - 1];
-  const parent = getAt(obj, path.slice(0, -1));
+  let parent = obj;
+  for (const k of path.slice(0, -1)) {
+    if (parent[k] === undefined || parent[k] === null) { if (value === undefined) return; parent[k] = {}; }
+    parent = parent[k];
+  }
   if (value === undefined) { if (Array.isArray(parent)) parent.splice(last, 1); else delete parent[last]; } else parent[last] = value;
 }
 const key = (path) => path.join(".");
@@ -60,6 +95,7 @@ function renderForm() {
   const root = page.schema;
   for (const [name, prop] of Object.entries(root.properties)) form.append(render(prop, [name], name, true));
   $("field-name").textContent = page.scenario.title || page.scenario.name;
+  renderBuilder();
   fillStrategies();
   scheduleCheck();
 }
@@ -69,15 +105,51 @@ function render(schema, path, label, open = false) {
   const value = getAt(page.scenario, path);
   if (s.type === "object" && s.properties) return group(s, path, label, open, () => Object.entries(s.properties).map(([k, p]) => render(p, [...path, k], k)));
   if (s.type === "object" && s.additionalProperties && typeof s.additionalProperties === "object") return dictGroup(s, path, label, value || {});
+  if (s.type === "array" && s.prefixItems && s.prefixItems.some((i) => resolve(i).type === "object")) {  // e.g. the two named axes
+    return group(s, path, label, false, () => s.prefixItems.map((item, i) => render(item, [...path, i], `${label} ${i + 1}`)));
+  }
   if (s.type === "array" && s.items && !s.prefixItems) return listGroup(s, path, label, value || []);
   return leaf(s, path, label, value);
 }
 
 function group(s, path, label, open, children) {
   const box = el("details", { "data-path": key(path) }, el("summary", {}, label, el("span", { class: "about", text: s.description || "" })));
-  box.open = open && path.length === 1 && ["dynamics", "strategies"].includes(path[0]);
+  box.open = page.open.has(key(path));  // a section stays as she left it across redraws
+  box.addEventListener("toggle", () => { if (box.open) page.open.add(key(path)); else page.open.delete(key(path)); });
   box.append(el("div", { class: "error" }), ...children());
   return box;
+}
+
+// A value for a new entry from the schema alone: its defaults, and a plain start for what has none.
+function defaultFor(schema) {
+  const s = resolve(schema);
+  if (s.default !== undefined && s.default !== null) return structuredClone(s.default);
+  if (s.type === "object" && s.properties) {
+    const out = {};
+    for (const [k, p] of Object.entries(s.properties)) {
+      const v = defaultFor(p);
+      if (v !== undefined && ((s.required || []).includes(k) || resolve(p).default !== undefined)) out[k] = v;
+    }
+    return out;
+  }
+  if (s.type === "object") return {};
+  if (s.type === "array" && s.prefixItems) return s.prefixItems.map(defaultFor);
+  if (s.type === "array") return [];
+  if (s.type === "number" || s.type === "integer") return s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + 1 : 0);
+  if (s.type === "boolean") return false;
+  if (s.enum) return s.enum[0];
+  if (s.nullable) return null;
+  return "";
+}
+
+// Rename a key in place, keeping the table's order.
+function renameKey(path, from, to) {
+  const table = getAt(page.scenario, path);
+  if (!to || to === from || !table || to in table) return false;
+  const copy = Object.entries(table).map(([k, v]) => [k === from ? to : k, v]);
+  for (const k of Object.keys(table)) delete table[k];
+  for (const [k, v] of copy) table[k] = v;
+  return true;
 }
 
 function dictGroup(s, path, label, value) {
@@ -86,15 +158,30 @@ function dictGroup(s, path, label, value) {
   return group(s, path, label, false, () => {
     const parts = Object.keys(value).map((k) => {
       const child = render(s.additionalProperties, [...path, k], k);
-      if (!isTable) return child;
-      child.append(el("div", { class: "entry-tools" }, el("button", { text: `Remove ${k}`, onclick: () => { setAt(page.scenario, [...path, k], undefined); renderForm(); } })));
+      const rename = el("input", { type: "text", value: k, size: "12", "aria-label": `rename ${key([...path, k])}` });
+      const tools = el("div", { class: "entry-tools" },
+        el("label", { text: "key " }), rename,
+        el("button", { text: "Rename", onclick: () => {
+          const to = rename.value.trim();
+          if (path.length === 1 && path[0] === "organizations") renameOrganization(k, to);
+          else if (key(path) === "strata") renameStratum(k, to);
+          else if (renameKey(path, k, to) && key(path) === "strategies" && page.scenario.default_strategy === k) page.scenario.default_strategy = to;
+          renderForm();
+        } }),
+        el("button", { text: `Remove ${k}`, "data-remove": key([...path, k]), onclick: () => { setAt(page.scenario, [...path, k], undefined); renderForm(); } }));
+      child.append(tools);
       return child;
     });
-    const name = el("input", { type: "text", placeholder: "new key", size: "14" });
-    const add = el("button", { text: "Add", onclick: () => {
-      const first = Object.values(value)[0];
-      if (!name.value) return;
-      setAt(page.scenario, [...path, name.value], first !== undefined ? structuredClone(first) : (isTable ? {} : 0));
+    const name = el("input", { type: "text", placeholder: "new key", size: "14", "aria-label": `new key in ${key(path)}` });
+    const add = el("button", { text: "Add", "data-add": key(path), onclick: () => {
+      const k = name.value.trim();
+      if (!k) return;
+      const fresh = defaultFor(s.additionalProperties);  // a share 0, a source "", a table its defaults
+      setAt(page.scenario, [...path, k], fresh);
+      page.open.add(key(path)); page.open.add(key([...path, k]));
+      if (isTable) {  // the empty tables of a new entry are what she fills next: show them open
+        for (const [p, v] of Object.entries(fresh)) if (v && typeof v === "object" && !Array.isArray(v) && !Object.keys(v).length) page.open.add(key([...path, k, p]));
+      }
       renderForm();
     } });
     return [...parts, el("div", { class: "entry-tools" }, name, add)];
@@ -157,7 +244,8 @@ function numberInput(s, value, changed, path, i) {
   if (low !== undefined) input.min = low;
   if (high !== undefined) input.max = high;
   input.value = value ?? "";
-  input.addEventListener("change", () => changed(input.value === "" ? null : Number(input.value)));
+  // a cleared box: null where the field may be empty, else the field is missing (and said to be)
+  input.addEventListener("change", () => changed(input.value === "" ? (s.nullable ? null : undefined) : Number(input.value)));
   return input;
 }
 
@@ -175,49 +263,233 @@ function numberControls(s, value, changed, path) {
 }
 
 // ---- checking the field as it is edited ----
+// Each edit is numbered; a check's answer counts only if no edit came after it was asked
+// (body's data-checked says which edit the shown status belongs to).
+page.edits = 0;
 function scheduleCheck() {
+  page.edits += 1;
+  document.body.dataset.checked = "";
   clearTimeout(page.checkTimer);
   page.checkTimer = setTimeout(checkScenario, 250);
 }
 
 async function checkScenario() {
+  const edit = page.edits;
   const r = await post("/api/scenario/check", { scenario: page.scenario });
-  for (const node of document.querySelectorAll("#form .error")) node.textContent = "";
-  for (const node of document.querySelectorAll("#form .bad")) node.classList.remove("bad");
+  if (edit !== page.edits) return r.ok;  // an edit came since: its own check will answer
+  for (const node of document.querySelectorAll("#form .error, #builder .error")) node.textContent = "";
+  for (const node of document.querySelectorAll("#form .bad, #builder .bad")) node.classList.remove("bad");
   const status = $("check-status");
   if (r.ok) {
+    page.errors = [];
     status.textContent = `valid: ${fmt(r.data.agents)} agents, ${fmt(r.data.steps)} steps`;
     status.className = "good";
     fillStrategies();
+    document.body.dataset.checked = String(edit);
     return true;
   }
-  status.textContent = detail(r);
+  const errors = (r.data && r.data.errors) || [];
+  page.errors = errors;
+  const unplaced = errors.filter((e) => !showError(e.field, e.message));
+  status.textContent = errors.length
+    ? `${errors.length} problem${errors.length > 1 ? "s" : ""} to fix, each shown beside its field` + (unplaced.length ? `: ${unplaced.map((e) => e.message).join(" ")}` : ".")
+    : detail(r);
   status.className = "bad";
-  for (const e of (r.data && r.data.errors) || []) showError(e.field, e.message);
+  document.body.dataset.checked = String(edit);
   return false;
 }
 
+// Every place a field is edited (the builder and the form) shows its problem in a sentence.
 function showError(field, message) {
   const parts = (field || "").split(".");
-  while (parts.length) {  // the nearest control or table that holds the field
-    const holder = document.querySelector(`#form [data-path="${CSS.escape(parts.join("."))}"]`);
-    if (holder) {
-      const slot = holder.querySelector(":scope > .error");
-      slot.textContent = parts.join(".") === field ? message : `${field}: ${message}`;
-      holder.classList.add("bad");
-      let up = holder.parentElement;
-      while (up) { if (up.tagName === "DETAILS") up.open = true; up = up.parentElement; }
-      return;
+  let placed = false;
+  for (const area of ["#builder", "#form"]) {
+    const p = [...parts];
+    while (p.length && p[0] !== "") {  // the nearest control or table that holds the field
+      const holder = document.querySelector(`${area} [data-path="${CSS.escape(p.join("."))}"]`);
+      if (holder) {
+        const slot = holder.querySelector(":scope > .error");
+        const said = p.join(".") === field ? message : `${field.slice(p.join(".").length + 1)}: ${message}`;
+        slot.textContent = slot.textContent ? `${slot.textContent} ${said}` : said;
+        holder.classList.add("bad");
+        let up = holder.parentElement;
+        while (up) { if (up.tagName === "DETAILS") up.open = true; up = up.parentElement; }
+        placed = true;
+        break;
+      }
+      p.pop();
     }
-    parts.pop();
   }
+  return placed;
+}
+
+// Renaming a stratum renames it in every population's shares and in reach_stratum.
+function renameStratum(from, to) {
+  const sc = page.scenario;
+  if (!renameKey(["strata"], from, to)) return false;
+  if (sc.reach_stratum === from) sc.reach_stratum = to;
+  for (const pop of [...Object.values(sc.organizations || {}), sc.unorganized]) {
+    for (const table of ["strata", "kernel"]) {
+      if (pop && pop[table] && from in pop[table]) pop[table] = Object.fromEntries(Object.entries(pop[table]).map(([k, v]) => [k === from ? to : k, v]));
+    }
+  }
+  return true;
+}
+
+// Renaming an organization renames it everywhere the field names it: roles, papers, strategies, ranges.
+function renameOrganization(from, to) {
+  const sc = page.scenario;
+  if (!to || to === from || !/^[A-Za-z0-9_-]+$/.test(to) || (sc.organizations || {})[to]) return false;
+  renameKey(["organizations"], from, to);
+  for (const role of ["group", "host", "rival"]) if (sc[role] === from) sc[role] = to;
+  for (const organ of Object.values(sc.organs || {})) {
+    if (organ.owner === from) organ.owner = to;
+    if (organ.circulation && from in organ.circulation) { organ.circulation[to] = organ.circulation[from]; delete organ.circulation[from]; }
+  }
+  for (const strategy of Object.values(sc.strategies || {})) {
+    if (strategy.allocation && from in strategy.allocation) {
+      const entries = Object.entries(strategy.allocation).map(([k, v]) => [k === from ? to : k, v]);
+      strategy.allocation = Object.fromEntries(entries);
+    }
+  }
+  for (const u of sc.uncertainties || []) {
+    if (u.path.startsWith(`organizations.${from}.`)) u.path = `organizations.${to}.` + u.path.slice(`organizations.${from}.`.length);
+  }
+  return true;
 }
 
 async function openBuiltin() {
   const r = await api(`/api/scenarios/${encodeURIComponent($("builtin").value)}`);
   if (!r.ok) { $("check-status").textContent = detail(r); return; }
   page.scenario = r.data;
+  $("history-note").hidden = false;
   renderForm();
+}
+
+async function openTemplate() {
+  const r = await api(`/api/templates/${encodeURIComponent($("template").value)}`);
+  if (!r.ok) { $("check-status").textContent = detail(r); return; }
+  page.scenario = r.data;
+  $("history-note").hidden = true;
+  page.open = new Set(["dynamics", "strategies"]);
+  renderForm();
+}
+
+// ---- the guided builder: the common case in plain words, writing the scenario the form edits ----
+const ROLES = [
+  ["group", "Your group", "the small group whose choice is weighed"],
+  ["host", "The larger organization", "the larger, looser body your group may join"],
+  ["rival", "The rival", "another organization that competes for the same people"],
+];
+const LOOSENESS = [
+  [0.1, "very loose: anyone may organize inside it"], [0.3, "loose: it tolerates organized groups"],
+  [0.6, "fairly tightly run: it watches organized groups"], [0.9, "tightly run: it expels organized groups"],
+];
+
+function bRow(label, help, path, control) {
+  return el("div", { class: "field", "data-path": path }, el("label", { text: label }), el("div", { class: "control" }, control),
+    el("span", { class: "help", text: help }), el("div", { class: "error" }));
+}
+
+function bInput(path, label, type = "text", onchange = null) {
+  const value = getAt(page.scenario, path.split("."));
+  const input = el("input", { type, "aria-label": `builder ${label}`, ...(type === "number" ? { step: "any" } : {}) });
+  input.value = value ?? "";
+  input.addEventListener("change", () => {
+    const v = type === "number" ? (input.value === "" ? undefined : Number(input.value)) : input.value;
+    if (onchange) onchange(v); else setAt(page.scenario, path.split("."), v);
+    renderForm();
+  });
+  return input;
+}
+
+function renderBuilder() {
+  const sc = page.scenario, box = $("builder");
+  if (!box || !sc) return;
+  const orgKeys = Object.keys(sc.organizations || {});
+  const firstStratum = Object.keys(sc.strata || {})[0];
+  const parts = [el("h3", { text: "Your field, in your words" }),
+    bRow("Title", "What you are deciding, in a line: it heads the reports.", "title", bInput("title", "title")),
+    bRow("Short name", "Letters, digits and dashes: used to name the files and the stored results.", "name", bInput("name", "short name"))];
+  for (const [role, heading, about] of ROLES) {
+    const k = sc[role];
+    if (!k) continue;
+    const at = `organizations.${k}`;
+    parts.push(el("h4", { text: `${heading}: ${about}` }),
+      bRow("Key", "A short word for it (letters, digits, _ or -), used inside the field; the page shows its name instead.", role,
+        bInput(role, `${role} key`, "text", (v) => { if (!renameOrganization(k, String(v).trim())) sc[role] = String(v).trim(); })));
+    if (!sc.organizations || !sc.organizations[k]) continue;
+    parts.push(bRow("Name", "Its name as you say it: shown in every table, chart and conclusion.", `${at}.name`, bInput(`${at}.name`, `${role} name`)),
+      bRow("Members", "How many people belong to it at the start.", `${at}.size`, bInput(`${at}.size`, `${role} members`, "number")));
+    if (role === "host") {
+      const loose = el("select", { "aria-label": "builder how loose" });
+      const h = sc.organizations[k].homogeneity;
+      for (const [v, words] of LOOSENESS) loose.append(el("option", { value: v, text: words }));
+      loose.value = LOOSENESS.reduce((a, b) => (Math.abs(b[0] - h) < Math.abs(a[0] - h) ? b : a))[0];
+      loose.addEventListener("change", () => { sc.organizations[k].homogeneity = Number(loose.value); renderForm(); });
+      const close = el("input", { type: "number", step: "any", min: "0", max: "1", "aria-label": "builder close share" });
+      close.value = firstStratum ? ((sc.organizations[k].kernel || {})[firstStratum] ?? 0) : 0;
+      close.addEventListener("change", () => {
+        sc.organizations[k].kernel = Object.fromEntries(Object.keys(sc.strata || {}).map((st) => [st, Number(close.value)]));
+        renderForm();
+      });
+      const crisis = el("input", { type: "checkbox", "aria-label": "builder crisis" });
+      crisis.checked = (sc.organizations[k].disappointment || []).length > 0;
+      crisis.addEventListener("change", () => {
+        sc.organizations[k].disappointment = crisis.checked ? [{ start_week: 0, end_week: sc.horizon_weeks || 104, level: 0.3, end_level: null }] : [];
+        renderForm();
+      });
+      parts.push(bRow("How loose is it?", "How freely an organized group may work inside it before its leaders act.", `${at}.homogeneity`, loose),
+        bRow("Members close to you", "The share of its members already near your group's first view (0.1 is one in ten).", `${at}.kernel`, close),
+        bRow("In a crisis?", "Tick if something is pushing its members to leave (a split, a defeat); none unless you say so.", `${at}.disappointment`, crisis));
+      if (crisis.checked) {
+        parts.push(bRow("How deep a crisis", "How far it pulls members' contentment down, from 0 (not at all) to 1 (entirely), over the whole run.",
+          `${at}.disappointment.0.level`, bInput(`${at}.disappointment.0.level`, "crisis depth", "number")));
+      }
+    }
+  }
+  parts.push(el("h4", { text: "The unorganized: people in no organization, who may join one" }),
+    bRow("People", "How many active people belong to none of them.", "unorganized.size", bInput("unorganized.size", "unorganized people", "number")));
+  parts.push(el("h4", { text: "The two views people hold (each from 0 to 1)" }));
+  for (const i of [0, 1]) {
+    parts.push(bRow(`View ${i + 1}`, "What it measures, and what its two ends mean.", `labels.axes.${i}`,
+      el("span", {}, bInput(`labels.axes.${i}.name`, `view ${i + 1} name`), " from ", bInput(`labels.axes.${i}.low`, `view ${i + 1} low`), " to ", bInput(`labels.axes.${i}.high`, `view ${i + 1} high`))));
+  }
+  parts.push(el("h4", { text: "The strategies to compare" }));
+  for (const [sk, strategy] of Object.entries(sc.strategies || {})) {
+    const where = el("select", { "aria-label": `builder ${sk} where` });
+    for (const o of orgKeys) where.append(el("option", { value: o, text: o === sc.group ? "stay outside, as its own group" : `join ${orgName(o)}` }));
+    const alloc = Object.entries(strategy.allocation || {}).sort((a, b) => b[1] - a[1]);
+    where.value = alloc.length ? alloc[0][0] : sc.group;
+    where.addEventListener("change", () => { strategy.allocation = { [where.value]: 1 }; strategy.press = where.value === sc.group ? "own" : "host"; renderForm(); });
+    const form = el("select", { "aria-label": `builder ${sk} form` },
+      el("option", { value: "faction", text: "openly, as an organized caucus" }), el("option", { value: "individuals", text: "quietly, as individuals" }));
+    form.value = strategy.form || "faction";
+    form.addEventListener("change", () => { strategy.form = form.value; strategy.declaration = form.value === "faction"; renderForm(); });
+    const rename = bInput(`strategies.${sk}`, `${sk} key`, "text", (v) => {
+      const to = String(v).trim();
+      if (renameKey(["strategies"], sk, to) && sc.default_strategy === sk) sc.default_strategy = to;
+    });
+    rename.value = sk;
+    parts.push(el("div", { class: "strategy-card", "data-strategy": sk },
+      bRow("Key", "A short word for it; the page shows its description instead.", `strategies.${sk}`, rename),
+      bRow("What it is", "The strategy in your words: shown in the picker, the ranking and the conclusion.", `strategies.${sk}.description`, bInput(`strategies.${sk}.description`, `${sk} description`)),
+      bRow("Where the group goes", "Where its members put their effort.", `strategies.${sk}.allocation`, where),
+      bRow("How", "Openly as a caucus is visible to the leaders; quietly as individuals is not.", `strategies.${sk}.form`, form),
+      el("div", { class: "entry-tools" }, el("button", { text: "Remove this strategy", "data-remove-strategy": sk, onclick: () => {
+        delete sc.strategies[sk];
+        if (sc.default_strategy === sk) sc.default_strategy = Object.keys(sc.strategies)[0] || "";
+        renderForm();
+      } }))));
+  }
+  const newKey = el("input", { type: "text", placeholder: "new strategy key", "aria-label": "builder new strategy key" });
+  parts.push(el("div", { class: "entry-tools" }, newKey, el("button", { text: "Add a strategy", id: "builder-add-strategy", onclick: () => {
+    const k = newKey.value.trim();
+    if (!k || (sc.strategies || {})[k]) return;
+    setAt(sc, ["strategies", k], { description: "", allocation: { [sc.group]: 1 }, form: "faction", declaration: true, press: "own" });
+    renderForm();
+  } })));
+  box.replaceChildren(...parts);
 }
 
 async function openFile(event) {
@@ -238,21 +510,41 @@ async function downloadToml() {
 
 function fillStrategies() {
   const select = $("strategy"), before = select.value;
-  select.replaceChildren(...Object.keys(page.scenario.strategies || {}).map((k) => el("option", { value: k, text: k })));
+  select.replaceChildren(...Object.keys(page.scenario.strategies || {}).map((k) => el("option", { value: k, text: strategyName(k) })));
   select.value = before && page.scenario.strategies[before] ? before : page.scenario.default_strategy;
 }
 
 // ---- run and watch ----
 const numberOr = (id) => ($(id).value === "" ? null : Number($(id).value));
 
+// A refused run or weigh: each problem in a sentence beside the box that caused it (the
+// field's own problems send her back to the builder), the progress bar emptied; never JSON.
+const BOXES = { strategy: "strategy", seed: "seed", steps: "steps", samples: "samples", replications: "replications" };
+function refused(r, tab) {
+  const status = $(`${tab}-status`), list = $(`${tab}-errors`);
+  $(`${tab}-progress`).value = 0;
+  list.replaceChildren();
+  for (const node of document.querySelectorAll(`#tab-${tab} .bad`)) node.classList.remove("bad");
+  const errors = (r.data && r.data.errors) || [];
+  for (const e of errors) {
+    const field = String(e.field || "").replace(/^scenario\./, "");
+    const id = tab === "weigh" && ["seed", "steps"].includes(field) ? `weigh-${field}` : BOXES[field];
+    if (id && $(id)) $(id).classList.add("bad");
+    const where = id ? ($(id).closest("label") || {}).firstChild?.textContent?.trim() || field : field ? `the field's ${field} (see Build a field)` : "";
+    list.append(el("li", { text: where ? `${where}: ${e.message}` : e.message }));
+  }
+  if (!errors.length) list.append(el("li", { text: detail(r) }));
+  status.textContent = "Not started: see below.";
+}
+
 async function startRun() {
   const body = { scenario: page.scenario, strategy: $("strategy").value, seed: Number($("seed").value || 0), steps: numberOr("steps") };
-  $("run-summary").replaceChildren(); $("run-files").replaceChildren(); $("flows").replaceChildren();
+  $("run-summary").replaceChildren(); $("run-files").replaceChildren(); $("flows").replaceChildren(); $("run-errors").replaceChildren();
   const r = await post("/api/runs", body);
-  if (!r.ok) { $("run-status").textContent = detail(r); return; }
+  if (!r.ok) { refused(r, "run"); return; }
   page.columns = r.data.columns;
   const job = r.data, rows = [];
-  $("run-progress").max = job.total; $("cancel-run").disabled = false; $("run").disabled = true;
+  $("run-progress").max = job.total; $("run-progress").value = 0; $("cancel-run").disabled = false; $("run").disabled = true;
   page.runJob = job.id;
   let view = job;
   while (view.state === "running") {
@@ -271,32 +563,46 @@ async function startRun() {
   showRunResult(view.result, view.experiment);
 }
 
+// The group on its own panel (its few members would be a flat line beside hundreds), the
+// people holding its views on another.
 function drawRun(rows) {
   const col = (name) => rows.map((r) => r[page.columns.indexOf(name)]);
   const weeks = rows.map((_, i) => i * (page.scenario.step_weeks || 1));
-  drawChart($("chart"), weeks, { "the group's members": col("group_members"), "holding the group's views": col("won") });
+  drawPanels($("chart-group"), $("chart"), weeks, col("group_members"), col("won"), page.scenario);
 }
 
+function drawPanels(groupSvg, viewsSvg, weeks, members, won, words) {
+  const group = orgName((words || {}).group || page.scenario.group, words);
+  drawChart(groupSvg, weeks, { [`members of ${group}`]: members });
+  drawChart(viewsSvg, weeks, { [outcomeName("won", words)]: won });
+}
+
+const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
 function drawChart(svg, xs, lines) {
-  const W = 720, H = 300, L = 60, R = 170, T = 15, B = 35;
+  // one line: its name as the panel's title (a legend beside it would cut a long name)
+  const single = Object.keys(lines).length === 1;
+  const W = 720, H = 220, L = 60, R = single ? 20 : 200, T = single ? 30 : 15, B = 35;
   const all = Object.values(lines).flat().filter(Number.isFinite);
   const yMax = Math.max(1, ...all), xMax = Math.max(1, ...xs);
   const x = (v) => L + (v / xMax) * (W - L - R), y = (v) => H - B - (v / yMax) * (H - T - B);
   const colors = ["#1565c0", "#e65100", "#2e7d32", "#6a1b9a"];
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const parts = [`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#90a4ae"/>`, `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#90a4ae"/>`,
-    `<text x="${L - 5}" y="${T + 4}" text-anchor="end">${fmt(yMax)}</text>`, `<text x="${L - 5}" y="${H - B}" text-anchor="end">0</text>`,
-    `<text x="${W - R}" y="${H - B + 15}" text-anchor="end">week ${fmt(xMax)}</text>`, `<text x="${L}" y="${H - B + 15}">0</text>`];
+    `<text x="${L - 5}" y="${T + 4}" text-anchor="end">${round(yMax)}</text>`, `<text x="${L - 5}" y="${H - B}" text-anchor="end">0</text>`,
+    `<text x="${W - R}" y="${H - B + 15}" text-anchor="end">week ${round(xMax)}</text>`, `<text x="${L}" y="${H - B + 15}">0</text>`];
   Object.entries(lines).forEach(([name, ys], i) => {
     const points = ys.map((v, k) => `${x(xs[k]).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     parts.push(`<polyline class="series" data-points="${ys.length}" fill="none" stroke="${colors[i]}" stroke-width="2" points="${points}"/>`);
-    parts.push(`<rect x="${W - R + 10}" y="${T + 18 * i}" width="12" height="3" fill="${colors[i]}"/><text x="${W - R + 26}" y="${T + 18 * i + 5}">${name}</text>`);
+    if (single) parts.push(`<text class="panel-title" x="${L}" y="16">${esc(name)}</text>`);
+    else parts.push(`<rect x="${W - R + 10}" y="${T + 18 * i}" width="12" height="3" fill="${colors[i]}"/><text x="${W - R + 26}" y="${T + 18 * i + 5}">${esc(name)}</text>`);
   });
   svg.innerHTML = parts.join("");
 }
 
 function table(head, rows, id) {
   const t = el("table", id ? { id } : {});
-  t.append(el("tr", {}, ...head.map((h) => el("th", { text: h }))));
+  t.append(el("tr", {}, ...head.map((h) => (typeof h === "string" ? el("th", { text: h }) : el("th", { text: h[0], title: h[1] })))));
   for (const r of rows) t.append(el("tr", {}, ...r.map((c) => el("td", { text: c }))));
   return t;
 }
@@ -304,12 +610,12 @@ function table(head, rows, id) {
 function showRunResult(result, experiment) {
   const s = result.summary;
   $("run-summary").replaceChildren(
-    el("h2", { text: `${s.scenario} — ${s.strategy} (seed ${s.seed}, ${fmt(s.weeks)} weeks, ${fmt(s.agents)} agents)` }),
-    table(["organization", "members at start", "at end", "kernel at start", "at end"],
-      s.organizations.map((o) => [o.name, fmt(o.size_start), fmt(o.size_end), fmt(o.kernel_start), fmt(o.kernel_end)]), "summary-table"),
-    table(["the group", "value"], [["members (start → end)", `${fmt(s.group_members_start)} → ${fmt(s.group_members_end)}`],
-      ["cadre at end", fmt(s.group_cadre_end)], ["holding its views (start → end)", `${fmt(s.won_start)} → ${fmt(s.won_end)}`], ["expelled", fmt(s.expelled)]]));
-  drawFlows($("flows"), result.flows, result.labels);
+    el("h2", { text: `${page.scenario.title || s.scenario} — ${strategyName(s.strategy)} (seed ${s.seed}, ${round(s.weeks)} weeks, ${round(s.agents)} simulated people)` }),
+    table(["organization", "members at start", "at end", `${page.scenario.labels?.kernel || "kernel"} at start`, "at end"],
+      s.organizations.map((o) => [o.name, round(o.size_start), round(o.size_end), round(o.kernel_start), round(o.kernel_end)]), "summary-table"),
+    table([orgName(page.scenario.group), "value"], [["members (start → end)", `${round(s.group_members_start)} → ${round(s.group_members_end)}`],
+      ["trained members at end", round(s.group_cadre_end)], [`${outcomeName("won")} (start → end)`, `${round(s.won_start)} → ${round(s.won_end)}`], ["expelled", round(s.expelled)]]));
+  drawFlows($("flows"), result.flows, result.labels.map((k) => orgName(k)));
   $("run-files").replaceChildren(el("h2", { text: "The run's files" }), fileLinks(experiment, ["timeseries.parquet", "summary.json", "flows.csv", "trajectories.png", "scenario.toml"]));
 }
 
@@ -323,12 +629,12 @@ function drawFlows(svg, flows, labels) {
   flows.forEach((row, i) => row.forEach((v, j) => {
     if (i === j || v <= 0) return;
     const w = Math.max(1, (v / most) * gap * 0.8);
-    parts.push(`<path class="flow" d="M200,${yAt(i)} C360,${yAt(i)} 360,${yAt(j)} 520,${yAt(j)}" stroke="hsl(${(i * 67) % 360},60%,45%)" stroke-opacity="0.45" stroke-width="${w.toFixed(1)}" fill="none"><title>${labels[i]} → ${labels[j]}: ${fmt(v)} persons</title></path>`);
+    parts.push(`<path class="flow" d="M200,${yAt(i)} C360,${yAt(i)} 360,${yAt(j)} 520,${yAt(j)}" stroke="hsl(${(i * 67) % 360},60%,45%)" stroke-opacity="0.45" stroke-width="${w.toFixed(1)}" fill="none"><title>${esc(labels[i])} → ${esc(labels[j])}: ${round(v)} people</title></path>`);
   }));
   labels.forEach((name, i) => {
-    parts.push(`<text x="190" y="${yAt(i) + 4}" text-anchor="end">${name}</text><text x="530" y="${yAt(i) + 4}">${name}</text>`);
+    parts.push(`<text x="190" y="${yAt(i) + 4}" text-anchor="end">${esc(name)}</text><text x="530" y="${yAt(i) + 4}">${esc(name)}</text>`);
   });
-  parts.push(`<text x="360" y="${H - 6}" text-anchor="middle">persons who moved over the run (widest: ${fmt(most)})</text>`);
+  parts.push(`<text x="360" y="${H - 6}" text-anchor="middle">people who moved over the run (widest band: ${round(most)})</text>`);
   svg.innerHTML = parts.join("");
 }
 
@@ -341,14 +647,24 @@ function fileLinks(name, files) {
 async function cancelJob(id) { if (id) await post(`/api/jobs/${id}/cancel`, {}); }
 
 // ---- weigh ----
+//: Below this many draws × replications an answer is mostly noise: the page says so before and after.
+const FEW_WORLDS = 16;
+
+function weighCaution() {
+  const worlds = Number($("samples").value) * Number($("replications").value);
+  $("weigh-few").hidden = !(worlds < FEW_WORLDS);
+  $("weigh-few").textContent = `Caution: ${worlds} draw${worlds === 1 ? "" : "s"} of what nobody knows for sure is few; two strategies will most likely look tied. ${FEW_WORLDS} or more say more.`;
+}
+
 async function startWeigh() {
   const body = { scenario: page.scenario, samples: Number($("samples").value), replications: Number($("replications").value),
     seed: Number($("weigh-seed").value || 0), steps: numberOr("weigh-steps") };
-  $("open-weigh").hidden = true;
+  $("open-weigh").hidden = true; $("weigh-errors").replaceChildren(); $("weigh-warnings").replaceChildren();
   const r = await post("/api/weighs", body);
-  if (!r.ok) { $("weigh-status").textContent = detail(r); return; }
+  if (!r.ok) { refused(r, "weigh"); return; }
   let view = r.data;
   page.weighJob = view.id;
+  $("weigh-progress").value = 0;
   $("cancel-weigh").disabled = false; $("weigh").disabled = true;
   while (view.state === "running") {
     $("weigh-progress").max = view.total || 1; $("weigh-progress").value = view.done;
@@ -361,6 +677,9 @@ async function startWeigh() {
   $("cancel-weigh").disabled = true; $("weigh").disabled = false;
   $("weigh-progress").value = view.done;
   $("weigh-status").textContent = view.state === "done" ? `done: ${view.total} runs in ${view.experiment}` : `${view.state}: ${view.message}`;
+  const warnings = (view.result && view.result.warnings) || [];
+  const words = { strategies: Object.fromEntries(Object.entries(page.scenario.strategies || {}).map(([k, v]) => [k, v.description || k])) };
+  $("weigh-warnings").replaceChildren(...warnings.map((w) => el("li", { text: plainWords(w, words) })));
   const open = $("open-weigh");
   open.hidden = false;
   open.onclick = () => { showTab("experiments"); openExperiment(view.experiment); };
@@ -370,7 +689,7 @@ async function startWeigh() {
 async function listExperiments() {
   const r = await api("/api/experiments");
   const t = $("experiments");
-  t.replaceChildren(el("tr", {}, ...["experiment", "kind", "scenario", "runs stored", "failed", "planned", "status", ""].map((h) => el("th", { text: h }))));
+  t.replaceChildren(el("tr", {}, ...["experiment", "kind", "field", "runs stored", "failed", "planned", "status", ""].map((h) => el("th", { text: h }))));
   if (!r.ok) return;
   for (const e of r.data) {
     t.append(el("tr", {}, ...[e.name, e.kind, e.scenario, e.stored, e.failed, e.planned, e.status].map((c) => el("td", { text: String(c) })),
@@ -378,27 +697,76 @@ async function listExperiments() {
   }
 }
 
+// The ranking's head in plain words, its strategies by their descriptions, ties said as ties.
+function rankingHead(head, ranking, words) {
+  const base = `“${strategyName(ranking.baseline, words)}”`;
+  return head.map((h) => {
+    const median = h.match(/^(\w+) median \[90%\]$/);
+    if (median) return [`${outcomeName(median[1], words)}: middle run [90% of runs]`, outcomeMeaning(median[1])];
+    if (h.startsWith("Δ vs")) return [`gain over ${base}, on average [90% range]`, "the mean difference from the baseline, world by world"];
+    if (h.startsWith("P(beat)")) return [`chance it does better than ${base} [90% range]`, "in how many paired worlds it did better"];
+    if (h.startsWith("regret")) return ["short of the best: on average / at worst", "how far below the best strategy of each world it fell"];
+    if (h === "#") return ["rank", "= marks a tie with the one above"];
+    return [h, ""];
+  });
+}
+
+// The server's sentences (the conclusion, the weigh's cautions) with her words for its keys and
+// the page's for the command line's.
+function plainWords(text, words) {
+  let out = text;
+  for (const k of Object.keys(words.strategies || {})) out = out.replaceAll(`'${k}'`, `“${strategyName(k, words)}”`);
+  return out.replaceAll(" x ", " × ").replaceAll(/\(?--samples, or --until-sure\)?/g, "(raise Draws on the Weigh tab)")
+    .replaceAll("mean regret", "mean shortfall from the best").replaceAll("draws of the uncertainties", "draws of what nobody knows for sure");
+}
+
+function plainConclusion(text, ranking, words) {
+  let out = plainWords(text, words);
+  const code = page.glossary[ranking.outcome] && page.glossary[ranking.outcome].code;
+  if (code) out = out.replaceAll(code, `${outcomeName(ranking.outcome, words)} (${outcomeMeaning(ranking.outcome)})`);
+  return out;
+}
+
 async function openExperiment(name) {
   const r = await api(`/api/experiments/${encodeURIComponent(name)}`);
   const box = $("experiment");
   if (!r.ok) { box.replaceChildren(el("p", { text: detail(r) })); return; }
-  const e = r.data, s = e.settings;
-  box.replaceChildren(el("h2", { text: `${e.name} (${s.kind}, ${e.status})` }),
-    el("p", { text: Object.entries(s).filter(([k]) => k !== "strategies").map(([k, v]) => `${k}: ${v}`).join(" · ") }));
+  const e = r.data, s = e.settings, words = e.words || {};
+  const about = s.kind === "weigh" ? `weighed over ${s.samples} draw(s) × ${s.replications} replication(s), seed ${s.seed}`
+    : `one run of “${strategyName(s.strategy, words)}”, seed ${s.seed}`;
+  box.replaceChildren(el("h2", { text: `${e.name} (${s.kind}, ${e.status})` }), el("p", { class: "settings", text: about }));
+  const worlds = Number(s.samples) * Number(s.replications);
+  if (s.kind === "weigh" && worlds < FEW_WORLDS) {
+    box.append(el("p", { class: "caution", id: "few-worlds", text: `Caution: ${worlds} draw${worlds === 1 ? "" : "s"} in all. With so few, a strategy that looks best may only have been lucky: read this as a first look, and weigh again with ${FEW_WORLDS} or more draws × replications before trusting it.` }));
+  }
   if (e.ranking) {
-    box.append(el("p", { class: "conclusion", text: e.ranking.conclusion }), el("h3", { text: "Ranking" }), table(e.ranking.head, e.ranking.rows, "ranking"));
+    const tieNote = e.ranking.sure ? "" : " The runs cannot tell the leader from the runner-up: read it as a tie.";
+    box.append(el("p", { class: "conclusion", text: plainConclusion(e.ranking.conclusion, e.ranking, words) + tieNote }),
+      el("h3", { text: "Ranking" }),
+      table(rankingHead(e.ranking.head, e.ranking, words),
+        e.ranking.rows.map((row) => [row[0].endsWith("=") ? `${row[0].slice(0, -1)} (tied)` : row[0], strategyName(row[1], words), ...row.slice(2)]), "ranking"));
   }
   const shown = e.summary.length ? Object.keys(e.summary[0]).filter((k) => !["strategy", "ok", "failed"].includes(k)) : [];
-  box.append(el("h3", { text: "Runs per strategy: median [5%, 95%]" }),
-    table(["strategy", "ok", "failed", ...shown], e.summary.map((row) => [row.strategy, row.ok, row.failed, ...shown.map((k) => row[k] ? `${fmt(row[k][1])} [${fmt(row[k][0])}, ${fmt(row[k][2])}]` : "–")]), "experiment-summary"));
+  box.append(el("h3", { text: "Runs per strategy: the middle run [5% and 95% of runs]" }),
+    table(["strategy", "runs", "failed", ...shown.map((k) => [outcomeName(k, words), outcomeMeaning(k)])],
+      e.summary.map((row) => [strategyName(row.strategy, words), row.ok, row.failed, ...shown.map((k) => row[k] ? `${round(row[k][1])} [${round(row[k][0])}, ${round(row[k][2])}]` : "–")]), "experiment-summary"));
   if (e.series) {
-    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    svg.setAttribute("viewBox", "0 0 720 300");
-    box.append(el("h3", { text: "Trajectories" }), svg);
-    drawChart(svg, e.series.week, { "the group's members": e.series.group_members, "holding the group's views": e.series.won });
+    const svgNS = "http://www.w3.org/2000/svg";
+    const one = document.createElementNS(svgNS, "svg"), two = document.createElementNS(svgNS, "svg");
+    box.append(el("h3", { text: "Over the run" }), one, two);
+    drawPanels(one, two, e.series.week, e.series.group_members, e.series.won, words);
+  }
+  if (s.kind === "weigh") {
+    box.append(el("h3", { text: "The funnel per strategy" }),
+      el("p", { class: "placeholder", id: "funnel-place", text: "Not measured yet: the model does not yet count contacts, sympathizers and recruits step by step, so there is no funnel to draw. Its picture will go here." }));
   }
   for (const f of e.files.filter((f) => f.endsWith(".png"))) box.append(el("img", { src: fileUrl(e.name, f), alt: f }));
   box.append(el("h3", { text: "Files" }), fileLinks(e.name, e.files));
+}
+
+function renderGlossary() {
+  const list = $("glossary-list");
+  list.replaceChildren(...Object.values(page.glossary).flatMap((g) => [el("dt", { text: g.name }), el("dd", { text: `${g.meaning} (${g.better} is better)` })]));
 }
 
 // ---- start ----
@@ -412,10 +780,18 @@ async function start() {
   $("weigh").addEventListener("click", startWeigh);
   $("cancel-weigh").addEventListener("click", () => cancelJob(page.weighJob));
   $("refresh").addEventListener("click", listExperiments);
-  const [schema, names] = await Promise.all([api("/api/schema"), api("/api/scenarios")]);
+  $("new-field").addEventListener("click", openTemplate);
+  $("samples").addEventListener("input", weighCaution);
+  $("replications").addEventListener("input", weighCaution);
+  const [schema, names, templates, glossary] = await Promise.all([api("/api/schema"), api("/api/scenarios"), api("/api/templates"), api("/api/outcomes")]);
   if (!schema.ok) { document.body.prepend(el("p", { class: "error", text: detail(schema) })); return; }
   page.schema = schema.data;
-  $("builtin").replaceChildren(...names.data.map((n) => el("option", { value: n, text: n })));
+  page.glossary = glossary.ok ? glossary.data : {};
+  renderGlossary();
+  $("builtin").replaceChildren(...names.data.map((n) => el("option", { value: n, text: `${n} (history)` })));
+  $("builtin").value = names.data.includes("britain-1933") ? "britain-1933" : names.data[0];
+  $("template").replaceChildren(...templates.data.map((t) => el("option", { value: t.name, text: `${t.title}: ${t.description}` })));
+  weighCaution();
   await openBuiltin();
   document.body.dataset.ready = "yes";
 }
