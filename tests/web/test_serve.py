@@ -53,3 +53,31 @@ def test_with_a_token_every_api_request_must_carry_it(tmp_path):
         assert httpx.get(base + "/").status_code == 200  # the page's own files hold no data
     finally:
         server.stop()
+
+
+def test_a_killed_server_leaves_no_job_computing(tmp_path):
+    """SIGKILL runs none of the server's cleanup: its weigh's process must see its parent gone
+    and end by itself (within 10 s, as the command line's workers do)."""
+    import os
+    import signal
+    import time
+
+    import httpx
+    import psutil
+
+    from tests.web.conftest import Server, small_field
+
+    server = Server(tmp_path / "store")
+    try:
+        field = small_field().model_dump(mode="json")
+        started = httpx.post(f"{server.url}/api/weighs", json={"scenario": field, "samples": 6, "steps": 1500},
+                             timeout=60).json()  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not (jobs := psutil.Process(server.process.pid).children(recursive=True)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert jobs, started
+        os.kill(server.process.pid, signal.SIGKILL)
+        gone, alive = psutil.wait_procs(jobs, timeout=10)
+        assert alive == [], f"{len(alive)} of {len(jobs)} job processes still running 10 s after the server died"
+    finally:
+        server.stop()

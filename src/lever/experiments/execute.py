@@ -61,11 +61,16 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
+def watch_parent(parent: int) -> None:
+    """End this process within a second of ``parent``'s death, whatever killed it (a thread)."""
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
 def _init_worker(parent: int, scenario: Scenario, steps: int | None) -> None:
     global _context
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C stops
     _context = (scenario, steps)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    watch_parent(parent)
 
 
 def _attempt_here(tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:

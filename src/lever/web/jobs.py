@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -71,7 +72,7 @@ class JobBoard:
                 raise Refused(409, f"experiment '{experiment}' is being made by a job already")
             job = Job(f"job{next(self.counter)}", kind, experiment, total=total)
             reports = _SPAWN.Queue()
-            process = _SPAWN.Process(target=target, args=(*args, reports), daemon=True)
+            process = _SPAWN.Process(target=_child, args=(os.getpid(), target, *args, reports), daemon=True)
             process.start()
             self.jobs[job.id], self.processes[job.id] = job, process
             self._forget_old()
@@ -125,6 +126,15 @@ class JobBoard:
             job.state = "cancelled" if cancelled else "failed"
             job.message = ("cancelled; the runs finished are in the store" if cancelled
                            else f"the job's process ended (exit code {process.exitcode})")  # fmt: skip
+
+
+def _child(server: int, target: Callable[..., None], *args: Any) -> None:
+    """A job's process: it ends with the server, however the server ends (a SIGKILL runs no
+    cleanup of the server's own), as the command line's workers end with their driver."""
+    from lever.experiments.execute import watch_parent
+
+    watch_parent(server)
+    target(*args)
 
 
 def _apply(job: Job, report: tuple) -> bool:
