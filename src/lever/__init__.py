@@ -20,6 +20,7 @@ and ``classic`` -> ``experiments`` (designs, tasks, executors) -> ``analysis`` -
 """
 
 import os
+from types import ModuleType
 
 # Before Numba loads its OpenMP runtime (GNU libgomp, read once when loaded): a helper thread
 # that has finished a parallel region spins for up to GOMP_SPINCOUNT turns (300,000 by
@@ -64,7 +65,7 @@ __all__ = [
 _SUBMODULES = ("analysis", "calibration", "classic", "experiments", "model", "sim", "store", "theses", "weigh")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> ModuleType:
     if name in _SUBMODULES:
         import importlib
 

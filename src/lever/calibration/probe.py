@@ -34,7 +34,7 @@ class Probe:
     steps: int
     level: int = 0  # the store's tables have a level column; calibration varies no factor
 
-    def run(self, scenario: Scenario, steps: int | None = None) -> TaskOutput:
+    def run(self, scenario: Scenario, steps: int | None = None) -> TaskOutput:  # noqa: ARG002 (RunTask's run signature)
         """The output the store keeps of a task (as :func:`lever.experiments.tasks.run_task`'s);
         the probe's own ``steps`` decide the run's length, not the sweep's."""
         field_ = with_values(scenario, self.values, "uncertainties")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ from lever.calibration.record import start_date
 from lever.sim.plots import caption, png_bytes
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the posterior's draws (not ruled out), the bar their "
            "90% interval. Right: the record (dots, ±2 sd; filled: fitted, hollow: held out, grey: outside the "
@@ -44,7 +48,7 @@ def plot_calibration(cal: Calibration) -> Figure:
     return fig
 
 
-def _plot_parameters(cal: Calibration, ax) -> None:
+def _plot_parameters(cal: Calibration, ax: Axes) -> None:
     prior = cal.prior
     for i, (path, p) in enumerate(prior.iterrows()):
         unit = (cal.posterior[path] - p["low"]) / (p["high"] - p["low"]) if len(cal.posterior) else pd.Series([])
@@ -58,7 +62,7 @@ def _plot_parameters(cal: Calibration, ax) -> None:
     ax.grid(True, axis="x", alpha=0.3)
 
 
-def _plot_series(cal: Calibration, rows: pd.DataFrame, name: str, ax) -> None:
+def _plot_series(cal: Calibration, rows: pd.DataFrame, name: str, ax: Axes) -> None:
     start = start_date(cal.scenario)
     band = _band(cal, name)
     if band is not None:

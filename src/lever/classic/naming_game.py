@@ -157,7 +157,7 @@ def _naming_kernel(words, committed, counts, n, is_complete, indptr, indices, sw
     return u, hit
 
 
-def mean_field_rhs(t: float, y: np.ndarray, p: float) -> np.ndarray:
+def mean_field_rhs(t: float, y: np.ndarray, p: float) -> np.ndarray:  # noqa: ARG001 (solve_ivp's fun(t, y, *args))
     """Mean-field rates for the uncommitted shares ``(n_A, n_B)`` with committed share ``p``.
 
     ``dn_A/dt = -n_A n_B + n_AB^2 + n_A n_AB + 3/2 p n_AB`` and

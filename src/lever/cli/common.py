@@ -51,7 +51,7 @@ def warn(message: str, label: str = "warning") -> None:
     err_console.print(f"[yellow]{label}:[/] {message}", highlight=False, soft_wrap=True)
 
 
-def _warning_line(message, category, *_args, **_kwargs) -> None:  # noqa: ANN001
+def _warning_line(message: Warning | str, _category: type[Warning], *_args: object, **_kwargs: object) -> None:
     warn(str(message))
 
 

@@ -50,7 +50,7 @@ def attempt(scenario: Scenario, steps: int | None, task: RunTask, catch: bool) -
         return task.run(scenario, steps)
     try:
         return task.run(scenario, steps)
-    except Exception as err:  # a failing run is data: the sweep goes on
+    except Exception as err:  # noqa: BLE001 (a failing run is data: the sweep goes on)
         return TaskOutput.failed(task, f"{type(err).__name__}: {err}")
 
 
@@ -424,7 +424,7 @@ def stoppable() -> Iterator[None]:
     """SIGTERM is handled like Ctrl-C (KeyboardInterrupt) inside the block, so a sweep stopped
     either way keeps its finished runs and stops its workers."""
 
-    def on_term(signum: int, frame: object) -> None:
+    def on_term(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     old = signal.signal(signal.SIGTERM, on_term)

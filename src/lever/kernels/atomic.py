@@ -27,7 +27,7 @@ def _pointer(context, builder, arrty, arr, index, indexty):
 
 
 @intrinsic
-def load_acquire(typingctx, array, index):
+def load_acquire(typingctx, array, index):  # noqa: ARG001 (Numba's intrinsic signature)
     """``array[index]`` read atomically, with acquire ordering (``array``: 1-D int64)."""
     if not (_is_int64_vector(array) and isinstance(index, types.Integer)):
         return None
@@ -41,7 +41,7 @@ def load_acquire(typingctx, array, index):
 
 
 @intrinsic
-def store_release(typingctx, array, index, value):
+def store_release(typingctx, array, index, value):  # noqa: ARG001 (Numba's intrinsic signature)
     """``array[index] = value`` atomically, with release ordering (``array``: 1-D int64)."""
     if not (_is_int64_vector(array) and isinstance(index, types.Integer)
             and isinstance(value, types.Integer)):  # fmt: skip
@@ -58,7 +58,7 @@ def store_release(typingctx, array, index, value):
 
 
 @intrinsic
-def cas(typingctx, array, index, expected, new):
+def cas(typingctx, array, index, expected, new):  # noqa: ARG001 (Numba's intrinsic signature)
     """Set ``array[index]`` to ``new`` if it holds ``expected``, atomically (sequentially
     consistent); whether it did (``array``: 1-D int64)."""
     if not (_is_int64_vector(array) and isinstance(index, types.Integer)
@@ -77,11 +77,11 @@ def cas(typingctx, array, index, expected, new):
 
 
 @intrinsic
-def yield_cpu(typingctx):
+def yield_cpu(typingctx):  # noqa: ARG001 (Numba's intrinsic signature)
     """Give this thread's core up to another runnable thread, if there is one."""
     sig = types.void()
 
-    def codegen(context, builder, signature, args):
+    def codegen(context, builder, signature, args):  # noqa: ARG001 (Numba's codegen signature)
         fnty = ir.FunctionType(ir.IntType(32), [])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "sched_yield")
         builder.call(fn, [])

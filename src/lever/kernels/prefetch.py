@@ -16,7 +16,7 @@ __all__ = ["prefetch"]
 
 
 @intrinsic
-def prefetch(typingctx, array, row):
+def prefetch(typingctx, array, row):  # noqa: ARG001 (Numba's intrinsic signature)
     """Hint that element ``row`` of a 1-D ``array``, or row ``row`` of a C-contiguous 2-D one,
     will soon be read or written.
 

@@ -26,7 +26,8 @@ class ScenarioError(ValueError):
         where = f"{source}: {field}: " if field else f"{source}: "
         super().__init__(where + problem)
 
-    def __reduce__(self):  # raised in a worker process, it must cross back to the parent
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str]]:
+        # raised in a worker process, it must cross back to the parent
         return (type(self), (self.source, self.field, self.problem))
 
 

@@ -26,8 +26,8 @@ from lever.kernels.resolution import persons_beyond_one
 from lever.kernels.social import regroup_branches
 from lever.model.build import allocation_vector, build_params, build_state
 from lever.model.network import from_networkx, read_edge_list, workplace_network
-from lever.model.scenario import NONE, Scenario
-from lever.model.state import N_TALLY, Network, State
+from lever.model.scenario import NONE, Scenario, Strategy
+from lever.model.state import N_TALLY, Network, Params, State
 
 #: Names of ``State.tally``'s counts, as columns of the series (see ``lever.model.state``).
 TALLIES = (
@@ -199,7 +199,7 @@ def simulate(
     return Run(scenario, name, seed, series, flows, state.trimmed(), twin)
 
 
-def _rebuilt_paper(scenario: Scenario, chosen, params, state: State, t: int):
+def _rebuilt_paper(scenario: Scenario, chosen: Strategy, params: Params, state: State, t: int) -> Params:
     """``params`` once a group that gave up its paper on entry has rebuilt it,
     ``rebuild_steps`` after its first expulsion: its own organ reaches its readers again and
     costs its cadre's effort again (``params`` unchanged before, or without the mechanism)."""
@@ -212,7 +212,7 @@ def _rebuilt_paper(scenario: Scenario, chosen, params, state: State, t: int):
     return rebuilt._replace(disappointment=params.disappointment, rebuild_steps=-1)
 
 
-def with_room(state: State, params) -> State:
+def with_room(state: State, params: Params) -> State:
     """``state`` with room for the persons one step may split off: an eighth of the agents,
     but no more than the coarse agents hold beyond one person each (a field held person by
     person splits nobody off), and for each of the group's people its talks and contacts.
@@ -230,7 +230,9 @@ def with_room(state: State, params) -> State:
     return state.with_capacity(need + need // 8)
 
 
-def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.uint64, n_branches: int) -> float:
+def step(
+    state: State, params: Params, net: Network, t: int, flows: np.ndarray, key: np.uint64, n_branches: int
+) -> float:
     """The six mechanisms of step ``t`` in order (the group's entry is the caller's); returns
     the persons expelled in it. ``key`` keys every draw (:mod:`lever.kernels.draw`)."""
     regroup_branches(state, n_branches)

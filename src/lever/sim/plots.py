@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from numpy.typing import ArrayLike
 
 from lever.sim.engine import Run
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 def subplots(*grid: int, figsize: tuple[float, float], **options: Any) -> tuple[Figure, Any]:
@@ -32,7 +36,7 @@ def png_bytes(fig: Figure) -> bytes:
 LOG_RANGE = 200.0
 
 
-def persons_axis(ax, values) -> None:
+def persons_axis(ax: Axes, values: ArrayLike) -> None:
     """A persons axis: linear from 0, unless the values span more than ``LOG_RANGE``; then
     logarithmic, ticks at powers of ten written as plain numbers (10, 1,000, 100,000)."""
     x = np.asarray(values, float)

@@ -21,7 +21,7 @@ def writable_folder(folder: Path) -> None:
     probe.unlink()
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` on a temporary file in ``path``'s folder, then rename it to ``path``:
     a reader sees the old file or the whole new one, never part of it."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

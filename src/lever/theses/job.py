@@ -81,7 +81,9 @@ ENTER = {"allocation": {"{host}": 1.0}, "form": "faction", "declaration": True, 
 OUTSIDE = {"allocation": {"{group}": 1.0}, "press": "own"}
 
 
-def _level(path: str, values: list[float], name: str, fmt: str = "{:g}", extra=None) -> Factor:
+def _level(
+    path: str, values: list[float], name: str, fmt: str = "{:g}", extra: Callable[[float], dict[str, Any]] | None = None
+) -> Factor:
     levels = tuple({path: v, **(extra(v) if extra else {})} for v in values)
     return Factor(name, levels, tuple(fmt.format(v) for v in values), tuple(float(v) for v in values))
 
@@ -377,8 +379,7 @@ def evaluate(thesis: Thesis, result: DesignResult) -> Outcome:
     labels = _labels(result.design)
     d, feats = differences(runs, thesis.comparison, params, result.design.scenario.horizon_weeks)
     draws = feats.index.to_numpy()
-    sc = result.design.scenario
-    extras = _extras(thesis, runs, sc.organizations[sc.group].size)
+    extras = _extras(thesis, runs)
     indices, names = _sensitivity(d, feats, thesis)
     if thesis.comparison.kind == "crossover":  # the region is stated on the factor the thesis varies
         return replace(_crossover_outcome(thesis, result, decide(d, None, labels, draws), extras),
@@ -422,7 +423,7 @@ def _median(x: pd.Series) -> float:
     return float(np.median(x)) if len(x) else math.nan
 
 
-def _extras(thesis: Thesis, runs: pd.DataFrame, founders: float) -> dict[str, float]:
+def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
     """Numbers the letter names, measured beside the verdict."""
     if thesis.number == 2:
         at = runs[runs["factor"] == 0.1]

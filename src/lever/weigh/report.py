@@ -6,6 +6,7 @@ import base64
 import html
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -17,6 +18,10 @@ from lever.sim.outcomes import OUTCOMES
 from lever.sim.plots import caption, persons_axis, png_bytes, subplots
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance, write_parquet
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 TRACKED_TITLES = {
     "group_members": "The group's members",
@@ -118,7 +123,7 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
     return fig
 
 
-def _stacked(ax, y: np.ndarray, parts: list[tuple[str, list[float], str]]) -> None:
+def _stacked(ax: Axes, y: np.ndarray, parts: list[tuple[str, list[float], str]]) -> None:
     """Horizontal bars, one per row of ``y``, stacked from ``parts`` (label, values, colour:
     one colour per organization in both panels)."""
     left = np.zeros(len(y))
@@ -228,7 +233,7 @@ def provenance_html(provenance: Provenance | None) -> str:
             "beside this file; <code>provenance.json</code> holds the rest.</p>")  # fmt: skip
 
 
-def _indices_rows(regions: list, ranking: Ranking):
+def _indices_rows(regions: list, ranking: Ranking) -> pd.DataFrame:
     """Every strategy's RBD-FAST rows of its paired difference, in one tidy table."""
     import pandas as pd
 
