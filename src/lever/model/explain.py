@@ -22,7 +22,7 @@ def _field(path: str) -> tuple[str, str] | None:
     if len(steps) < len(path.split(".")) or not steps or steps[-1] is None:
         return None
     model, name, info = steps[-1]
-    units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+    units = (info.json_schema_extra or {}).get("units", "")
     return (f"{model.__name__}.{name}", f"{info.description} ({units})")
 
 
@@ -80,7 +80,7 @@ def _path_pattern(model: type[BaseModel], prefix: str = "") -> list[tuple[str, s
     rows: list[tuple[str, str, str]] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+        units = (info.json_schema_extra or {}).get("units", "")
         rows.append((path, str(units), info.description or ""))
         node, suffix = info.annotation, ""
         for _ in range(3):  # unwrap X | None, dict[str, X], list[X], tuple[X, X]
@@ -123,6 +123,6 @@ def top_level_list() -> str:
     holds it between ``<!-- fields -->`` markers; a test keeps the two equal)."""
     lines = []
     for name, info in Scenario.model_fields.items():
-        units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+        units = (info.json_schema_extra or {}).get("units", "")
         lines.append(f"- `{name}` ({units}): {info.description}")
     return "\n".join(lines) + "\n"

@@ -618,7 +618,7 @@ def explain(path: str) -> str:
     if not steps or steps[-1] is None:
         return f"{path or 'the scenario'}: an entry named by the field (its key or index)"
     model, name, info = steps[-1]
-    units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+    units = (info.json_schema_extra or {}).get("units", "")
     lines = [f"{'.'.join(parts[:-1] + [name])}  ({model.__name__}.{name}, {units})", f"  {info.description}"]
     bounds = [
         f"{k} {getattr(m, k)}"

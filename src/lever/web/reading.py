@@ -78,7 +78,7 @@ def view(store: Path, name: str) -> dict[str, Any]:
     """One experiment opened again: its settings, status, summary, ranking, files."""
     exp = opened(store, name)
     settings = {k: v for k, v in exp.spec.items() if k != "scenario"}
-    files = [f for f in FileName.__args__ if _has(exp, f)]  # type: ignore[attr-defined]
+    files = [f for f in FileName.__args__ if _has(exp, f)]
     return {"name": exp.name, "settings": settings, "status": exp.status(), "summary": strategy_summaries(exp),
             "ranking": ranking(exp), "series": series(exp), "files": files}  # fmt: skip
 
