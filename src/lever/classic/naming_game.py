@@ -14,6 +14,7 @@ exponentially with ``n``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numba as nb
 import numpy as np
@@ -95,7 +96,7 @@ class NamingGame(ConsensusModel):
 
     def _advance(self, sweeps, stop):
         sweeps = int(sweeps)
-        net = self.network
+        net = cast(Network, self.network)  # made one by __post_init__
         record = np.empty((sweeps + 1, 3), dtype=np.int64)
         updates, hit = _naming_kernel(
             self.words, self.is_committed, self._counts, net.n, net.is_complete,

@@ -9,11 +9,23 @@ the core up (``sched_yield``) to a thread that has work while this one has none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, cast
+
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-__all__ = ["cas", "load_acquire", "store_release", "yield_cpu"]
+__all__ = ["cas", "load_acquire", "store_release", "typed_intrinsic", "yield_cpu"]
+
+_P = ParamSpec("_P")
+
+
+def typed_intrinsic(typing: Callable[Concatenate[Any, _P], object]) -> Callable[_P, Any]:
+    """Numba's ``@intrinsic``, typed as kernels call what it makes: without the typing
+    context, which Numba passes, and returning what the generated code returns (not the
+    typing function's signature and code generator)."""
+    return cast(Callable[_P, Any], intrinsic(typing))
 
 
 def _is_int64_vector(array) -> bool:
@@ -26,7 +38,7 @@ def _pointer(context, builder, arrty, arr, index, indexty):
     return cgutils.get_item_pointer(context, builder, arrty, ary, [i], wraparound=False)
 
 
-@intrinsic
+@typed_intrinsic
 def load_acquire(typingctx, array, index):  # noqa: ARG001 (Numba's intrinsic signature)
     """``array[index]`` read atomically, with acquire ordering (``array``: 1-D int64)."""
     if not (_is_int64_vector(array) and isinstance(index, types.Integer)):
@@ -40,7 +52,7 @@ def load_acquire(typingctx, array, index):  # noqa: ARG001 (Numba's intrinsic si
     return sig, codegen
 
 
-@intrinsic
+@typed_intrinsic
 def store_release(typingctx, array, index, value):  # noqa: ARG001 (Numba's intrinsic signature)
     """``array[index] = value`` atomically, with release ordering (``array``: 1-D int64)."""
     if not (_is_int64_vector(array) and isinstance(index, types.Integer)
@@ -57,7 +69,7 @@ def store_release(typingctx, array, index, value):  # noqa: ARG001 (Numba's intr
     return sig, codegen
 
 
-@intrinsic
+@typed_intrinsic
 def cas(typingctx, array, index, expected, new):  # noqa: ARG001 (Numba's intrinsic signature)
     """Set ``array[index]`` to ``new`` if it holds ``expected``, atomically (sequentially
     consistent); whether it did (``array``: 1-D int64)."""
@@ -76,7 +88,7 @@ def cas(typingctx, array, index, expected, new):  # noqa: ARG001 (Numba's intrin
     return sig, codegen
 
 
-@intrinsic
+@typed_intrinsic
 def yield_cpu(typingctx):  # noqa: ARG001 (Numba's intrinsic signature)
     """Give this thread's core up to another runnable thread, if there is one."""
     sig = types.void()
