@@ -30,7 +30,7 @@ def save(fig: Figure, path: Path) -> str:
 
 def _bars(ax: Axes, rows: pd.DataFrame, pair: tuple[str, str], labels: dict[str, str]) -> None:
     """Two bars per parameter, with the 90% interval where there is one."""
-    params = list(dict.fromkeys(rows["parameter"]))
+    params: list[str] = list(dict.fromkeys(rows["parameter"]))
     y = np.arange(len(params))
     for k, index in enumerate(pair):
         r = rows[rows["index"] == index].set_index("parameter").reindex(params)

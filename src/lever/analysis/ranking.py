@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -170,7 +171,8 @@ def table_text(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
     d_reg = decimals(t["regret_mean"])
     rows = []
     for i, r in t.iterrows():
-        cells = [f"{i + 1}{'=' if r['tied'] else ''}", str(r["strategy"])]  # "=": tied with the one above
+        place = cast(int, i) + 1  # the table's index counts from 0 in rank order (rank resets it)
+        cells = [f"{place}{'=' if r['tied'] else ''}", str(r["strategy"])]  # "=": tied with the one above
         for name in shown:
             d = digits[name]
             cells.append(f"{_num(r[f'{name}_median'], d)} [{_num(r[f'{name}_low'], d)}, {_num(r[f'{name}_high'], d)}]")

@@ -8,7 +8,7 @@ simulations go through the same pools (local or Dask) and into the same store.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -40,7 +40,8 @@ class Probe:
         field_ = with_values(scenario, self.values, "uncertainties")
         run = simulate(field_, self.strategy, seed=self.seed, steps=self.steps)
         s = run.series
-        found = {observed(col, step): float(s[col].iat[step]) for col, step in self.observe}
+        # the run's series are numbers (pandas' stubs allow any cell: a date, a period)
+        found = {observed(col, step): float(cast(float, s[col].iat[step])) for col, step in self.observe}
         if self.steps == field_.steps:
             found |= plausibility(run)
         tracked = np.column_stack([s[name] for name in tracked_columns(scenario)])
@@ -68,5 +69,5 @@ def plausibility(run: Run) -> dict[str, float]:
     )
     for axis in ("radicalism", "independence"):
         col = run.series[f"{axis}_{sc.host}"]
-        out[f"host_{axis}_change"] = float(col.iat[-1] - col.iat[0])
+        out[f"host_{axis}_change"] = float(cast(float, col.iat[-1]) - cast(float, col.iat[0]))  # numbers, as above
     return out

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Annotated, Any
 
 import typer
@@ -148,9 +149,11 @@ class Reporter:
             self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.tty:
-            self.progress.__exit__(*exc)
+            self.progress.__exit__(exc_type, exc, tb)
 
     def __call__(self, done: int, total: int) -> None:
         if self.tty:

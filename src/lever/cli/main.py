@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -44,8 +44,11 @@ from lever.model.scenario import Labels
 from lever.sim.stored import run_spec, store_run
 from lever.store.files import complete_folder
 
+if TYPE_CHECKING:
+    from click import ClickException
+
 #: Click's base of usage errors, wherever this Typer keeps its Click.
-_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_CLICK_ERROR: type[ClickException] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class OneLineErrors(TyperGroup):

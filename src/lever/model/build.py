@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import truncnorm
 
-from lever.model.scenario import NONE, Population, Scenario, Strategy
+from lever.model.scenario import NONE, Organization, Population, Scenario, Strategy
 from lever.model.state import N_TALLY, Params, State
 
 #: At the start a branch holds at least this many agents (where its organization has that
@@ -68,7 +68,7 @@ def _draw_opinions(pop: Population, cls: np.ndarray, theta: float, rng: np.rando
     return opinion
 
 
-def _content(opinion: np.ndarray, org: Population, disappointment: float) -> np.ndarray:
+def _content(opinion: np.ndarray, org: Organization, disappointment: float) -> np.ndarray:
     """What persons of ``opinion`` would feel in ``org`` now: fit less disappointment."""
     gap = np.linalg.norm(opinion - np.array(org.platform), axis=1)
     return np.maximum(0.0, 1.0 - gap / org.tolerance) - disappointment

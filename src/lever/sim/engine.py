@@ -7,7 +7,7 @@ import math
 import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numba
 import numpy as np
@@ -28,6 +28,9 @@ from lever.model.build import allocation_vector, build_params, build_state
 from lever.model.network import from_networkx, read_edge_list, workplace_network
 from lever.model.scenario import NONE, Scenario, Strategy
 from lever.model.state import N_TALLY, Network, Params, State
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: Names of ``State.tally``'s counts, as columns of the series (see ``lever.model.state``).
 TALLIES = (
@@ -71,7 +74,9 @@ class Run:
         return pd.DataFrame(self.flows, index=pd.Index(self.labels, name="from"), columns=self.labels)
 
 
-def make_network(scenario: Scenario, n: int, rng: np.random.Generator, network: object | None = None) -> Network:
+def make_network(
+    scenario: Scenario, n: int, rng: np.random.Generator, network: Network | nx.Graph | None = None
+) -> Network:
     """The social layer: ``network`` if given (a :class:`Network`, or a NetworkX graph),
     else the scenario's edge-list file, else woven from workplaces."""
     if isinstance(network, Network):
@@ -120,7 +125,7 @@ class World(NamedTuple):
     network: Network
 
 
-def build_world(scenario: Scenario, seed: int, network: object | None = None) -> World:
+def build_world(scenario: Scenario, seed: int, network: Network | nx.Graph | None = None) -> World:
     """The world ``simulate`` starts from: ``SeedSequence(seed)`` draws the population,
     then the social layer (``network`` replaces it, as in :func:`simulate`)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed))
@@ -134,7 +139,7 @@ def simulate(
     *,
     seed: int = 0,
     steps: int | None = None,
-    network: object | None = None,
+    network: Network | nx.Graph | None = None,
     on_step: Callable[[int], None] | None = None,
     on_row: Callable[[int, np.ndarray], None] | None = None,
     twin: bool = False,

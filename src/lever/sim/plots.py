@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -15,6 +15,7 @@ from lever.sim.engine import Run
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 
 def subplots(*grid: int, figsize: tuple[float, float], **options: Any) -> tuple[Figure, Any]:
@@ -68,7 +69,8 @@ def plot_run(run: Run) -> Figure:
     names = {k: o.name for k, o in sc.organizations.items()}
     axis = sc.labels.axes[0]
     fig, ax = subplots(2, 2, figsize=(12, 8.5), sharex=True)
-    fig.get_layout_engine().set(rect=(0, 0.05, 1, 0.95))  # room for the caption
+    # room for the caption; subplots lays figures out with constraints
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.05, 1, 0.95))
     for key in orgs:
         ax[0, 0].plot(s["week"], s[f"size_{key}"], label=names[key])
         ax[0, 1].plot(s["week"], s[f"kernel_{key}"], label=names[key])

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -327,7 +327,8 @@ def differences(
     both = _wide(runs, c.outcome, ["draw", "replication", "level"])
     gap = (both[c.a] - both[c.b]).unstack("level")
     cols = list(gap.columns)
-    d = np.minimum(gap[cols[0]], -gap[cols[-1]]) + c.tolerance
+    # a Series: NumPy's ufuncs hand Series to pandas (its stubs say an array)
+    d = cast(pd.Series, np.minimum(gap[cols[0]], -gap[cols[-1]])) + c.tolerance
     return d.to_numpy(float), feats
 
 
@@ -411,6 +412,7 @@ def _crossover_outcome(thesis: Thesis, result: DesignResult, verdict: Verdict, e
                       f.index.get_level_values("draw").to_numpy())  # fmt: skip
     text = None
     if found is not None and found.holds and verdict.label == "undecided":
+        assert result.design.factor is not None  # a crossover varies a factor
         text = f"{result.design.factor.name} < {found.threshold:.3g}"
         verdict = replace(verdict, label=f"holds where {text}: {thesis.comparison.a} wins below and loses above "
                           f"(held-out accuracy {100 * found.accuracy_out:.0f}%)", rule=text,

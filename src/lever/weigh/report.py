@@ -6,7 +6,7 @@ import base64
 import html
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -22,6 +22,9 @@ from lever.store.provenance import Provenance, write_parquet
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from lever.analysis.regions import Region
 
 TRACKED_TITLES = {
     "group_members": "The group's members",
@@ -47,7 +50,7 @@ def plot_bands(result: DesignResult) -> Figure:
     its description; the caption says what lines and bands are."""
     sc = result.design.scenario
     fig, axes = subplots(1, len(TRACKED), figsize=(14, 5.2))
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.07, 1, 0.93))  # subplots: constrained
     titles = TRACKED_TITLES | {
         "won": sc.labels.won.capitalize(),
         "size_host": f"Members of the host ({sc.organizations[sc.host].name})",
@@ -73,7 +76,7 @@ def plot_outcomes(result: DesignResult, ranking: Ranking) -> Figure:
     diffs = differences(runs, ranking.outcome, ranking.baseline)
     names = [describe(result, s, 30) for s in order]
     fig, (a, b) = subplots(1, 2, figsize=(13, 0.75 * len(order) + 2.4), sharey=True)
-    fig.get_layout_engine().set(rect=(0, 0.08, 1, 0.92))
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.08, 1, 0.92))  # subplots: constrained
     a.boxplot(values, vert=False, tick_labels=names, whis=(5, 95))
     a.set(title=textwrap.fill(OUTCOMES[ranking.outcome][0], 50), xlabel="persons")
     b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=names, whis=(5, 95))
@@ -123,7 +126,7 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
     return fig
 
 
-def _stacked(ax: Axes, y: np.ndarray, parts: list[tuple[str, list[float], str]]) -> None:
+def _stacked(ax: Axes, y: np.ndarray, parts: list[tuple[str, list[Any], str]]) -> None:
     """Horizontal bars, one per row of ``y``, stacked from ``parts`` (label, values, colour:
     one colour per organization in both panels)."""
     left = np.zeros(len(y))
@@ -164,6 +167,7 @@ def draws_text(result: DesignResult) -> str:
     d = result.design
     if not d.from_posterior:
         return "Every uncertainty was drawn from its prior range by a Latin hypercube."
+    assert d.posterior is not None  # from_posterior is empty without one
     n, total = len(d.from_posterior), len(d.scenario.uncertainties)
     return (f"{n} of {total} uncertainties were drawn from the posterior of a calibration ({len(d.posterior)} draws "
             "not ruled out by the record, resampled whole); the others from their prior ranges by a Latin hypercube.")  # fmt: skip
@@ -242,7 +246,7 @@ def _indices_rows(regions: list, ranking: Ranking) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _regions_html(result: DesignResult, ranking: Ranking, regions: list, warnings: list[str],
+def _regions_html(result: DesignResult, ranking: Ranking, regions: list[Region], warnings: list[str],
                   figures: dict[str, bytes]) -> str:  # fmt: skip
     """Warnings, then per strategy the region where it beats the baseline and its drivers."""
     labels = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
