@@ -64,11 +64,11 @@ def main() -> None:
     _gather(a[:10], idx[:10] % 10)
     t_np = best(lambda: a[idx])
     t_nb = best(lambda: _gather(a, idx))
-    del a
+    a = None  # free the array (a del would leave the closures above naming an unbound variable)
     p = _cycle(size, 1)
     _chase(p, 10)
     t_chase = best(lambda: _chase(p, reads), 2)
-    del p, idx
+    p = idx = None  # free them, as above
     net = barabasi_albert(dn, 5, rng)
     m = Deffuant(net, bound=0.3, mu=0.5, rng=1, record=False)
     m.run(1)  # compile or load; the graph's first sweep

@@ -836,7 +836,7 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
     if d5:
         rate = stats.median(r["rate"] for r in d5)
         L.append(f"| Lever Deffuant updates, BA graph of {big:,} nodes (section 1) | {rate:,.0f} | {1e9 / rate:.1f} |")
-    for key, r in ((10**6, r6), (10**7, by.get((10**7, "10"))), (10**8, r8)):
+    for _key, r in ((10**6, r6), (10**7, by.get((10**7, "10"))), (10**8, r8)):
         if r:
             L.append(
                 f"| Lever full step, per agent, {r['agents']:,} agents (section 2) | "

@@ -23,12 +23,14 @@ _TEST_STORE = None if "LEVER_STORE" in os.environ else tempfile.mkdtemp(prefix="
 if _TEST_STORE is not None:
     os.environ["LEVER_STORE"] = _TEST_STORE
 
-from lever.kernels.social import regroup_branches
-from lever.model.build import build_params
-from lever.model.loading import validate
-from lever.model.network import from_edges
-from lever.model.scenario import Scenario
-from lever.model.state import N_TALLY, Network, Params, State
+# E402: lever is imported only now, after LEVER_STORE is set above, so that nothing it does
+# on import can see the work tree's store
+from lever.kernels.social import regroup_branches  # noqa: E402
+from lever.model.build import build_params  # noqa: E402
+from lever.model.loading import validate  # noqa: E402
+from lever.model.network import from_edges  # noqa: E402
+from lever.model.scenario import Scenario  # noqa: E402
+from lever.model.state import N_TALLY, Network, Params, State  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

@@ -22,11 +22,12 @@ and ``classic`` -> ``experiments`` (designs, tasks, executors) -> ``analysis`` -
 import os
 import signal
 import sys
+from types import ModuleType
 
 _COMMAND = os.path.basename(sys.argv[0] if sys.argv else "") == "lever"  # the console script, not a library user
 if _COMMAND and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
 
-    def _stopped_early(signum, frame):  # noqa: ANN001, ARG001
+    def _stopped_early(signum: int, frame: object) -> None:  # noqa: ARG001 - a signal handler's signature
         """Ctrl-C while the command loads (before lever.cli.main restores the usual handler)."""
         os.write(2, b"Stopped (Ctrl-C) before the command began.\n")
         os._exit(130)
@@ -84,7 +85,7 @@ __all__ = [
 _SUBMODULES = ("analysis", "calibration", "classic", "experiments", "model", "sim", "store", "theses", "weigh")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> ModuleType:
     if name in _SUBMODULES:
         import importlib
 

@@ -39,7 +39,7 @@ def test_the_trajectory_trades_coverage_for_density():
     trajectory = peel(features.to_numpy(), noisy)
     coverage = [b.coverage for b in trajectory]
     assert trajectory[0].coverage == 1.0 and trajectory[0].mass == 1.0
-    assert all(a >= b for a, b in zip(coverage, coverage[1:]))
+    assert all(a >= b for a, b in zip(coverage, coverage[1:], strict=False))
     assert trajectory[-1].density > trajectory[0].density
     assert any(b is choose(trajectory) for b in trajectory)
 

@@ -39,7 +39,7 @@ def test_the_pairs_are_the_reference_pairs(net, split):
     for a, e in ((0, 250), (250, 251), (251, 600)):  # drawn in pieces, as workers do
         draw_pairs(pi, pj, 1000, a, e, net.n, net.is_complete, net.indptr, net.indices, split, key)
     want = [reference_pair(net, split and not net.is_complete, key, 1000 + b) for b in range(600)]
-    assert list(zip(pi.tolist(), pj.tolist())) == want
+    assert list(zip(pi.tolist(), pj.tolist(), strict=True)) == want
 
 
 def test_every_node_and_neighbour_is_equally_likely():
@@ -52,7 +52,7 @@ def test_every_node_and_neighbour_is_equally_likely():
     deg = np.diff(net.indptr)
     src = np.repeat(np.arange(net.n), deg)
     expected = k / (net.n * deg[src])
-    counts = np.array([np.sum((pi == a) & (pj == b)) for a, b in zip(src, net.indices)])
+    counts = np.array([np.sum((pi == a) & (pj == b)) for a, b in zip(src, net.indices, strict=True)])
     assert counts.sum() == k
     assert stats.chisquare(counts, expected).pvalue > 1e-3
 
@@ -134,7 +134,7 @@ def test_blocks_drawn_ahead_before_the_updater_starts_are_the_right_pairs(thread
     size, total, t0 = 64, 64 * 70 + 13, 999
     gi, gj, where = _helper_then_updater(threads, size, total, t0, net.n, net.indptr, net.indices, key)
     want = [reference_pair(net, True, key, t0 + b) for b in range(total)]
-    assert list(zip(gi.tolist(), gj.tolist())) == want
+    assert list(zip(gi.tolist(), gj.tolist(), strict=True)) == want
     slots = ring_slots(70 + 1, threads)
     # the helpers filled the ring and stopped (the updater had not begun); it drew the rest
     # itself (a block a helper claimed and left, after drawing the next one meanwhile)
@@ -157,7 +157,7 @@ def test_a_block_a_helper_is_on_is_not_waited_for():
                       net.indptr, net.indices, True, key) == 2  # fmt: skip
     for k, (pi, pj) in ((0, buf[:2]), (1, buf[2:])):
         want = [reference_pair(net, True, key, t0 + k * size + b) for b in range(size)]
-        assert list(zip(pi.tolist(), pj.tolist())) == want
+        assert list(zip(pi.tolist(), pj.tolist(), strict=True)) == want
     assert ri.size == 10 * size
 
 

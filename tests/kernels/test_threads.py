@@ -284,7 +284,7 @@ def test_on_a_machine_that_stays_busy_each_losing_try_doubles_the_wait_for_the_n
     busy = {True: 0.030, False: 0.002}
     ways = [_call(choice, clock, busy) for _ in range(4 + int(EXPLORE_MAX * 0.030 / 0.002) * 3)]
     tries = [i for i, w in enumerate(ways) if w and i >= 4]
-    waits = [sum(busy[w] for w in ways[a + 1 : b]) / 0.030 for a, b in zip([1, *tries], tries)]
+    waits = [sum(busy[w] for w in ways[a + 1 : b]) / 0.030 for a, b in zip([1, *tries], tries, strict=False)]
     expected = [min(EXPLORE * 2**k, EXPLORE_MAX) for k in range(len(waits))]
     assert len(waits) >= 8  # it got to the cap and stayed there
     assert waits == pytest.approx(expected, abs=0.002 / 0.030 + 1e-9)

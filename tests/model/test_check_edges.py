@@ -12,8 +12,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from lever.model import loading as scenarios
 from lever.cli.main import app
+from lever.model import loading as scenarios
 from lever.model.loading import ScenarioError, check_scenario, parse, to_toml, with_values
 from lever.model.scenario import Uncertainty
 

@@ -135,7 +135,7 @@ def test_agent_ids_are_blocks_in_the_scenario_order(tiny):
     ids = agent_ids(tiny)
     assert list(ids) == [*tiny.org_keys, "none"]
     assert ids["big"].start == 0 and ids["none"].stop == sum(len(r) for r in ids.values())
-    assert all(a.stop == b.start for a, b in zip(list(ids.values()), list(ids.values())[1:]))
+    assert all(a.stop == b.start for a, b in zip(list(ids.values()), list(ids.values())[1:], strict=False))
 
 
 def test_simulate_refuses_a_graph_of_the_wrong_size_and_takes_named_nodes(tiny):

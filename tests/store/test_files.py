@@ -8,9 +8,9 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from lever.store import files
 from lever.cli.main import app
 from lever.model.loading import to_toml
+from lever.store import files
 from lever.store.files import COMPLETE, FolderTaken, complete_folder, write_atomic
 
 

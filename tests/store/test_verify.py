@@ -130,7 +130,7 @@ def test_a_batch_written_again_for_tasks_stored_ok_is_duplicated(finished, tmp_p
     mine, _ = finished
     shutil.copytree(mine.folder, tmp_path / "e")
     exp = Experiment.read(tmp_path, "e")
-    exp._stored_ok = set()  # as a writer that did not look would
+    exp._stored_ok = set()  # noqa: SLF001 - as a writer that did not look would
     exp.append(pd.read_parquet(exp.folder / "runs" / "part-000001.parquet"))
     found = check_experiment(tmp_path, "e").findings
     assert ("runs/part-000003.parquet", "duplicated") in {(f.path, f.kind) for f in found}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,9 @@ from matplotlib.figure import Figure
 
 from lever.sim.plots import png_bytes, subplots
 from lever.store.files import write_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: The two bars of each parameter, per sampler, and what they are called on the figure.
 BARS = {"sobol": ("S1", "ST"), "morris": ("mu_star", "sigma"), "lhs": ("S1", "S1_floor")}
@@ -24,9 +28,9 @@ def save(fig: Figure, path: Path) -> str:
     return str(path)
 
 
-def _bars(ax, rows: pd.DataFrame, pair: tuple[str, str], labels: dict[str, str]) -> None:
+def _bars(ax: Axes, rows: pd.DataFrame, pair: tuple[str, str], labels: dict[str, str]) -> None:
     """Two bars per parameter, with the 90% interval where there is one."""
-    params = list(dict.fromkeys(rows["parameter"]))
+    params: list[str] = list(dict.fromkeys(rows["parameter"]))
     y = np.arange(len(params))
     for k, index in enumerate(pair):
         r = rows[rows["index"] == index].set_index("parameter").reindex(params)
@@ -64,7 +68,7 @@ def plot_trajectories(regions: list, baseline: str) -> Figure:
     worlds where it beats the baseline; the box reported (or the best one, hollow, where none
     held out of sample) marked."""
     fig, ax = subplots(figsize=(7, 4.5))
-    for k, r in enumerate(x for x in regions if x.discovery is not None):
+    for r in (x for x in regions if x.discovery is not None):
         d = r.discovery
         (line,) = ax.plot([b.coverage for b in d.trajectory], [b.density for b in d.trajectory], lw=1, label=r.strategy)
         ax.plot([d.box.coverage], [d.box.density], "o", color=line.get_color(),

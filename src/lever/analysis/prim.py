@@ -57,7 +57,7 @@ def _box(low: np.ndarray, high: np.ndarray, inside: np.ndarray, y: np.ndarray) -
                float(inside.mean()))  # fmt: skip
 
 
-def _best_peel(x: np.ndarray, y: np.ndarray, inside: np.ndarray, alpha: float):
+def _best_peel(x: np.ndarray, y: np.ndarray, inside: np.ndarray, alpha: float) -> tuple[int, str, np.ndarray] | None:
     """The peel (parameter, side, cut, what stays) leaving the highest density inside."""
     best, best_density = None, -1.0
     # every parameter's two cuts in one call (a call per cut was most of weigh's analysis time)

@@ -7,7 +7,9 @@ Parquet file weigh writes.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -115,11 +117,11 @@ def _mark_ties(table: pd.DataFrame, better: pd.DataFrame, draws: np.ndarray) -> 
     the mean paired difference (above minus it, positive where the one above does better)."""
     order = list(table["strategy"])
     low, high = [np.nan], [np.nan]
-    for above, below in zip(order, order[1:]):
+    for above, below in zip(order, order[1:], strict=False):
         lo, hi = mean_ci((better[above] - better[below]).to_numpy(), draws)
         low.append(lo)
         high.append(hi)
-    tied = [False] + [not (lo > 0 or hi < 0) for lo, hi in zip(low[1:], high[1:])]
+    tied = [False] + [not (lo > 0 or hi < 0) for lo, hi in zip(low[1:], high[1:], strict=True)]
     return table.assign(vs_above_low=low, vs_above_high=high, tied=tied)
 
 
@@ -140,7 +142,7 @@ def few_worlds(ranking: Ranking) -> list[str]:
     return out
 
 
-def decimals(values, most: int = 4) -> int:
+def decimals(values: Iterable[float | None], most: int = 4) -> int:
     """The fewest decimals (up to ``most``) at which different values still print differently:
     0.75 and 0.8125 need two, 40 and 52 none."""
     x = np.asarray([v for v in values if v is not None and np.isfinite(v)], float)
@@ -170,7 +172,8 @@ def table_text(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
     d_diff = d_reg = resolvable(t["diff_mean_high"] - t["diff_mean_low"])
     rows = []
     for i, r in t.iterrows():
-        cells = [f"{i + 1}{'=' if r['tied'] else ''}", str(r["strategy"])]  # "=": tied with the one above
+        place = cast(int, i) + 1  # the table's index counts from 0 in rank order (rank resets it)
+        cells = [f"{place}{'=' if r['tied'] else ''}", str(r["strategy"])]  # "=": tied with the one above
         for name in shown:
             d = digits[name]
             cells.append(f"{_num(r[f'{name}_median'], d)} [{_num(r[f'{name}_low'], d)}, {_num(r[f'{name}_high'], d)}]")

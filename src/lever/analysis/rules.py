@@ -9,6 +9,7 @@ repeated for every fold and every shuffle of :func:`lever.analysis.checked.check
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,8 @@ def best(truth: np.ndarray, column: np.ndarray, y: np.ndarray) -> tuple[int, ...
 def _inside(truth: np.ndarray, pick: tuple[int, ...]) -> np.ndarray:
     if not pick:
         return np.zeros(truth.shape[0], bool)
-    return truth[:, list(pick)].all(axis=1)
+    # a 2-D array reduced along its rows: an array (NumPy's stubs allow a scalar)
+    return cast(np.ndarray, truth[:, list(pick)].all(axis=1))
 
 
 @dataclass(frozen=True)

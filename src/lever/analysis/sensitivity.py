@@ -120,7 +120,7 @@ def analyze_design(problem: dict, sampler: str, x: np.ndarray, runs: pd.DataFram
     rows: list[dict] = []
     for outcome in outcomes:
         targets = [("outcome", s, per_draw(runs, outcome, s, len(x))) for s in strategies]
-        if baseline in strategies:
+        if baseline is not None and baseline in strategies:
             targets += [("difference", s, per_draw_difference(runs, outcome, s, baseline, len(x)))
                         for s in strategies if s != baseline]  # fmt: skip
         for target, strategy, y in targets:

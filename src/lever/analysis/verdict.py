@@ -82,7 +82,7 @@ def decide(d: np.ndarray, features: pd.DataFrame | None = None, labels: dict[str
     groups = None if groups is None else np.asarray(groups)[keep]
     draws = int(np.unique(groups).size) if groups is not None else int(d.size)
     if d.size == 0:
-        return Verdict("undecided", *([np.nan] * 6), 0.0, 0, None)
+        return Verdict("undecided", np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 0.0, 0, None)
     lo, hi = mean_ci(d, groups)
     share = float(np.mean(d > 0))
     found, label = None, "undecided"

@@ -174,7 +174,7 @@ class _Progress:
         return report
 
 
-def _run_wave(cal: Calibration, number: int, box, budget: Budget, seed: int, store: Path, jobs: int,
+def _run_wave(cal: Calibration, number: int, box: tuple[np.ndarray, np.ndarray], budget: Budget, seed: int, store: Path, jobs: int,
               executor: Any, progress: _Progress) -> Wave:  # fmt: skip
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3, number)))
     values = pd.DataFrame(latin(*box, budget.points, rng), columns=cal.prior.index.tolist())

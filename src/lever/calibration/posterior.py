@@ -28,7 +28,7 @@ def write_posterior(cal: Calibration, path: Path) -> None:
     cal.posterior.to_csv(path, index=False, float_format="%.17g")
 
 
-def read_posterior(path: Path, scenario: Scenario) -> pd.DataFrame:
+def read_posterior(path: Path, scenario: Scenario) -> pd.DataFrame:  # noqa: ARG001 (public signature; the caller drops the columns)
     """The posterior draws of ``path``, or a :class:`ScenarioError` naming the file and the column.
     Columns the scenario does not sample are dropped by the caller, who says so."""
     source = str(path)

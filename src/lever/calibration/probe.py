@@ -8,7 +8,7 @@ simulations go through the same pools (local or Dask) and into the same store.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -34,13 +34,14 @@ class Probe:
     steps: int
     level: int = 0  # the store's tables have a level column; calibration varies no factor
 
-    def run(self, scenario: Scenario, steps: int | None = None) -> TaskOutput:
+    def run(self, scenario: Scenario, steps: int | None = None) -> TaskOutput:  # noqa: ARG002 (RunTask's run signature)
         """The output the store keeps of a task (as :func:`lever.experiments.tasks.run_task`'s);
         the probe's own ``steps`` decide the run's length, not the sweep's."""
         field_ = with_values(scenario, self.values, "uncertainties")
         run = simulate(field_, self.strategy, seed=self.seed, steps=self.steps)
         s = run.series
-        found = {observed(col, step): float(s[col].iat[step]) for col, step in self.observe}
+        # the run's series are numbers (pandas' stubs allow any cell: a date, a period)
+        found = {observed(col, step): float(cast(float, s[col].iat[step])) for col, step in self.observe}
         if self.steps == field_.steps:
             found |= plausibility(run)
         tracked = np.column_stack([s[name] for name in tracked_columns(scenario)])
@@ -68,5 +69,5 @@ def plausibility(run: Run) -> dict[str, float]:
     )
     for axis in ("radicalism", "independence"):
         col = run.series[f"{axis}_{sc.host}"]
-        out[f"host_{axis}_change"] = float(col.iat[-1] - col.iat[0])
+        out[f"host_{axis}_change"] = float(cast(float, col.iat[-1]) - cast(float, col.iat[0]))  # numbers, as above
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,10 @@ from lever.calibration.record import start_date
 from lever.sim.plots import caption, png_bytes
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance, build_line
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the posterior's draws (not ruled out), the bar their "
            "90% interval. Right: the record (dots, ±2 sd; filled: fitted, hollow: held out, grey: outside the "
@@ -31,7 +36,7 @@ def plot_calibration(cal: Calibration) -> Figure:
     height = 2.2 + 2.4 * len(series)
     fig = Figure(figsize=(15, height), layout="constrained")
     room = 0.8 / height  # the caption's three lines, in inches, as a share of the figure
-    fig.get_layout_engine().set(rect=(0, room, 1, 1 - room))
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, room, 1, 1 - room))  # made constrained above
     grid = fig.add_gridspec(len(series), 2, width_ratios=(1, 1.3))
     _plot_parameters(cal, fig.add_subplot(grid[:, 0]))
     table = figures_table(cal)
@@ -44,7 +49,7 @@ def plot_calibration(cal: Calibration) -> Figure:
     return fig
 
 
-def _plot_parameters(cal: Calibration, ax) -> None:
+def _plot_parameters(cal: Calibration, ax: Axes) -> None:
     prior = cal.prior
     for i, (path, p) in enumerate(prior.iterrows()):
         unit = (cal.posterior[path] - p["low"]) / (p["high"] - p["low"]) if len(cal.posterior) else pd.Series([])
@@ -58,7 +63,9 @@ def _plot_parameters(cal: Calibration, ax) -> None:
     ax.grid(True, axis="x", alpha=0.3)
 
 
-def _plot_series(cal: Calibration, rows: pd.DataFrame, name: str, ax) -> None:
+# ax: Any, not Axes: Matplotlib's stubs type coordinates as numbers, but its unit converters
+# take the dates this plots on its x axis
+def _plot_series(cal: Calibration, rows: pd.DataFrame, name: str, ax: Any) -> None:
     start = start_date(cal.scenario)
     band = _band(cal, name)
     if band is not None:

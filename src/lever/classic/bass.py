@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numba as nb
 import numpy as np
@@ -92,7 +93,7 @@ class Bass(SweepModel):
 
     def _advance(self, years, stop):
         steps = int(round(years / self.dt))
-        net = self.network
+        net = cast(Network, self.network)  # made one by __post_init__
         record = np.empty(steps, dtype=np.float64)
         done, hit_step, self._count = _bass_kernel(
             self.adopted, self.adoption_time, self._heard, self._waiting, self._count,

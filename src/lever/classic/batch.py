@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
@@ -63,7 +64,8 @@ class Stat:
 
 def build(name: str, network: Network, rng: np.random.Generator, **params: float) -> SweepModel:
     """Make the model called ``name`` on ``network``; unknown names raise ``KeyError``."""
-    cls = MODELS[name]
+    # each model is a dataclass of these fields and its own (SweepModel declares no __init__)
+    cls = cast(Callable[..., SweepModel], MODELS[name])
     full = {**PARAMETERS[name], **params}
     if "zealots_plus" in full:
         full["zealots_plus"] = int(full["zealots_plus"])
@@ -135,7 +137,8 @@ def _crossing(t: np.ndarray, f: np.ndarray, level: float) -> float:
     return float(t[k - 1] + (level - f[k - 1]) * (t[k] - t[k - 1]) / (f[k] - f[k - 1]))
 
 
-_MEASURES: dict[type, Callable[[SweepModel], dict[str, float]]] = {
+#: each measures the model of its key's class (looked up by ``type(model)``)
+_MEASURES: dict[type, Callable[[Any], dict[str, float]]] = {
     Voter: _voter,
     MajorityRule: _majority,
     NamingGame: _naming,

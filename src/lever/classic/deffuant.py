@@ -12,6 +12,7 @@ Started uniform on [0, 1] on the complete graph, the population settles into abo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numba as nb
 import numpy as np
@@ -118,7 +119,7 @@ class Deffuant(SweepModel):
         return self.opinion[:, 0].copy()
 
     def _absorbed(self) -> bool:
-        net = self.network
+        net = cast(Network, self.network)  # made one by __post_init__
         if net.is_complete:
             return converged_1d(self.opinion[:, 0], self.bound, self.tol)
         # a network that is not converged mostly stays so where it last was not: start there
@@ -127,7 +128,7 @@ class Deffuant(SweepModel):
         return self._talking < 0
 
     def _advance(self, sweeps, stop):
-        net = self.network
+        net = cast(Network, self.network)  # made one by __post_init__
         times, recs, hit = [], [], None
         s = 0
         split = one_draw_enough(net)

@@ -13,6 +13,7 @@ convergence is detected exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numba as nb
 import numpy as np
@@ -109,7 +110,7 @@ class HegselmannKrause(SweepModel):
         times, recs, hit = [], [], None
         s = 0
         for s in range(1, int(sweeps) + 1):
-            new, self._moved = hk_step(self.opinion, self.epsilon, self.network)
+            new, self._moved = hk_step(self.opinion, self.epsilon, cast(Network, self.network))  # see __post_init__
             self.opinion = new
             if self.record:
                 times.append(s)

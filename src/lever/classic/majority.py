@@ -14,6 +14,7 @@ while the consensus time grows as ``ln n``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numba as nb
 import numpy as np
@@ -81,7 +82,7 @@ class MajorityRule(ConsensusModel):
 
     def _advance(self, sweeps, stop):
         sweeps = int(sweeps)
-        net = self.network
+        net = cast(Network, self.network)  # made one by __post_init__
         record = np.empty(sweeps + 1, dtype=np.int64)
         updates, hit, self._plus = _majority_kernel(
             self.opinion, self._plus, net.n, net.is_complete, net.indptr, net.indices,

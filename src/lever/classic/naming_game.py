@@ -14,6 +14,7 @@ exponentially with ``n``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numba as nb
 import numpy as np
@@ -95,7 +96,7 @@ class NamingGame(ConsensusModel):
 
     def _advance(self, sweeps, stop):
         sweeps = int(sweeps)
-        net = self.network
+        net = cast(Network, self.network)  # made one by __post_init__
         record = np.empty((sweeps + 1, 3), dtype=np.int64)
         updates, hit = _naming_kernel(
             self.words, self.is_committed, self._counts, net.n, net.is_complete,
@@ -157,7 +158,7 @@ def _naming_kernel(words, committed, counts, n, is_complete, indptr, indices, sw
     return u, hit
 
 
-def mean_field_rhs(t: float, y: np.ndarray, p: float) -> np.ndarray:
+def mean_field_rhs(t: float, y: np.ndarray, p: float) -> np.ndarray:  # noqa: ARG001 (solve_ivp's fun(t, y, *args))
     """Mean-field rates for the uncommitted shares ``(n_A, n_B)`` with committed share ``p``.
 
     ``dn_A/dt = -n_A n_B + n_AB^2 + n_A n_AB + 3/2 p n_AB`` and

@@ -17,6 +17,7 @@ go to one extreme.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numba as nb
 import numpy as np
@@ -112,7 +113,7 @@ class RelativeAgreement(SweepModel):
         return self._moved <= self.tol
 
     def _advance(self, sweeps, stop):
-        net = self.network
+        net = cast(Network, self.network)  # made one by __post_init__
         split = one_draw_enough(net)
         times, recs, hit = [], [], None
         s = 0

@@ -12,6 +12,7 @@ value). With ``Z+`` and ``Z-`` zealots the floating nodes' mean share of ``+`` i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numba as nb
 import numpy as np
@@ -119,7 +120,7 @@ class Voter(ConsensusModel):
 
     def _advance(self, sweeps, stop):
         sweeps = int(sweeps)
-        net = self.network
+        net = cast(Network, self.network)  # made one by __post_init__
         record = np.empty(sweeps + 1, dtype=np.int64)
         kernel = _voter_sweeps if net.n >= PARALLEL_MIN else _voter_sweeps_serial
         # zealots as bytes: Numba takes a read from a bool array for a possible alias of it,

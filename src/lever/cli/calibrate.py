@@ -16,14 +16,13 @@ from lever.cli.common import (
     StoreOption,
     clean_errors,
     default_folder,
-    err_console,
-    say_error,
     fail,
     interrupted,
     out_console,
     out_folder,
     prepare,
     provenance,
+    say_error,
 )
 from lever.experiments.bounds import MAX_JOBS, MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED
 from lever.experiments.execute import Interrupted, stoppable

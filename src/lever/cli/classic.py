@@ -111,7 +111,9 @@ def _write(out: Path, records: list[dict[str, float]], settings: dict) -> None:
     out_console.print(f"Wrote {out / 'runs.csv'}, {out / 'summary.json'}, {out / 'provenance.json'}")
 
 
-def _check(model, n, runs, max_sweeps, given, network) -> dict[str, float]:
+def _check(
+    model: str, n: int | None, runs: int, max_sweeps: float | None, given: dict[str, float | None], network: str
+) -> dict[str, float]:
     if model not in MODELS:
         raise fail(f"unknown model '{model}'; choose one of {', '.join(MODELS)}")
     wrong = [k for k, v in given.items() if v is not None and k not in PARAMETERS[model]]
@@ -149,7 +151,9 @@ def _is_file(network: str) -> bool:
     return network != "complete" and network.partition(":")[0] not in ("er", "ba")
 
 
-def _collect(model, network, n, runs, seed, length, until, params) -> list[dict[str, float]]:
+def _collect(
+    model: str, network: str, n: int | None, runs: int, seed: int, length: float, until: bool, params: dict[str, float]
+) -> list[dict[str, float]]:
     n_eff = None if _is_file(network) else (1000 if n is None else n)
     it = batch(model, network, n_eff, runs, seed, length, until, **params)
     if runs < _PROGRESS_FROM:
@@ -166,7 +170,17 @@ def _fmt(x: float, digits: int = 4) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}g}"
 
 
-def _print_table(model, network, n, runs, seed, length, until, params, records) -> None:
+def _print_table(
+    model: str,
+    network: str,
+    n: int | None,
+    runs: int,
+    seed: int,
+    length: float,
+    until: bool,
+    params: dict[str, float],
+    records: list[dict[str, float]],
+) -> None:
     stats = summarize(records)
     shown = ", ".join(f"{k}={v:g}" for k, v in {**PARAMETERS[model], **params}.items())
     n_txt = "file" if _is_file(network) else str(1000 if n is None else n)
@@ -186,7 +200,7 @@ def _print_table(model, network, n, runs, seed, length, until, params, records) 
     out_console.print(table)
 
 
-def _rows(model, n, params) -> list[tuple[str, str, str]]:
+def _rows(model: str, n: int | None, params: dict[str, float]) -> list[tuple[str, str, str]]:
     """(label, measurement key, reference text) for each table row; ``n`` is None off the
     complete graph, where the closed-form references do not apply."""
     full = {**PARAMETERS[model], **params}
@@ -208,7 +222,7 @@ def _time_ref(model: str, n: int | None, full: dict[str, float]) -> str:
     )
 
 
-def _model_rows(model, n, full) -> list[tuple[str, str, str]]:
+def _model_rows(model: str, n: int | None, full: dict[str, float]) -> list[tuple[str, str, str]]:
     if model == "voter":
         rows = [("final share +", "plus", "")]
         zp, zm = full["zealots_plus"], full["zealots_minus"]
@@ -228,6 +242,7 @@ def _model_rows(model, n, full) -> list[tuple[str, str, str]]:
                 ("final share {A,B}", "AB", "")]  # fmt: skip
     if model in ("deffuant", "hk"):
         d = full.get("bound", full.get("epsilon"))
+        assert d is not None  # PARAMETERS gives deffuant its bound and hk its epsilon
         ref = f"⌊1/(2d)⌋ = {math.floor(1 / (2 * d))}" if model == "deffuant" and d < 0.3 else ""
         return [("major clusters (≥5% of N)", "major", ref), ("all clusters", "clusters", ""),
                 ("share with one major cluster", "single", "")]  # fmt: skip

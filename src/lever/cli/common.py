@@ -14,12 +14,13 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from lever.model.loading import ScenarioError, load, parse_assignments, with_scale, with_values
 from lever.model.network import NetworkError
@@ -66,7 +67,7 @@ def warn(message: str, label: str = "warning") -> None:
     err_console.print(said(f"{label}:", "yellow", message), highlight=False, soft_wrap=True)
 
 
-def _warning_line(message, category, *_args, **_kwargs) -> None:  # noqa: ANN001
+def _warning_line(message: Warning | str, _category: type[Warning], *_args: object, **_kwargs: object) -> None:
     warn(str(message))
 
 
@@ -163,9 +164,11 @@ class Reporter:
             self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.tty:
-            self.progress.__exit__(*exc)
+            self.progress.__exit__(exc_type, exc, tb)
 
     def __call__(self, done: int, total: int) -> None:
         if self.tty:

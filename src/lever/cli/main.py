@@ -10,7 +10,7 @@ import math
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -25,7 +25,6 @@ from lever.cli.common import (
     clean_errors,
     default_folder,
     err_console,
-    say_error,
     fail,
     interrupted,
     open_experiment,
@@ -33,6 +32,7 @@ from lever.cli.common import (
     out_folder,
     prepare,
     provenance,
+    say_error,
 )
 from lever.cli.sensitivity import sensitivity
 from lever.cli.serve import serve
@@ -47,8 +47,11 @@ from lever.model.scenario import Labels
 from lever.sim.stored import run_spec, store_run
 from lever.store.files import complete_folder
 
+if TYPE_CHECKING:
+    from click import ClickException
+
 #: Click's base of usage errors, wherever this Typer keeps its Click.
-_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_CLICK_ERROR: type[ClickException] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class OneLineErrors(TyperGroup):

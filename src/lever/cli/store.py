@@ -182,7 +182,7 @@ def _export(exp: Experiment, path: Path) -> None:
     runs = exp.runs()
     if "flows" in runs.columns and suffix == ".csv":
         runs = runs.drop(columns="flows")
-    writer: Callable[[Path], None] = ((lambda p: runs.to_csv(p, index=False)) if suffix == ".csv"
+    writer: Callable[[Path], object] = ((lambda p: runs.to_csv(p, index=False)) if suffix == ".csv"
                                       else (lambda p: runs.to_parquet(p, index=False)))  # fmt: skip
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,13 +13,12 @@ from lever.cli.common import (
     StoreOption,
     clean_errors,
     default_folder,
-    err_console,
-    say_error,
     fail,
     interrupted,
     out_console,
     out_folder,
     provenance,
+    say_error,
     warn,
 )
 from lever.experiments.bounds import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED

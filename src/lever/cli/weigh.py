@@ -14,14 +14,13 @@ from lever.cli.common import (
     StoreOption,
     clean_errors,
     default_folder,
-    err_console,
-    say_error,
     fail,
     interrupted,
     out_console,
     out_folder,
     prepare,
     provenance,
+    say_error,
     warn,
 )
 from lever.cli.tables import ranked_table

@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, cast
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from lever.model.scenario import Scenario
 from lever.store import Experiment, output_rows
 from lever.store.outputs import RunTask, TaskOutput
 
+if TYPE_CHECKING:
+    from concurrent.futures._base import DoneAndNotDoneFutures
+
 #: Finished runs kept in the driver before they are written, and the longest they wait.
 BATCH_RUNS = int(os.environ.get("LEVER_BATCH_RUNS", "256"))
 BATCH_SECONDS = float(os.environ.get("LEVER_BATCH_SECONDS", "2"))
@@ -36,6 +39,15 @@ BATCH_SECONDS = float(os.environ.get("LEVER_BATCH_SECONDS", "2"))
 RESTARTS = 3
 
 _context: tuple[Scenario, int | None] | None = None
+
+
+class Tasks(Protocol):
+    """What a sweep reads of its tasks: how many, and each by its number (a list, or an
+    exploration that makes each task when asked)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int, /) -> RunTask: ...
 
 
 def attempt_world(scenario: Scenario, steps: int | None, tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
@@ -50,7 +62,7 @@ def attempt(scenario: Scenario, steps: int | None, task: RunTask, catch: bool) -
         return task.run(scenario, steps)
     try:
         return task.run(scenario, steps)
-    except Exception as err:  # a failing run is data: the sweep goes on
+    except Exception as err:  # noqa: BLE001 (a failing run is data: the sweep goes on)
         return TaskOutput.failed(task, f"{type(err).__name__}: {err}")
 
 
@@ -201,8 +213,10 @@ class DaskPool(_Stopped):
         self.cluster = None
         if address is None:
             with _sigint_ignored():  # its workers inherit that: Ctrl-C is the driver's to handle
+                # the ignore: distributed annotates dashboard_address as a str; None, as its docs
+                # say, serves no dashboard
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=50)  # fmt: skip
+                                            dashboard_address=None, silence_logs=50)  # fmt: skip # pyright: ignore[reportArgumentType]
             self.client = Client(self.cluster)
         else:
             try:
@@ -211,7 +225,8 @@ class DaskPool(_Stopped):
                 raise ExecutorError(f"--executor: cannot reach the Dask scheduler at {address}: {err}") from None
         self.context = self.client.scatter((scenario, steps), broadcast=True, hash=False)
         self.catch, self.token = catch, uuid.uuid4().hex[:8]
-        self.window = max(64, 4 * sum(self.client.nthreads().values()))
+        # a Client made without asynchronous=True answers at once, not with a coroutine
+        self.window = max(64, 4 * sum(cast(dict[str, int], self.client.nthreads()).values()))
 
     def submit(self, tasks: Sequence[RunTask]) -> Any:
         fut = self.client.submit(_attempt_dask, self.context, tasks, self.catch,
@@ -221,7 +236,8 @@ class DaskPool(_Stopped):
     def wait(self, futures: Sequence[Any]) -> Sequence[Any]:
         from distributed import wait as dask_wait
 
-        return list(dask_wait(list(futures), return_when="FIRST_COMPLETED").done)
+        # outside an event loop wait blocks and returns (done, not_done), not a coroutine
+        return list(cast("DoneAndNotDoneFutures", dask_wait(list(futures), return_when="FIRST_COMPLETED")).done)
 
     def restart(self) -> None:
         raise BrokenProcessPool("the Dask cluster lost a run")
@@ -266,7 +282,7 @@ def make_pool(scenario: Scenario, steps: int | None, *, jobs: int, catch: bool,
 
 
 def execute(
-    tasks: Sequence[RunTask],
+    tasks: Tasks,
     pool: Pool,
     sink: Callable[[TaskOutput], None],
     *,
@@ -294,7 +310,7 @@ def execute(
         raise
 
 
-def worlds(tasks: Sequence[RunTask], todo: Iterator[int]) -> Iterator[list[int]]:
+def worlds(tasks: Tasks, todo: Iterator[int]) -> Iterator[list[int]]:
     """The indices of ``todo`` in runs of consecutive tasks that share a world (level,
     draw, replication and seed)."""
     unit: list[int] = []
@@ -389,7 +405,7 @@ class Swept:
 
 
 def sweep(
-    tasks: Sequence[RunTask],
+    tasks: Tasks,
     scenario: Scenario,
     steps: int | None,
     experiment: Experiment,
@@ -429,7 +445,7 @@ def stoppable() -> Iterator[None]:
     """SIGTERM is handled like Ctrl-C (KeyboardInterrupt) inside the block, so a sweep stopped
     either way keeps its finished runs and stops its workers."""
 
-    def on_term(signum: int, frame: object) -> None:
+    def on_term(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     old = signal.signal(signal.SIGTERM, on_term)

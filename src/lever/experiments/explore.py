@@ -124,7 +124,8 @@ class Exploration:
         draw, rest = np.divmod(task, n_r * n_s)
         rep, s = np.divmod(rest, n_s)
         seeds = np.array([[self.run_seed(d, r) for r in range(n_r)] for d in range(len(self.grid))], dtype=np.int64)
-        strategy = pd.Categorical.from_codes(s, categories=list(self.strategies))  # small at 10^7 runs
+        # small at 10^7 runs; the ignore: pandas takes any list of categories, its stubs only an Index
+        strategy = pd.Categorical.from_codes(s, categories=list(self.strategies))  # pyright: ignore[reportCallIssue, reportArgumentType]
         out = pd.DataFrame({"task": task, "strategy": strategy, "level": 0, "draw": draw, "replication": rep,
                             "seed": seeds[draw, rep]})  # fmt: skip
         for j, path in enumerate(self.paths):

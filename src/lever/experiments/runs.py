@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -107,14 +107,16 @@ def _collect(design: Design, outputs: list[TaskOutput]) -> DesignResult:
     weeks = outputs[0].weeks
     assert weeks is not None
     result = DesignResult(design, runs, weeks, labels=[*design.scenario.org_keys, "none"])
+    # every output here is a finished run's (a failed one stops the design before), and a
+    # finished run has its series and flows
     for s in design.strategies:
         mine = [o for o in outputs if o.task.strategy == s]
-        result.series[s] = np.stack([o.series for o in mine])
-        result.flows[s] = np.mean([o.flows for o in mine], axis=0)
+        result.series[s] = np.stack(cast(list[np.ndarray], [o.series for o in mine]))
+        result.flows[s] = np.mean(cast(list[np.ndarray], [o.flows for o in mine]), axis=0)
         for lv in range(len(design.levels)):
             at = [o for o in mine if o.task.level == lv]
-            result.level_series[s, lv] = np.stack([o.series for o in at])
-            result.level_flows[s, lv] = np.mean([o.flows for o in at], axis=0)
+            result.level_series[s, lv] = np.stack(cast(list[np.ndarray], [o.series for o in at]))
+            result.level_flows[s, lv] = np.mean(cast(list[np.ndarray], [o.flows for o in at]), axis=0)
     return result
 
 

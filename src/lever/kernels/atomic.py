@@ -9,11 +9,23 @@ the core up (``sched_yield``) to a thread that has work while this one has none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, cast
+
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-__all__ = ["cas", "load_acquire", "store_release", "yield_cpu"]
+__all__ = ["cas", "load_acquire", "store_release", "typed_intrinsic", "yield_cpu"]
+
+_P = ParamSpec("_P")
+
+
+def typed_intrinsic(typing: Callable[Concatenate[Any, _P], object]) -> Callable[_P, Any]:
+    """Numba's ``@intrinsic``, typed as kernels call what it makes: without the typing
+    context, which Numba passes, and returning what the generated code returns (not the
+    typing function's signature and code generator)."""
+    return cast(Callable[_P, Any], intrinsic(typing))
 
 
 def _is_int64_vector(array) -> bool:
@@ -26,8 +38,8 @@ def _pointer(context, builder, arrty, arr, index, indexty):
     return cgutils.get_item_pointer(context, builder, arrty, ary, [i], wraparound=False)
 
 
-@intrinsic
-def load_acquire(typingctx, array, index):
+@typed_intrinsic
+def load_acquire(typingctx, array, index):  # noqa: ARG001 (Numba's intrinsic signature)
     """``array[index]`` read atomically, with acquire ordering (``array``: 1-D int64)."""
     if not (_is_int64_vector(array) and isinstance(index, types.Integer)):
         return None
@@ -40,8 +52,8 @@ def load_acquire(typingctx, array, index):
     return sig, codegen
 
 
-@intrinsic
-def store_release(typingctx, array, index, value):
+@typed_intrinsic
+def store_release(typingctx, array, index, value):  # noqa: ARG001 (Numba's intrinsic signature)
     """``array[index] = value`` atomically, with release ordering (``array``: 1-D int64)."""
     if not (_is_int64_vector(array) and isinstance(index, types.Integer)
             and isinstance(value, types.Integer)):  # fmt: skip
@@ -57,8 +69,8 @@ def store_release(typingctx, array, index, value):
     return sig, codegen
 
 
-@intrinsic
-def cas(typingctx, array, index, expected, new):
+@typed_intrinsic
+def cas(typingctx, array, index, expected, new):  # noqa: ARG001 (Numba's intrinsic signature)
     """Set ``array[index]`` to ``new`` if it holds ``expected``, atomically (sequentially
     consistent); whether it did (``array``: 1-D int64)."""
     if not (_is_int64_vector(array) and isinstance(index, types.Integer)
@@ -76,12 +88,12 @@ def cas(typingctx, array, index, expected, new):
     return sig, codegen
 
 
-@intrinsic
-def yield_cpu(typingctx):
+@typed_intrinsic
+def yield_cpu(typingctx):  # noqa: ARG001 (Numba's intrinsic signature)
     """Give this thread's core up to another runnable thread, if there is one."""
     sig = types.void()
 
-    def codegen(context, builder, signature, args):
+    def codegen(context, builder, signature, args):  # noqa: ARG001 (Numba's codegen signature)
         fnty = ir.FunctionType(ir.IntType(32), [])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "sched_yield")
         builder.call(fn, [])

@@ -49,9 +49,11 @@ def enter(state, params, allocation, conviction: float, step: int, flows, key) -
             if k != params.group:
                 convinced = keyed(skey, state.ident[i], 1) < conviction
                 if not convinced and params.split_share > 0.0 and keyed(skey, state.ident[i], 2) < params.split_share:
-                    _break_away(state, params, i, step, size, flows, skey)
+                    # the ignores: i is an int64 read from an index array; NumPy's stubs, given
+                    # an element of order (Any), choose their overload that returns an array
+                    _break_away(state, params, i, step, size, flows, skey)  # pyright: ignore[reportArgumentType]
                     continue
-                move(state, params, i, k, step, size, flows, skey, np.int64(-1))
+                move(state, params, i, k, step, size, flows, skey, np.int64(-1))  # pyright: ignore[reportArgumentType]
                 if state.cadre[i]:
                     state.convinced[i] = convinced
 

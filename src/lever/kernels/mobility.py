@@ -119,7 +119,7 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float)
 
 
 @nb.njit(cache=True)
-def _place(state, params, i: int, dest: int, step: int, skey, branch: int) -> None:
+def _place(state, params, i: int, dest: int | np.integer, step: int, skey, branch: int | np.integer) -> None:
     """Put agent ``i`` into ``dest``: its branch (``branch``, or one drawn for the person)."""
     state.org[i] = dest
     if dest == params.n_orgs:
@@ -137,7 +137,9 @@ def _place(state, params, i: int, dest: int, step: int, skey, branch: int) -> No
 
 
 @nb.njit(cache=True)
-def move(state, params, i: int, dest: int, step: int, size, flows, skey, branch: int = -1) -> bool:
+def move(
+    state, params, i: int, dest: int | np.integer, step: int, size, flows, skey, branch: int | np.integer = -1
+) -> bool:
     """Move agent ``i`` to ``dest`` (``n_orgs`` for none), keeping sizes and the flow matrix.
 
     Into a population held person by person, a coarse agent's persons move one by one: each

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from llvmlite import ir
 from numba.core import cgutils, types
-from numba.extending import intrinsic
+
+from lever.kernels.atomic import typed_intrinsic
 
 __all__ = ["prefetch"]
 
 
-@intrinsic
-def prefetch(typingctx, array, row):
+@typed_intrinsic
+def prefetch(typingctx, array, row):  # noqa: ARG001 (Numba's intrinsic signature)
     """Hint that element ``row`` of a 1-D ``array``, or row ``row`` of a C-contiguous 2-D one,
     will soon be read or written.
 

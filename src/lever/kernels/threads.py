@@ -98,15 +98,16 @@ class PathChoice:
         measured = seconds / max(updates, 1)
         cost = self.cost[parallel]
         in_use = parallel == self.way
-        self.cost[parallel] = cost + SMOOTH * (measured - cost) if in_use and cost is not None else measured
+        now = cost + SMOOTH * (measured - cost) if in_use and cost is not None else measured
+        self.cost[parallel] = now
         self.since[parallel] = 0.0
         other = self.cost[not parallel]
         if other is None:
             return
         if in_use:
-            lost = self.cost[parallel] > (1 + MARGIN) * other
+            lost = now > (1 + MARGIN) * other
         else:
-            lost = self.cost[parallel] * (1 + MARGIN) >= other
+            lost = now * (1 + MARGIN) >= other
         if in_use == lost:
             self.way = not self.way
         self.patience[parallel] = min(2 * self.patience[parallel], EXPLORE_MAX) if lost else EXPLORE
@@ -139,7 +140,10 @@ class Threaded:
 
     def __init__(self, body: Callable | None = None, *, kernel: Callable | None = None,
                  min_agents: int = PARALLEL_MIN, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
-        self.kernel = kernel if kernel is not None else nb.njit(cache=True, parallel=True)(body)
+        if kernel is None:
+            assert body is not None, "Threaded needs a body to compile, or a kernel"
+            kernel = nb.njit(cache=True, parallel=True)(body)
+        self.kernel = kernel
         self.min_agents = min_agents
         self.clock = clock
         self.choices: dict[int, PathChoice] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import truncnorm
 
-from lever.model.scenario import NONE, Population, Scenario, Strategy
+from lever.model.scenario import NONE, Organization, Population, Scenario, Strategy
 from lever.model.state import N_TALLY, Params, State
 
 #: At the start a branch holds at least this many agents (where its organization has that
@@ -38,7 +38,7 @@ _FREE, _BELOW, _ABOVE = 0, 1, 2
 _SETTLE_ROUNDS = 30
 
 
-def _classes(pop: Population, stratum_keys: list[str], stratum: np.ndarray, rng) -> np.ndarray:
+def _classes(pop: Population, stratum_keys: list[str], stratum: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Each person's class of radicalism: where a stratum's revolutionary share is given,
     exactly that share is held at or above the threshold and the rest below."""
     cls = np.full(stratum.size, _FREE, np.int8)
@@ -53,16 +53,16 @@ def _classes(pop: Population, stratum_keys: list[str], stratum: np.ndarray, rng)
     return cls
 
 
-def _truncated(low: float, high: float, mean: float, sd: float, n: int, rng) -> np.ndarray:  # noqa: ANN001
+def _truncated(low: float, high: float, mean: float, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` draws of a normal truncated to [low, high]; where the interval is too narrow to
     tell its ends apart in standard units (a threshold a hair from 0 or 1), its lower end."""
     a, b = (low - mean) / sd, (high - mean) / sd
     if not b > a:
         return np.full(n, low)
-    return truncnorm.rvs(a, b, mean, sd, n, random_state=rng)
+    return np.asarray(truncnorm.rvs(a, b, mean, sd, n, random_state=rng), dtype=float)
 
 
-def _draw_opinions(pop: Population, cls: np.ndarray, theta: float, rng) -> np.ndarray:
+def _draw_opinions(pop: Population, cls: np.ndarray, theta: float, rng: np.random.Generator) -> np.ndarray:
     """Opinions around the platform: independence normal, radicalism normal or, by class,
     a normal truncated at the threshold; both clipped to [0, 1]."""
     mean, sd = pop.platform[0], max(pop.spread, 1e-6)
@@ -75,14 +75,14 @@ def _draw_opinions(pop: Population, cls: np.ndarray, theta: float, rng) -> np.nd
     return opinion
 
 
-def _content(opinion: np.ndarray, org, disappointment: float) -> np.ndarray:
+def _content(opinion: np.ndarray, org: Organization, disappointment: float) -> np.ndarray:
     """What persons of ``opinion`` would feel in ``org`` now: fit less disappointment."""
     gap = np.linalg.norm(opinion - np.array(org.platform), axis=1)
     return np.maximum(0.0, 1.0 - gap / org.tolerance) - disappointment
 
 
 def _settled(scenario: Scenario, k: int, opinion: np.ndarray, cls: np.ndarray, theta: float,
-             rng) -> np.ndarray:  # fmt: skip
+             rng: np.random.Generator) -> np.ndarray:  # fmt: skip
     """Members of organization ``k`` as they stand at week 0: those who stayed.
 
     Nobody starts in an organization they would leave at once: a member who would be more
@@ -327,7 +327,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         revolutionary_threshold=dyn.revolutionary_threshold,
         independence_threshold=dyn.independence_threshold,
         line=np.array(scenario.organizations[scenario.group].platform, np.float64),
-        fine=np.array([p.persons_per_agent <= 1.0 for _, p in scenario._populations()]),
+        fine=np.array([p.persons_per_agent <= 1.0 for _, p in scenario._populations()]),  # noqa: SLF001 (the model layer's own helper)
         active=speaks,
         capitulation=dyn.capitulation,
         assimilation_steps=dyn.assimilation_weeks / scenario.step_weeks,

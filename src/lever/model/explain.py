@@ -26,7 +26,7 @@ def _field(path: str) -> tuple[str, str] | None:
     if len(steps) < len(path.split(".")) or not steps or steps[-1] is None:
         return None
     model, name, info = steps[-1]
-    units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+    units = (info.json_schema_extra or {}).get("units", "")
     return (f"{model.__name__}.{name}", f"{info.description} ({units})")
 
 
@@ -184,7 +184,7 @@ def explain(path: str) -> str:
             lines.append("  fields: " + ", ".join(entry.model_fields) + f"  (lever explain {_pattern(path)}.FIELD)")
         return "\n".join(lines)
     model, name, info = steps[-1]
-    units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+    units = (info.json_schema_extra or {}).get("units", "")
     shown = ".".join(parts[:-1] + [name])
     need = requirement(info)
     if need == "required":
@@ -241,7 +241,7 @@ def reference_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for path, info in _path_pattern(Scenario):
-        units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+        units = (info.json_schema_extra or {}).get("units", "")
         cells = [f"`{path}`", str(units), requirement(info).replace("optional; default: ", "default: "),
                  bounds(info), info.description or ""]  # fmt: skip
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
@@ -253,6 +253,6 @@ def top_level_list() -> str:
     holds it between ``<!-- fields -->`` markers; a test keeps the two equal)."""
     lines = []
     for name, info in Scenario.model_fields.items():
-        units = (info.json_schema_extra or {}).get("units", "")  # type: ignore[union-attr]
+        units = (info.json_schema_extra or {}).get("units", "")
         lines.append(f"- `{name}` ({units}): {info.description}")
     return "\n".join(lines) + "\n"

@@ -35,7 +35,8 @@ class ScenarioError(ValueError):
         """Every problem found, ``(field, problem)``, the first one first."""
         return [(self.field, self.problem), *((f, p) for _, f, p in self.more)]
 
-    def __reduce__(self):  # raised in a worker process, it must cross back to the parent
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str, list[tuple[str, ...]]]]:
+        # raised in a worker process, it must cross back to the parent
         return (type(self), (self.source, self.field, self.problem, self.more))
 
     @classmethod

@@ -19,6 +19,8 @@ from lever.model.state import Network
 if TYPE_CHECKING:
     import networkx as nx
 
+    from lever.model.scenario import Scenario
+
 
 class NetworkError(ValueError):
     """A user-supplied network does not fit the population."""
@@ -57,7 +59,7 @@ def _finish(indptr: np.ndarray, indices: np.ndarray) -> Network:
 
 
 @nb.njit(cache=True)
-def _count(indptr, src, dst, per):  # pragma: no cover - compiled
+def _count(indptr: np.ndarray, src: np.ndarray, dst: np.ndarray, per: int) -> None:  # pragma: no cover - compiled
     """Add each non-loop edge's two ends to ``indptr[node + 1]``; with ``per > 0`` the source of
     edge ``e`` is ``e // per`` and ``src`` is unused."""
     for e in range(dst.shape[0]):
@@ -69,7 +71,9 @@ def _count(indptr, src, dst, per):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True)
-def _fill(indptr, indices, src, dst, per):  # pragma: no cover - compiled
+def _fill(
+    indptr: np.ndarray, indices: np.ndarray, src: np.ndarray, dst: np.ndarray, per: int
+) -> None:  # pragma: no cover - compiled
     """Write both ends using ``indptr[node]`` as the row's insertion point (advanced as it goes;
     :func:`_shift` puts the offsets back)."""
     for e in range(dst.shape[0]):
@@ -83,14 +87,14 @@ def _fill(indptr, indices, src, dst, per):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True)
-def _shift(indptr):  # pragma: no cover - compiled
+def _shift(indptr: np.ndarray) -> None:  # pragma: no cover - compiled
     for i in range(indptr.shape[0] - 1, 0, -1):
         indptr[i] = indptr[i - 1]
     indptr[0] = 0
 
 
 @nb.njit(cache=True)
-def _sort_unique_rows(indptr, indices):  # pragma: no cover - compiled
+def _sort_unique_rows(indptr: np.ndarray, indices: np.ndarray) -> int:  # pragma: no cover - compiled
     """Sort each row, drop repeats and compact the rows in place; returns the entries kept."""
     n = indptr.shape[0] - 1
     w = 0
@@ -228,7 +232,7 @@ def from_networkx(graph: nx.Graph, n: int, mapping: dict | None = None) -> Netwo
     return from_edges(edges[:, 0], edges[:, 1], n)
 
 
-def agent_ids(scenario) -> dict[str, range]:
+def agent_ids(scenario: Scenario) -> dict[str, range]:
     """Which agent ids each population holds: organizations in the scenario's order, then the
     unorganized (key ``none``), each a contiguous block, as the engine builds them."""
     from lever.model.build import agent_counts

@@ -528,7 +528,10 @@ class Scenario(_Strict):
         try:
             scenario = handler(data)
         except ValidationError as err:
-            found = [{k: e[k] for k in ("type", "loc", "input", "ctx") if k in e} for e in err.errors()]
+            # pydantic's own errors, kept as it reports them (read as plain dicts: the rules add theirs)
+            found: list[Any] = [
+                {k: v for k, v in e.items() if k in ("type", "loc", "input", "ctx")} for e in err.errors()
+            ]
             if isinstance(data, dict):
                 bad = [tuple(e["loc"]) for e in found]
                 found += _problems(_Raw(data, cls, (), bad), data, skip=bad)
@@ -569,7 +572,10 @@ class _Raw:
         model = self._model
         if name not in model.model_fields:  # a property or a method of the model, on this data
             found = getattr(model, name)
-            return found.fget(self) if isinstance(found, property) else found.__get__(self)
+            if isinstance(found, property):
+                assert found.fget is not None  # every property of the schema has a getter
+                return found.fget(self)
+            return found.__get__(self)
         loc = (*self._loc, name)
         if any(b == loc[: len(b)] for b in self._bad):
             raise _Unknown
@@ -727,7 +733,7 @@ RULES = (_names, _keys, _roles_distinct, _uncertainties_once, _reach, _horizon, 
          _default_strategy, _strata, _organs, _allocations)  # fmt: skip
 
 
-def _problems(scenario: Any, data: Any, skip: list[tuple[Any, ...]] = ()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+def _problems(scenario: Any, data: Any, skip: list[tuple[Any, ...]] = ()) -> list[Any]:  # type: ignore[assignment]
     """Every problem the rules across fields find, as pydantic's errors; a rule that needs a
     value missing or wrong is skipped, and a problem where one was already found left out."""
     out: list[dict[str, Any]] = []
@@ -736,7 +742,7 @@ def _problems(scenario: Any, data: Any, skip: list[tuple[Any, ...]] = ()) -> lis
             found = list(rule(scenario))
         except _Unknown:
             continue
-        out += [{"type": PydanticCustomError("cross_field", message), "loc": loc, "input": data}
+        out += [{"type": PydanticCustomError("cross_field", message), "loc": loc, "input": data}  # pyright: ignore[reportArgumentType] - a rule's message is made from the field's own values, not a literal
                 for loc, message in found if loc not in skip]  # fmt: skip
     return out
 

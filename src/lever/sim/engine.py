@@ -7,7 +7,7 @@ import math
 import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numba
 import numpy as np
@@ -26,8 +26,11 @@ from lever.kernels.resolution import persons_beyond_one
 from lever.kernels.social import regroup_branches
 from lever.model.build import allocation_vector, build_params, build_state
 from lever.model.network import from_networkx, read_edge_list, workplace_network
-from lever.model.scenario import NONE, Scenario
-from lever.model.state import N_TALLY, Network, State
+from lever.model.scenario import NONE, Scenario, Strategy
+from lever.model.state import N_TALLY, Network, Params, State
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: Names of ``State.tally``'s counts, as columns of the series (see ``lever.model.state``).
 TALLIES = (
@@ -71,7 +74,9 @@ class Run:
         return pd.DataFrame(self.flows, index=pd.Index(self.labels, name="from"), columns=self.labels)
 
 
-def make_network(scenario: Scenario, n: int, rng: np.random.Generator, network: object | None = None) -> Network:
+def make_network(
+    scenario: Scenario, n: int, rng: np.random.Generator, network: Network | nx.Graph | None = None
+) -> Network:
     """The social layer: ``network`` if given (a :class:`Network`, or a NetworkX graph),
     else the scenario's edge-list file, else woven from workplaces."""
     if isinstance(network, Network):
@@ -120,7 +125,7 @@ class World(NamedTuple):
     network: Network
 
 
-def build_world(scenario: Scenario, seed: int, network: object | None = None) -> World:
+def build_world(scenario: Scenario, seed: int, network: Network | nx.Graph | None = None) -> World:
     """The world ``simulate`` starts from: ``SeedSequence(seed)`` draws the population,
     then the social layer (``network`` replaces it, as in :func:`simulate`)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed))
@@ -134,7 +139,7 @@ def simulate(
     *,
     seed: int = 0,
     steps: int | None = None,
-    network: object | None = None,
+    network: Network | nx.Graph | None = None,
     on_step: Callable[[int], None] | None = None,
     on_row: Callable[[int, np.ndarray], None] | None = None,
     twin: bool = False,
@@ -199,7 +204,7 @@ def simulate(
     return Run(scenario, name, seed, series, flows, state.trimmed(), twin)
 
 
-def _rebuilt_paper(scenario: Scenario, chosen, params, state: State, t: int):
+def _rebuilt_paper(scenario: Scenario, chosen: Strategy, params: Params, state: State, t: int) -> Params:
     """``params`` once a group that gave up its paper on entry has rebuilt it,
     ``rebuild_steps`` after its first expulsion: its own organ reaches its readers again and
     costs its cadre's effort again (``params`` unchanged before, or without the mechanism)."""
@@ -212,7 +217,7 @@ def _rebuilt_paper(scenario: Scenario, chosen, params, state: State, t: int):
     return rebuilt._replace(disappointment=params.disappointment, rebuild_steps=-1)
 
 
-def with_room(state: State, params) -> State:
+def with_room(state: State, params: Params) -> State:
     """``state`` with room for the persons one step may split off: an eighth of the agents,
     but no more than the coarse agents hold beyond one person each (a field held person by
     person splits nobody off), and for each of the group's people its talks and contacts.
@@ -230,7 +235,9 @@ def with_room(state: State, params) -> State:
     return state.with_capacity(need + need // 8)
 
 
-def step(state: State, params, net: Network, t: int, flows: np.ndarray, key: np.uint64, n_branches: int) -> float:
+def step(
+    state: State, params: Params, net: Network, t: int, flows: np.ndarray, key: np.uint64, n_branches: int
+) -> float:
     """The six mechanisms of step ``t`` in order (the group's entry is the caller's); returns
     the persons expelled in it. ``key`` keys every draw (:mod:`lever.kernels.draw`)."""
     regroup_branches(state, n_branches)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from numpy.typing import ArrayLike
 
 from lever.sim.engine import Run
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 
 def subplots(*grid: int, figsize: tuple[float, float], **options: Any) -> tuple[Figure, Any]:
@@ -32,7 +37,7 @@ def png_bytes(fig: Figure) -> bytes:
 LOG_RANGE = 200.0
 
 
-def persons_axis(ax, values) -> None:
+def persons_axis(ax: Axes, values: ArrayLike) -> None:
     """A persons axis: linear from 0, unless the values span more than ``LOG_RANGE``; then
     logarithmic, ticks at powers of ten written as plain numbers (10, 1,000, 100,000)."""
     x = np.asarray(values, float)
@@ -64,7 +69,8 @@ def plot_run(run: Run) -> Figure:
     names = {k: o.name for k, o in sc.organizations.items()}
     axis = sc.labels.axes[0]
     fig, ax = subplots(2, 2, figsize=(12, 8.5), sharex=True)
-    fig.get_layout_engine().set(rect=(0, 0.05, 1, 0.95))  # room for the caption
+    # room for the caption; subplots lays figures out with constraints
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.05, 1, 0.95))
     for key in orgs:
         ax[0, 0].plot(s["week"], s[f"size_{key}"], label=names[key])
         ax[0, 1].plot(s["week"], s[f"kernel_{key}"], label=names[key])

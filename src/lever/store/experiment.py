@@ -147,7 +147,7 @@ class Experiment:
                 stale.unlink(missing_ok=True)
         (folder / MARKER).unlink(missing_ok=True)
         # batches a writer stopped before committing (no manifest): set aside, not deleted; run again
-        torn = [f.part for f in exp._verify()[1] if f.kind == "uncommitted"]
+        torn = [f.part for f in exp._verify()[1] if f.kind == "uncommitted" and f.part is not None]
         if torn:
             move_aside(folder, quarantine(folder), [f for part in torn for f in batch_files(part)])
         exp._warn_left_out()

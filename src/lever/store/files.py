@@ -33,7 +33,7 @@ def _fsync(path: str | Path, flags: int = os.O_RDONLY) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` on a temporary file in ``path``'s folder, flush it to the disk, then
     rename it to ``path`` (and flush the folder): a reader sees the old file or the whole new
     one, never part of it, even after a power cut."""

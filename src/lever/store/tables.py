@@ -7,7 +7,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -63,12 +63,12 @@ def outputs_from_store(exp: Experiment, tasks: Sequence[RunTask]) -> list[TaskOu
     from the store (every task must be stored with status ok)."""
     runs = exp.runs().set_index("task")
     series = exp.series()
-    by_task = {int(k): g for k, g in series.groupby("task")} if len(series) else {}
+    by_task = {int(cast(int, k)): g for k, g in series.groupby("task")} if len(series) else {}  # task numbers
     tracked = [c for c in series.columns if c not in ("task", "step", "week")]
     skip = set(KEYS) | {"flows"} | {k for t in tasks for k in _sampled(t.values)}
     outputs = []
     for t in tasks:
-        row = runs.loc[t.index]
+        row = cast(pd.Series, runs.loc[t.index])  # one row: a task is stored once
         outcomes = {c: float(row[c]) for c in runs.columns if c not in skip}
         flows = np.asarray(row["flows"], dtype=float)
         side = math.isqrt(len(flows))

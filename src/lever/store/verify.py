@@ -204,7 +204,7 @@ def check_experiment(store: Path, name: str) -> Check:
     for part in part_names(folder):
         problems = part_findings(folder, identity, part) if identity else [
             Finding(f"runs/{part}", "foreign", "no experiment to check it against", part)]  # fmt: skip
-        if not problems:
+        if not problems and identity:
             ok, tasks, problems = _part_rows(folder, identity, part, design, ok_before)
             ok_before, stored = ok_before | ok, stored | tasks
         found += problems

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -81,7 +81,9 @@ ENTER = {"allocation": {"{host}": 1.0}, "form": "faction", "declaration": True, 
 OUTSIDE = {"allocation": {"{group}": 1.0}, "press": "own"}
 
 
-def _level(path: str, values: list[float], name: str, fmt: str = "{:g}", extra=None) -> Factor:
+def _level(
+    path: str, values: list[float], name: str, fmt: str = "{:g}", extra: Callable[[float], dict[str, Any]] | None = None
+) -> Factor:
     levels = tuple({path: v, **(extra(v) if extra else {})} for v in values)
     return Factor(name, levels, tuple(fmt.format(v) for v in values), tuple(float(v) for v in values))
 
@@ -325,7 +327,8 @@ def differences(
     both = _wide(runs, c.outcome, ["draw", "replication", "level"])
     gap = (both[c.a] - both[c.b]).unstack("level")
     cols = list(gap.columns)
-    d = np.minimum(gap[cols[0]], -gap[cols[-1]]) + c.tolerance
+    # a Series: NumPy's ufuncs hand Series to pandas (its stubs say an array)
+    d = cast(pd.Series, np.minimum(gap[cols[0]], -gap[cols[-1]])) + c.tolerance
     return d.to_numpy(float), feats
 
 
@@ -377,8 +380,7 @@ def evaluate(thesis: Thesis, result: DesignResult) -> Outcome:
     labels = _labels(result.design)
     d, feats = differences(runs, thesis.comparison, params, result.design.scenario.horizon_weeks)
     draws = feats.index.to_numpy()
-    sc = result.design.scenario
-    extras = _extras(thesis, runs, sc.organizations[sc.group].size) | _mechanism(thesis, result)
+    extras = _extras(thesis, runs) | _mechanism(thesis, result)
     indices, names = _sensitivity(d, feats, thesis)
     if thesis.comparison.kind == "crossover":  # the region is stated on the factor the thesis varies
         return replace(_crossover_outcome(thesis, result, decide(d, None, labels, draws), extras),
@@ -410,6 +412,7 @@ def _crossover_outcome(thesis: Thesis, result: DesignResult, verdict: Verdict, e
                       f.index.get_level_values("draw").to_numpy())  # fmt: skip
     text = None
     if found is not None and found.holds and verdict.label == "undecided":
+        assert result.design.factor is not None  # a crossover varies a factor
         text = f"{result.design.factor.name} < {found.threshold:.3g}"
         verdict = replace(verdict, label=f"holds where {text}: {thesis.comparison.a} wins below and loses above "
                           f"(held-out accuracy {100 * found.accuracy_out:.0f}%)", rule=text,
@@ -458,7 +461,7 @@ def _median(x: pd.Series) -> float:
     return float(np.median(x)) if len(x) else math.nan
 
 
-def _extras(thesis: Thesis, runs: pd.DataFrame, founders: float) -> dict[str, float]:
+def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
     """Numbers the letter names, measured beside the verdict."""
     if thesis.number == 2:
         at = runs[runs["factor"] == 0.1]

@@ -31,7 +31,8 @@ def plot_levels(o: Outcome) -> Figure:
     c = o.thesis.comparison
     fig, ax = subplots(figsize=(7, 4))
     for strategy, mine in runs.groupby("strategy", sort=False):
-        q = mine.groupby("factor")[c.outcome].quantile([0.05, 0.5, 0.95]).unstack()
+        # the ignore: pandas takes a list of quantiles; its stubs, a number or an array
+        q = mine.groupby("factor")[c.outcome].quantile([0.05, 0.5, 0.95]).unstack()  # pyright: ignore[reportArgumentType]
         (line,) = ax.plot(q.index, q[0.5], marker="o", label=strategy)
         ax.fill_between(q.index, q[0.05], q[0.95], color=line.get_color(), alpha=0.15)
     factor = o.result.design.factor
@@ -117,6 +118,7 @@ def _region_html(o: Outcome) -> str:
     parts = []
     v, c = o.verdict, o.crossover
     if c is not None:
+        assert o.result.design.factor is not None  # a crossover varies a factor
         name = o.result.design.factor.name
         parts.append(f"Threshold on {html.escape(name)} at {c.threshold:.3g} (classifies {100 * c.accuracy_in:.0f}% of "
                      f"(level, world) pairs; {100 * c.accuracy_out:.0f}% held out): below it {html.escape(o.thesis.comparison.a)} "

@@ -245,12 +245,12 @@ def _store_routes(app: FastAPI, store: Path) -> None:
         )
 
 
-def _json_error(status: int, message: str) -> bytes:
+def _json_error(message: str) -> bytes:
     return json.dumps({"detail": message, "errors": []}).encode()
 
 
 async def _reply(send: Any, status: int, message: str) -> None:
-    body = _json_error(status, message)
+    body = _json_error(message)
     await send(
         {
             "type": "http.response.start",

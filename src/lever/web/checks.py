@@ -92,7 +92,7 @@ def _where(e: dict[str, Any]) -> str:
 
 def field_errors(err: ValidationError) -> list[dict[str, str]]:
     """Every problem pydantic found, as (field path, sentence)."""
-    return [{"field": _where(e), "message": sentence(e)} for e in err.errors()]
+    return [{"field": _where(dict(e)), "message": sentence(dict(e))} for e in err.errors()]
 
 
 def _table(data: Any, key: str) -> dict[str, Any]:

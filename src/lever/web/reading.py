@@ -80,7 +80,7 @@ def view(store: Path, name: str) -> dict[str, Any]:
     """One experiment opened again: its settings, status, summary, ranking, files."""
     exp = opened(store, name)
     settings = {k: v for k, v in exp.spec.items() if k != "scenario"}
-    files = [f for f in FileName.__args__ if _has(exp, f)]  # type: ignore[attr-defined]
+    files = [f for f in FileName.__args__ if _has(exp, f)]
     return {"name": exp.name, "settings": settings, "status": exp.status(), "summary": strategy_summaries(exp),
             "ranking": ranking(exp), "series": series(exp), "files": files, "words": words(exp.spec)}  # fmt: skip
 
@@ -97,7 +97,8 @@ def words(spec: dict[str, Any]) -> dict[str, Any]:
     field = field if isinstance(field, dict) else {}
 
     def named(table: str, attr: str) -> dict[str, str]:
-        entries = field.get(table) if isinstance(field.get(table), dict) else {}
+        found = field.get(table)
+        entries = found if isinstance(found, dict) else {}
         return {k: str(v.get(attr) or k) for k, v in entries.items() if isinstance(v, dict)}
 
     return {"strategies": named("strategies", "description"), "organizations": named("organizations", "name"),

@@ -10,11 +10,12 @@ the runs are too few to say.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shlex
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,8 @@ class Weighed:
     budget: int
     #: the folder of the first batch's experiment in the store
     experiment: Path
-    posterior: pd.DataFrame | None = field(default=None, repr=False)
+    # dataclasses.field: to the checker, the field named ``field`` above hides the function
+    posterior: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
 
     def rank(self, outcome: str | None = None) -> Ranking:
         """The strategies ranked against the baseline on ``outcome`` (default: the one weighed)."""

@@ -6,6 +6,7 @@ import base64
 import html
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -17,6 +18,12 @@ from lever.sim.outcomes import OUTCOMES
 from lever.sim.plots import caption, persons_axis, png_bytes, subplots
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance, build_line, write_parquet
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
 
 TRACKED_TITLES = {
     "group_members": "The group's members",
@@ -42,7 +49,7 @@ def plot_bands(result: DesignResult) -> Figure:
     its description; the caption says what lines and bands are."""
     sc = result.design.scenario
     fig, axes = subplots(1, len(TRACKED), figsize=(14, 5.2))
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.07, 1, 0.93))  # subplots: constrained
     titles = TRACKED_TITLES | {
         "won": sc.labels.won.capitalize(),
         "size_host": f"Members of the host ({sc.organizations[sc.host].name})",
@@ -68,7 +75,7 @@ def plot_outcomes(result: DesignResult, ranking: Ranking) -> Figure:
     diffs = differences(runs, ranking.outcome, ranking.baseline)
     names = [describe(result, s, 30) for s in order]
     fig, (a, b) = subplots(1, 2, figsize=(13, 0.75 * len(order) + 2.4), sharey=True)
-    fig.get_layout_engine().set(rect=(0, 0.08, 1, 0.92))
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.08, 1, 0.92))  # subplots: constrained
     a.boxplot(values, vert=False, tick_labels=names, whis=(5, 95))
     a.set(title=textwrap.fill(OUTCOMES[ranking.outcome][0], 50), xlabel="persons")
     b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=names, whis=(5, 95))
@@ -132,7 +139,7 @@ def _wrapped(title: str, width: int = 38) -> str:
     return "\n".join(textwrap.wrap(title, width))
 
 
-def _stacked(ax, y: np.ndarray, parts: list[tuple[str, list[float], str]]) -> None:
+def _stacked(ax: Axes, y: np.ndarray, parts: list[tuple[str, list[Any], str]]) -> None:
     """Horizontal bars, one per row of ``y``, stacked from ``parts`` (label, values, colour:
     one colour per organization in both panels)."""
     left = np.zeros(len(y))
@@ -173,6 +180,7 @@ def draws_text(result: DesignResult) -> str:
     d = result.design
     if not d.from_posterior:
         return "Every uncertainty was drawn from its prior range by a Latin hypercube."
+    assert d.posterior is not None  # from_posterior is empty without one
     n, total = len(d.from_posterior), len(d.scenario.uncertainties)
     return (f"{n} of {total} uncertainties were drawn from the posterior of a calibration ({len(d.posterior)} draws "
             "not ruled out by the record, resampled whole); the others from their prior ranges by a Latin hypercube.")  # fmt: skip
@@ -241,7 +249,7 @@ def provenance_html(provenance: Provenance | None) -> str:
             "beside this file; <code>provenance.json</code> holds the rest.</p>")  # fmt: skip
 
 
-def _indices_rows(regions: list, ranking: Ranking):
+def _indices_rows(regions: list, ranking: Ranking) -> pd.DataFrame:
     """Every strategy's RBD-FAST rows of its paired difference, in one tidy table."""
     import pandas as pd
 
@@ -258,10 +266,10 @@ def _warnings_html(warnings: list[str]) -> str:
 def _regions_html(result: DesignResult, ranking: Ranking, regions: list, figures: dict[str, bytes]) -> str:
     """Per strategy the region where it beats the baseline and its drivers, in a table; how
     they were found (PRIM, the trees, the sensitivity figures) behind a fold."""
-    labels = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
+    labels: dict[str, str] = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
     rows = "".join(f"<tr><td>{html.escape(r.strategy)}</td><td style='text-align:left'>"
                    f"{html.escape(r.box_text(labels, ranking.baseline))}</td><td style='text-align:left'>"
-                   f"{html.escape(', '.join(labels.get(p, p) for p in r.drivers) or '—')}</td></tr>" for r in regions)  # fmt: skip
+                   f"{html.escape(', '.join(str(labels.get(p, p)) for p in r.drivers) or '—')}</td></tr>" for r in regions)  # fmt: skip
     img = "".join(
         f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(figures[name]).decode()}">'
         for name in ("regions", "sensitivity")
@@ -304,7 +312,7 @@ def _page(
 <h1>Weighing the strategies: {html.escape(sc.title or sc.name)}</h1>
 <p class="conclusion">{text}</p>
 <img alt="outcomes" src="data:image/png;base64,{img["outcomes"]}">
-{_warnings_html(warnings)}
+{_warnings_html(warnings or [])}
 <h2>Ranking</h2>
 <p>{len(d.strategies)} strategies × {d.samples} draws × {d.replications} replications = {len(result.runs)} runs,
 seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired;
