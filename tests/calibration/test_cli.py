@@ -57,8 +57,8 @@ def test_calibrate_writes_the_posterior_and_a_report_marking_held_out_figures(fi
     for name in ("posterior.csv", "figures.csv", "calibration.png", "report.md", "provenance.json"):
         assert (tmp_path / "out" / name).is_file()
     report = (tmp_path / "out" / "report.md").read_text()
-    assert "| 1933-02-05 | size_ilp | 330 ± 30 | held out |" in report
-    assert "| 1932-09-25 | size_ilp | 380 ± 30 | fitted |" in report
+    assert "| 1933-02-05 | size_ilp | 330 ± 30 | read | **held out** |" in report
+    assert "| 1932-09-25 | size_ilp | 380 ± 30 | read | fitted |" in report
     assert "## How this was made" in report and "numba " in report and "Lever " in report  # the build, to cite
 
 
