@@ -77,3 +77,14 @@ def test_every_thesis_builds_its_design_on_france_1934_from_the_fields_roles():
         assert not any(u.path.startswith("strategies.historical") for u in field.uncertainties
                        if "historical" not in field.strategies), thesis.number  # fmt: skip
         design_for(base, thesis, replications=1).draws()
+
+
+def test_the_default_cases_cut_each_history_at_its_groups_entry():
+    from lever.cli.calibrate import DEFAULT_CASES
+
+    for case in DEFAULT_CASES:
+        name, record, cutoff = case.rsplit(":", 2)
+        sc = load(name)
+        check_against(load_record(record), sc, record)
+        week = sc.strategies[sc.default_strategy].entry_week
+        assert round(step_of(sc, dt.date.fromisoformat(cutoff))) == week, f"{name}: the cutoff is not the entry"
