@@ -378,7 +378,7 @@ class _Progress:
         return report
 
 
-def _run_wave(cal: Calibration, case: int, number: int, box, design: pd.DataFrame, cols: dict[str, str],
+def _run_wave(cal: Calibration, case: int, number: int, box: Box, design: pd.DataFrame, cols: dict[str, str],
               budget: Budget, seed: int, store: Path, jobs: int, executor: Any,
               progress: _Progress) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Simulate ``design`` for one case up to its last fitted figure: the implausibility
