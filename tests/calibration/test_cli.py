@@ -57,8 +57,8 @@ def test_calibrate_writes_the_posterior_and_a_report_marking_held_out_figures(fi
     for name in ("posterior.csv", "figures.csv", "calibration.png", "report.md", "provenance.json"):
         assert (tmp_path / "out" / name).is_file()
     report = (tmp_path / "out" / "report.md").read_text()
-    assert "| 1933-02-05 | size_ilp | 330 ± 30 | held out |" in report
-    assert "| 1932-09-25 | size_ilp | 380 ± 30 | fitted |" in report
+    assert "| 1933-02-05 | size_ilp | 330 ± 30 | read | **held out** |" in report
+    assert "| 1932-09-25 | size_ilp | 380 ± 30 | read | fitted |" in report
     assert "## How this was made" in report and "numba " in report and "Lever " in report  # the build, to cite
 
 
@@ -102,3 +102,28 @@ def test_weigh_refuses_a_posterior_of_nothing_it_samples(files, tmp_path):
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "none of its columns is an uncertainty" in result.output
+
+
+def test_calibrate_fits_several_cases_together_and_tables_their_hold_out_coverage(files, tmp_path):
+    """--case SCENARIO:RECORD:CUTOFF, twice: one report with the cross-case table, a folder per case."""
+    other = tiny_1932(name="tiny-b", **{"organizations.ilp.size": 350.0})
+    (tmp_path / "b.toml").write_text(to_toml(other))
+    args = ["calibrate", "--case", f"{files / 'field.toml'}:{files / 'record.toml'}:1932-12-01",
+            "--case", f"{tmp_path / 'b.toml'}:{files / 'record.toml'}:1932-12-01",
+            "--points", "6", "--waves", "2", "--replications", "2", "--predictive", "2", "--candidates", "200",
+            "--jobs", "1", "--out", str(tmp_path / "out")]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "# Calibration across cases: britain-1932, tiny-b" in report
+    assert "## Hold-out coverage, case by case" in report and "| britain-1932 | tiny |" in report
+    assert "too few to summarize" in report  # two predictive draws
+    for name in ("britain-1932", "tiny-b"):
+        assert (tmp_path / "out" / name / "posterior.csv").is_file()
+    header = (tmp_path / "out" / "posterior.csv").read_text().splitlines()[0]
+    assert "dynamics.join_rate" in header and "tiny-b:organizations.ilp.disappointment.1.level" in header
+
+
+def test_a_case_that_is_not_scenario_record_cutoff_is_refused(files, tmp_path):
+    result = runner.invoke(app, ["calibrate", "--case", "britain-1932:britain", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "not SCENARIO:RECORD:CUTOFF" in result.output

@@ -11,7 +11,7 @@ import pytest
 from fields import tiny_1932
 
 from lever.calibration import Budget, calibrate, place, summary
-from lever.calibration.fit import BEFORE, BEYOND, FITTED, HELD_OUT
+from lever.calibration.fit import BEFORE, BEYOND, FITTED, HELD_OUT, PRIOR
 from lever.calibration.posterior import write_posterior
 from lever.calibration.record import Figure, Record
 from lever.model.loading import ScenarioError, with_values
@@ -76,6 +76,23 @@ def test_a_figure_before_the_cutoff_does_change_the_fit(tmp_path):
     figures[2] = figure("size_ilp", 12, 250.0, 20.0)
     second = _fit(changed.model_copy(update={"figures": figures}), tmp_path / "b")
     assert not first.waves[0].implausibility.equals(second.waves[0].implausibility)
+
+
+def test_a_prior_before_the_cutoff_is_never_fitted(tmp_path):
+    """A figure the record marks a prior is shown, not fitted: changing its value changes nothing;
+    the same figure read in a source does change the fit (so the test can fail)."""
+
+    def with_extra(value: float, basis: str) -> Record:
+        extra = figure("size_ilp", 8, value, 10.0).model_copy(update={"basis": basis})
+        return record([extra])
+
+    assert PRIOR in [t.role for t in place(with_extra(360.0, "prior"), tiny_1932(), CUTOFF, "test")]
+    first, second = _fit(with_extra(360.0, "prior"), tmp_path / "a"), _fit(with_extra(100.0, "prior"), tmp_path / "b")
+    for a, b in zip(first.waves, second.waves, strict=True):
+        pd.testing.assert_frame_equal(a.implausibility, b.implausibility, check_exact=True)
+    pd.testing.assert_frame_equal(first.posterior, second.posterior, check_exact=True)
+    read = _fit(with_extra(100.0, "read"), tmp_path / "c")
+    assert not first.waves[0].implausibility.equals(read.waves[0].implausibility)
 
 
 TRUTH = {"organizations.ilp.disappointment.1.level": 0.35, "dynamics.join_rate": 0.004}

@@ -67,3 +67,14 @@ def test_a_series_the_scenario_lacks_is_named(tmp_path):
     path.write_text(GOOD.replace('"size_ilp"', '"size_sdf"'))
     with pytest.raises(RecordError, match=r"figures\.0\.series: 'size_sdf' is not a series of britain-1932"):
         check_against(load_record(path), load("britain-1932"), str(path))
+
+
+def test_a_figure_says_whether_it_was_read_or_is_a_prior(tmp_path):
+    path = tmp_path / "rec.toml"
+    path.write_text(GOOD.replace('source = "somewhere"', 'source = "somewhere"\nbasis = "prior"'))
+    assert load_record(path).figures[0].prior
+    path.write_text(GOOD.replace('source = "somewhere"', 'source = "somewhere"\nbasis = "guess"'))
+    with pytest.raises(RecordError, match="figures.0.basis"):
+        load_record(path)
+    assert not load_record("britain").figures[0].prior
+    assert {f.basis for f in load_record("france").figures} == {"read", "prior"}

@@ -23,7 +23,7 @@ def figures_table(cal: Calibration) -> pd.DataFrame:
     rows = []
     for t in cal.targets:
         row = {"date": t.figure.date.isoformat(), "series": t.figure.series, "value": t.figure.value,
-               "sd": t.figure.sd, "role": t.role, "median": np.nan, "q05": np.nan, "q95": np.nan,
+               "sd": t.figure.sd, "basis": t.figure.basis, "role": t.role, "median": np.nan, "q05": np.nan, "q95": np.nan,
                "inside_90": None}  # fmt: skip
         column = observed(t.figure.series, t.step)
         if t.role not in (BEFORE, BEYOND) and column in cal.predictive:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -18,7 +18,7 @@ from lever.model.loading import ScenarioError, parse
 from lever.model.scenario import Scenario
 
 #: The records shipped with Lever, by name.
-BUILTIN = {"britain": "record-britain.toml"}
+BUILTIN = {"britain": "record-britain.toml", "france": "record-france.toml"}
 #: Series a figure may measure: an organization's size, or the group's members.
 _SERIES_PREFIX = "size_"
 _GROUP_SERIES = "group_members"
@@ -42,6 +42,10 @@ class Figure(BaseModel):
     #: where ``value`` comes from: a citation of docs/references.bib ([@key] or [@key, locator])
     source: Annotated[str, Field(min_length=1)]
     note: str = ""
+    #: "read": the value was read in the source cited; "prior": general knowledge the source is
+    #: cited for but that was not read in it. A prior is never fitted as data (it may bound a
+    #: field's range, and is judged against the model where held out).
+    basis: Literal["read", "prior"] = "read"
     #: where the other numbers come from (``sd``), keyed by field name, as a scenario's ``sources``
     sources: dict[str, str] = {}
 
@@ -55,6 +59,11 @@ class Figure(BaseModel):
     @property
     def label(self) -> str:
         return f"{self.series} {self.date.isoformat()}"
+
+    @property
+    def prior(self) -> bool:
+        """Whether the figure is a prior, never fitted as data."""
+        return self.basis == "prior"
 
 
 class Record(BaseModel):

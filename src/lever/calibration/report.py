@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from lever.calibration.checks import figures_table, plausibility_table
-from lever.calibration.fit import BEFORE, BEYOND, FITTED, Calibration
+from lever.calibration.fit import BEFORE, BEYOND, FITTED, HELD_OUT, MIN_SUMMARY, PRIOR, Calibration, Joint
 from lever.calibration.posterior import IDENTIFIED_DRAWS, IDENTIFIED_WIDTH, summary, write_posterior
 from lever.calibration.record import start_date
 from lever.sim.plots import caption, png_bytes
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 CAPTION = ("Left: each parameter on its prior range (0 to 1); dots are the posterior's draws (not ruled out), the bar their "
            "90% interval. Right: the record (dots, ±2 sd; filled: fitted, hollow: held out, grey: outside the "
-           "field) against the model's posterior predictive at each figure's date (median and 90% interval, "
+           "field or a prior) against the model's posterior predictive at each figure's date (median and 90% interval, "
            "vertical bars); the shaded band is the predictive 90% band week by week where the runs keep the "
            "series. The dashed line is the cutoff.")  # fmt: skip
 
@@ -73,7 +73,7 @@ def _plot_series(cal: Calibration, rows: pd.DataFrame, name: str, ax: Any) -> No
         ax.fill_between([start + dt.timedelta(weeks=float(w)) for w in weeks], low, high, color="C1", alpha=0.15)
     for _, r in rows.iterrows():
         when = dt.date.fromisoformat(r["date"])
-        colour = "grey" if r["role"] in (BEFORE, BEYOND) else "black"
+        colour = "grey" if r["role"] in (BEFORE, BEYOND, PRIOR) or r["basis"] == "prior" else "black"
         face = colour if r["role"] in (FITTED, BEFORE, BEYOND) else "white"
         ax.errorbar([when], [r["value"]], yerr=[2 * r["sd"]], fmt="o", color=colour, mfc=face, capsize=3)
         if np.isfinite(r["median"]):
@@ -96,37 +96,75 @@ def _band(cal: Calibration, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return by_week.quantile(0.05).index.to_numpy(), by_week.quantile(0.05).to_numpy(), by_week.quantile(0.95).to_numpy()
 
 
-def report_text(cal: Calibration) -> str:
+TOO_FEW = "too few to summarize"
+
+
+def report_text(cal: Calibration, level: int = 1) -> str:
     """The report as Markdown: the waves, the posterior against the prior, every figure against
-    the predictive (held-out ones marked), and the plausibility measures."""
-    waves = "\n".join(f"| {w.number + 1} | {len(w.values)} | {int(w.kept.sum())} |" for w in cal.waves)
+    the predictive (held-out ones marked), and the plausibility measures. ``level``: the depth
+    of its first heading (2 inside a report of several cases)."""
+    h = "#" * level
+    waves = "\n".join(f"| {w.number + 1} | {len(w.values)} | {int(w.kept.sum())} | {s.tried:,} | {s.kept:,} |"
+                      for w, s in zip(cal.waves, cal.screens, strict=False))  # fmt: skip
+    beside = f", fitted together with {', '.join(cal.beside)} (one set of mechanism parameters)" if cal.beside else ""
+    nothing = "" if cal.fitted else (" **No figure read in a source falls between the start and the cutoff**: this "
+                                     "case is fitted on nothing of its own and predicted from the other cases' fit.")  # fmt: skip
     parts = [
-        f"# Calibration of {cal.scenario.name} on the record '{cal.record.name}'",
-        f"Fitted on the figures dated from {cal.scenario.start} to before {cal.cutoff.isoformat()} by history "
-        f"matching (cutoff 3 on the largest implausibility; model discrepancy {cal.record.discrepancy:g} of each "
-        f"figure). The rest within the horizon is held out and predicted.",
-        "## Waves\n\n| wave | draws | not ruled out |\n|---:|---:|---:|\n" + waves,
+        f"{h} Calibration of {cal.scenario.name} on the record '{cal.record.name}'",
+        f"Fitted on the figures read in a source dated from {cal.scenario.start} to before {cal.cutoff.isoformat()} "
+        f"by history matching with emulators{beside} (cutoff 3 on the largest implausibility; model discrepancy "
+        f"{cal.record.discrepancy:g} of each figure). Priors are never fitted; the rest within the horizon is held "
+        f"out and predicted.{nothing}",
+    ]
+    if cal.waves:
+        parts.append(f"{h}# Waves\n\n| wave | design points run | not ruled out by simulation | candidates screened "
+                     "| not ruled out by the emulators |\n|---:|---:|---:|---:|---:|\n" + waves)  # fmt: skip
+    parts += [
         _verdict(cal),
-        "## Each parameter: posterior against prior\n\n" + _markdown(_summary_rows(cal)),
+        f"{h}# Each parameter: posterior against prior\n\n" + _summary_block(cal),
         f"*Identified*: the posterior's 90% interval keeps less than {IDENTIFIED_WIDTH:.0%} of the prior's width, "
         f"from at least {IDENTIFIED_DRAWS} draws; the record leaves the others open.",
-        "## Every figure against the posterior predictive\n\n" + _markdown(_figure_rows(cal)),
-        "## Plausibility (reported, not fitted)\n\n" + _markdown(_plausibility_rows(cal)),
+        f"{h}# Every figure against the posterior predictive\n\n" + _markdown(_figure_rows(cal)),
+        f"{h}# Plausibility (reported, not fitted)\n\n" + _markdown(_plausibility_rows(cal)),
         "![calibration](calibration.png)",
     ]
     return "\n\n".join(parts) + "\n"
 
 
+def _summary_block(cal: Calibration) -> str:
+    if len(cal.posterior) < MIN_SUMMARY:
+        return f"{len(cal.posterior)} kept draws: {TOO_FEW} (no interval is printed under {MIN_SUMMARY})."
+    return _markdown(_summary_rows(cal))
+
+
+def _predictive_draws(cal: Calibration) -> int:
+    return int(cal.predictive["draw"].nunique()) if len(cal.predictive) else 0
+
+
 def _verdict(cal: Calibration) -> str:
     if not len(cal.posterior):
-        return ("**No draw is consistent with the record before the cutoff**: every draw of the last wave has a "
+        return ("**No draw is consistent with the record before the cutoff**: every candidate of the last wave has a "
                 "figure more than 3 standard deviations away. The model, as specified, cannot match the record.")  # fmt: skip
+    draws = _predictive_draws(cal)
+    confirmed = int(cal.predictive.groupby("draw")["confirmed"].first().sum()) if "confirmed" in cal.predictive else 0
+    text = (f"{len(cal.posterior)} draws are not ruled out (emulator-screened); {len(cal.predictive)} predictive runs "
+            f"of the first {draws} of them to the horizon, of which the simulation confirms {confirmed} (no fitted "
+            "figure of any case beyond 3).")  # fmt: skip
+    if draws < MIN_SUMMARY:
+        return text + f" **{draws} predictive draws: {TOO_FEW}.**"
+    held = coverage(cal)
+    return text + (f" **{held['inside']} of {held['held_out']} held-out figures fall inside the model's 90% predictive "
+                   f"interval** ({held['read_inside']} of the {held['read']} read in a source).")  # fmt: skip
+
+
+def coverage(cal: Calibration) -> dict[str, int]:
+    """How many held-out figures fall inside the predictive 90% interval, all and those read."""
     table = figures_table(cal)
-    held = table[table["role"] == "held out"]
-    inside = int(held["inside_90"].fillna(False).astype(bool).sum())
-    return (f"{len(cal.posterior)} draws are not ruled out (by the waves that sampled the last box); {len(cal.predictive)} predictive runs of the first "
-            f"{cal.predictive['draw'].nunique()} of them to the horizon. **{inside} of {len(held)} held-out figures "
-            "fall inside the model's 90% predictive interval.**")  # fmt: skip
+    held = table[table["role"] == HELD_OUT]
+    inside = held["inside_90"].fillna(False).astype(bool)
+    read = held["basis"] == "read"
+    return {"held_out": len(held), "inside": int(inside.sum()), "read": int(read.sum()),
+            "read_inside": int((inside & read).sum())}  # fmt: skip
 
 
 def _summary_rows(cal: Calibration) -> pd.DataFrame:
@@ -140,14 +178,19 @@ def _summary_rows(cal: Calibration) -> pd.DataFrame:
 def _figure_rows(cal: Calibration) -> pd.DataFrame:
     t = figures_table(cal)
     inside = {True: "yes", False: "**no**", None: "—"}
+    few = _predictive_draws(cal) < MIN_SUMMARY
+    model = [TOO_FEW if few and np.isfinite(m) else f"{m:,.0f} [{a:,.0f}, {b:,.0f}]" if np.isfinite(m) else "—"
+             for m, a, b in zip(t["median"], t["q05"], t["q95"], strict=True)]  # fmt: skip
     return pd.DataFrame({"date": t["date"], "series": t["series"], "record": [f"{v:,.0f} ± {s:,.0f}" for v, s in zip(t["value"], t["sd"], strict=True)],
-                         "role": t["role"], "model median [90%]": [f"{m:,.0f} [{a:,.0f}, {b:,.0f}]" if np.isfinite(m) else "—"
-                                                                   for m, a, b in zip(t["median"], t["q05"], t["q95"], strict=True)],
-                         "inside 90%": [inside[v] for v in t["inside_90"]]})  # fmt: skip
+                         "basis": t["basis"], "role": [f"**{r}**" if r == HELD_OUT else r for r in t["role"]],
+                         "model median [90%]": model,
+                         "inside 90%": ["—" if few else inside[v] for v in t["inside_90"]]})  # fmt: skip
 
 
 def _plausibility_rows(cal: Calibration) -> pd.DataFrame:
     p = plausibility_table(cal)
+    if not p.empty and _predictive_draws(cal) < MIN_SUMMARY:
+        return pd.DataFrame({"measure": p["about"], "median [90%]": TOO_FEW})
     if p.empty:
         return pd.DataFrame({"measure": ["no predictive runs"]})
     return pd.DataFrame({"measure": p["about"], "median [90%]": [f"{m:.3f} [{a:.3f}, {b:.3f}]" for m, a, b in
@@ -174,6 +217,66 @@ def write_calibration_report(cal: Calibration, folder: Path, provenance: Provena
         record = provenance.record()
         text += (f"\n## How this was made\n\n`{record['command']}`\n\n{build_line(record)}, seed {record.get('seed', '—')}."
                  " The scenario as run is `scenario.toml` beside this file; `provenance.json` holds the rest.\n")  # fmt: skip
+    write_atomic(paths["report"], lambda p: p.write_text(text, encoding="utf-8"))
+    if provenance is not None:
+        paths |= provenance.write(folder)
+    return paths
+
+
+def joint_report_text(joint: Joint) -> str:
+    """The report of several cases fitted together: the shared parameters, the cross-case table of
+    hold-out coverage, then each case's report."""
+    names = [c.scenario.name for c in joint.cases]
+    shared = joint.prior[joint.prior["case"] == ""]
+    rows = []
+    for cal in joint.cases:
+        c = coverage(cal)
+        few = _predictive_draws(cal) < MIN_SUMMARY
+        rows.append({"case": cal.scenario.name, "record": cal.record.name, "cutoff": cal.cutoff.isoformat(),
+                     "figures fitted": len(cal.fitted), "held out": c["held_out"],
+                     "inside 90%": TOO_FEW if few else f"{c['inside']} of {c['held_out']}",
+                     "read in a source, inside 90%": TOO_FEW if few else f"{c['read_inside']} of {c['read']}"})  # fmt: skip
+    head = joint.cases[0]
+    parts = [
+        f"# Calibration across cases: {', '.join(names)}",
+        f"One set of mechanism parameters ({len(shared)} sampled under [dynamics] and [network]) shared by every "
+        "case; each case's field facts keep their own ranges. Each case is fitted only on its figures read in a "
+        "source before its cutoff; every later figure is held out.",
+        "## Hold-out coverage, case by case\n\n" + _markdown(pd.DataFrame(rows)),
+        "## The shared mechanism parameters\n\n" + (_summary_block(_shared_view(head, shared))),
+        *(
+            report_text(cal, level=2).replace("](calibration.png)", f"]({cal.scenario.name}/calibration.png)")
+            for cal in joint.cases
+        ),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _shared_view(cal: Calibration, shared: pd.DataFrame) -> Calibration:
+    """``cal`` narrowed to the shared parameters, for their summary table."""
+    import copy
+
+    view = copy.copy(cal)
+    view.priors = shared[["low", "high", "label"]]
+    view.posterior = cal.posterior[[c for c in shared.index if c in cal.posterior]]
+    return view
+
+
+def write_joint_report(joint: Joint, folder: Path, provenance: Provenance | None = None) -> dict[str, Path]:
+    """``posterior.csv`` (the joint draws, a column per shared parameter and per case's field
+    fact as ``<field>:<path>``) and ``report.md`` into ``folder``; each case's report (with its
+    own ``posterior.csv``, which ``lever weigh --posterior`` reads) in ``folder/<field>/``."""
+    paths = {"posterior": folder / "posterior.csv", "report": folder / "report.md"}
+    write_atomic(paths["posterior"], lambda p: joint.posterior.to_csv(p, index=False, float_format="%.17g"))
+    for cal in joint.cases:
+        sub = folder / cal.scenario.name
+        sub.mkdir(parents=True, exist_ok=True)
+        write_calibration_report(cal, sub)
+    text = joint_report_text(joint)
+    if provenance is not None:
+        record = provenance.record()
+        text += (f"\n## How this was made\n\n`{record['command']}`\n\n{build_line(record)}, seed {record.get('seed', '—')}."
+                 " `provenance.json` beside this file holds the rest.\n")  # fmt: skip
     write_atomic(paths["report"], lambda p: p.write_text(text, encoding="utf-8"))
     if provenance is not None:
         paths |= provenance.write(folder)

@@ -266,6 +266,9 @@ def field_for(base: Scenario, thesis: Thesis) -> Scenario:
     values = {**changes, "strategies": strategies, "default_strategy": next(iter(strategies))}
     factor = factor_for(base, thesis)
     fixed = [*changes, *(factor.levels[0] if factor else {})]
+    # a field's uncertainty about a strategy the thesis does not play (britain-1932's and
+    # france-1934's historical conviction) has nothing left to vary
+    fixed += [f"strategies.{k}" for k in base.strategies if k not in strategies]
     # an uncertainty the thesis sets on purpose is no longer uncertain there
     return without_uncertainties(with_values(base, values, source), fixed, source)
 
