@@ -223,6 +223,8 @@ class Hand:
             "revolutionary0": np.zeros(n, np.bool_),
             "uncertainty": np.full(n, 0.25),
             "anchor": opinion.copy(),
+            "left_at": np.full(n, -1, np.int32),
+            "left_from": np.full(n, -1, np.int16),
             "platform": platform,
             "branch_start": np.zeros(self.n_branches + 1, np.int64),
             "branch_members": np.zeros(n, np.int32),

@@ -26,7 +26,7 @@ def test_weigh_prints_the_ranked_table_and_writes_the_report(scenario_file, tmp_
     assert "regret" in result.output and "outside" in result.output
     total = 2 * len(tiny().strategies)
     assert f"weigh britain-1933: {total}/{total} runs" in result.stderr.splitlines()  # plain lines off a terminal
-    for name in ("report.html", "runs.parquet", "trajectories.png", "outcomes.png", "flows.png"):
+    for name in ("report.html", "runs.parquet", "trajectories.png", "outcomes.png", "flows.png", "funnel.png"):
         assert (tmp_path / name).is_file()
 
 

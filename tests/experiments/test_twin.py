@@ -15,8 +15,20 @@ from lever.sim.outcomes import outcomes, twin_view
 
 IDLE = {"allocation": {"group": 1.0}, "press": "none", "speak": False, "recruit": False}
 
-#: issue 23's mechanisms switched on (relative agreement, strain opening people, anchoring)
-ISSUE_23 = {"dynamics.relative_agreement": 0.7, "dynamics.strain_uncertainty": 1.0, "dynamics.anchoring": 0.05}
+#: issue 23's mechanisms switched on (relative agreement, strain opening people, anchoring; reach by
+#: agreement, targeting, ties and cascades in exit, leaving for somewhere nearer, encapsulation, homophily)
+ISSUE_23 = {
+    "dynamics.relative_agreement": 0.7,
+    "dynamics.strain_uncertainty": 1.0,
+    "dynamics.anchoring": 0.05,
+    "dynamics.recruit_by_agreement": True,
+    "dynamics.targeting": 5.0,
+    "dynamics.exit_ties": 1.0,
+    "dynamics.exit_cascade": 5.0,
+    "dynamics.nearer_gravity": 0.25,
+    "dynamics.encapsulation": 0.5,
+    "dynamics.homophily": 5.0,
+}
 
 
 def _same(a, b) -> bool:

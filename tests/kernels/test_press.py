@@ -186,3 +186,21 @@ def test_an_agent_split_down_to_one_person_reads_the_next_organs_as_a_person(han
     read_press(state, params, np.uint64(0), 0)
     n = int(state.count[0])
     assert n == 2 and state.weight[:n].tolist() == [1.0, 1.0] and state.tally[TALLY_SPLIT] == 1
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.0])
+def test_under_relative_agreement_a_paper_reaches_an_open_reader_beyond_confidence(hand, weight):
+    """Issue 23: a paper speaks with its core's confidence (u = 0.05), so a reader of uncertainty 0.5
+    0.4 from its platform (beyond epsilon = 0.25) moves toward it, by mu x r x T x a with a =
+    h / u - 1 = 1, and grows more confident. Under bounded confidence alone it never moves: the sign
+    fails there."""
+    params = hand.params(organ_reach=only(HOST_PAPER, HOST), organ_voice=np.zeros(3), relative_agreement=weight)
+    far = [0.6 + 0.4, 0.6]
+    state = hand.state([HOST], [far], uncertainty=[0.5])
+    read_press(state, params, np.uint64(0), 0)
+    if weight == 0.0:
+        assert np.array_equal(state.opinion[0], far) and state.uncertainty[0] == 0.5
+        return
+    step = params.convergence * params.trust_inside
+    assert state.opinion[0] == pytest.approx([far[0] - step * 0.4, 0.6], abs=1e-15)
+    assert state.uncertainty[0] == pytest.approx(0.5 + step * (0.05 - 0.5), abs=1e-15)

@@ -7,7 +7,13 @@ import pytest
 
 from lever.kernels.draw import RECRUIT, step_key
 from lever.kernels.recruitment import contact, recruit
-from lever.model.state import TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE, TALLY_MISSED, TALLY_SPLIT
+from lever.model.state import (
+    TALLY_HOST_LEFT_TO_GROUP,
+    TALLY_HOST_WON_INSIDE,
+    TALLY_MISSED,
+    TALLY_RECRUITED,
+    TALLY_SPLIT,
+)
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 LINE = [0.9, 0.95]
@@ -50,7 +56,9 @@ def test_outside_recruit_moves_into_the_recruiters_organization_and_branch(hand)
     assert state.faction[1] and state.faction_since[1] == 5 and not state.cadre[1]
     assert state.satisfaction[1] == 1.0
     assert flows[K, HOST] == 1.0 and flows.sum() == 1.0
-    assert not state.tally.any()  # not a host member: nothing tallied
+    # not a host member: nothing tallied of the host's (the funnel counts the contact and recruit)
+    assert not state.tally[[TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE, TALLY_SPLIT]].any()
+    assert state.tally[TALLY_RECRUITED] == 1.0
 
 
 def test_recruiting_a_coarse_contact_splits_exactly_one_person_off(hand):

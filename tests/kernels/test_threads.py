@@ -60,9 +60,13 @@ def _on_threads(count, kernel, *args):
         numba.set_num_threads(before)
 
 
-@pytest.mark.parametrize("active, weight", [(True, 0.0), (False, 0.0), (True, 0.5)])
-def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active, weight):
+@pytest.mark.parametrize("active, weight, choosing", [(True, 0.0, False), (False, 0.0, False), (True, 0.5, False),
+                                                      (True, 0.0, True)])  # fmt: skip
+def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active, weight, choosing):
+    """Also with issue 23's choice of partner (encapsulation, homophily) on."""
     built, params, who, net = _inputs(3)
+    cadre = np.flatnonzero(built.faction[: built.n] & built.committed[: built.n])
+    choice = (np.uint64(7), 0.5 if choosing else 0.0, cadre, np.uint64(8), 5.0 if choosing else 0.0)
     n = built.n
     m = min(_BLOCK, n)
     skey = np.uint64(step_key(np.uint64(5), CONVERSE, 2))
@@ -75,7 +79,7 @@ def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active, w
         pj, pu, pv = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK), np.zeros(_BLOCK)
         _on_threads(threads, _talks, st, st.opinion, st.uncertainty, who, st.ident, _links(st, net),
                     params.receptivity, trust_table(params), params.convergence, params.confidence,
-                    params.branch_talk, active, skey, weight, pi, ps, pj, pu, pv, m)  # fmt: skip
+                    params.branch_talk, active, skey, weight, pi, ps, pj, pu, pv, m, choice)  # fmt: skip
         out.append((st, pj, pu, pv))
     (a, *rest_a), (b, *rest_b) = out
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
@@ -97,11 +101,13 @@ def test_a_classic_deffuant_sweep_is_the_same_on_any_number_of_threads(threads):
     assert not np.array_equal(out[0], start)
 
 
-@pytest.mark.parametrize("weight", [0.0, 0.5])
-def test_a_whole_sweep_is_the_same_on_any_number_of_threads(weight):
+@pytest.mark.parametrize("weight, choosing", [(0.0, False), (0.5, False), (0.0, True)])
+def test_a_whole_sweep_is_the_same_on_any_number_of_threads(weight, choosing):
     from lever.kernels.conversation import _SWEEP
 
     built, params, _, net = _inputs(3)
+    cadre = np.flatnonzero(built.faction[: built.n] & built.committed[: built.n])
+    choice = (np.uint64(7), 0.5 if choosing else 0.0, cadre, np.uint64(8), 5.0 if choosing else 0.0)
     skey = np.uint64(step_key(np.uint64(4), CONVERSE, 0))
     out = []
     for threads in (1, 2):
@@ -109,7 +115,7 @@ def test_a_whole_sweep_is_the_same_on_any_number_of_threads(weight):
         _on_threads(threads, _SWEEP.kernel, st, st.opinion, st.uncertainty, st.committed, st.stratum, st.org,
                     st.faction, st.expelled_from, st.ident, _links(st, net), params.receptivity,
                     trust_table(params), params.convergence, params.confidence, params.branch_talk,
-                    params.committed_talk, params.active, skey, weight)  # fmt: skip
+                    params.committed_talk, params.active, skey, weight, choice)  # fmt: skip
         out.append(st)
     assert all(np.array_equal(x, y) for x, y in zip(out[0], out[1], strict=True))
     assert not np.array_equal(out[0].opinion, built.opinion)
@@ -128,11 +134,15 @@ def every_way():
 
 
 @pytest.mark.parametrize("mechanisms", [{}, {"dynamics.relative_agreement": 0.7, "dynamics.strain_uncertainty": 1.0,
-                                               "dynamics.anchoring": 0.05}], ids=["", "issue 23 on"])  # fmt: skip
+                                               "dynamics.anchoring": 0.05, "dynamics.recruit_by_agreement": True,
+                                               "dynamics.targeting": 5.0, "dynamics.exit_ties": 1.0,
+                                               "dynamics.exit_cascade": 5.0, "dynamics.nearer_gravity": 0.25,
+                                               "dynamics.encapsulation": 0.5, "dynamics.homophily": 5.0}],
+                         ids=["", "issue 23 on"])  # fmt: skip
 def test_whole_runs_are_the_same_on_all_threads_and_on_one(threads, every_way, mechanisms):
     """Every mechanism with a parallel kernel (press, conversation, satisfaction, the choice of
-    who may move, the branches' layer; issue 23's strain and anchoring), run on all threads and
-    then on one over a whole run of a field with coarse agents and the group entering: the same
+    who may move, the branches' layer; issue 23's strain, anchoring, tied exits and partner
+    choice), run on all threads and then on one over a whole run of a field with coarse agents and the group entering: the same
     bits, series and final state."""
     from lever.sim.engine import simulate
 

@@ -28,6 +28,15 @@ OFF = {
     "dynamics.relative_agreement": 0.0,
     "dynamics.strain_uncertainty": 0.0,
     "dynamics.anchoring": 0.0,
+    # issue 23's second part: reach by agreement, targeting, exit by ties and cascades, leaving for
+    # somewhere nearer, encapsulation, homophily
+    "dynamics.recruit_by_agreement": False,
+    "dynamics.targeting": 0.0,
+    "dynamics.exit_ties": 0.0,
+    "dynamics.exit_cascade": 0.0,
+    "dynamics.nearer_gravity": None,
+    "dynamics.encapsulation": 0.0,
+    "dynamics.homophily": 0.0,
 }
 
 

@@ -13,18 +13,18 @@ def test_report_holds_no_external_url(written):
 
 def test_report_has_its_sections_figures_and_conclusion(written):
     page = written[2]["report"].read_text()
-    for heading in ("Ranking", "Trajectories", "Who went where", "Uncertainties"):
+    for heading in ("Ranking", "Trajectories", "Who went where", "The group's funnel", "Uncertainties"):
         assert f"<h2>{heading}</h2>" in page
-    # the answer first: the conclusion, then its picture, before any table
-    assert page.index('class="conclusion"') < page.index('alt="outcomes"') < page.index("<h2>Ranking</h2>")
-    assert page.count('src="data:image/png;base64,') == 3
-    assert 'class="conclusion"' in page
+    # the answer first: the conclusion, then its picture and the funnel, before any table
+    assert page.index('class="conclusion"') < page.index('alt="outcomes"') < page.index('alt="funnel"')
+    assert page.index('alt="funnel"') < page.index("<h2>Ranking</h2>")
+    assert page.count('src="data:image/png;base64,') == 4
     assert ("does best for" in page) != ("no strategy can be told apart" in page)  # one or the other
 
 
 def test_figures_are_written_as_png_files(written):
     paths = written[2]
-    for name in ("trajectories", "outcomes", "flows"):
+    for name in ("trajectories", "outcomes", "flows", "funnel"):
         assert paths[name].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -200,6 +200,22 @@ def _group_table(summary: dict[str, Any], labels: Labels) -> Table:
     return table
 
 
+def _funnel_table(summary: dict[str, Any]) -> Table:
+    """The group's funnel (issue 23): contacts down to those who stayed, then the losses by cause."""
+    from lever.sim.funnel import LOSSES, STAGES
+
+    funnel = summary["funnel"]
+    table = Table("stage", "persons", title="The group's funnel")
+    for name, what in STAGES:
+        table.add_row(what, f"{funnel[name]:,.0f}")
+    share = funnel["funnel_retained_26w"]
+    table.add_row("share of those who joined 26+ weeks before the end still members",
+                  "no one joined that early" if share is None else f"{share:.0%}")  # fmt: skip
+    for name, _, what in LOSSES:
+        table.add_row(f"lost: {what}", f"{funnel[name]:,.0f}")
+    return table
+
+
 @app.command("run")
 def run_command(
     scenario: Annotated[str, typer.Argument(help="built-in name or TOML file")] = DEFAULT_SCENARIO,
@@ -239,6 +255,7 @@ def run_command(
     summary = summarize(result)
     out_console.print(_summary_table(summary))
     out_console.print(_group_table(summary, field.labels))
+    out_console.print(_funnel_table(summary))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from lever.kernels.draw import CONVERSE, keyed, step_key
+from lever.kernels.draw import CONVERSE, ENCAPSULATE, HOMOPHILY, keyed, keyed_below, step_key
 from lever.kernels.opinion import agreement, deffuant_exchange, distance, mixed_exchange, overlap
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
@@ -38,19 +38,30 @@ def converse(state, params, net, key, step: int) -> None:
     # all threads or one: chosen by measurement (Threaded), since on a busy machine threads
     # can stall; the kernels take plain arrays: a whole State or Params passed into a helper
     # is copied on every call
+    n = int(state.count[0])
+    # issue 23's choices of partner, each off at 0 and drawn from a stream of its own: recruits in
+    # training meet the group's cadre (encapsulation), and people seek those like them (homophily)
+    choice = (
+        np.uint64(step_key(key, ENCAPSULATE, step)), params.encapsulation,
+        np.flatnonzero(state.faction[:n] & state.committed[:n]) if params.encapsulation > 0.0 else _NOBODY,
+        np.uint64(step_key(key, HOMOPHILY, step)), params.homophily,
+    )  # fmt: skip
     _SWEEP(
-        int(state.count[0]), state, state.opinion, state.uncertainty, state.committed, state.stratum, state.org,
+        n, state, state.opinion, state.uncertainty, state.committed, state.stratum, state.org,
         state.faction, state.expelled_from, state.ident, (state.branch, state.branch_start,
                                            state.branch_members, net.indptr, net.indices,
                                            state.social),
         params.receptivity, trust_table(params), params.convergence, params.confidence,
         params.branch_talk, params.committed_talk, params.active,
-        np.uint64(step_key(key, CONVERSE, step)), params.relative_agreement,
+        np.uint64(step_key(key, CONVERSE, step)), params.relative_agreement, choice,
     )  # fmt: skip
 
 
+_NOBODY = np.zeros(0, np.int64)
+
+
 def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, expelled, ident, links,
-                receptivity, table, mu, bound, talk, extra, active, skey, weight) -> None:  # fmt: skip
+                receptivity, table, mu, bound, talk, extra, active, skey, weight, choice) -> None:  # fmt: skip
     """One sweep (:func:`converse`); run through ``_SWEEP``, on all threads or on one."""
     n = state.count[0]
     # what a talk reads of each person, packed in one word (none of it changes in a sweep):
@@ -72,7 +83,7 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
         for b in range(m):
             pi[b] = lo + b
         _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
-               skey, weight, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
+               skey, weight, pi, ps, pj, pu, pv, np.int64(m), choice)  # fmt: skip
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons);
     # slot 2 decides how many times, slots 3, 4, ... their talks
     m = 0
@@ -86,16 +97,16 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
             m += 1
             if m == _BLOCK:
                 _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound,
-                       talk, active, skey, weight, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
+                       talk, active, skey, weight, pi, ps, pj, pu, pv, np.int64(m), choice)  # fmt: skip
                 m = 0
     if m:
         _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk,
-               active, skey, weight, pi, ps, pj, pu, pv, np.int64(m))  # fmt: skip
+               active, skey, weight, pi, ps, pj, pu, pv, np.int64(m), choice)  # fmt: skip
 
 
 @nb.njit(cache=True, parallel=True)
 def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
-           skey, weight, pi, ps, pj, pu, pv, m):  # fmt: skip
+           skey, weight, pi, ps, pj, pu, pv, m, choice):  # fmt: skip
     """Conversations of ``pi[:m]`` (their draws in slots ``ps[:m]``) with partners drawn for
     them, stage by stage.
 
@@ -130,6 +141,11 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
             first = indptr[row]
             deg = indptr[row + 1] - first
             pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
+    ekey, encapsulation, cadre, hkey, homophily = choice
+    if encapsulation > 0.0 or homophily > 0.0:  # issue 23: off, not a draw is taken
+        for b in nb.prange(m):
+            pj[b] = _chosen(opinion, who, ident, links, talk, active, pi[b], ps[b], pj[b], ekey, encapsulation,
+                            cadre, hkey, homophily)  # fmt: skip
     for b in nb.prange(m):  # how far each would move (who they are does not change)
         if b + _AHEAD < m:
             prefetch(who, pi[b + _AHEAD])
@@ -151,6 +167,47 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
                 deffuant_exchange(opinion, i, j, bound, pu[b], pv[b])
             else:
                 mixed_exchange(opinion, uncertainty, i, j, bound, pu[b], pv[b], weight)
+
+
+@nb.njit(cache=True, inline="always")
+def _partner(links, i, u, v, talk):
+    """A partner of ``i`` drawn as the sweep draws one, from the uniforms ``u`` (branch or ties) and
+    ``v`` (which one), or -1."""
+    branch, branch_start, branch_members, indptr, indices, social = links
+    br = branch[i]
+    if br >= 0 and u < talk:
+        first = branch_start[br]
+        size = branch_start[br + 1] - first
+        if size >= 2:
+            j = branch_members[first + min(int(v * (size - 1)), size - 2)]
+            return branch_members[branch_start[br + 1] - 1] if j == i else j
+    row = social[i]
+    first = indptr[row]
+    deg = indptr[row + 1] - first
+    return indices[first + min(int(v * deg), deg - 1)] if deg > 0 else -1
+
+
+@nb.njit(cache=True)
+def _chosen(opinion, who, ident, links, talk, active, i, slot, j, ekey, encapsulation, cadre, hkey, homophily):
+    """Issue 23's partner choice for the talk of ``i`` in ``slot`` (its first partner ``j``).
+
+    **Encapsulation** (Greil & Rudy 1984; McAdam 1986): a recruit in training (one of the group's
+    people, not committed) talks with one of the group's cadre with chance ``encapsulation``.
+    **Homophily** (McPherson, Smith-Lovin & Cook 2001): a second partner is drawn as the first was,
+    and taken instead when nearer ``i``'s opinion, with chance ``1 - exp(-homophily x (d_1 - d_2))``
+    (opinions as the block's talks find them). Each draws from its own stream, slots ``3 slot`` on."""
+    wi = who[i]
+    trainee = (wi >> 41) & 1 and not (wi >> 40) & 1
+    bound = encapsulation > 0.0 and active and trainee and cadre.shape[0] > 0
+    if bound and keyed(ekey, ident[i], 3 * slot) < encapsulation:
+        return cadre[keyed_below(ekey, ident[i], 3 * slot + 1, cadre.shape[0])]
+    if homophily > 0.0 and j >= 0:
+        other = _partner(links, i, keyed(hkey, ident[i], 3 * slot), keyed(hkey, ident[i], 3 * slot + 1), talk)
+        if other >= 0 and other != i:
+            gap = distance(opinion, i, j) - distance(opinion, i, other)
+            if gap > 0.0 and keyed(hkey, ident[i], 3 * slot + 2) < 1.0 - np.exp(-homophily * gap):
+                return other
+    return j
 
 
 @nb.njit(cache=True)

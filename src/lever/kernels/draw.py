@@ -50,6 +50,9 @@ def fresh_key(rng) -> np.uint64:
 
 #: mechanism numbers, one per kind of decision
 PRESS, CONVERSE, MOBILITY, APPARATUS, RECRUIT, ENTRY, CAPITULATE = 1, 2, 3, 4, 5, 6, 7
+#: issue 23's draws, each a stream of its own so that switching one on shifts no other: whom
+#: cadre target, whom recruits in training talk with, homophilous partner choice
+TARGET, ENCAPSULATE, HOMOPHILY = 8, 9, 10
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 

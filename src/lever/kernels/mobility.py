@@ -9,6 +9,7 @@ from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
 from lever.kernels.resolution import split_off
 from lever.kernels.threads import Threaded
 from lever.model.state import (
+    TALLY_GROUP_LEFT,
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,
     TALLY_HOST_LEFT_TO_RIVAL,
@@ -77,6 +78,14 @@ def org_sizes(state, n_orgs: int) -> np.ndarray:
     return size
 
 
+@nb.njit(cache=True, inline="always")
+def _platform_distance(state, i: int, m: int) -> float:
+    """Distance of ``i``'s opinion to organization ``m``'s platform (as the gravity rule reads it)."""
+    dx = state.opinion[i, 0] - state.platform[m, 0]
+    dy = state.opinion[i, 1] - state.platform[m, 1]
+    return np.sqrt(dx * dx + dy * dy)
+
+
 @nb.njit(cache=True)
 def choose_destination(state, params, net, i: int, exclude: int, size, u: float) -> int:
     """Where ``i`` goes: organization ``m`` with weight
@@ -84,24 +93,32 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float)
     picked by the uniform ``u``.
 
     ``ties`` counts ``i``'s social neighbours in ``m``. Empty organizations and ``exclude`` are
-    not options; returns ``n_orgs`` (none) when no option has weight.
+    not options; returns ``n_orgs`` (none) when no option has weight. Under ``nearer_gravity``
+    (issue 23) a leaver of ``exclude`` weighs only organizations whose platform is nearer its
+    opinion than ``exclude``'s, by ``size ** nearer_gravity``.
     """
     K = params.n_orgs
     ties = np.zeros(K + 1)
     row = state.social[i]
     for e in range(net.indptr[row], net.indptr[row + 1]):
         ties[state.org[net.indices[e]]] += 1.0
+    # issue 23: a leaver goes somewhere nearer its views than what it left, or nowhere, size
+    # weighing among those by a gentler exponent (off, nearer_gravity < 0: every organization)
+    nearer = params.nearer_gravity >= 0.0 and exclude < K
+    gravity = params.nearer_gravity if nearer else params.gravity
+    left = _platform_distance(state, i, exclude) if nearer else 0.0
     w = np.zeros(K)
     total = 0.0
     for m in range(K):
         if m == exclude or size[m] <= 0.0:
             continue
-        dx = state.opinion[i, 0] - state.platform[m, 0]
-        dy = state.opinion[i, 1] - state.platform[m, 1]
+        d = _platform_distance(state, i, m)
+        if nearer and d >= left:
+            continue
         w[m] = (
             params.attraction[m]
-            * np.exp(-params.closeness * np.sqrt(dx * dx + dy * dy))
-            * size[m] ** params.gravity
+            * np.exp(-params.closeness * d)
+            * size[m] ** gravity
             * (1.0 + params.ties_weight * ties[m])
         )
         total += w[m]
@@ -189,19 +206,69 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     n = int(state.count[0])
     skey = np.uint64(step_key(key, MOBILITY, step))
     may_move = np.empty(n, np.bool_)
+    hazard = _NO_HAZARD
+    if params.exit_ties > 0.0 or params.exit_cascade > 0.0:  # issue 23: ties weigh in leaving
+        hazard = np.empty(n)
+        _TIED_HAZARD(n, n, state.org, state.committed, state.satisfaction, state.faction, state.social,
+                     state.left_at, state.left_from, net.indptr, net.indices, params.n_orgs, params.group,
+                     params.leave_steepness, params.exit_ties, params.exit_cascade, step - params.cascade_steps,
+                     hazard)  # fmt: skip
     _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs,
-              params.join_rate, params.leave_steepness, skey, may_move)  # fmt: skip
-    _leave_and_join(state, params, net, step, flows, skey, may_move)
+              params.join_rate, params.leave_steepness, skey, may_move, hazard)  # fmt: skip
+    _leave_and_join(state, params, net, step, flows, skey, may_move, hazard)
 
 
-def _may_move_body(n, org, committed, satisfaction, ident, K, join_rate, steep, skey, may_move) -> None:
+_NO_HAZARD = np.zeros(0)
+
+
+def _tied_hazard_body(n, org, committed, satisfaction, faction, social, left_at, left_from, indptr, indices,
+                      K, group, steep, ties, cascade, since, hazard) -> None:  # fmt: skip
+    """Each member's chance of leaving with its ties weighed (issue 23):
+    ``(1 - s) ** steep x exp(ties x (outside - inside)) x (1 + cascade x recent)``, at most 1.
+
+    ``inside`` is the share of its social ties in its organization (for the group's people: among
+    the group's people), ``outside`` the share organized elsewhere (McPherson, Popielarz & Drobnic
+    1992), ``recent`` the share who left the same organization (the group, for its people) since
+    step ``since`` (Granovetter 1978). The unorganized and the committed get 0 (not read)."""
+    for i in nb.prange(n):
+        k = org[i]
+        hazard[i] = 0.0
+        if k == K or committed[i]:
+            continue
+        base = (1.0 - satisfaction[i]) ** steep
+        if base <= 0.0:
+            continue
+        mine = group if faction[i] else k
+        row = social[i]
+        deg = indptr[row + 1] - indptr[row]
+        inside = outside = recent = 0.0
+        for e in range(indptr[row], indptr[row + 1]):
+            j = indices[e]
+            if faction[j] if faction[i] else org[j] == k:
+                inside += 1.0
+            elif org[j] != K:
+                outside += 1.0
+            if left_from[j] == mine and left_at[j] >= since:
+                recent += 1.0
+        if deg > 0:
+            base *= np.exp(ties * (outside - inside) / deg) * (1.0 + cascade * recent / deg)
+        hazard[i] = min(1.0, base)
+
+
+_TIED_HAZARD = Threaded(_tied_hazard_body)
+
+
+def _may_move_body(n, org, committed, satisfaction, ident, K, join_rate, steep, skey, may_move, hazard) -> None:
     """Whether each person passes the first draw of :func:`_leave_and_join` (the same test)."""
     whole = int(steep)
+    tied = hazard.shape[0] > 0
     for i in nb.prange(n):
         if committed[i]:
             may_move[i] = False
         elif org[i] == K:
             may_move[i] = keyed(skey, ident[i], 0) < join_rate
+        elif tied:
+            may_move[i] = keyed(skey, ident[i], 0) < hazard[i]
         else:
             u = keyed(skey, ident[i], 0)
             x = 1.0 - satisfaction[i]
@@ -217,7 +284,7 @@ _MAY_MOVE = Threaded(_may_move_body)
 
 
 @nb.njit(cache=True)
-def _leave_and_join(state, params, net, step: int, flows, skey, may_move) -> None:
+def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard) -> None:
     """The moves of those ``may_move`` marks, in index order."""
     K = params.n_orgs
     size = org_sizes(state, K)
@@ -233,9 +300,14 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move) -> Non
                 if dest != K:
                     move(state, params, i, dest, step, size, flows, skey, np.int64(-1))
             continue
-        if keyed(skey, who, 0) >= (1.0 - state.satisfaction[i]) ** steep:
+        chance = hazard[i] if hazard.shape[0] > 0 else (1.0 - state.satisfaction[i]) ** steep
+        if keyed(skey, who, 0) >= chance:
             continue
+        # who left what, when: the cascade of exits reads it (issue 23; written always, read only then)
+        state.left_at[i] = step
+        state.left_from[i] = params.group if state.faction[i] else k
         if state.faction[i] and k != params.group:
+            state.tally[TALLY_GROUP_LEFT] += state.weight[i]
             state.faction[i] = False
             state.satisfaction[i] = _fit(state, params, i, k)
             continue
@@ -244,7 +316,10 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move) -> Non
             dest = choose_destination(state, params, net, i, k, size, keyed(skey, who, 2))
         revolutionary = state.opinion[i, 0] >= params.revolutionary_threshold
         w = state.weight[i]  # a coarse agent may be split into persons on the way
+        left_group = state.faction[i]
         if move(state, params, i, dest, step, size, flows, skey, np.int64(-1)):
+            if left_group:
+                state.tally[TALLY_GROUP_LEFT] += w
             state.faction[i] = False  # one of the group's own who leaves it
             if k == params.host:
                 _tally_host_leaver(state, params, w, revolutionary, dest)

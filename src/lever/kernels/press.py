@@ -6,6 +6,7 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import PRESS, keyed, step_key
+from lever.kernels.opinion import agreement, overlap
 from lever.kernels.resolution import split_off
 from lever.kernels.threads import Threaded
 
@@ -17,8 +18,10 @@ def read_press(state, params, key, step: int) -> None:
     ``organ_reach[o, k]``; the group's own organ carries its line, and a host's organ carries
     it with chance ``organ_voice[o]`` while the group has people inside the owner; otherwise
     an issue carries its owner's platform. Bounded confidence applies: a reader farther than
-    ``confidence`` from the line is unmoved. The step is ``convergence`` times the reader's
-    receptivity times their trust in the owner. A coarse agent moves as a whole toward its
+    ``confidence`` from the line is unmoved; under relative agreement (issue 23) the step is
+    blended as in conversation, the paper speaking with ``uncertainty_committed``
+    (:func:`_pull`). The step is ``convergence`` times the reader's receptivity times their
+    trust in the owner. A coarse agent moves as a whole toward its
     owner's platform, but the group's line reaches its persons one by one: with chance
     ``weight x reach x share of the group's line`` one of them is split off and moved (the
     group acts person by person). Draws are keyed by (step, reader, organ). Mutates
@@ -34,6 +37,7 @@ def read_press(state, params, key, step: int) -> None:
         n, n, state.opinion, state.org, state.committed, state.weight, state.stratum, state.ident,
         params.organ_reach, params.organ_owner, share, _trusts(params), params.line, state.platform,
         params.receptivity, params.convergence, params.confidence, skey,
+        state.uncertainty, params.relative_agreement, params.uncertainty_committed,
     )  # fmt: skip
     if coarse:
         _read_coarse(state, params, skey, share)
@@ -79,8 +83,19 @@ def _reads_line(skey, ident, o: int, share) -> bool:
     return share[o] >= 1.0 or (share[o] > 0.0 and keyed(skey, ident, 2 * o + 1) < share[o])
 
 
+@nb.njit(cache=True, inline="always")
+def _pull(d: float, bound: float, u_reader: float, u_organ: float, weight: float) -> tuple[float, float]:
+    """How far an issue moves a reader ``d`` from what it carries, as a factor on the step
+    ``mu x receptivity x trust``, and its relative agreement: under relative agreement of weight
+    ``weight`` (issue 23) a paper speaks with its committed core's confidence ``u_organ`` and so
+    reaches a reader of uncertainty ``u_reader`` from about ``u_reader`` away, as a confident
+    speaker does in conversation (:func:`lever.kernels.opinion.mixed_exchange`)."""
+    a = agreement(overlap(d, u_organ, u_reader), u_organ)
+    return (1.0 - weight) * (1.0 if d < bound else 0.0) + weight * a, weight * a
+
+
 def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach, owner, share, trust, line,
-                       platform, receptivity, mu, bound, skey) -> int:  # fmt: skip
+                       platform, receptivity, mu, bound, skey, uncertainty, ra, u_organ) -> int:  # fmt: skip
     """The readers of weight one (each moves only their own opinion); returns how many
     coarse agents are left for :func:`_read_coarse`."""
     coarse = 0
@@ -100,7 +115,13 @@ def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach
                 lx, ly = platform[owner[o], 0], platform[owner[o], 1]
             dx = lx - opinion[i, 0]
             dy = ly - opinion[i, 1]
-            if np.sqrt(dx * dx + dy * dy) < bound:
+            if ra > 0.0:  # relative agreement has weight (issue 23); at 0 the lines below, bit for bit
+                pull, a = _pull(np.sqrt(dx * dx + dy * dy), bound, uncertainty[i], u_organ, ra)
+                step = mu * receptivity[stratum[i]] * trust[o, k]
+                opinion[i, 0] += step * pull * dx
+                opinion[i, 1] += step * pull * dy
+                uncertainty[i] += step * a * (u_organ - uncertainty[i])
+            elif np.sqrt(dx * dx + dy * dy) < bound:
                 step = mu * receptivity[stratum[i]] * trust[o, k]
                 opinion[i, 0] += step * dx
                 opinion[i, 1] += step * dy
@@ -148,7 +169,11 @@ def _near_line(state, params, i: int) -> bool:
     person split off to read it: one farther away would not move)."""
     dx = params.line[0] - state.opinion[i, 0]
     dy = params.line[1] - state.opinion[i, 1]
-    return np.sqrt(dx * dx + dy * dy) < params.confidence
+    d = np.sqrt(dx * dx + dy * dy)
+    if params.relative_agreement > 0.0:
+        return _pull(d, params.confidence, state.uncertainty[i], params.uncertainty_committed,
+                     params.relative_agreement)[0] > 0.0  # fmt: skip
+    return d < params.confidence
 
 
 @nb.njit(cache=True, inline="always")
@@ -161,7 +186,13 @@ def _read(state, params, i: int, k: int, owner: int, line: bool) -> None:
         lx, ly = state.platform[owner, 0], state.platform[owner, 1]
     dx = lx - state.opinion[i, 0]
     dy = ly - state.opinion[i, 1]
-    if np.sqrt(dx * dx + dy * dy) >= params.confidence:
+    pull, a = 1.0, 0.0
+    if params.relative_agreement > 0.0:  # issue 23 (see _pull); at 0 the bounded-confidence test below
+        pull, a = _pull(np.sqrt(dx * dx + dy * dy), params.confidence, state.uncertainty[i],
+                        params.uncertainty_committed, params.relative_agreement)  # fmt: skip
+        if pull <= 0.0:
+            return
+    elif np.sqrt(dx * dx + dy * dy) >= params.confidence:
         return
     if owner == k:
         t = params.trust_inside
@@ -170,5 +201,8 @@ def _read(state, params, i: int, k: int, owner: int, line: bool) -> None:
     else:
         t = params.trust_outside
     step = params.convergence * params.receptivity[state.stratum[i]] * t
+    if params.relative_agreement > 0.0:
+        state.uncertainty[i] += step * a * (params.uncertainty_committed - state.uncertainty[i])
+        step *= pull
     state.opinion[i, 0] += step * dx
     state.opinion[i, 1] += step * dy

@@ -5,16 +5,104 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from lever.kernels.draw import RECRUIT, keyed, keyed_below, step_key
+from lever.kernels.draw import RECRUIT, TARGET, keyed, keyed_below, step_key
 from lever.kernels.mobility import move, org_sizes
+from lever.kernels.opinion import agreement, overlap
 from lever.kernels.resolution import one_person
 from lever.kernels.social import trust
-from lever.model.state import TALLY_HOST_LEFT_TO_GROUP, TALLY_HOST_WON_INSIDE
+from lever.model.state import (
+    TALLY_CONTACT_DISTANCE,
+    TALLY_CONTACTS,
+    TALLY_HOST_LEFT_TO_GROUP,
+    TALLY_HOST_WON_INSIDE,
+    TALLY_IN_REACH,
+    TALLY_RECRUITED,
+    TALLY_TRAINED,
+)
 
 #: draws a contact may take: the branch-or-network toss, the branch mate, up to
 #: ``_TRIES`` social neighbours (the group's own members are passed over), acceptance
 _TRIES = 4
 _SLOTS = 3 + _TRIES
+
+#: acquaintances a targeting cadre member weighs for one contact (issue 23), and the draws of one
+#: contact in the targeting stream: three per candidate, one for the choice
+_CANDIDATES = 4
+_TARGET_SLOTS = 3 * _CANDIDATES + 1
+
+
+@nb.njit(cache=True, inline="always")
+def _to_line(state, params, j: int) -> float:
+    """Distance of ``j``'s opinion to the group's line."""
+    dx = state.opinion[j, 0] - params.line[0]
+    dy = state.opinion[j, 1] - params.line[1]
+    return np.sqrt(dx * dx + dy * dy)
+
+
+@nb.njit(cache=True)
+def acquaintance(state, net, c: int, branch_talk: float, group: int, tkey, base: int) -> int:
+    """One acquaintance of cadre member ``c`` drawn from the targeting stream, or -1: inside another
+    organization a branch mate with chance ``branch_talk``; outside (the group's branch is the group)
+    with that chance a stranger met at public activity (any agent); otherwise a social neighbour.
+    Never one of the group's own. Draws ``base`` to ``base + 2`` of ``tkey``."""
+    who = state.ident[c]
+    j = -1
+    if keyed(tkey, who, base) < branch_talk:
+        if state.org[c] != group:
+            b = state.branch[c]
+            if b >= 0:
+                lo = state.branch_start[b]
+                size = state.branch_start[b + 1] - lo
+                j = state.branch_members[lo + keyed_below(tkey, who, base + 1, size)]
+        else:
+            j = keyed_below(tkey, who, base + 2, state.count[0])
+    else:
+        row = state.social[c]
+        first = net.indptr[row]
+        deg = net.indptr[row + 1] - first
+        if deg > 0:
+            j = net.indices[first + keyed_below(tkey, who, base + 1, deg)]
+    if j < 0 or j == c or state.faction[j]:
+        return -1
+    return j
+
+
+@nb.njit(cache=True)
+def targeted(state, params, net, c: int, tkey, base: int) -> int:
+    """Whom cadre member ``c`` approaches under targeting (Snow, Zurcher & Ekland-Olson 1980), or -1:
+    of :data:`_CANDIDATES` acquaintances (:func:`acquaintance`), one chosen with weight
+    ``exp(-targeting x distance to the line)``: the sympathetic are sought out."""
+    cands = np.empty(_CANDIDATES, np.int64)
+    w = np.zeros(_CANDIDATES)
+    total = 0.0
+    for k in range(_CANDIDATES):
+        cands[k] = acquaintance(state, net, c, params.branch_talk, params.group, tkey, base + 3 * k)
+        if cands[k] >= 0:
+            w[k] = np.exp(-params.targeting * _to_line(state, params, cands[k]))
+            total += w[k]
+    if total <= 0.0:
+        return -1
+    u = keyed(tkey, state.ident[c], base + 3 * _CANDIDATES) * total
+    for k in range(_CANDIDATES):
+        u -= w[k]
+        if u < 0.0 and w[k] > 0.0:
+            return cands[k]
+    for k in range(_CANDIDATES - 1, -1, -1):  # rounding left u >= 0: the last candidate
+        if w[k] > 0.0:
+            return cands[k]
+    return -1
+
+
+@nb.njit(cache=True, inline="always")
+def within_reach(state, params, j: int, c: int, d: float) -> bool:
+    """Whether contact ``j``, ``d`` from the line, is within cadre member ``c``'s recruiting reach:
+    within ``recruit_radius`` (at most the confidence bound), or, under ``recruit_by_agreement``,
+    where the overlap rule of relative agreement lets ``c``'s confidence move it (issue 23)."""
+    if d < params.recruit_radius:
+        return True
+    if not params.recruit_by_agreement:
+        return False
+    return agreement(overlap(d, state.uncertainty[c], state.uncertainty[j]), state.uncertainty[c]) > 0.0
 
 
 @nb.njit(cache=True)
@@ -44,8 +132,8 @@ def contact(state, net, c: int, branch_talk: float, group: int, skey, base: int)
 def recruit(state, params, net, step: int, flows, key) -> None:
     """Each convinced cadre member makes ``recruit_contacts`` contacts this step.
 
-    A contact (:func:`contact`) who is not committed and lies within ``recruit_radius`` of
-    the group's line joins with chance ``recruit_prob x trust x receptivity`` (times the gag
+    A contact (:func:`contact`; under ``targeting``, :func:`targeted`) who is not committed and
+    lies within reach of the group's line (:func:`within_reach`) joins with chance ``recruit_prob x trust x receptivity`` (times the gag
     of a homogeneous host: :func:`_gagged`). Only one
     person joins: from a coarse agent, one is split off. A recruit from another organization
     moves into the recruiter's (and branch); inside a host, recruits stay members of the
@@ -71,6 +159,7 @@ def _recruit(state, params, net, step: int, flows, key, recruiters) -> None:
     size = org_sizes(state, params.n_orgs)
     contacts = params.recruit_contacts
     skey = step_key(key, RECRUIT, step)
+    tkey = step_key(key, TARGET, step)
     for c in recruiters:
         if state.org[c] == params.n_orgs:
             continue
@@ -80,19 +169,25 @@ def _recruit(state, params, net, step: int, flows, key, recruiters) -> None:
         gagged = _gagged(params, state.org[c])
         for t in range(tries):
             base = 1 + t * _SLOTS
-            j = contact(state, net, c, params.branch_talk, params.group, skey, base)
-            if j < 0 or state.committed[j]:
+            if params.targeting > 0.0:  # its own stream: at 0 the draws below are today's
+                j = targeted(state, params, net, c, tkey, t * _TARGET_SLOTS)
+            else:
+                j = contact(state, net, c, params.branch_talk, params.group, skey, base)
+            if j < 0:
                 continue
-            dx = state.opinion[j, 0] - params.line[0]
-            dy = state.opinion[j, 1] - params.line[1]
-            if np.sqrt(dx * dx + dy * dy) >= params.recruit_radius:
+            d = _to_line(state, params, j)
+            state.tally[TALLY_CONTACTS] += 1.0  # the funnel's stages: counted, never drawn on
+            state.tally[TALLY_CONTACT_DISTANCE] += d
+            if state.committed[j] or not within_reach(state, params, j, c, d):
                 continue
+            state.tally[TALLY_IN_REACH] += 1.0
             p = params.recruit_prob * trust(state, params, j, c) * params.receptivity[state.stratum[j]] * gagged
             if keyed(skey, who, base + _SLOTS - 1) >= p:
                 continue
             j = one_person(state, j)
             if j < 0:
                 continue
+            state.tally[TALLY_RECRUITED] += 1.0
             _join(state, params, j, c, step, size, flows, skey)
 
 
@@ -101,6 +196,7 @@ def _train(state, params, step: int, trainees) -> None:
     """Recruits ``trainees`` who have trained ``training_steps`` become cadre."""
     for i in trainees:
         if step - state.faction_since[i] >= params.training_steps:
+            state.tally[TALLY_TRAINED] += state.weight[i]
             state.cadre[i] = True
             state.committed[i] = True
             state.convinced[i] = True

@@ -44,6 +44,8 @@ def split_off(state, i: int) -> int:
     state.uncertainty[j] = state.uncertainty[i]
     state.anchor[j, 0] = state.anchor[i, 0]
     state.anchor[j, 1] = state.anchor[i, 1]
+    state.left_at[j] = state.left_at[i]
+    state.left_from[j] = state.left_from[i]
     state.root[j] = state.root[i]
     state.social[j] = state.social[i]
     state.splits[i] += 1

@@ -194,6 +194,8 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> State:
         revolutionary0=cols["opinion"][:, 0] >= scenario.dynamics.revolutionary_threshold,
         uncertainty=np.zeros(n),
         anchor=cols["opinion"].copy(),
+        left_at=np.full(n, -1, np.int32),
+        left_from=np.full(n, -1, np.int16),
         platform=platform,
         branch_start=np.zeros(n_branches + 1, np.int64),
         branch_members=np.zeros(n, np.int32),
@@ -348,6 +350,14 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         uncertainty_committed=dyn.uncertainty_committed,
         strain_uncertainty=dyn.strain_uncertainty,
         anchoring=dyn.anchoring,
+        recruit_by_agreement=dyn.recruit_by_agreement,
+        targeting=dyn.targeting,
+        exit_ties=dyn.exit_ties,
+        exit_cascade=dyn.exit_cascade,
+        cascade_steps=max(1, round(dyn.cascade_weeks / scenario.step_weeks)),
+        nearer_gravity=-1.0 if dyn.nearer_gravity is None else dyn.nearer_gravity,
+        encapsulation=dyn.encapsulation,
+        homophily=dyn.homophily,
     )
 
 

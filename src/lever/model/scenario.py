@@ -354,6 +354,41 @@ class Dynamics(_Strict):
         0.0, units="share of the gap per step", about="pull per step of an uncommitted person's opinion back"
         " toward the one it held at week 0, after the week's conversations (Friedkin & Johnsen 1999:"
         " susceptibility 1 - this); currents then persist instead of melting to the mean (0: no anchor)")  # fmt: skip
+    recruit_by_agreement: bool = describe(
+        False, units="switch", about="recruiting follows conversion (issue 23): a contact is within reach when"
+        " the overlap rule of relative agreement lets the recruiter's confidence move it from where it stands"
+        " (about the contact's own uncertainty from the line, for a confident recruiter), as well as within"
+        " min(recruit_radius, confidence) (false: that radius only, the engine before issue 23)")  # fmt: skip
+    targeting: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
+        0.0, units="per opinion distance", about="cadre seek out the sympathetic (Snow, Zurcher & Ekland-Olson"
+        " 1980): a contact is one of four acquaintances drawn, chosen with weight exp(-this x distance to the"
+        " line), and a cadre member outside meets strangers at public activity as acquaintances (0: one"
+        " acquaintance drawn uniformly, the engine before issue 23)")  # fmt: skip
+    exit_ties: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = describe(
+        0.0, units="relative change per share of ties", about="ties inside keep members and ties outside pull"
+        " them (McPherson, Popielarz & Drobnic 1992): the leaving chance is times exp(this x (share of social"
+        " ties outside the organization - share inside)); the group's people count ties to the group as"
+        " inside (0: ties do not weigh)")  # fmt: skip
+    exit_cascade: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
+        0.0, units="relative rise per share of ties", about="exits spread along ties (Granovetter 1978): the"
+        " leaving chance is times 1 + this x the share of a member's social ties who left the same"
+        " organization within cascade_weeks (0: exits are independent)")  # fmt: skip
+    cascade_weeks: Annotated[float, Field(gt=0.0, le=520.0, allow_inf_nan=False)] = describe(
+        8.0, units="weeks", about="how recently a tie must have left to count in exit_cascade"
+    )
+    nearer_gravity: Annotated[float, Field(ge=0.0, le=5.0, allow_inf_nan=False)] | None = describe(
+        None, units="exponent, or unset", about="a leaver goes somewhere nearer its views, or nowhere (issue 23):"
+        " only organizations whose platform lies nearer its opinion than the one it left are destinations,"
+        " weighed by size ** this instead of size ** gravity, so that size weighs among them without"
+        " swamping them; with none nearer it joins none (unset: the gravity rule over every organization)")  # fmt: skip
+    encapsulation: Fraction = describe(
+        0.0, units="share of talks", about="recruits are bound by intensive interaction (Greil & Rudy 1984;"
+        " McAdam 1986): a recruit in training talks with one of the group's cadre in this share of its"
+        " conversations, instead of a partner drawn from its branch or ties (0: recruits talk like anyone)")  # fmt: skip
+    homophily: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
+        0.0, units="per opinion distance", about="people talk most with those like them (McPherson, Smith-Lovin &"
+        " Cook 2001): each conversation partner is the nearer of two drawn with chance 1 - exp(-this x their"
+        " difference in distance) (0: the partner drawn first, the engine before issue 23)")  # fmt: skip
     kernel_threshold: OpenFraction = describe(
         0.65, units="first-axis opinion, 0-1", about="a person at or above it on the first axis counts in"
         " an organization's kernel (britain-1933: revolutionary-minded); formerly revolutionary_threshold")  # fmt: skip

@@ -42,6 +42,9 @@ class State(NamedTuple):
     uncertainty : float64, half-width of the views the person finds acceptable (relative
         agreement; read only when ``Params.relative_agreement > 0``).
     anchor : float64 ``(n, 2)``, the opinion held at step 0, which anchoring pulls back to.
+    left_at : int32, the step the agent last left an organization (or the group) of its own
+        accord, ``-1`` if never; read by the cascade of exits (issue 23).
+    left_from : int16, the organization it then left, ``-1`` if none.
     platform : float64 ``(K, 2)``, each organization's platform, which may drift.
     count : int64 ``(1,)``, agents alive: only rows ``[0, count[0])`` of the per-agent arrays
         hold persons, the rest is room for persons still to be split off.
@@ -72,6 +75,8 @@ class State(NamedTuple):
     revolutionary0: np.ndarray
     uncertainty: np.ndarray
     anchor: np.ndarray
+    left_at: np.ndarray
+    left_from: np.ndarray
     platform: np.ndarray
     branch_start: np.ndarray
     branch_members: np.ndarray
@@ -115,7 +120,7 @@ class State(NamedTuple):
 PER_AGENT = (
     "org", "branch", "stratum", "opinion", "satisfaction", "committed", "faction", "cadre",
     "convinced", "faction_since", "expelled_from", "weight", "ident", "root", "social",
-    "splits", "origin", "revolutionary0", "uncertainty", "anchor",
+    "splits", "origin", "revolutionary0", "uncertainty", "anchor", "left_at", "left_from",
 )  # fmt: skip
 
 #: what ``State.tally`` counts over a run, in persons
@@ -129,7 +134,15 @@ TALLY_MISSED = 6  # splits that found no room (the engine keeps room: always 0 i
 TALLY_CAPITULATED = 7  # cadre who gave up the group's views inside another organization
 TALLY_DEMORALISED = 8  # expelled cadre who left politics
 TALLY_BROKE_AWAY = 9  # members not convinced of entry who broke away from the group
-N_TALLY = 10
+# the group's funnel (issue 23): each contact, each contact within reach of the line, each
+# recruit, each recruit trained to cadre, and each of its people who left it of their own accord
+TALLY_CONTACTS = 10
+TALLY_IN_REACH = 11
+TALLY_RECRUITED = 12
+TALLY_TRAINED = 13
+TALLY_GROUP_LEFT = 14
+TALLY_CONTACT_DISTANCE = 15  # the contacts' distances to the line, summed (their mean: / contacts)
+N_TALLY = 16
 
 
 class Network(NamedTuple):
@@ -214,3 +227,14 @@ class Params(NamedTuple):
     uncertainty_committed: float = 0.05
     strain_uncertainty: float = 0.0
     anchoring: float = 0.0
+    # issue 23's second part, each off at its default: recruiting by the overlap rule, targeting the
+    # sympathetic, ties and cascades in leaving, leaving for somewhere nearer (-1: the gravity rule),
+    # recruits encapsulated, homophily in partner choice
+    recruit_by_agreement: bool = False
+    targeting: float = 0.0
+    exit_ties: float = 0.0
+    exit_cascade: float = 0.0
+    cascade_steps: int = 8
+    nearer_gravity: float = -1.0
+    encapsulation: float = 0.0
+    homophily: float = 0.0

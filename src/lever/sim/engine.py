@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 TALLIES = (
     "host_revolutionaries_to_rival", "host_left", "host_left_to_rival", "host_left_to_group",
     "host_won_inside", "persons_split", "splits_missed", "capitulated", "demoralised", "broke_away",
+    "contacts", "contacts_in_reach", "recruited", "trained", "group_left", "contacts_distance",
 )  # fmt: skip
 assert len(TALLIES) == N_TALLY
 

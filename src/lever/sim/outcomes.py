@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lever.sim.engine import Run
+from lever.sim.funnel import converted_by_root, funnel, gross_gain, moved_toward
 from lever.sim.results import weeks_to
 
 #: Outcomes recorded per run (docs/ODD.md §8-9): name -> (what it is, whether more is better).
@@ -54,6 +55,19 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
     "weeks_to_second": ("weeks for the group to reach the field's second milestone (NaN: never)", False),
     "won_from_host": ("the host's members of week 0 now in the group", True),
     "kernel_won_from_host": ("the host's revolutionary kernel of week 0 now in the group", True),
+    "converted_gross": (
+        "persons moved at least 0.1 toward the group's line since week 0 here but not in "
+        "the twin, matched person by person: those the group's talk, press and recruiting moved",
+        True,
+    ),
+    "converted_by_rival": (
+        "persons moved at least 0.1 toward the rival's platform since week 0 (in the run: "
+        "the rival acts in the twin too)",
+        False,
+    ),
+    "funnel_recruited": ("contacts the group recruited over the run", True),
+    "funnel_retained": ("persons who joined the group in the run and are still its members at the horizon", True),
+    "funnel_retained_26w": ("share of those who joined at least 26 weeks before the horizon still members", True),
 }
 
 #: The outcome experiments rank on unless told otherwise: what the group won that the world
@@ -70,6 +84,22 @@ class TwinView:
     host_distance: float  # host platform to the group's line at the horizon
     host_revolutionaries_to_rival: float
     group_cadre: float
+    converted_by_root: np.ndarray  # persons moved toward the group's line per original agent
+
+
+def _line(run: Run) -> np.ndarray:
+    sc = run.scenario
+    return np.array(sc.organizations[sc.group].platform, np.float64)
+
+
+def _rival_moved(run: Run) -> float:
+    """Persons moved toward the rival's platform of week 0 over the run (NaN: no rival)."""
+    sc = run.scenario
+    if not sc.rival:
+        return math.nan
+    st = run.final
+    moved = moved_toward(st, np.array(sc.organizations[sc.rival].platform, np.float64))
+    return float(st.weight[moved].sum())
 
 
 def views_by_root(run: Run) -> np.ndarray:
@@ -91,7 +121,8 @@ def _host_distance(run: Run) -> float:
 def twin_view(twin: Run) -> TwinView:
     last = twin.series.iloc[-1]
     return TwinView(views_by_root(twin), float(last["won"]), _host_distance(twin),
-                    float(last["host_revolutionaries_to_rival"]), float(last["group_cadre"]))  # fmt: skip
+                    float(last["host_revolutionaries_to_rival"]), float(last["group_cadre"]),
+                    converted_by_root(twin.final, _line(twin)))  # fmt: skip
 
 
 def outcomes(run: Run, twin: TwinView) -> dict[str, float]:
@@ -99,16 +130,12 @@ def outcomes(run: Run, twin: TwinView) -> dict[str, float]:
     s = run.series
     sc = run.scenario
     last = s.iloc[-1]
-    mine = views_by_root(run)
-    theirs = twin.views_by_root
-    size = max(mine.size, theirs.size)
-    gap = np.pad(mine, (0, size - mine.size)) - np.pad(theirs, (0, size - theirs.size))
     to_group = float(last["host_left_to_group"] + last["host_won_inside"])
     to_rival = float(last["host_left_to_rival"])
     peak = float(s["group_cadre"].max())
     return {
         "newly_won": float(last["won"]) - twin.views_held,
-        "newly_won_gross": float(gap[gap > 0].sum()),
+        "newly_won_gross": gross_gain(views_by_root(run), twin.views_by_root),
         "host_platform_shift": twin.host_distance - _host_distance(run),
         "host_revolutionaries_to_rival": float(last["host_revolutionaries_to_rival"]),
         "host_revolutionaries_to_rival_vs_twin": float(last["host_revolutionaries_to_rival"])
@@ -129,6 +156,9 @@ def outcomes(run: Run, twin: TwinView) -> dict[str, float]:
         "host_left_to_group": float(last["host_left_to_group"]),
         **_members_by_origin(run),
         **_origins(run),
+        "converted_gross": gross_gain(converted_by_root(run.final, _line(run)), twin.converted_by_root),
+        "converted_by_rival": _rival_moved(run),
+        **funnel(run),
     }
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from lever.model.scenario import NONE
 from lever.sim.engine import Run
+from lever.sim.funnel import funnel
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance, write_parquet
 
@@ -60,6 +61,8 @@ def summarize(run: Run) -> dict[str, Any]:
             f"weeks_to_{m}": weeks_to(run, size)
             for m, size in zip(MILESTONES, run.scenario.milestone_sizes, strict=True)
         },
+        # JSON has no NaN: a share with nobody to share among is null
+        "funnel": {k: (None if np.isnan(v) else v) for k, v in funnel(run).items()},
     }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from lever.analysis import Ranking, conclusion, differences, table_text
@@ -139,6 +140,44 @@ def _wrapped(title: str, width: int = 38) -> str:
     return "\n".join(textwrap.wrap(title, width))
 
 
+FUNNEL_CAPTION = (
+    "Each row is one strategy; each bar the median over its runs of one stage of the group's "
+    "recruiting (issue 23), from contacts made down to recruits still members at the horizon, "
+    "then the group's losses by cause. A logarithmic axis: contacts outnumber recruits by hundreds."
+)
+
+
+def plot_funnel(result: DesignResult, names: dict[str, str] | None = None) -> Figure:
+    """Per strategy, the median of each funnel stage and loss (:mod:`lever.sim.funnel`) over
+    its runs, as grouped horizontal bars on a log axis (a stage no run reached is left out)."""
+    from lever.sim.funnel import LOSSES, STAGES
+
+    columns = [name for name, _ in STAGES] + [name for name, _, _ in LOSSES]
+    runs = result.runs
+    strategies = [s for s in result.flows if s in set(runs["strategy"])]
+    present = [c for c in columns if c in runs.columns]
+    median = runs.groupby("strategy")[present].median()
+    fig, ax = subplots(1, 1, figsize=(13, 0.9 * len(strategies) + 2.6))
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.08, 1, 0.92))  # subplots: constrained
+    y = np.arange(len(strategies))
+    height = 0.8 / max(1, len(present))
+    # the stages in cool colours from wide to narrow, the losses in warm ones: one colour each
+    stages, losses = colormaps["viridis"], colormaps["autumn"]
+    for c, column in enumerate(present):
+        lost = column.startswith("lost_")
+        color = losses(0.15 + 0.7 * (c - len(STAGES)) / len(LOSSES)) if lost else stages(0.85 * c / len(STAGES))
+        values = np.array([median.loc[s, column] if s in median.index else np.nan for s in strategies])
+        label = ("lost: " if lost else "") + column.split("_", 1)[1]
+        ax.barh(y + c * height, np.where(values > 0, values, np.nan), height, label=label, color=color)
+    ax.set_xscale("log")
+    ax.set_yticks(y + 0.4 - height / 2, [(names or {}).get(s, s) for s in strategies], fontsize=8)
+    ax.invert_yaxis()
+    ax.set(title="The group's funnel: median over runs", xlabel="persons (log)")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8, title="stage")
+    caption(fig, FUNNEL_CAPTION)
+    return fig
+
+
 def _stacked(ax: Axes, y: np.ndarray, parts: list[tuple[str, list[Any], str]]) -> None:
     """Horizontal bars, one per row of ``y``, stacked from ``parts`` (label, values, colour:
     one colour per organization in both panels)."""
@@ -214,6 +253,7 @@ def write_report(
         "trajectories": png_bytes(plot_bands(result)),
         "outcomes": png_bytes(plot_outcomes(result, ranking)),
         "flows": png_bytes(plot_flows(result, {k: describe(result, k, 40) for k in result.flows})),
+        "funnel": png_bytes(plot_funnel(result, {k: describe(result, k, 40) for k in result.flows})),
     }
     if regions:
         from lever.analysis.figures import plot_trajectories
@@ -313,6 +353,8 @@ def _page(
 <p class="conclusion">{text}</p>
 <img alt="outcomes" src="data:image/png;base64,{img["outcomes"]}">
 {_warnings_html(warnings or [])}
+<h2>The group's funnel</h2><p>{html.escape(FUNNEL_CAPTION)}</p>
+<img alt="funnel" src="data:image/png;base64,{img["funnel"]}">
 <h2>Ranking</h2>
 <p>{len(d.strategies)} strategies × {d.samples} draws × {d.replications} replications = {len(result.runs)} runs,
 seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired;

@@ -1,0 +1,63 @@
+"""Issue 23, whom one talks with: homophily (the nearer of two partners) and encapsulation (recruits
+in training talk with the group's cadre)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lever.kernels.conversation import _chosen, _pack, _partner
+
+BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+
+
+def _ring(hand, faction=None, committed=None):
+    """Person 0 at (0.5, 0.5) tied to 20 others spread along the first axis (0.5 .. 1.45)."""
+    n = 21
+    opinion = np.column_stack([0.5 + 0.05 * np.arange(n) * (np.arange(n) > 0), np.full(n, 0.5)])
+    state = hand.state([HOST] * n, opinion, faction=faction or [False] * n, committed=committed or [False] * n)
+    net = hand.net(n, [(0, j) for j in range(1, n)])
+    who = np.array([_pack(state.org[i], state.expelled_from[i], state.stratum[i], state.committed[i],
+                          state.faction[i]) for i in range(n)], np.int64)  # fmt: skip
+    links = (state.branch, state.branch_start, state.branch_members, net.indptr, net.indices, state.social)
+    return state, who, links
+
+
+NOBODY = np.zeros(0, np.int64)
+
+
+def _partners(state, who, links, encapsulation, homophily, cadre=NOBODY):
+    """Partners of person 0 in 2,000 talks (first partners from a fixed stream), and the first ones."""
+    rng = np.random.default_rng(3)
+    first, chosen = [], []
+    for slot in range(2000):
+        j = _partner(links, 0, 1.0, rng.random(), 0.0)
+        first.append(j)
+        chosen.append(_chosen(state.opinion, who, state.ident, links, 0.0, True, 0, slot, j, np.uint64(5),
+                              encapsulation, cadre, np.uint64(6), homophily))  # fmt: skip
+    return np.array(first), np.array(chosen)
+
+
+@pytest.mark.parametrize("homophily", [10.0, 0.0])
+def test_homophily_brings_partners_nearer(hand, homophily):
+    """McPherson, Smith-Lovin & Cook (2001): with homophily 10 the mean distance to one's partners falls
+    well below that of the first drawn; at 0 every partner is the first drawn (the sign fails there)."""
+    state, who, links = _ring(hand)
+    first, chosen = _partners(state, who, links, 0.0, homophily)
+    d = np.abs(state.opinion[:, 0] - 0.5)
+    if homophily == 0.0:
+        assert np.array_equal(first, chosen)
+        return
+    assert d[chosen].mean() < 0.75 * d[first].mean()
+
+
+@pytest.mark.parametrize("encapsulation", [0.6, 0.0])
+def test_a_recruit_in_training_talks_with_the_cadre_in_the_share_encapsulation_says(hand, encapsulation):
+    """Greil & Rudy (1984): a recruit (person 0: the group's, not committed) talks with the cadre
+    (persons 19 and 20, whom its ties do not favour) in about the share ``encapsulation`` of its talks
+    beyond the 2 in 20 its ties give; off, only those."""
+    faction = [True] + [False] * 18 + [True, True]
+    state, who, links = _ring(hand, faction=faction, committed=[False] * 19 + [True, True])
+    _, chosen = _partners(state, who, links, encapsulation, 0.0, cadre=np.array([19, 20], np.int64))
+    share = np.isin(chosen, [19, 20]).mean()
+    assert share == pytest.approx(encapsulation + (1 - encapsulation) * 2 / 20, abs=0.04)
