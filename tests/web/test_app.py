@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from lever.model.loading import load, to_toml
+from lever.web.app import make_app
 from tests.web.conftest import small_field
 
 
@@ -179,3 +180,31 @@ def test_templates_and_the_outcomes_glossary_are_served(client):
     words = client.get("/api/outcomes").json()
     assert words["newly_won"]["name"] == "people newly won" and "twin" not in words["newly_won"]["meaning"]
     assert all("_" not in w["name"] for w in words.values())
+
+
+@pytest.mark.parametrize(
+    "headers, query",
+    [([(b"x-lever-token", "é".encode())], ""), ([(b"x-lever-token", b"\xff\x00")], ""), ([], "?token=%E9%00&x")],
+)
+def test_a_token_of_odd_bytes_is_a_wrong_token_not_a_server_error(tmp_path, headers, query):
+    """A header or query the browser never sends (non-ASCII, NUL) is refused like any wrong
+    token: 401 with a sentence, never a 500."""
+    import asyncio
+
+    import httpx
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=make_app(tmp_path, token="t" * 32))
+        async with httpx.AsyncClient(transport=transport, base_url="http://lever") as client:
+            return await client.get(f"/api/scenarios{query}", headers=headers)
+
+    r = asyncio.run(ask())
+    assert r.status_code == 401 and "token" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("token", ["é" * 20, "a token with spaces in it", "x" * 15 + "\x00"])
+def test_a_token_that_cannot_travel_in_a_header_is_refused_at_the_start(token):
+    from lever.web.limits import BindRefused, check_bind
+
+    with pytest.raises(BindRefused, match="--token"):
+        check_bind("127.0.0.1", token)

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
@@ -309,9 +310,12 @@ class TokenGate:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if self.token is None or scope["type"] != "http" or not scope["path"].startswith("/api"):
             return await self.app(scope, receive, send)
-        given = dict(scope.get("headers", [])).get(b"x-lever-token", b"").decode("latin-1")
-        query = dict(p.partition("=")[::2] for p in scope.get("query_string", b"").decode("latin-1").split("&"))
-        if secrets.compare_digest(given, self.token) or secrets.compare_digest(query.get("token", ""), self.token):
+        # compared as bytes: a header or a query of any bytes is a wrong token (401), never a 500
+        expected = self.token.encode()
+        given = dict(scope.get("headers", [])).get(b"x-lever-token", b"")
+        pairs = (p.partition(b"=") for p in scope.get("query_string", b"").split(b"&"))
+        query = next((unquote_to_bytes(value) for key, _, value in pairs if key == b"token"), b"")
+        if secrets.compare_digest(given, expected) or secrets.compare_digest(query, expected):
             return await self.app(scope, receive, send)
         return await _reply(
             send, 401, "token: missing or wrong (open the address lever serve printed, with its ?token=)"

@@ -47,3 +47,6 @@ def check_bind(host: str, token: str | None) -> None:
                           "or use --host 127.0.0.1")  # fmt: skip
     if token is not None and len(token) < 16:
         raise BindRefused("--token: at least 16 characters, so that it cannot be guessed")
+    if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
+        raise BindRefused("--token: printable ASCII letters, digits and signs only, no spaces (it travels in a "
+                          "header and in the address)")  # fmt: skip
