@@ -236,11 +236,11 @@ def _tied_text(ranking: Ranking, worlds: str, what: str, d: int) -> str:
         chain += 1
     second = t.iloc[1]
     gap = f"[{second['vs_above_low']:+,.{d}f}, {second['vs_above_high']:+,.{d}f}]"
-    reach = "all of them" if chain == len(t) else f"the first {chain}"
+    reach = f"all {len(t)}" if chain == len(t) else f"the first {chain} of the {len(t)}"
     low, high = t["diff_mean"].min(), t["diff_mean"].max()
     return (f"Across {worlds}, no strategy can be told apart from the next for {what}: '{t.loc[0, 'strategy']}' "
             f"leads by the means, but its mean difference from the runner-up '{second['strategy']}' has the 90% "
-            f"interval {gap}, which includes zero; {reach} of the {len(t)} strategies are tied one to the next. "
+            f"interval {gap}, which includes zero; {reach} strategies are tied one to the next. "
             f"Their mean differences from '{ranking.baseline}' span {low:+,.{d}f} to {high:+,.{d}f}; more "
             "draws (--samples, or --until-sure) may tell them apart.")  # fmt: skip
 
