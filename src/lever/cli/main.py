@@ -126,7 +126,7 @@ def check_command(
     set_: Annotated[list[str] | None, typer.Option("--set", help="path=value, repeatable")] = None,
 ) -> None:
     """Check a scenario without running it: every field, its social network file, its
-    strategies and uncertainties. One line: what it holds, or the first problem (exit 2)."""
+    strategies and uncertainties. One line: what it holds; or every problem, a line each (exit 2)."""
     with clean_errors():
         field = prepare(scenario, set_ or [], None)
         n = check_scenario(field, scenario)
@@ -134,7 +134,8 @@ def check_command(
     coarse = any(p.persons_per_agent > 1 and p.size > 0 for p in [*field.organizations.values(), field.unorganized])
     out_console.print(
         f"{scenario}: valid — {len(field.organizations)} organizations ({roles}), "
-        f"{len(field.strategies)} strategies, {len(field.uncertainties)} uncertainties, "
+        f"{_count(len(field.strategies), 'strategy', 'strategies')}, "
+        f"{_count(len(field.uncertainties), 'uncertainty', 'uncertainties')}, "
         f"{n:,} agents at week 0{_SPLITS if coarse else ''}, {field.steps:,} steps",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
@@ -161,6 +162,10 @@ def explain_command(
     except KeyError as err:
         raise fail(f"{path}: {err.args[0]} (lever explain --all lists every field)") from None
     sys.stdout.write(text + "\n")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:

@@ -18,12 +18,12 @@ from lever.web.work import FILES, REPORT
 #: The files the page serves, and where each lies in an experiment's folder.
 SERVED = {
     "timeseries.parquet": FILES, "summary.json": FILES, "flows.csv": FILES, "trajectories.png": FILES,
-    "report.html": REPORT, "runs.parquet": REPORT, "outcomes.png": REPORT, "flows.png": REPORT,
+    "report.html": REPORT, "runs.parquet": REPORT, "outcomes.png": REPORT, "flows.png": REPORT, "funnel.png": REPORT,
     "scenario.toml": "", "provenance.json": FILES,
 }  # fmt: skip
 FileName = Literal[
     "timeseries.parquet", "summary.json", "flows.csv", "trajectories.png", "report.html", "runs.parquet",
-    "outcomes.png", "flows.png", "scenario.toml", "provenance.json", "weigh-trajectories.png",
+    "outcomes.png", "flows.png", "funnel.png", "scenario.toml", "provenance.json", "weigh-trajectories.png",
 ]  # fmt: skip
 #: The weigh report's band figure is also called trajectories.png: the page names it apart.
 RENAMED = {"weigh-trajectories.png": (REPORT, "trajectories.png")}

@@ -142,7 +142,7 @@ def _wrapped(title: str, width: int = 38) -> str:
 
 FUNNEL_CAPTION = (
     "Each row is one strategy; each bar the median over its runs of one stage of the group's "
-    "recruiting (issue 23), from contacts made down to recruits still members at the horizon, "
+    "recruiting, from contacts made down to recruits still members at the horizon, "
     "then the group's losses by cause. A logarithmic axis: contacts outnumber recruits by hundreds."
 )
 
@@ -349,7 +349,7 @@ def _page(
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Lever — weigh {html.escape(sc.name)}</title>
 <style>{STYLE}</style></head><body>
-<h1>Weighing the strategies: {html.escape(sc.title or sc.name)}</h1>
+<h1>Weighing the strategies — {html.escape(sc.title or sc.name)}</h1>
 <p class="conclusion">{text}</p>
 <img alt="outcomes" src="data:image/png;base64,{img["outcomes"]}">
 {_warnings_html(warnings or [])}

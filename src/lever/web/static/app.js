@@ -756,11 +756,14 @@ async function openExperiment(name) {
     box.append(el("h3", { text: "Over the run" }), one, two);
     drawPanels(one, two, e.series.week, e.series.group_members, e.series.won, words);
   }
-  if (s.kind === "weigh") {
+  if (s.kind === "weigh" && e.files.includes("funnel.png")) {
+    // why a strategy wins or fails: how many the group met, how many were within its reach,
+    // how many joined and stayed, and whom it lost, by cause
     box.append(el("h3", { text: "The funnel per strategy" }),
-      el("p", { class: "placeholder", id: "funnel-place", text: "Not measured yet: the model does not yet count contacts, sympathizers and recruits step by step, so there is no funnel to draw. Its picture will go here." }));
+      el("p", { text: "For each strategy, the middle run's count at each step from the people the group met, to those within its reach, to those who joined and stayed; then the members it lost, by cause. The axis is logarithmic: meetings outnumber recruits by hundreds." }),
+      el("img", { id: "funnel", src: fileUrl(e.name, "funnel.png"), alt: "the funnel per strategy" }));
   }
-  for (const f of e.files.filter((f) => f.endsWith(".png"))) box.append(el("img", { src: fileUrl(e.name, f), alt: f }));
+  for (const f of e.files.filter((f) => f.endsWith(".png") && f !== "funnel.png")) box.append(el("img", { src: fileUrl(e.name, f), alt: f }));
   box.append(el("h3", { text: "Files" }), fileLinks(e.name, e.files));
 }
 
