@@ -177,3 +177,13 @@ def test_the_terminal_ranking_fits_80_columns_without_cutting_numbers():
         assert "…" not in text, text
         for row in rank(runs, outcome, "outside").table.itertuples():
             assert f"{row.group_members_median:,.0f}" in text
+
+
+def test_one_draw_tells_no_strategy_apart():
+    """Replications of a single draw give every mean difference an interval of width zero: the
+    ranking marks every strategy tied and the conclusion calls none best."""
+    runs = synthetic()
+    one = runs[runs["draw"] == 0]
+    ranking = rank(one, "group_members", "outside")
+    assert not ranking.sure and ranking.table["tied"].iloc[1:].all()
+    assert "does best" not in conclusion(ranking, 1, 1)

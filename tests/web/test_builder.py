@@ -169,7 +169,9 @@ def test_the_tenants_field_from_a_template_through_the_builder_and_the_form(tab,
     tab.click("#open-weigh")
     tab.wait_for_selector("#ranking")
     tab.wait_for_selector("#funnel")  # the funnel per strategy, as a picture
-    tab.wait_for_function("document.getElementById('funnel').complete && document.getElementById('funnel').naturalWidth > 0")
+    tab.wait_for_function(
+        "document.getElementById('funnel').complete && document.getElementById('funnel').naturalWidth > 0"
+    )
     assert tab.is_visible("#few-worlds")  # one draw: said before the answer
     result = tab.inner_text("#experiment")
     assert "join the citywide association as an open caucus" in result

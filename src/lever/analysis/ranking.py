@@ -121,7 +121,9 @@ def _mark_ties(table: pd.DataFrame, better: pd.DataFrame, draws: np.ndarray) -> 
         lo, hi = mean_ci((better[above] - better[below]).to_numpy(), draws)
         low.append(lo)
         high.append(hi)
-    tied = [False] + [not (lo > 0 or hi < 0) for lo, hi in zip(low[1:], high[1:], strict=True)]
+    # one world alone gives an interval of width zero: nothing can be told apart from it
+    one_world = np.unique(draws).size < 2
+    tied = [False] + [one_world or not (lo > 0 or hi < 0) for lo, hi in zip(low[1:], high[1:], strict=True)]
     return table.assign(vs_above_low=low, vs_above_high=high, tied=tied)
 
 
