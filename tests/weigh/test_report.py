@@ -19,6 +19,7 @@ def test_report_has_its_sections_figures_and_conclusion(written):
     assert page.index('class="conclusion"') < page.index('alt="outcomes"') < page.index('alt="funnel"')
     assert page.index('alt="funnel"') < page.index("<h2>Ranking</h2>")
     assert page.count('src="data:image/png;base64,') == 4
+    assert "weeks each (the field's horizon)" in page  # how long the runs were, beside the design
     assert ("does best for" in page) != ("no strategy can be told apart" in page)  # one or the other
 
 
