@@ -106,33 +106,26 @@ def test_no_module_lies_at_the_package_root_but_the_facade():
     assert loose == []
 
 
-def test_the_check_finds_an_import_up_a_layer(tmp_path):
+def _violations_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> list[str]:
+    """The check run over a made-up package of ``files`` (paths below ``lever/``)."""
+    for relative, text in files.items():
+        path = tmp_path / "lever" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    monkeypatch.setitem(globals(), "SRC", tmp_path)
+    return violations(tmp_path / "lever")
+
+
+def test_the_check_finds_an_import_up_a_layer(tmp_path, monkeypatch):
     """The check can fail: a model module that imports the engine, inside a function."""
-    fake = tmp_path / "lever"
-    (fake / "model").mkdir(parents=True)
-    (fake / "model" / "leaky.py").write_text(
-        "def f():\n    from lever.sim.engine import simulate\n    return simulate\n"
-    )
-    global SRC
-    real, SRC = SRC, tmp_path
-    try:
-        found = violations(fake)
-    finally:
-        SRC = real
+    leaky = "def f():\n    from lever.sim.engine import simulate\n    return simulate\n"
+    found = _violations_in(tmp_path, monkeypatch, {"model/leaky.py": leaky})
     assert len(found) == 1 and "up from model, layer 0, to sim, layer 3" in found[0]
 
 
 @pytest.mark.parametrize("source, target", [("cli", "web"), ("web", "cli")])
-def test_the_check_finds_one_face_importing_the_other(tmp_path, source, target):
-    fake = tmp_path / "lever"
-    (fake / source).mkdir(parents=True)
-    (fake / source / "x.py").write_text(f"from lever.{target} import anything\n")
-    global SRC
-    real, SRC = SRC, tmp_path
-    try:
-        found = violations(fake)
-    finally:
-        SRC = real
+def test_the_check_finds_one_face_importing_the_other(tmp_path, monkeypatch, source, target):
+    found = _violations_in(tmp_path, monkeypatch, {f"{source}/x.py": f"from lever.{target} import anything\n"})
     assert len(found) == 1 and "one face imports the other" in found[0]
 
 

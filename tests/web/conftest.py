@@ -82,3 +82,12 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=browser_path(), headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the page's tests put their screenshots: ``$LEVER_SCREENSHOTS`` when set (docs/screenshots/
+    holds the ones the README shows), else a temporary folder."""
+    folder = Path(os.environ.get("LEVER_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -8,9 +8,7 @@ Screenshots go to ``$LEVER_SCREENSHOTS`` when set (docs/screenshots/), else to a
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -25,13 +23,6 @@ STRATEGIES = {"stay": ("stay_out", "stay independent and organize building by bu
 AXES = (("rent fight", "negotiate", "strike"), ("independence", "follow the council", "go it alone"))
 KEYS = [k for k, _, _ in ORGS.values()] + [k for k, _ in STRATEGIES.values()] + ["everyone"]
 HISTORY = ("labour", "ilp", "cpgb", "moscow", "stalin", "trotsky", "1933")
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("LEVER_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")

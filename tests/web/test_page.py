@@ -6,9 +6,6 @@ ones the README shows), else to the test's temporary folder.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from lever.model.loading import to_toml
@@ -17,13 +14,6 @@ from tests.web.conftest import small_field
 #: Milliseconds the page may take for a run or a weigh of the small field (a cold Numba
 #: cache compiles the kernels first, on a busy machine).
 SLOW = 240_000
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("LEVER_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")
