@@ -2,8 +2,9 @@
 
 The record (src/lever/calibration/records/record-britain.toml, sources in docs/SOURCES.md) gives for 1935 an
 ILP of 4,000 to under 5,000 members (awl-ilp, mates-ilp) and a CPGB near 6,500 (commonly cited). The ILP's deepening crisis (its disappointment schedule) and the CPGB's attraction
-were calibrated to these 1935 sizes, so this is a calibration check that guards the model
-against drifting from the record, not an out-of-sample prediction.
+were calibrated to these 1935 sizes under the model before issue 23's mechanisms, so this was a
+calibration check, not an out-of-sample prediction; with those mechanisms on, both now miss
+(marked below) and are left missing rather than tuned again.
 """
 
 from __future__ import annotations
@@ -36,11 +37,22 @@ def test_the_ilp_falls_from_the_start(runs):
     assert np.all(np.median(sizes, axis=0) <= sizes[0, 0])
 
 
+#: issue 23: with its mechanisms on, britain-1933 at its point values misses the two 1935 figures its
+#: crisis and the CPGB's attraction were tuned to under the old model. They are not tuned again (a
+#: value set to reach a figure is not evidence); britain-1932, fitted by `lever calibrate` on the
+#: record before 1934, is judged on them out of sample instead (docs/ODD.md, section 11). Strict:
+#: a change that brings them back into range must say why.
+MISSED_1935 = pytest.mark.xfail(strict=True, reason="issue 23: the ILP ends at ~2,200 (record 4,000-4,900), "
+                                "the CPGB at ~5,600 (record ~6,500); not retuned")  # fmt: skip
+
+
+@MISSED_1935
 def test_the_ilp_ends_in_its_recorded_1935_range(last_weeks):
     """ILP, 1935: 4,000-4,900 members (awl-ilp, mates-ilp in docs/SOURCES.md); the median over seeds must lie there."""
     assert 4000 <= np.median([w["size_ilp"] for w in last_weeks]) <= 4900
 
 
+@MISSED_1935
 def test_the_cpgb_ends_near_its_recorded_1935_size(last_weeks):
     """CPGB, 1935: ~6,500 members (pelling1958, thorpe2000 in docs/SOURCES.md: commonly cited); within 10% (the record is itself rounded)."""
     assert np.median([w["size_cpgb"] for w in last_weeks]) == pytest.approx(6500, rel=0.10)

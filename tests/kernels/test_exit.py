@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lever.kernels.mobility import leave_and_join
+from lever.kernels.mobility import _tied_hazard, leave_and_join
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
@@ -48,31 +48,60 @@ def test_no_leaver_joins_an_organization_farther_than_the_one_it_left(hand):
     assert joined_off == 300 and farther_off > 30
 
 
-def _leavers(hand, inside_ties: bool, exit_ties: float) -> int:
-    """100 host members, each tied to four others: inside the host, or in the big party (agents
-    100-103 stand for it, committed, so they never leave). Leavers over 10 steps at satisfaction 0.5."""
+def _leavers(hand, exit_ties: float, outside_share: float = 0.5) -> tuple[int, int]:
+    """100 host members, each tied to two others: the first ``outside_share`` of them to the big
+    party (agents 100-103 stand for it, committed, so they never leave), the rest inside the host.
+    Leavers over 10 steps at satisfaction 0.5: (of those tied outside, of those tied inside)."""
     n = 100
+    out = int(n * outside_share)
     opinions = np.full((n + 4, 2), 0.6)
     orgs = [HOST] * n + [BIG] * 4
-    if inside_ties:
-        edges = [(i, (i + d) % n) for i in range(n) for d in (1, 2)]
-    else:
-        edges = [(i, n + d) for i in range(n) for d in range(4)]
+    edges = [(i, n + i % 4) for i in range(out)] + [(i, n + (i + 1) % 4) for i in range(out)]
+    edges += [(i, out + (i - out + d) % (n - out)) for i in range(out, n) for d in (1, 2)]
     state = hand.state(orgs, opinions, satisfaction=[0.5] * n + [1.0] * 4, committed=[False] * n + [True] * 4,
                        branch=[hand.first_branch(o) for o in orgs])  # fmt: skip
     params = hand.params(stay_unorganized=1.0, join_rate=0.0, exit_ties=exit_ties)
     net = hand.net(n + 4, edges)
     for step in range(1, 11):
         leave_and_join(state, params, net, step, hand.flows(), np.uint64(step))
-    return int((state.org[:n] != HOST).sum())
+    left = state.org[:n] != HOST
+    return int(left[:out].sum()), int(left[out:].sum())
 
 
 def test_ties_inside_keep_members_and_ties_outside_pull_them(hand):
-    """McPherson, Popielarz & Drobnic (1992): at exit_ties 1.5 members whose ties lie in another
-    organization leave over e^3 = 20 times as often as members tied inside (0.016 x e^1.5 a week
-    against 0.016 x e^-1.5); off the two leave alike (the same draws: the same count)."""
-    assert _leavers(hand, False, 1.5) > 3 * max(1, _leavers(hand, True, 1.5))
-    assert _leavers(hand, False, 0.0) == _leavers(hand, True, 0.0)
+    """McPherson, Popielarz & Drobnic (1992): in a host half of whose members are tied outside and
+    half inside, at exit_ties 1.5 those tied outside leave e^3 = 20 times as often as those tied
+    inside; off the two halves leave alike (a count within chance of each other)."""
+    outside, inside = _leavers(hand, 1.5)
+    assert outside > 3 * max(1, inside)
+    outside_off, inside_off = _leavers(hand, 0.0)
+    assert abs(outside_off - inside_off) <= 8
+
+
+def _hazards(hand, outside_share: float, exit_ties: float) -> np.ndarray:
+    """The week's leaving chance of 100 host members at satisfaction 0.5, the first
+    ``outside_share`` of them tied to the big party, the rest inside the host."""
+    n = 100
+    out = int(n * outside_share)
+    orgs = [HOST] * n + [BIG] * 4
+    edges = [(i, n + i % 4) for i in range(out)] + [(i, n + (i + 1) % 4) for i in range(out)]
+    edges += [(i, out + (i - out + d) % (n - out)) for i in range(out, n) for d in (1, 2)]
+    state = hand.state(orgs, np.full((n + 4, 2), 0.6), satisfaction=[0.5] * n + [1.0] * 4,
+                       committed=[False] * n + [True] * 4, branch=[hand.first_branch(o) for o in orgs])  # fmt: skip
+    params = hand.params(exit_ties=exit_ties)
+    return _tied_hazard(state, params, hand.net(n + 4, edges), 1, n + 4)[:n]
+
+
+def test_ties_decide_who_leaves_not_how_many(hand):
+    """The tie effect is a hazard ratio against the host's typical member: a host whose members are
+    all tied outside, or all inside, leaves at the leaving rule's chance (what the rule was set
+    for); in a mixed host those tied outside are above it and those inside below, by e^(±exit_ties)."""
+    base = 0.5 ** hand.params().leave_steepness
+    np.testing.assert_allclose(_hazards(hand, 1.0, 1.5), base)
+    np.testing.assert_allclose(_hazards(hand, 0.0, 1.5), base)
+    mixed = _hazards(hand, 0.5, 1.5)
+    np.testing.assert_allclose(mixed[:50], base * np.exp(1.5))
+    np.testing.assert_allclose(mixed[50:], base * np.exp(-1.5))
 
 
 def _tie_clustering(hand, cascade: float, seed: int, satisfaction: float = 0.6) -> float:
@@ -104,3 +133,28 @@ def test_leavers_cluster_on_ties_above_a_shuffled_baseline(hand):
     assert on > 1.5, on
     assert off < 1.25, off
     assert on > off + 0.3
+
+
+def _joined_group(hand, tied: bool, nearer_gravity: float = 0.25) -> tuple[int, int]:
+    """200 host members who all leave (satisfaction 0), their views at the group's line, tied (or
+    not) to the group's one agent: how many joined anything, and how many the group."""
+    n = 200
+    platform = np.array([o.platform for o in hand.scenario.organizations.values()])
+    edges = [(i, n + 2) for i in range(n)] if tied else []
+    state, net = _host_with_others(hand, [platform[GROUP]] * n, 0.0, edges)
+    params = hand.params(stay_unorganized=0.0, join_rate=0.0, nearer_gravity=nearer_gravity)
+    leave_and_join(state, params, net, 1, hand.flows(), np.uint64(5))
+    joined = (state.org[:n] != HOST) & (state.org[:n] != K)
+    return int(joined.sum()), int((state.org[:n] == GROUP).sum())
+
+
+def test_a_leaver_joins_the_group_only_through_a_tie(hand):
+    """Snow, Zurcher & Ekland-Olson (1980): people join movements through ties. Leavers whose views
+    sit on the group's line, the group nearer them than anything: tied to one of its members, nearly
+    all join it; with no tie none does (the sign fails under the gravity rule, where the nearest
+    organization takes them whatever their ties)."""
+    joined_tied, to_group_tied = _joined_group(hand, True)
+    joined_untied, to_group_untied = _joined_group(hand, False)
+    assert to_group_tied > 150
+    assert to_group_untied == 0 and joined_untied < joined_tied
+    assert _joined_group(hand, False, nearer_gravity=-1.0)[1] > 20

@@ -95,7 +95,9 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float)
     ``ties`` counts ``i``'s social neighbours in ``m``. Empty organizations and ``exclude`` are
     not options; returns ``n_orgs`` (none) when no option has weight. Under ``nearer_gravity``
     (issue 23) a leaver of ``exclude`` weighs only organizations whose platform is nearer its
-    opinion than ``exclude``'s, by ``size ** nearer_gravity``.
+    opinion than ``exclude``'s, by ``size ** nearer_gravity``; the group only if a friend of
+    ``i`` belongs to it (a small group has no public face a stranger would find; people join
+    movements through ties: Snow, Zurcher & Ekland-Olson 1980).
     """
     K = params.n_orgs
     ties = np.zeros(K + 1)
@@ -113,7 +115,7 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float)
         if m == exclude or size[m] <= 0.0:
             continue
         d = _platform_distance(state, i, m)
-        if nearer and d >= left:
+        if nearer and (d >= left or (m == params.group and ties[m] == 0.0)):
             continue
         w[m] = (
             params.attraction[m]
@@ -208,11 +210,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     may_move = np.empty(n, np.bool_)
     hazard = _NO_HAZARD
     if params.exit_ties > 0.0 or params.exit_cascade > 0.0:  # issue 23: ties weigh in leaving
-        hazard = np.empty(n)
-        _TIED_HAZARD(n, n, state.org, state.committed, state.satisfaction, state.faction, state.social,
-                     state.left_at, state.left_from, net.indptr, net.indices, params.n_orgs, params.group,
-                     params.leave_steepness, params.exit_ties, params.exit_cascade, step - params.cascade_steps,
-                     hazard)  # fmt: skip
+        hazard = _tied_hazard(state, params, net, step, n)
     _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs,
               params.join_rate, params.leave_steepness, skey, may_move, hazard)  # fmt: skip
     _leave_and_join(state, params, net, step, flows, skey, may_move, hazard)
@@ -221,15 +219,47 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
 _NO_HAZARD = np.zeros(0)
 
 
-def _tied_hazard_body(n, org, committed, satisfaction, faction, social, left_at, left_from, indptr, indices,
-                      K, group, steep, ties, cascade, since, hazard) -> None:  # fmt: skip
-    """Each member's chance of leaving with its ties weighed (issue 23):
-    ``(1 - s) ** steep x exp(ties x (outside - inside)) x (1 + cascade x recent)``, at most 1.
+def _tie_lean_body(n, org, committed, faction, social, left_at, left_from, indptr, indices, K, group, since,
+                   lean, recent) -> None:  # fmt: skip
+    """Each member's ties (issue 23): ``lean``, the share of its social ties organized elsewhere
+    less the share in its own organization (for the group's people: among the group's people;
+    McPherson, Popielarz & Drobnic 1992), and ``recent``, the share who left the same
+    organization (the group, for its people) since step ``since`` (Granovetter 1978). The
+    unorganized, the committed and those with no tie get 0 (not read)."""
+    for i in nb.prange(n):
+        k = org[i]
+        lean[i] = 0.0
+        recent[i] = 0.0
+        row = social[i]
+        deg = indptr[row + 1] - indptr[row]
+        if k == K or committed[i] or deg == 0:
+            continue
+        mine = group if faction[i] else k
+        inside = outside = left = 0.0
+        for e in range(indptr[row], indptr[row + 1]):
+            j = indices[e]
+            if faction[j] if faction[i] else org[j] == k:
+                inside += 1.0
+            elif org[j] != K:
+                outside += 1.0
+            if left_from[j] == mine and left_at[j] >= since:
+                left += 1.0
+        lean[i] = (outside - inside) / deg
+        recent[i] = left / deg
 
-    ``inside`` is the share of its social ties in its organization (for the group's people: among
-    the group's people), ``outside`` the share organized elsewhere (McPherson, Popielarz & Drobnic
-    1992), ``recent`` the share who left the same organization (the group, for its people) since
-    step ``since`` (Granovetter 1978). The unorganized and the committed get 0 (not read)."""
+
+_TIE_LEAN = Threaded(_tie_lean_body)
+
+
+def _tied_hazard_body(n, org, committed, satisfaction, faction, group, K, steep, ties, cascade, lean, typical,
+                      recent, hazard) -> None:  # fmt: skip
+    """Each member's chance of leaving with its ties weighed (issue 23):
+    ``(1 - s) ** steep x exp(ties x (lean - typical)) x (1 + cascade x recent)``, at most 1.
+
+    ``typical`` is the mean lean of the member's organization: ties decide *who* leaves, as a
+    hazard ratio against the organization's typical member (as McPherson, Popielarz & Drobnic
+    estimate them), and leave *how many* to the leaving rule, which was set for that typical
+    member; only the cascade adds exits. The unorganized and the committed get 0 (not read)."""
     for i in nb.prange(n):
         k = org[i]
         hazard[i] = 0.0
@@ -239,19 +269,7 @@ def _tied_hazard_body(n, org, committed, satisfaction, faction, social, left_at,
         if base <= 0.0:
             continue
         mine = group if faction[i] else k
-        row = social[i]
-        deg = indptr[row + 1] - indptr[row]
-        inside = outside = recent = 0.0
-        for e in range(indptr[row], indptr[row + 1]):
-            j = indices[e]
-            if faction[j] if faction[i] else org[j] == k:
-                inside += 1.0
-            elif org[j] != K:
-                outside += 1.0
-            if left_from[j] == mine and left_at[j] >= since:
-                recent += 1.0
-        if deg > 0:
-            base *= np.exp(ties * (outside - inside) / deg) * (1.0 + cascade * recent / deg)
+        base *= np.exp(ties * (lean[i] - typical[mine])) * (1.0 + cascade * recent[i])
         hazard[i] = min(1.0, base)
 
 
@@ -281,6 +299,31 @@ def _may_move_body(n, org, committed, satisfaction, ident, K, join_rate, steep, 
 
 
 _MAY_MOVE = Threaded(_may_move_body)
+
+
+def _tied_hazard(state, params, net, step: int, n: int) -> np.ndarray:
+    """Each member's chance of leaving, its ties weighed (:func:`_tied_hazard_body`)."""
+    lean, recent, hazard = np.empty(n), np.empty(n), np.empty(n)
+    _TIE_LEAN(n, n, state.org, state.committed, state.faction, state.social, state.left_at, state.left_from,
+              net.indptr, net.indices, params.n_orgs, params.group, step - params.cascade_steps, lean, recent)  # fmt: skip
+    typical = _typical_lean(state, params, net, lean, n)
+    _TIED_HAZARD(n, n, state.org, state.committed, state.satisfaction, state.faction, params.group, params.n_orgs,
+                 params.leave_steepness, params.exit_ties, params.exit_cascade, lean, typical, recent, hazard)  # fmt: skip
+    return hazard
+
+
+def _typical_lean(state, params, net, lean: np.ndarray, n: int) -> np.ndarray:
+    """Each organization's mean lean over the members whose hazard reads it (the uncommitted
+    with a tie; persons weighed): the group's people count with the group, wherever they are."""
+    K = params.n_orgs
+    org, committed = state.org[:n], state.committed[:n]
+    mine = np.where(state.faction[:n], params.group, org)
+    tied = np.diff(net.indptr)[state.social[:n]] > 0
+    counted = (org != K) & ~committed & tied
+    persons = state.weight[:n][counted]
+    total = np.bincount(mine[counted], weights=persons, minlength=K + 1)
+    leaning = np.bincount(mine[counted], weights=persons * lean[counted], minlength=K + 1)
+    return np.divide(leaning, total, out=np.zeros(K + 1), where=total > 0.0)
 
 
 @nb.njit(cache=True)
