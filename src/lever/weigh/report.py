@@ -130,8 +130,10 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
     for ax in (left, right):
         ax.set_yticks(y, [(names or {}).get(s, s) for s in strategies], fontsize=8)
         ax.invert_yaxis()
-        # below the bars, never over them: a bar can end anywhere in the panel
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
+    # below the bars, never over them (a bar can end anywhere in the panel); the right panel's
+    # legend held to its right edge, so that an organization's long name stays on the canvas
+    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
+    right.legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.0, -0.18), ncol=3, frameon=False)
     return fig
 
 
