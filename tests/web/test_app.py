@@ -202,6 +202,31 @@ def test_a_token_of_odd_bytes_is_a_wrong_token_not_a_server_error(tmp_path, head
     assert r.status_code == 401 and "token" in r.json()["detail"]
 
 
+@pytest.mark.parametrize("token", [None, "t" * 32])
+def test_the_description_declares_the_token_where_there_is_one(tmp_path, token):
+    """A client generated from /api/openapi.json (schemathesis, for one) learns there that every
+    route wants the token, in the header or the query; without a token, nothing is declared."""
+    import asyncio
+
+    import httpx
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=make_app(tmp_path, token=token))
+        async with httpx.AsyncClient(transport=transport, base_url="http://lever") as client:
+            return await client.get("/api/openapi.json", headers={"X-Lever-Token": token or ""})
+
+    described = asyncio.run(ask()).json()
+    if token is None:
+        assert "security" not in described and "securitySchemes" not in described.get("components", {})
+        return
+    schemes = described["components"]["securitySchemes"]
+    assert {(s["type"], s["in"], s["name"]) for s in schemes.values()} == {
+        ("apiKey", "header", "X-Lever-Token"),
+        ("apiKey", "query", "token"),
+    }
+    assert described["security"] == [{name: []} for name in schemes]  # either one will do
+
+
 @pytest.mark.parametrize("token", ["é" * 20, "a token with spaces in it", "x" * 15 + "\x00"])
 def test_a_token_that_cannot_travel_in_a_header_is_refused_at_the_start(token):
     from lever.web.limits import BindRefused, check_bind

@@ -80,6 +80,8 @@ def make_app(store: Path, limits: Limits | None = None, token: str | None = None
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
                   description="Build a field, run it and weigh its strategies; read the results store.")  # fmt: skip
     app.add_middleware(TokenGate, token=token)
+    if token is not None:
+        _describe_token(app)
     app.add_middleware(BodyLimit, limit=limits.upload)
     _handlers(app)
     _scenario_routes(app, limits)
@@ -92,6 +94,28 @@ def make_app(store: Path, limits: Limits | None = None, token: str | None = None
         return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
 
     return app
+
+
+#: How a request carries the token (either way): as the OpenAPI description names them.
+TOKEN_SCHEMES = {
+    "header": {"type": "apiKey", "in": "header", "name": "X-Lever-Token"},
+    "query": {"type": "apiKey", "in": "query", "name": "token"},
+}
+
+
+def _describe_token(app: FastAPI) -> None:
+    """Say in ``/api/openapi.json`` that every route wants the token (a client generated from
+    the description then sends it; the gate itself is :class:`TokenGate`)."""
+    plain = app.openapi
+
+    def described() -> dict[str, Any]:
+        schema = plain()  # built at the first call, the same dict after
+        if "security" not in schema:
+            schema.setdefault("components", {})["securitySchemes"] = TOKEN_SCHEMES
+            schema["security"] = [{name: []} for name in TOKEN_SCHEMES]
+        return schema
+
+    app.openapi = described
 
 
 def _handlers(app: FastAPI) -> None:
