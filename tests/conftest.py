@@ -12,8 +12,10 @@ import copy
 import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
+import fuzzing
 import numpy as np
 import pytest
 
@@ -36,6 +38,33 @@ from lever.model.state import N_TALLY, Network, Params, State  # noqa: E402
 def pytest_sessionfinish(session, exitstatus) -> None:
     if _TEST_STORE is not None:
         shutil.rmtree(_TEST_STORE, ignore_errors=True)
+
+
+# the fuzz corpus (tests/fuzzing.py): its tests are marked, its check runs last, its count is shown
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "fuzz_corpus: a test of the CI fuzz corpus (tests/fuzzing.py counts its cases)")
+
+
+def pytest_deselected(items) -> None:
+    fuzzing.DESELECTED.extend(item.nodeid for item in items if item.get_closest_marker("fuzz_corpus"))
+
+
+def pytest_collection_modifyitems(items) -> None:
+    last = [item for item in items if item.name == fuzzing.CHECK]
+    items[:] = [item for item in items if item.name != fuzzing.CHECK] + last
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not fuzzing.COUNTS:
+        return
+    terminalreporter.section("fuzz corpus: cases by class")
+    for line in fuzzing.table():
+        terminalreporter.write_line(line)
+    if path := os.environ.get("LEVER_FUZZ_COUNTS"):
+        fuzzing.write(Path(path))
+        terminalreporter.write_line(f"(written to {path})")
 
 
 #: Organization indices of the tiny field (the unorganized are ``K``).

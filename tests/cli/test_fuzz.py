@@ -2,27 +2,30 @@
 every command's options (wrong types, out-of-range and non-finite numbers, unknown keys,
 missing tables, sizes too large for memory). Each input either works, with finite output, or
 ends with exit code 2 and one line naming the file or option, the field and the problem.
-Derandomized, so CI sees the same 1,000+ inputs every time."""
+Derandomized, so CI sees the same 1,700+ inputs every time; each is part of the fuzz corpus
+(tests/fuzzing.py): bounded at 30 s, and counted by its outcome."""
 
 from __future__ import annotations
 
 import copy
 import math
 import re
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import tomli_w
 from fields import tiny
+from fuzzing import TRACEBACK, bounded, record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from lever.cli.main import app
 from lever.model.loading import ScenarioError, builtin_text, parse, to_toml, validate
+from lever.model.scenario import Scenario
 
+pytestmark = pytest.mark.fuzz_corpus
 runner = CliRunner()
 BASE = parse(builtin_text("britain-1933"), "britain-1933")
 
@@ -30,10 +33,6 @@ BASE = parse(builtin_text("britain-1933"), "britain-1933")
 def fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))  # fmt: skip
-
-
-#: every fuzzed input finishes within this (no hang)
-LIMIT_S = 30.0
 
 
 def leaves(data, path=()):
@@ -93,14 +92,15 @@ def finite_numbers(data) -> bool:
     return not isinstance(data, float) or math.isfinite(data)
 
 
-@fuzz(700)
+@fuzz(1100)
 @given(mutated())
 def test_the_loader_takes_a_scenario_or_names_the_field_and_the_problem(data):
-    start = time.monotonic()
     text = tomli_w.dumps(data)
     try:
-        scenario = validate(parse(text, "fuzz.toml"), "fuzz.toml")
+        with bounded("loader"):
+            scenario = validate(parse(text, "fuzz.toml"), "fuzz.toml")
     except ScenarioError as err:
+        record("loader", "refused: each problem a line naming its field")
         # one line per problem, each naming its field: as the problem's field, or as a dotted
         # path or quoted key in it
         lines = str(err).splitlines()
@@ -109,8 +109,19 @@ def test_the_loader_takes_a_scenario_or_names_the_field_and_the_problem(data):
             named = field or re.search(r"[a-z_]+(\.[a-z_0-9]+)+|'[^']+'", problem)
             assert named or "malformed TOML" in problem, str(err)
     else:
+        record("loader", "accepted, every number finite")
         assert finite_numbers(scenario.model_dump())
-    assert time.monotonic() - start < LIMIT_S
+
+
+#: the class of a command's refusal: exit 2, a line a problem, naming the option or the field
+REFUSED = "refused: exit 2, naming the option or field"
+
+
+def _outcome(result) -> str:
+    """A traceback (printed, or an exception other than the exit), or the exit code."""
+    if "Traceback" in result.output or not (result.exception is None or isinstance(result.exception, SystemExit)):
+        return TRACEBACK
+    return f"exit {result.exit_code}"
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +134,11 @@ def scenario_file(tmp_path_factory):
     return path
 
 
-def one_line_naming(result, names: list[str]) -> None:
+def one_line_naming(result, names: list[str], corpus: str, ran: str = "ran") -> None:
     """Exit 2 with error lines (one per problem) of which one names one of ``names``, or
-    success; never a traceback."""
+    success (counted as ``ran``); never a traceback."""
+    outcome = _outcome(result)
+    record(corpus, outcome if outcome == TRACEBACK else {0: ran, 2: REFUSED}.get(result.exit_code, outcome))
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     if result.exit_code == 2:
@@ -148,6 +161,41 @@ SET_PATHS = ["dynamics.gravity", "dynamics.bloc_weight", "dynamics.training_week
              "network.degree", "dynamics.nosuch", "organizations.nosuch.size"]  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def check_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("check")
+
+
+@fuzz(300)
+@given(mutated(), st.lists(st.tuples(st.sampled_from(SET_PATHS), NUMBER_TEXT), max_size=2))
+def test_check_finds_a_file_valid_or_names_each_problems_field(check_folder, data, sets):
+    """``lever check`` on a mutated file, with values set on top: one line saying what it
+    holds (exit 0), or one line a problem, each naming the file (and --set) and the field."""
+    path = check_folder / "fuzz.toml"
+    path.write_text(tomli_w.dumps(data))
+    args = ["check", str(path)]
+    for where, value in sets:
+        args += ["--set", f"{where}={value}"]
+    with bounded("check"):
+        result = runner.invoke(app, args)
+    outcome = _outcome(result)
+    record("check", outcome if outcome == TRACEBACK else {0: "valid: one line saying what it holds", 2: REFUSED}.get(
+        result.exit_code, outcome))  # fmt: skip
+    assert outcome != TRACEBACK, result.output
+    if result.exit_code == 0:
+        assert result.stdout.count("\n") == 1 and f"{path}: valid — " in result.stdout, result.stdout
+        return
+    assert result.exit_code == 2, result.output
+    known = set(Scenario.model_fields) | set(data) | {p.split(".")[0] for p, _ in sets}
+    lines = result.stderr.splitlines()
+    assert lines, result.output
+    for line in lines:
+        found = re.match(rf"error: {re.escape(str(path))}( \(--set\))?: (?P<field>[^:]+): \S", line)
+        assert found or "malformed TOML" in line, line
+        if found:
+            assert re.split(r"[. ]", found["field"])[0] in known, line
+
+
 @fuzz(70)
 @given(st.lists(st.tuples(st.sampled_from(SET_PATHS), NUMBER_TEXT), max_size=2),
        st.sampled_from([None, "0", "1", "3", "-2", "1e9", "nan"]),
@@ -160,10 +208,9 @@ def test_run_with_fuzzed_values_and_options(scenario_file, tmp_path_factory, set
     args += ["--steps", steps or "2"]
     if scale is not None:
         args += ["--scale", scale]
-    start = time.monotonic()
-    result = runner.invoke(app, args)
-    assert time.monotonic() - start < LIMIT_S
-    one_line_naming(result, ["--steps", "--scale", "--set", *(p for p, _ in sets)])
+    with bounded("run"):
+        result = runner.invoke(app, args)
+    one_line_naming(result, ["--steps", "--scale", "--set", *(p for p, _ in sets)], "run", "ran: every number finite")
     if result.exit_code == 0:
         series = pd.read_parquet(out / "timeseries.parquet").select_dtypes("number")
         assert np.isfinite(series.to_numpy()).all()
@@ -200,11 +247,10 @@ def test_sweep_commands_refuse_bad_options_by_name(scenario_file, tmp_path_facto
     for option, value in bad.items():
         args += [option, value]
     args += ["--store", str(store), "--out", str(store / "out")] if command != "explore" else ["--store", str(store)]
-    start = time.monotonic()
-    result = runner.invoke(app, args)
-    assert time.monotonic() - start < LIMIT_S
+    with bounded("sweep"):
+        result = runner.invoke(app, args)
+    one_line_naming(result, list(bad), "sweep")
     assert result.exit_code == 2, (args, result.output)
-    one_line_naming(result, list(bad))
 
 
 def _acceptable(option: str, value: str) -> bool:
@@ -225,19 +271,25 @@ CLASSIC = {"voter": ["--rho", "--zealots-plus", "--zealots-minus"], "deffuant": 
 CLASSIC_VALUES = st.sampled_from(["nan", "inf", "-inf", "-1", "0", "0.5", "1", "2", "1e300", "abc", "0.03", "0.38"])
 
 
+@pytest.fixture(scope="module")
+def classic_compiled() -> None:
+    """Each model's kernels compiled here, not inside a timed input (a cold cache takes long)."""
+    for model in CLASSIC:
+        assert runner.invoke(app, ["classic", model, "--n", "20", "--runs", "1", "--max-sweeps", "1"]).exit_code == 0
+
+
 @fuzz(130)
 @given(st.sampled_from(sorted(CLASSIC)), st.data())
-def test_classic_options_fuzzed(model, data):
+def test_classic_options_fuzzed(classic_compiled, model, data):
     options = data.draw(st.lists(st.sampled_from(CLASSIC[model]), max_size=3, unique=True))
     args = ["classic", model, "--n", data.draw(st.sampled_from(["20", "0", "-5", "1e9", "nan", "30"])),
             "--runs", data.draw(st.sampled_from(["1", "2", "0", "10000000000"])),
             "--max-sweeps", data.draw(st.sampled_from(["3", "0", "inf", "nan", "-1", "1e300"]))]  # fmt: skip
     for option in options:
         args += [option, data.draw(CLASSIC_VALUES)]
-    start = time.monotonic()
-    result = runner.invoke(app, args)
-    assert time.monotonic() - start < LIMIT_S
-    one_line_naming(result, ["--n", "--runs", "--max-sweeps", *options])
+    with bounded("classic"):
+        result = runner.invoke(app, args)
+    one_line_naming(result, ["--n", "--runs", "--max-sweeps", *options], "classic", "ran: every number finite")
     if result.exit_code == 0:
         for word in ("nan", "inf", "e+1", "e+2"):
             assert word not in result.output.lower().replace("info", ""), result.output

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +44,11 @@ class Server:
             self.stop()
             raise RuntimeError(f"lever serve did not start: {line}{self.process.stdout.read()[:2000]}")
         self.url = found.group(0).rstrip("/")
+        # what it writes after (warnings, a traceback) is read as it comes, into ``log``: a pipe
+        # nobody reads fills up and stops the server at its next write
+        self.log: list[str] = []
+        self._reader = threading.Thread(target=self.log.extend, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -52,6 +58,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        if hasattr(self, "_reader"):
+            self._reader.join(timeout=20)
         self.process.stdout.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -156,6 +157,49 @@ def test_a_deeply_nested_body_is_refused_not_crashed(client, nest):
     assert "Traceback" not in r.text
 
 
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded", "\x01;;"])
+def test_a_body_not_labelled_json_is_refused_for_its_label_not_a_field(client, field, content_type):
+    """Found by the header fuzz: the page said 'request: Must be a table of fields.' of a
+    scenario sent without its Content-Type, blaming the body's fields."""
+    headers = {"content-type": content_type} if content_type is not None else {}
+    r = client.post("/api/scenario/check", content=json.dumps({"scenario": field}), headers=headers)
+    assert r.status_code == 415, r.text[:300]
+    detail = r.json()["detail"]
+    assert detail.startswith("request: The body must be JSON, sent with Content-Type: application/json (it came ")
+    assert "\n" not in detail and r.json()["errors"] == [{"field": "", "message": detail.removeprefix("request: ")}]
+    said = "without a Content-Type" if content_type is None else f"as {content_type!r}"
+    assert detail.endswith(f"{said}).")
+
+
+@pytest.mark.parametrize("path", ["/api/templates/a%0Ab", "/api/scenarios/a%0D%0Ab", "/api/jobs/a%0Ab",
+                                  "/api/jobs/a%E2%80%A8b", "/api/experiments/a%0Ab/files/summary.json"])  # fmt: skip
+def test_a_name_with_a_line_break_is_echoed_in_one_line(client, path):
+    """Found by the fuzz: 'template: no template 'a<newline>b'' broke the refusal's one line."""
+    r = client.get(path)
+    assert r.status_code == 404, r.text[:300]
+    detail = r.json()["detail"]
+    assert detail.isprintable() and ("a\\nb" in detail or "a\\r\\nb" in detail or "a\\u2028b" in detail), detail
+
+
+def test_a_strategy_with_a_line_break_is_echoed_in_one_line(client, field):
+    r = client.post("/api/runs", json={"scenario": field, "strategy": "a\nb"})
+    assert r.status_code == 422, r.text[:300]
+    body = r.json()
+    assert body["detail"].isprintable() and "'a\\nb'" in body["detail"], body["detail"]
+    assert all(e["message"].isprintable() for e in body["errors"])
+
+
+@pytest.mark.parametrize("cut", [1, 10, 200])
+def test_a_body_that_is_not_json_is_refused_as_the_requests_not_a_fields(client, field, cut):
+    """Found by the header fuzz (a Content-Length short of the body): the page said
+    '1: JSON decode error.', naming as a field the character where parsing stopped."""
+    text = json.dumps({"scenario": field})[:cut]
+    r = client.post("/api/scenario/check", content=text, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["detail"].startswith("request: The body is not JSON at character "), r.text[:300]
+    assert [e["field"] for e in r.json()["errors"]] == [""]
+
+
 def test_every_problem_of_a_field_comes_at_once_each_at_its_field_in_a_sentence(client):
     data = client.get("/api/templates/join-or-stay").json()
     data["host"] = "nobody"
@@ -201,6 +245,31 @@ def test_a_token_of_odd_bytes_is_a_wrong_token_not_a_server_error(tmp_path, head
 
     r = asyncio.run(ask())
     assert r.status_code == 401 and "token" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("token", [None, "t" * 32])
+def test_the_description_declares_the_token_where_there_is_one(tmp_path, token):
+    """A client generated from /api/openapi.json (schemathesis, for one) learns there that every
+    route wants the token, in the header or the query; without a token, nothing is declared."""
+    import asyncio
+
+    import httpx
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=make_app(tmp_path, token=token))
+        async with httpx.AsyncClient(transport=transport, base_url="http://lever") as client:
+            return await client.get("/api/openapi.json", headers={"X-Lever-Token": token or ""})
+
+    described = asyncio.run(ask()).json()
+    if token is None:
+        assert "security" not in described and "securitySchemes" not in described.get("components", {})
+        return
+    schemes = described["components"]["securitySchemes"]
+    assert {(s["type"], s["in"], s["name"]) for s in schemes.values()} == {
+        ("apiKey", "header", "X-Lever-Token"),
+        ("apiKey", "query", "token"),
+    }
+    assert described["security"] == [{name: []} for name in schemes]  # either one will do
 
 
 @pytest.mark.parametrize("token", ["é" * 20, "a token with spaces in it", "x" * 15 + "\x00"])

@@ -81,3 +81,26 @@ def test_a_killed_server_leaves_no_job_computing(tmp_path):
         assert alive == [], f"{len(alive)} of {len(jobs)} job processes still running 10 s after the server died"
     finally:
         server.stop()
+
+
+def _status(url: str, head: bytes) -> int:
+    """The status of one request of exactly these bytes (request line and headers)."""
+    import socket
+
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head + b"\r\n")
+        return int(sock.makefile("rb").readline().split()[1])
+
+
+def test_a_server_log_is_read_as_it_comes(tmp_path):
+    """The server's output is drained as it comes: more warnings than a pipe holds (64 KiB)
+    leave it answering, and every one is kept in ``log``."""
+    server = Server(tmp_path)
+    try:
+        for _ in range(2000):  # "Invalid HTTP request received." each: about 80 KiB of warnings
+            assert _status(server.url, b"GET /api/limits HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n") == 400
+        assert _status(server.url, b"GET /api/limits HTTP/1.1\r\nHost: x\r\n") == 200
+    finally:
+        server.stop()
+    assert sum("Invalid HTTP request received." in line for line in server.log) == 2000

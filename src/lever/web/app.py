@@ -30,7 +30,7 @@ from lever.sim.stored import run_spec
 from lever.store import spec_name
 from lever.store.reading import listing
 from lever.web import reading, work
-from lever.web.checks import Refused, agents_in, check_size, scenario_from, scenario_from_toml, sentence
+from lever.web.checks import Refused, agents_in, check_size, refusal, scenario_from, scenario_from_toml, sentence
 from lever.web.jobs import JobBoard
 from lever.web.limits import Limits
 from lever.web.words import glossary
@@ -80,6 +80,8 @@ def make_app(store: Path, limits: Limits | None = None, token: str | None = None
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
                   description="Build a field, run it and weigh its strategies; read the results store.")  # fmt: skip
     app.add_middleware(TokenGate, token=token)
+    if token is not None:
+        _describe_token(app)
     app.add_middleware(BodyLimit, limit=limits.upload)
     _handlers(app)
     _scenario_routes(app, limits)
@@ -94,26 +96,69 @@ def make_app(store: Path, limits: Limits | None = None, token: str | None = None
     return app
 
 
+#: How a request carries the token (either way): as the OpenAPI description names them.
+TOKEN_SCHEMES = {
+    "header": {"type": "apiKey", "in": "header", "name": "X-Lever-Token"},
+    "query": {"type": "apiKey", "in": "query", "name": "token"},
+}
+
+
+def _describe_token(app: FastAPI) -> None:
+    """Say in ``/api/openapi.json`` that every route wants the token (a client generated from
+    the description then sends it; the gate itself is :class:`TokenGate`)."""
+    plain = app.openapi
+
+    def described() -> dict[str, Any]:
+        schema = plain()  # built at the first call, the same dict after
+        if "security" not in schema:
+            schema.setdefault("components", {})["securitySchemes"] = TOKEN_SCHEMES
+            schema["security"] = [{name: []} for name in TOKEN_SCHEMES]
+        return schema
+
+    app.openapi = described
+
+
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(_request: Request, err: Refused) -> JSONResponse:
         return JSONResponse(err.body(), status_code=err.status)
 
     @app.exception_handler(RequestValidationError)
-    async def malformed(_request: Request, err: RequestValidationError) -> JSONResponse:
-        # pydantic's list of problems without the input it echoes: that may be a megabyte deep
+    async def malformed(request: Request, err: RequestValidationError) -> JSONResponse:
+        errors = err.errors()
+        about_body = bool(errors) and tuple(errors[0].get("loc", ()))[:1] == ("body",)
+        if about_body and not _is_json(request.headers.get("content-type", "")):
+            # the body was never read as JSON: no field of it is at fault, its label is
+            given = request.headers.get("content-type")
+            message = ("The body must be JSON, sent with Content-Type: application/json (it came "
+                       f"{f'as {given[:100]!r}' if given is not None else 'without a Content-Type'}).")  # fmt: skip
+            return JSONResponse(refusal(f"request: {message}", [{"field": "", "message": message}]), status_code=415)
         # as sentences beside the field that caused each (never the input it echoes: that may be
-        # a megabyte deep)
-        problems = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": sentence(e)}
-                    for e in err.errors()[:20]]  # fmt: skip
+        # a megabyte deep); JSON that does not parse is the request's fault, not a field's (its
+        # location is a character's position)
+        problems = [{"field": "", "message": _not_json(e)} if e.get("type") == "json_invalid" else
+                     {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": sentence(e)}
+                    for e in errors[:20]]  # fmt: skip
         first = problems[0] if problems else {"field": "", "message": "The request could not be read."}
-        return JSONResponse({"detail": f"{first['field'] or 'request'}: {first['message']}", "errors": problems},
-                            status_code=422)  # fmt: skip
+        return JSONResponse(refusal(f"{first['field'] or 'request'}: {first['message']}", problems), status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, err: Exception) -> JSONResponse:
         # one line for the page; the traceback stays on the server's side
         return JSONResponse({"detail": f"internal error ({type(err).__name__})", "errors": []}, status_code=500)
+
+
+def _is_json(content_type: str) -> bool:
+    """Whether FastAPI reads a body of this Content-Type as JSON (application/json, application/*+json)."""
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _not_json(e: dict[str, Any]) -> str:
+    loc = tuple(e.get("loc", ()))
+    at = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+    why = str((e.get("ctx") or {}).get("error", "")).strip()
+    return f"The body is not JSON{at}{f' ({why})' if why else ''}."
 
 
 def _scenario_routes(app: FastAPI, limits: Limits) -> None:

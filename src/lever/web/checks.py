@@ -27,7 +27,19 @@ class Refused(Exception):
     errors: list[dict[str, str]] = field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
-        return {"detail": self.message, "errors": self.errors}
+        return refusal(self.message, self.errors)
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks and other unprintable characters written as escapes
+    (``\\n``, ``\\x00``, ``\\u2028``): a name the request gave (a path's ``%0A``, a key of its
+    body) is echoed in the refusal, which stays one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def refusal(detail: str, errors: list[dict[str, str]]) -> dict[str, Any]:
+    """A refusal's body: its one line, and each field's problem, each one line."""
+    return {"detail": one_line(detail), "errors": [{k: one_line(str(v)) for k, v in e.items()} for e in errors]}
 
 
 def _path(loc: tuple[Any, ...]) -> str:
