@@ -5,14 +5,26 @@ Driven with Hypothesis directly: schemathesis's pytest plugin does not run under
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
+from tests.web.conftest import LIMITS, Server
+
 #: Examples per route and mode: 14 routes, requests that fit the description and requests that
 #: do not, so about 500 requests in all (half a minute).
 EXAMPLES = 20
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """A server of its own: a generated request may start a job, which no other test should meet."""
+    running = Server(tmp_path_factory.mktemp("fuzzed"), *LIMITS)
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")
