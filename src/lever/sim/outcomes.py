@@ -10,13 +10,18 @@ Outcomes "against the twin" are the run's value minus the twin's, world by world
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lever.sim.engine import Run
 from lever.sim.funnel import converted_by_root, funnel, gross_gain, moved_toward
 from lever.sim.results import weeks_to
+
+if TYPE_CHECKING:
+    from lever.model.scenario import Scenario
 
 #: Outcomes recorded per run (docs/ODD.md §8-9): name -> (what it is, whether more is better).
 OUTCOMES: dict[str, tuple[str, bool]] = {
@@ -113,11 +118,18 @@ PLAIN: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 
-def plain(name: str) -> tuple[str, str]:
+def plain(name: str, field: Scenario | None = None) -> tuple[str, str]:
     """An outcome's plain name and its meaning in a line (:data:`PLAIN`; another outcome by its
-    name without underscores, and its meaning with "doing nothing" for the twin)."""
+    name without underscores, and its meaning with "doing nothing" for the twin). With a
+    ``field``, the name says its organizations by their names: "close members of the larger
+    body" is "close members of Hospital Workers Union"."""
     meaning = OUTCOMES[name][0] if name in OUTCOMES else ""
-    return PLAIN.get(name, (name.replace("_", " "), meaning.replace("the twin world", "doing nothing")))
+    called, said = PLAIN.get(name, (name.replace("_", " "), meaning.replace("the twin world", "doing nothing")))
+    if field is not None:
+        host, group = field.organizations[field.host].name, field.organizations[field.group].name
+        called = re.sub(r"(?:the )?larger body", host, called)
+        called = called.replace("the group's members", f"members of {group}")
+    return called, said
 
 
 #: The outcome experiments rank on unless told otherwise: what the group won that the world

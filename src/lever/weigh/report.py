@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from lever.analysis import Ranking, conclusion, differences, table_text
 from lever.experiments.runs import DesignResult
@@ -70,7 +71,7 @@ def plot_outcomes(result: DesignResult, ranking: Ranking) -> Figure:
     fig, (a, b) = subplots(1, 2, figsize=(13, 0.75 * len(order) + 2.4), sharey=True)
     cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.08, 1, 0.92))  # subplots: constrained
     a.boxplot(values, vert=False, tick_labels=names, whis=(5, 95))
-    called, meaning = plain(ranking.outcome)
+    called, meaning = plain(ranking.outcome, result.design.scenario)
     a.set(title=textwrap.fill(f"{_capital(called)}: {meaning}", 60), xlabel="persons")
     b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=names, whis=(5, 95))
     b.tick_params(labelleft=False)  # the rows are named on the left panel
@@ -139,7 +140,7 @@ def _wrapped(title: str, width: int = 38) -> str:
 
 FUNNEL_CAPTION = (
     "Each row is one strategy; each bar the median over its runs of one stage of the group's "
-    "recruiting, from contacts made down to recruits still members at the horizon, "
+    "recruiting, from contacts made down to recruits still members at the end, "
     "then the group's losses by cause. A logarithmic axis: contacts outnumber recruits by hundreds."
 )
 
@@ -167,6 +168,15 @@ def plot_funnel(result: DesignResult, names: dict[str, str] | None = None) -> Fi
         label = WORDS.get(column, column)
         ax.barh(y + c * height, np.where(values > 0, values, np.nan), height, label=label, color=color)
     ax.set_xscale("log")
+    # whole decades, numbers written out (1,000, not 10³): a range narrower than a decade
+    # would otherwise be ticked in powers of ten only (1.3×10²)
+    drawn = median[present].to_numpy(dtype=float)
+    drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+    if drawn.size:
+        low, high = np.floor(np.log10(drawn.min())), np.ceil(np.log10(drawn.max()))
+        ax.set_xlim(10**low, 10 ** max(high, low + 1))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y + 0.4 - height / 2, [(names or {}).get(s, s) for s in strategies], fontsize=8)
     ax.invert_yaxis()
     group = result.design.scenario.organizations[result.design.scenario.group].name
