@@ -70,8 +70,9 @@ def _open(tab, selector: str) -> None:
 def _new_field(tab) -> None:
     tab.click('nav button[data-tab="build"]')
     tab.select_option("#template", "join-or-stay")
+    tab.evaluate("window.before = page.scenario")  # the page is shared: wait for a new field, not the last test's
     tab.click("#new-field")
-    tab.wait_for_function("page.scenario && page.scenario.name === 'my-field'")
+    tab.wait_for_function("page.scenario !== window.before && page.scenario.name === 'my-field'")
     _valid(tab)
 
 
@@ -168,11 +169,13 @@ def test_the_tenants_field_from_a_template_through_the_builder_and_the_form(tab,
     assert tab.is_visible("#few-worlds")  # one draw: said before the answer
     result = tab.inner_text("#experiment")
     assert "join the citywide association as an open caucus" in result
+    assert "close members of Citywide Tenants Association" in result  # the outcomes name her organizations
     assert _visible_keys(result) == [], result
     tab.wait_for_function(
         "[...document.querySelectorAll('#experiment img')].every(i => i.complete && i.naturalWidth > 0)"
     )
     tab.screenshot(path=str(shots / "result.png"), full_page=True)
+    tab.locator("#funnel").screenshot(path=str(shots / "funnel.png"))
     run = tab.text_content("#run-status").rpartition(" stored as ")[2]
     tab.click(f'#experiments button[data-open="{run}"]')  # the run, opened again from the store
     tab.wait_for_selector("#experiment svg polyline.series", state="attached")

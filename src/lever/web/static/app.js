@@ -32,8 +32,12 @@ const strategyName = (k, words) => {
   return (typeof v === "string" ? v : v && v.description) || k;
 };
 const outcomeName = (k, words) => {
-  if (k === "won") return ((words || page.scenario || {}).labels || {}).won || "people holding the group's views";
-  return (page.glossary[k] && page.glossary[k].name) || k.replaceAll("_", " ");
+  const w = words || page.scenario || {};
+  if (k === "won") return (w.labels || {}).won || "people holding the group's views";
+  const name = (page.glossary[k] && page.glossary[k].name) || k.replaceAll("_", " ");
+  // the glossary speaks of any field; a field's results name its own organizations
+  const host = w.host ? orgName(w.host, words) : "", group = w.group ? orgName(w.group, words) : "";
+  return name.replace(/(the )?larger body/, (m) => host || m).replace("the group's members", (m) => (group ? `members of ${group}` : m));
 };
 const outcomeMeaning = (k) => (page.glossary[k] && page.glossary[k].meaning) || "";
 const round = (x) => {  // numbers as a reader wants them: no more than three significant figures
@@ -283,7 +287,7 @@ async function checkScenario() {
   const status = $("check-status");
   if (r.ok) {
     page.errors = [];
-    status.textContent = `valid: ${fmt(r.data.agents)} agents, ${fmt(r.data.steps)} steps`;
+    status.textContent = `valid: ${fmt(r.data.agents)} simulated people, over ${fmt(page.scenario.horizon_weeks)} weeks`;
     status.className = "good";
     fillStrategies();
     document.body.dataset.checked = String(edit);
