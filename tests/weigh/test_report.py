@@ -85,7 +85,7 @@ def test_the_figures_speak_the_field_s_words_not_its_keys(tmp_path_factory):
         text = _texts(fig)
         keys = [k for k in OWN_KEYS if re.search(rf"\b{k}\b", text)]
         code = re.findall(r"\b[a-z]+_[a-z_]+\b|\b(?:twin|host|cadre)\b", text)  # the model's words, not hers
-        powers = re.findall(r"\\times", text)  # a tick as 1.3×10², not a number she reads
+        powers = re.findall(r"\\mathdefault", text)  # a tick as 10² or 1.3×10², not a number written out
         found[name] = keys + code + powers
     assert found == {name: [] for name in figures}
     assert "Eastside Tenants' Caucus" in _texts(figures["funnel"]) + _texts(figures["trajectories"])
