@@ -774,7 +774,7 @@ function plainWords(text, words) {
   let out = text;
   for (const k of Object.keys(words.strategies || {})) out = out.replaceAll(`'${k}'`, `“${strategyName(k, words)}”`);
   return out.replaceAll(" x ", " × ").replaceAll(/\(?--samples, or --until-sure\)?/g, "(raise Draws on the Weigh tab)")
-    .replaceAll("mean regret", "mean shortfall from the best").replaceAll("draws of the uncertainties", "draws of what nobody knows for sure");
+    .replaceAll("mean regret", "mean shortfall from the best").replaceAll(/\b(draws?) of the uncertainties/g, "$1 of what nobody knows for sure");
 }
 
 function plainConclusion(text, ranking, words) {
