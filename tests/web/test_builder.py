@@ -340,3 +340,19 @@ def test_a_problem_is_said_in_words_never_as_a_path(tab):
     assert said == ("The larger organization, members close to your group's views: Must be at most 1 (it is 2). "
                     "(fix it on Build a field)")  # fmt: skip
     assert not re.search(r"\w\.\w|everyone|_", said), said
+
+
+def test_removing_every_strategy_is_said_in_the_builder_and_a_new_one_mends_it(tab):
+    """The builder shows which strategy a run starts with, so a problem with it is said there
+    (not only in the folded form); a strategy added after none becomes it."""
+    _new_field(tab)
+    for key in ("stay", "join"):
+        tab.click(f'button[data-remove-strategy="{key}"]')
+    _checked(tab)
+    assert tab.inner_text('#builder [data-path="default_strategy"] > .error') == (
+        "None is chosen: choose one of the strategies (they are: none yet)."
+    )
+    tab.fill('[aria-label="builder new strategy key"]', "march")
+    tab.click("#builder-add-strategy")
+    _valid(tab)
+    assert tab.evaluate("page.scenario.default_strategy") == "march"

@@ -56,7 +56,10 @@ def _rule(found: dict[str, Any]) -> str:
     if rule == "unknown_reference":
         table = TABLES.get(found.get("table", ""), found.get("table", ""))
         also = f", or '{NONE}' for the unorganized" if found.get("unorganized") else ""
-        return f"'{given}' is not one of the {table} (they are: {_listed(found.get('keys', []))}{also})."
+        keys = _listed(found.get("keys", []))
+        if given == "":
+            return f"None is chosen: choose one of the {table} (they are: {keys}{also})."
+        return f"'{given}' is not one of the {table} (they are: {keys}{also})."
     if rule == "reserved_key":
         return f"'{NONE}' is kept for the unorganized: give this organization another key."
     if rule == "person_by_person":

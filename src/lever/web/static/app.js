@@ -534,6 +534,11 @@ function renderBuilder() {
         renderForm();
       } }))));
   }
+  const first = el("select", { "aria-label": "builder default strategy" });
+  for (const sk of Object.keys(sc.strategies || {})) first.append(el("option", { value: sk, text: strategyName(sk) }));
+  first.value = sc.default_strategy;
+  first.addEventListener("change", () => { sc.default_strategy = first.value; renderForm(); });
+  parts.push(bRow("A run starts with", "The strategy Run and watch picks first (you may pick another there).", "default_strategy", first));
   const newKey = el("input", { type: "text", placeholder: "new strategy key", "aria-label": "builder new strategy key" });
   parts.push(bRow("Another strategy", "Its key, a short word; then say what it is and where the group goes.", "new-strategy",
     el("span", {}, newKey, " ", el("button", { text: "Add a strategy", id: "builder-add-strategy", onclick: () => {
@@ -541,7 +546,10 @@ function renderBuilder() {
       page.local = {};
       const problem = keyProblem(k, "strategies", "strategy");
       if (problem) page.local["new-strategy"] = problem;
-      else setAt(sc, ["strategies", k], { description: "", allocation: { [sc.group]: 1 }, form: "faction", declaration: true, press: "own" });
+      else {
+        setAt(sc, ["strategies", k], { description: "", allocation: { [sc.group]: 1 }, form: "faction", declaration: true, press: "own" });
+        if (!(sc.default_strategy in sc.strategies)) sc.default_strategy = k;  // the first strategy after none
+      }
       renderForm();
     } }))));
   box.replaceChildren(...parts);
