@@ -103,6 +103,22 @@ def test_ties_are_marked_and_few_draws_warned():
     assert ranking.sure
 
 
+def test_one_draw_is_said_to_tell_nothing_apart_not_to_have_an_interval_around_zero():
+    """One draw's interval has no width: '[+5, +5] includes zero' would be false. The cautions
+    and the conclusion say that one draw cannot tell strategies apart, and count it as one."""
+    from lever.analysis.ranking import few_worlds
+
+    rows = [{"strategy": s, "draw": 0, "replication": r, "group_members": v, "newly_won": 0.0,
+             "host_revolutionaries_to_rival": 0.0, "expelled": 0.0}
+            for r in range(2) for s, v in (("outside", 20.0), ("enter", 25.0))]  # fmt: skip
+    ranking = rank(pd.DataFrame(rows), "group_members", "outside")
+    said = [*few_worlds(ranking), conclusion(ranking, 1, 2)]
+    assert said[0].startswith("only 1 draw of the uncertainties")
+    assert "a single draw of the uncertainties cannot tell two strategies apart" in said[1]
+    assert "Across 1 draw of the uncertainties x 2 replications, no strategy can be told apart" in said[2]
+    assert not any("includes zero" in s for s in said), said
+
+
 def test_baseline_is_the_strategy_that_stays_outside():
     assert baseline_strategy(tiny()) == "outside"
 

@@ -63,14 +63,20 @@ class Server:
         self.process.stdout.close()
 
 
-@pytest.fixture(scope="module")
+#: The page's server for the tests: small limits, so that a test can meet them.
+LIMITS = ("--max-agents", "5000", "--max-runs", "40")
+
+
+@pytest.fixture(scope="session")
 def store(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("store")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(store) -> Iterator[Server]:
-    running = Server(store, "--max-agents", "5000", "--max-runs", "40")
+    """One server for the page's tests (a start costs seconds): a test finds in its store what
+    the others made, so it looks for its own experiments by name."""
+    running = Server(store, *LIMITS)
     yield running
     running.stop()
 
@@ -82,7 +88,7 @@ def browser_path() -> str:
     pytest.fail(f"no Chromium here ({' or '.join(BROWSERS)}); bin/test installs Debian's chromium-headless-shell")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
@@ -92,7 +98,7 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shots(tmp_path_factory) -> Path:
     """Where the page's tests put their screenshots: ``$LEVER_SCREENSHOTS`` when set (docs/screenshots/
     holds the ones the README shows), else a temporary folder."""

@@ -23,6 +23,7 @@ import json
 import queue
 import re
 import socket
+from collections.abc import Iterator
 from http import HTTPStatus
 
 import pytest
@@ -35,7 +36,7 @@ from schemathesis.generation import GenerationMode
 
 from lever.model.loading import template_names, to_toml
 from lever.web import work
-from tests.web.conftest import Server, small_field
+from tests.web.conftest import LIMITS, Server, small_field
 
 pytestmark = pytest.mark.fuzz_corpus
 
@@ -71,6 +72,14 @@ def answered(corpus: str, where: str, status: int, text: str) -> None:
     if status >= 400 and text.startswith("{"):
         detail = json.loads(text).get("detail")
         assert isinstance(detail, str) and detail and detail.isprintable(), f"{where}: {text[:300]}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """A server of its own: a generated request may start a job, which no other test should meet."""
+    running = Server(tmp_path_factory.mktemp("fuzzed"), *LIMITS)
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -26,21 +26,22 @@ HISTORY = ("labour", "ilp", "cpgb", "moscow", "stalin", "trotsky", "1933")
 
 
 @pytest.fixture(scope="module")
-def context(browser):
+def _page(server, browser):
+    """One page for the module, opened once: each test starts a new field from the template."""
     context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def tab(server, context):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
     page.goto(server.url + "/")
     page.wait_for_selector("body[data-ready=yes]")
+    yield page, errors
+    context.close()
+
+
+@pytest.fixture
+def tab(_page):
+    page, errors = _page
     yield page
-    page.close()
     assert errors == [], f"the page's script failed: {errors}"
 
 
@@ -67,9 +68,11 @@ def _open(tab, selector: str) -> None:
 
 
 def _new_field(tab) -> None:
+    tab.click('nav button[data-tab="build"]')
     tab.select_option("#template", "join-or-stay")
+    tab.evaluate("window.before = page.scenario")  # the page is shared: wait for a new field, not the last test's
     tab.click("#new-field")
-    tab.wait_for_function("page.scenario && page.scenario.name === 'my-field'")
+    tab.wait_for_function("page.scenario !== window.before && page.scenario.name === 'my-field'")
     _valid(tab)
 
 
@@ -166,12 +169,15 @@ def test_the_tenants_field_from_a_template_through_the_builder_and_the_form(tab,
     assert tab.is_visible("#few-worlds")  # one draw: said before the answer
     result = tab.inner_text("#experiment")
     assert "join the citywide association as an open caucus" in result
+    assert "close members of Citywide Tenants Association" in result  # the outcomes name her organizations
     assert _visible_keys(result) == [], result
     tab.wait_for_function(
         "[...document.querySelectorAll('#experiment img')].every(i => i.complete && i.naturalWidth > 0)"
     )
     tab.screenshot(path=str(shots / "result.png"), full_page=True)
-    tab.click('#experiments button[data-open*="-run-"]')  # the run, opened again from the store
+    tab.locator("#funnel").screenshot(path=str(shots / "funnel.png"))
+    run = tab.text_content("#run-status").rpartition(" stored as ")[2]
+    tab.click(f'#experiments button[data-open="{run}"]')  # the run, opened again from the store
     tab.wait_for_selector("#experiment svg polyline.series", state="attached")
     again = tab.inner_text("#experiment")
     assert "stay independent and organize building by building" in again and "Eastside Tenants' Caucus" in again
@@ -244,7 +250,7 @@ def test_a_new_strategy_from_empty_tables_says_what_it_lacks(tab):
     tab.click('button[data-add="strategies"]')
     tab.fill('[aria-label="new key in strategies.picket.allocation"]', "group")
     tab.click('button[data-add="strategies.picket.allocation"]')
-    assert "must sum to 1" in _error_at(tab, "strategies.picket.allocation")
+    assert "they must add up to 1" in _error_at(tab, "strategies.picket.allocation")
     _change(tab, '[aria-label="strategies.picket.allocation.group"]', "1")
     _valid(tab)
 
@@ -290,3 +296,63 @@ def test_renaming_a_stratum_or_a_strategy_in_the_form_renames_every_mention(tab)
     _valid(tab)
     assert tab.evaluate("page.scenario.organizations.larger.kernel") == {"tenants": 0.1}
     assert tab.evaluate("page.scenario.default_strategy") == "stay_out"
+
+
+def test_two_roles_given_one_key_are_refused_beside_the_key(tab):
+    """The builder never merges two organizations into one: a key another role holds is refused
+    where it was typed, in a sentence, and the field keeps its three organizations."""
+    _new_field(tab)
+    _change(tab, '[aria-label="builder host key"]', "assoc")
+    _valid(tab)
+    _change(tab, '[aria-label="builder rival key"]', "assoc")
+    _checked(tab)
+    assert tab.inner_text('#builder [data-path="rival"] > .error') == (
+        "'assoc' is already the key of the larger organization: give each organization its own key."
+    )
+    assert tab.evaluate("[page.scenario.host, page.scenario.rival]") == ["assoc", "rival"]
+    assert tab.evaluate("Object.keys(page.scenario.organizations)") == ["group", "assoc", "rival"]
+    assert tab.input_value('[aria-label="builder rival key"]') == "rival"
+    assert tab.inner_text("#check-status").startswith("valid: ")
+    _change(tab, '[aria-label="builder group key"]', "our caucus")  # not a key: refused the same way
+    _checked(tab)
+    assert "cannot be a key" in tab.inner_text('#builder [data-path="group"] > .error')
+    assert tab.evaluate("page.scenario.group") == "group"
+    _change(tab, '[aria-label="builder stay key"]', "join")  # a strategy's key, likewise
+    _checked(tab)
+    assert "already the key of the strategy" in tab.inner_text('#builder [data-path="strategies.stay"] > .error')
+    assert tab.evaluate("Object.keys(page.scenario.strategies)") == ["stay", "join"]
+
+
+def test_a_problem_is_said_in_words_never_as_a_path(tab):
+    """A problem shown away from its own box says the field in her words, not its path in the
+    schema (no 'organizations.larger.kernel.everyone', no 'kernel.everyone')."""
+    _new_field(tab)
+    _change(tab, '[aria-label="builder close share"]', "2")
+    _checked(tab)
+    assert (
+        tab.inner_text('#builder [data-path="organizations.larger.kernel"] > .error') == "Must be at most 1 (it is 2)."
+    )
+    tab.click('nav button[data-tab="run"]')
+    tab.fill("#steps", "")
+    tab.click("#run")
+    tab.wait_for_selector("#run-errors li")
+    said = tab.inner_text("#run-errors")
+    assert said == ("The larger organization, members close to your group's views: Must be at most 1 (it is 2). "
+                    "(fix it on Build a field)")  # fmt: skip
+    assert not re.search(r"\w\.\w|everyone|_", said), said
+
+
+def test_removing_every_strategy_is_said_in_the_builder_and_a_new_one_mends_it(tab):
+    """The builder shows which strategy a run starts with, so a problem with it is said there
+    (not only in the folded form); a strategy added after none becomes it."""
+    _new_field(tab)
+    for key in ("stay", "join"):
+        tab.click(f'button[data-remove-strategy="{key}"]')
+    _checked(tab)
+    assert tab.inner_text('#builder [data-path="default_strategy"] > .error') == (
+        "None is chosen: choose one of the strategies (they are: none yet)."
+    )
+    tab.fill('[aria-label="builder new strategy key"]', "march")
+    tab.click("#builder-add-strategy")
+    _valid(tab)
+    assert tab.evaluate("page.scenario.default_strategy") == "march"

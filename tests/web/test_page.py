@@ -114,8 +114,7 @@ def test_the_page_s_weigh_report_has_the_sections_of_lever_weigh_s(tab, server, 
 
     from lever.cli.main import app
 
-    listing = tab.evaluate("fetch('/api/experiments').then(r => r.json())")
-    name = next(e["name"] for e in listing if e["kind"] == "weigh")
+    name = tab.text_content("#weigh-status").rpartition(" runs in ")[2]  # this module's weigh
     files = f"{server.url}/api/experiments/{name}/files"
     field = tmp_path / "field.toml"
     field.write_text(tab.evaluate(f"fetch('{files}/scenario.toml').then(r => r.text())"))
@@ -137,12 +136,14 @@ def test_the_page_s_weigh_report_has_the_sections_of_lever_weigh_s(tab, server, 
 
 
 def test_earlier_experiments_open_again(tab):
+    run = tab.text_content("#run-status").rpartition(" stored as ")[2]
+    weigh = tab.text_content("#weigh-status").rpartition(" runs in ")[2]
+    tab.click('nav button[data-tab="experiments"]')
     tab.click("#refresh")
     tab.wait_for_selector("#experiments button[data-open]")
-    names = tab.locator("#experiments button[data-open]")
-    assert names.count() == 2  # the run and the weigh
-    run = next(names.nth(i) for i in range(2) if "-run-" in names.nth(i).get_attribute("data-open"))
-    run.click()
+    listed = tab.locator("#experiments button[data-open]").evaluate_all("els => els.map(e => e.dataset.open)")
+    assert {run, weigh} <= set(listed) and "-run-" in run  # the run and the weigh, among the store's others
+    tab.click(f'#experiments button[data-open="{run}"]')
     tab.wait_for_selector("#experiment svg polyline.series", state="attached")  # a flat line has no height
     assert "(run, complete)" in tab.inner_text("#experiment h2")
 
@@ -150,9 +151,10 @@ def test_earlier_experiments_open_again(tab):
 def test_a_weigh_is_cancelled_from_the_page(tab):
     tab.click('nav button[data-tab="weigh"]')
     tab.fill("#samples", "6")
-    # runs long enough (seconds each) that the weigh is still going when the page sees its
-    # first finished world (a world's runs finish together: one worker runs them beside its twin)
-    tab.fill("#weigh-steps", "1500")
+    # runs long enough (a world's seven runs take seconds) that the weigh is still going when the
+    # page sees its first finished world (a world's runs finish together: one worker runs them
+    # beside its twin), and five more worlds are left to cancel
+    tab.fill("#weigh-steps", "600")
     tab.click("#weigh")
     tab.wait_for_function("/^running: [1-9]\\d* of 36 runs/.test(document.getElementById('weigh-status').textContent)",
                           timeout=SLOW)  # fmt: skip

@@ -44,9 +44,18 @@ def _bars(ax: Axes, rows: pd.DataFrame, pair: tuple[str, str], labels: dict[str,
 
 
 def plot_indices(
-    shown: pd.DataFrame, sampler: str, baseline: str | None, labels: dict[str, str] | None = None
+    shown: pd.DataFrame,
+    sampler: str,
+    baseline: str | None,
+    labels: dict[str, str] | None = None,
+    names: dict[str, str] | None = None,
 ) -> Figure:
-    """One panel per strategy and per paired difference: each uncertainty's two indices."""
+    """One panel per strategy and per paired difference: each uncertainty's two indices.
+    ``labels`` name the uncertainties and ``names`` the strategies (their descriptions) in the
+    field's words; the outcome is said in plain words."""
+    from lever.sim.outcomes import plain
+
+    named = names or {}
     targets = list(dict.fromkeys(zip(shown["target"], shown["strategy"], strict=True)))
     cols = min(3, len(targets))
     rows_n = -(-len(targets) // cols)
@@ -55,26 +64,36 @@ def plot_indices(
     for ax, (target, strategy) in zip(axes.ravel(), targets, strict=False):
         mine = shown[(shown["target"] == target) & (shown["strategy"] == strategy)]
         _bars(ax, mine, BARS[sampler], labels or {})
-        ax.set_title(strategy if target == "outcome" else f"{strategy} − {baseline}", fontsize=9)
+        mine_name, base_name = named.get(str(strategy), str(strategy)), named.get(str(baseline), str(baseline))
+        title = mine_name if target == "outcome" else f"{mine_name} − {base_name}"
+        ax.set_title(textwrap.fill(title, 50), fontsize=9)
     for ax in axes.ravel()[len(targets) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"{shown['outcome'].iloc[0]}: sensitivity to each uncertainty (bars: 90% intervals)", fontsize=10)
+    called = plain(str(shown["outcome"].iloc[0]))[0]
+    fig.suptitle(f"{called[:1].upper()}{called[1:]}: how much each uncertainty moves it (bars: 90% intervals)",
+                 fontsize=10)  # fmt: skip
     return fig
 
 
-def plot_trajectories(regions: list, baseline: str) -> Figure:
-    """PRIM's peeling trajectories, one line per strategy: density against coverage of the
-    worlds where it beats the baseline; the box reported (or the best one, hollow, where none
-    held out of sample) marked."""
+def plot_trajectories(regions: list, baseline: str, names: dict[str, str] | None = None) -> Figure:
+    """PRIM's peeling trajectories, one line per strategy (named by ``names``, their
+    descriptions): density against coverage of the worlds where it beats the baseline; the box
+    reported (or the best one, hollow, where none held out of sample) marked."""
+    named = names or {}
     fig, ax = subplots(figsize=(7, 4.5))
     for r in (x for x in regions if x.discovery is not None):
         d = r.discovery
-        (line,) = ax.plot([b.coverage for b in d.trajectory], [b.density for b in d.trajectory], lw=1, label=r.strategy)
+        (line,) = ax.plot(
+            [b.coverage for b in d.trajectory],
+            [b.density for b in d.trajectory],
+            lw=1,
+            label=named.get(r.strategy, r.strategy),
+        )
         ax.plot([d.box.coverage], [d.box.density], "o", color=line.get_color(),
                 markerfacecolor=line.get_color() if d.accepted else "none")  # fmt: skip
     ax.set(xlabel="coverage (share of its winning worlds inside the box)", ylabel="density (share inside that win)",
-           title=textwrap.fill(f"Where each strategy beats '{baseline}': PRIM peeling; filled dot = box reported, "
+           title=textwrap.fill(f"Where each strategy beats '{named.get(baseline, baseline)}': PRIM peeling; filled dot = box reported, "
                                "hollow = best box, not held out of sample", 70), xlim=(0, 1.02), ylim=(0, 1.02))  # fmt: skip
     if ax.lines:
         ax.legend(fontsize=7)

@@ -133,15 +133,24 @@ def few_worlds(ranking: Ranking) -> list[str]:
     out = []
     if ranking.draws < MIN_DRAWS:
         out.append(
-            f"only {ranking.draws} draws of the uncertainties: intervals resampled over so few draws are "
+            f"only {_count(ranking.draws, 'draw')} of the uncertainties: intervals resampled over so few draws are "
             f"rough (fewer than {MIN_DRAWS}); more draws (--samples, or --until-sure) may reorder the ranking"
         )
     for i in range(1, len(t)):
         if t.loc[i, "tied"]:
-            out.append(f"'{t.loc[i, 'strategy']}' is tied with '{t.loc[i - 1, 'strategy']}' (ranked above it): the "
-                       f"90% interval of their mean difference, [{t.loc[i, 'vs_above_low']:+,.1f}, "
-                       f"{t.loc[i, 'vs_above_high']:+,.1f}], includes zero")  # fmt: skip
+            why = (ONE_DRAW if ranking.draws < 2 else
+                   f"the 90% interval of their mean difference, [{t.loc[i, 'vs_above_low']:+,.1f}, "
+                   f"{t.loc[i, 'vs_above_high']:+,.1f}], includes zero")  # fmt: skip
+            out.append(f"'{t.loc[i, 'strategy']}' is tied with '{t.loc[i - 1, 'strategy']}' (ranked above it): {why}")
     return out
+
+
+#: Why strategies weighed on one draw are tied (its interval has no width: it would exclude zero).
+ONE_DRAW = "a single draw of the uncertainties cannot tell two strategies apart"
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def decimals(values: Iterable[float | None], most: int = 4) -> int:
@@ -196,7 +205,7 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
     t = ranking.table
     best = t.iloc[0]
     what = OUTCOMES[ranking.outcome][0]
-    worlds = f"{samples} draws of the uncertainties x {replications} replications"
+    worlds = f"{_count(samples, 'draw')} of the uncertainties x {_count(replications, 'replication')}"
     d = resolvable(t["diff_mean_high"] - t["diff_mean_low"])
     if len(t) > 1 and not ranking.sure:
         return " ".join([_tied_text(ranking, worlds, what, d), _weakest_text(t, d)])
@@ -240,9 +249,11 @@ def _tied_text(ranking: Ranking, worlds: str, what: str, d: int) -> str:
     gap = f"[{second['vs_above_low']:+,.{d}f}, {second['vs_above_high']:+,.{d}f}]"
     reach = f"all {len(t)}" if chain == len(t) else f"the first {chain} of the {len(t)}"
     low, high = t["diff_mean"].min(), t["diff_mean"].max()
+    why = (f"{ONE_DRAW} (one world says nothing of another)" if ranking.draws < 2 else
+           f"its mean difference from the runner-up '{second['strategy']}' has the 90% interval {gap}, which "
+           "includes zero")  # fmt: skip
     return (f"Across {worlds}, no strategy can be told apart from the next for {what}: '{t.loc[0, 'strategy']}' "
-            f"leads by the means, but its mean difference from the runner-up '{second['strategy']}' has the 90% "
-            f"interval {gap}, which includes zero; {reach} strategies are tied one to the next. "
+            f"leads by the means, but {why}; {reach} strategies are tied one to the next. "
             f"Their mean differences from '{ranking.baseline}' span {low:+,.{d}f} to {high:+,.{d}f}; more "
             "draws (--samples, or --until-sure) may tell them apart.")  # fmt: skip
 

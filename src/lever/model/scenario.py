@@ -8,11 +8,12 @@ validated :class:`Scenario` and trusts it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Iterator
 from types import UnionType
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, LiteralString, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
@@ -67,7 +68,8 @@ class _Strict(BaseModel):
         for old, new in cls.renamed.items():
             if old in data:
                 if new in data:
-                    raise ValueError(f"'{old}' is the old name of '{new}': give only '{new}'")
+                    raise rule_error("value_rule", f"'{old}' is the old name of '{new}': give only '{new}'",
+                                     {"rule": "old_and_new_name", "old": old, "new": new})  # fmt: skip
                 warnings.warn(
                     f"'{old}' is now called '{new}'; the old name still works", RenamedFieldWarning, stacklevel=2
                 )
@@ -78,7 +80,8 @@ class _Strict(BaseModel):
 def _check_shares(shares: dict[str, float], what: str) -> None:
     total = sum(shares.values())
     if not math.isclose(total, 1.0, abs_tol=1e-6):
-        raise ValueError(f"{what} must sum to 1, got {total:g}")
+        raise rule_error("value_rule", f"{what} must sum to 1, got {total:g}",
+                         {"rule": "shares_sum", "table": what, "total": total})  # fmt: skip
 
 
 Sources = Annotated[
@@ -114,7 +117,7 @@ class Disappointment(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Disappointment:
         if self.end_week < self.start_week:
-            raise ValueError("end_week must not precede start_week")
+            raise rule_error("value_rule", "end_week must not precede start_week", {"rule": "crisis_order"})
         return self
 
 
@@ -470,7 +473,7 @@ class Uncertainty(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Uncertainty:
         if self.high < self.low:
-            raise ValueError("high must not be below low")
+            raise rule_error("value_rule", "high must not be below low", {"rule": "range_order"})
         return self
 
 
@@ -564,9 +567,7 @@ class Scenario(_Strict):
             scenario = handler(data)
         except ValidationError as err:
             # pydantic's own errors, kept as it reports them (read as plain dicts: the rules add theirs)
-            found: list[Any] = [
-                {k: v for k, v in e.items() if k in ("type", "loc", "input", "ctx")} for e in err.errors()
-            ]
+            found: list[Any] = [_kept(e) for e in err.errors()]
             if isinstance(data, dict):
                 bad = [tuple(e["loc"]) for e in found]
                 found += _problems(_Raw(data, cls, (), bad), data, skip=bad)
@@ -587,6 +588,21 @@ class Scenario(_Strict):
     @property
     def steps(self) -> int:
         return max(1, round(self.horizon_weeks / self.step_weeks))
+
+
+#: The error types of Lever's own rules (a model's validator, a rule across fields): what each
+#: found is in its context, under ``rule``.
+RULE_ERRORS = ("value_rule", "cross_field")
+
+
+def _kept(e: Any) -> dict[str, Any]:
+    """One of pydantic's errors as it is raised again with the rules' own: a rule's error keeps
+    its message and what it found."""
+    kept = {k: v for k, v in e.items() if k in ("type", "loc", "input", "ctx")}
+    if e["type"] in RULE_ERRORS:
+        kept["type"] = rule_error(e["type"], e["msg"], e.get("ctx") or {})
+        kept.pop("ctx", None)
+    return kept
 
 
 class _Unknown(Exception):
@@ -646,7 +662,20 @@ class _Lazy(_Raw):
         return super().__getattr__(name)
 
 
-Problem = tuple[tuple[str, ...], str]
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """A problem a rule across fields found: where (``loc``, the field's path), the line
+    ``lever check`` prints (``message``), and what the rule found (``rule``, its name, with
+    its values in ``found``: the entry at fault, the value, the keys it could have been), so
+    that a face can word it its own way."""
+
+    loc: tuple[str, ...]
+    message: str
+    rule: str
+    found: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def context(self) -> dict[str, Any]:
+        return {"rule": self.rule, **self.found}
 
 
 def _each(items: Any, check: Any) -> Iterator[Problem]:
@@ -658,35 +687,49 @@ def _each(items: Any, check: Any) -> Iterator[Problem]:
             continue
 
 
+def _unknown(loc: tuple[str, ...], message: str, table: str, given: str, keys: Any, entry: str | None = None,
+             **found: Any) -> Problem:  # fmt: skip
+    """A reference to a key ``table`` does not hold (``entry``: the key of a share table at fault)."""
+    at = {"entry": entry} if entry is not None else {}
+    return Problem(
+        loc, message, "unknown_reference", {"table": table, "given": given, "keys": list(keys), **at, **found}
+    )
+
+
 def _names(s: Scenario) -> Iterator[Problem]:
     orgs = set(s.organizations)
     if NONE in orgs:
-        yield ("organizations", NONE), f"'{NONE}' is reserved for the unorganized"
+        yield Problem(("organizations", NONE), f"'{NONE}' is reserved for the unorganized", "reserved_key")
     yield from _each(s.roles.items(), lambda label, key: [] if key in orgs else
-                     [((label,), f"{label} '{key}' is not an organization")])  # fmt: skip
+                     [_unknown((label,), f"{label} '{key}' is not an organization", "organizations", key,
+                               s.organizations)])  # fmt: skip
 
 
 def _reach(s: Scenario) -> Iterator[Problem]:
     if s.reach_stratum is not None and s.reach_stratum not in s.strata:
-        yield ("reach_stratum",), f"reach_stratum '{s.reach_stratum}' is not a stratum"
+        yield _unknown(("reach_stratum",), f"reach_stratum '{s.reach_stratum}' is not a stratum", "strata",
+                       s.reach_stratum, s.strata)  # fmt: skip
 
 
 def _horizon(s: Scenario) -> Iterator[Problem]:
     if s.horizon_weeks / s.step_weeks > MAX_STEPS:
-        yield ("horizon_weeks",), f"horizon_weeks / step_weeks gives more than {MAX_STEPS:,} steps"
+        yield Problem(("horizon_weeks",), f"horizon_weeks / step_weeks gives more than {MAX_STEPS:,} steps",
+                      "too_many_steps", {"most": MAX_STEPS})  # fmt: skip
 
 
 def _agents(s: Scenario) -> Iterator[Problem]:
     agents = sum(p.size / p.persons_per_agent for _, p in s._populations())  # noqa: SLF001
     if agents > MAX_AGENTS:
-        yield (), f"{agents:,.0f} agents is more than {MAX_AGENTS:,} (raise persons_per_agent, or --scale)"
+        yield Problem((), f"{agents:,.0f} agents is more than {MAX_AGENTS:,} (raise persons_per_agent, or --scale)",
+                      "too_many_agents", {"agents": round(agents), "most": MAX_AGENTS})  # fmt: skip
 
 
 def _person_by_person(s: Scenario) -> Iterator[Problem]:
     def check(label: str, key: str) -> list[Problem]:
         if key in s.organizations and s.organizations[key].persons_per_agent != 1.0:
-            return [(("organizations", key, "persons_per_agent"),
-                     f"the {label} is counted person by person (1), since the group acts there")]  # fmt: skip
+            return [Problem(("organizations", key, "persons_per_agent"),
+                            f"the {label} is counted person by person (1), since the group acts there",
+                            "person_by_person", {"role": label})]  # fmt: skip
         return []
 
     yield from _each(s.roles.items(), check)
@@ -694,18 +737,20 @@ def _person_by_person(s: Scenario) -> Iterator[Problem]:
 
 def _default_strategy(s: Scenario) -> Iterator[Problem]:
     if s.default_strategy not in s.strategies:
-        yield ("default_strategy",), f"default_strategy '{s.default_strategy}' is not a strategy"
+        yield _unknown(("default_strategy",), f"default_strategy '{s.default_strategy}' is not a strategy",
+                       "strategies", s.default_strategy, s.strategies)  # fmt: skip
 
 
 def _strata(s: Scenario) -> Iterator[Problem]:
     def check(pop_name: str, pop: Population) -> Iterator[Problem]:
-        for field in ("strata", "kernel"):
+        for table in ("strata", "kernel"):
             try:
-                unknown = [k for k in getattr(pop, field) if k not in s.strata]
+                unknown = [k for k in getattr(pop, table) if k not in s.strata]
             except _Unknown:
                 continue
             for stratum in unknown:
-                yield (*pop_name.split("."), field), f"unknown stratum '{stratum}'"
+                yield _unknown((*pop_name.split("."), table), f"unknown stratum '{stratum}'", "strata", stratum,
+                               s.strata, entry=stratum)  # fmt: skip
 
     yield from _each(s._populations(), check)  # noqa: SLF001
 
@@ -715,10 +760,12 @@ def _organs(s: Scenario) -> Iterator[Problem]:
 
     def check(name: str, organ: Organ) -> Iterator[Problem]:
         if organ.owner not in orgs:
-            yield ("organs", name, "owner"), f"unknown organization '{organ.owner}'"
+            yield _unknown(("organs", name, "owner"), f"unknown organization '{organ.owner}'", "organizations",
+                           organ.owner, s.organizations)  # fmt: skip
         for key in organ.circulation:
             if key not in orgs and key != NONE:
-                yield ("organs", name, "circulation"), f"unknown organization '{key}'"
+                yield _unknown(("organs", name, "circulation"), f"unknown organization '{key}'", "organizations",
+                               key, s.organizations, entry=key, unorganized=True)  # fmt: skip
 
     yield from _each(s.organs.items(), check)
 
@@ -726,7 +773,8 @@ def _organs(s: Scenario) -> Iterator[Problem]:
 def _allocations(s: Scenario) -> Iterator[Problem]:
     orgs = set(s.organizations)
     yield from _each(s.strategies.items(), lambda name, strat: [
-        (("strategies", name, "allocation"), f"unknown organization '{key}'")
+        _unknown(("strategies", name, "allocation"), f"unknown organization '{key}'", "organizations", key,
+                 s.organizations, entry=key)
         for key in strat.allocation if key not in orgs])  # fmt: skip
 
 
@@ -739,7 +787,8 @@ def _keys(s: Scenario) -> Iterator[Problem]:
     for table in KEYED_TABLES:
         for key in getattr(s, table):
             if not key.strip() or "." in key or key != key.strip():
-                yield (table,), f"key '{key}' must be a non-empty name without '.' or outer spaces"
+                yield Problem((table,), f"key '{key}' must be a non-empty name without '.' or outer spaces",
+                              "bad_key", {"given": key})  # fmt: skip
 
 
 def _roles_distinct(s: Scenario) -> Iterator[Problem]:
@@ -747,7 +796,8 @@ def _roles_distinct(s: Scenario) -> Iterator[Problem]:
     seen: dict[str, str] = {}
     for label, key in s.roles.items():
         if key in seen:
-            yield (label,), f"{label} and {seen[key]} both name '{key}': each role is its own organization"
+            yield Problem((label,), f"{label} and {seen[key]} both name '{key}': each role is its own organization",
+                          "same_organization", {"role": label, "other": seen[key], "given": key})  # fmt: skip
         seen[key] = label
 
 
@@ -759,13 +809,23 @@ def _uncertainties_once(s: Scenario) -> Iterator[Problem]:
         if not isinstance(path, str):
             continue
         if path in seen:
-            yield ("uncertainties", str(k), "path"), f"'{path}' is already sampled by an earlier uncertainty"
+            yield Problem(("uncertainties", str(k), "path"), f"'{path}' is already sampled by an earlier uncertainty",
+                          "sampled_twice", {"given": path})  # fmt: skip
         seen.add(path)
 
 
 #: The rules across fields, each run on its own so that every problem is found at once.
 RULES = (_names, _keys, _roles_distinct, _uncertainties_once, _reach, _horizon, _agents, _person_by_person,
          _default_strategy, _strata, _organs, _allocations)  # fmt: skip
+
+
+def rule_error(error_type: str, message: str, context: dict[str, Any]) -> PydanticCustomError:
+    """A problem of Lever's own rules as pydantic's error, carrying what the rule found in its
+    context; the message is kept as given (a key holding braces is not a template)."""
+    # a rule's message is made from the field's own values, not a literal
+    kind, text = cast(LiteralString, error_type), cast(LiteralString, message)
+    error = PydanticCustomError(kind, text, context)
+    return error if error.message() == message else PydanticCustomError(kind, text)
 
 
 def _problems(scenario: Any, data: Any, skip: list[tuple[Any, ...]] = ()) -> list[Any]:  # type: ignore[assignment]
@@ -777,8 +837,8 @@ def _problems(scenario: Any, data: Any, skip: list[tuple[Any, ...]] = ()) -> lis
             found = list(rule(scenario))
         except _Unknown:
             continue
-        out += [{"type": PydanticCustomError("cross_field", message), "loc": loc, "input": data}  # pyright: ignore[reportArgumentType] - a rule's message is made from the field's own values, not a literal
-                for loc, message in found if loc not in skip]  # fmt: skip
+        out += [{"type": rule_error("cross_field", p.message, p.context()), "loc": p.loc, "input": data}
+                for p in found if p.loc not in skip]  # fmt: skip
     return out
 
 

@@ -48,6 +48,16 @@ LOSSES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: Each stage and loss in a few plain words, for a figure's legend.
+WORDS = {
+    "funnel_contacts": "contacts made", "funnel_in_reach": "contacts within reach of its views",
+    "funnel_recruited": "recruited", "funnel_joined": "joined", "funnel_retained": "still members at the end",
+    "funnel_trained": "trained to recruit", "lost_left": "lost: left of their own accord", "lost_expelled": "lost: expelled",
+    "lost_capitulated": "lost: gave up inside", "lost_demoralised": "lost: left politics after expulsion",
+    "lost_broke_away": "lost: broke away at entry",
+}  # fmt: skip
+
+
 def moved_toward(st: State, target: np.ndarray, step: float = CONVERSION_STEP) -> np.ndarray:
     """Whether each person's distance to ``target`` (a point of the opinion plane) fell by at
     least ``step`` since week 0."""

@@ -10,13 +10,18 @@ Outcomes "against the twin" are the run's value minus the twin's, world by world
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lever.sim.engine import Run
 from lever.sim.funnel import converted_by_root, funnel, gross_gain, moved_toward
 from lever.sim.results import weeks_to
+
+if TYPE_CHECKING:
+    from lever.model.scenario import Scenario
 
 #: Outcomes recorded per run (docs/ODD.md §8-9): name -> (what it is, whether more is better).
 OUTCOMES: dict[str, tuple[str, bool]] = {
@@ -69,6 +74,63 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
     "funnel_retained": ("persons who joined the group in the run and are still its members at the horizon", True),
     "funnel_retained_26w": ("share of those who joined at least 26 weeks before the horizon still members", True),
 }
+
+#: The outcomes in plain words, for a reader without the model's terms ("twin world" is "the
+#: same world with the group doing nothing"): name -> (plain name, one-line meaning).
+PLAIN: dict[str, tuple[str, str]] = {
+    "newly_won": ("people newly won",
+                  "people holding the group's views at the end who would not hold them had the group done nothing"),
+    "newly_won_gross": ("people won, counted one by one",
+                        "people who hold the group's views here but not in the same world with the group doing nothing"),
+    "host_platform_shift": ("larger body moved toward the group",
+                            "how far the larger organization's line moved toward the group's, against doing nothing"),
+    "host_revolutionaries_to_rival": ("close members lost to the rival",
+                                      "members of the larger organization close to the group who left it for the rival"),
+    "host_revolutionaries_to_rival_vs_twin": ("close members lost to the rival, beyond doing nothing",
+                                              "the same, less what the rival would have won had the group done nothing"),
+    "host_won": ("members of the larger body won",
+                 "members of the larger organization won to the group (inside it, or as they left it)"),
+    "host_leavers_to_group_share": ("share of leavers who came to the group",
+                                    "of those who left the larger organization for the group or the rival, "
+                                    "the share who came to the group"),
+    "group_members": ("the group's members", "how many people the group has at the end"),
+    "group_cadre": ("the group's trained members", "members of the group trained to recruit, at the end"),
+    "cadre_gained": ("trained members gained", "trained members at the end beyond what doing nothing leaves"),
+    "survived": ("the group held together", "1 if the group kept at least half its most trained members, 0 if it broke up"),
+    "views_held": ("people holding the group's views",
+                   "everyone holding the group's views at the end (most held them anyway: see people newly won)"),
+    "host_kernel": ("close members of the larger body", "members of the larger organization close to the group, at the end"),
+    "expelled": ("people expelled", "people expelled over the run"),
+    "weeks_to_first": ("weeks to the first milestone", "weeks until the group first reaches its first milestone size"),
+    "weeks_to_second": ("weeks to the second milestone", "weeks until the group first reaches its second milestone size"),
+    "won_from_host": ("members of the larger body who came over",
+                      "members of the larger organization at the start who are in the group at the end"),
+    "kernel_won_from_host": ("close members of the larger body who came over",
+                             "its members close to the group at the start who are in the group at the end"),
+    "converted_gross": ("people moved toward the group's views",
+                        "people moved toward the group's line since the start who would not have moved had the group "
+                        "done nothing"),
+    "converted_by_rival": ("people moved toward the rival's views", "people moved toward the rival's line since the start"),
+    "funnel_recruited": ("contacts recruited", "contacts the group recruited over the run"),
+    "funnel_retained": ("recruits who stayed", "people who joined the group in the run and are still members at the end"),
+    "funnel_retained_26w": ("share of recruits who stayed half a year",
+                            "of those who joined at least 26 weeks before the end, the share still members"),
+}  # fmt: skip
+
+
+def plain(name: str, field: Scenario | None = None) -> tuple[str, str]:
+    """An outcome's plain name and its meaning in a line (:data:`PLAIN`; another outcome by its
+    name without underscores, and its meaning with "doing nothing" for the twin). With a
+    ``field``, the name says its organizations by their names: "close members of the larger
+    body" is "close members of Hospital Workers Union"."""
+    meaning = OUTCOMES[name][0] if name in OUTCOMES else ""
+    called, said = PLAIN.get(name, (name.replace("_", " "), meaning.replace("the twin world", "doing nothing")))
+    if field is not None:
+        host, group = field.organizations[field.host].name, field.organizations[field.group].name
+        called = re.sub(r"(?:the )?larger body", host, called)
+        called = called.replace("the group's members", f"members of {group}")
+    return called, said
+
 
 #: The outcome experiments rank on unless told otherwise: what the group won that the world
 #: without it would not have had (see docs/ODD.md, "Outcomes").

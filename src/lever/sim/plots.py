@@ -79,18 +79,16 @@ def plot_run(run: Run) -> Figure:
     persons_axis(ax[0, 1], s[[f"kernel_{k}" for k in orgs]].to_numpy())
     ax[0, 0].set_title("Members of each organization")
     ax[0, 1].set_title(f"{sc.labels.kernel.capitalize()} of each organization")
-    group = {
-        "group_members": "the group's members",
-        "group_cadre": "the group's trained cadre",
-        "won": sc.labels.won,
-        "host_revolutionaries_in_rival": f"the host's {sc.labels.kernel} of week 0 now in the rival",
-    }
-    if not sc.rival:
-        del group["host_revolutionaries_in_rival"]
+    # the field's own words: its organizations by name, its labels for those close and those won
+    us, host = names[sc.group], names[sc.host]
+    group = {"group_members": f"members of {us}", "group_cadre": f"members of {us} trained to recruit",
+             "won": sc.labels.won}  # fmt: skip
+    if sc.rival:
+        group["host_revolutionaries_in_rival"] = f"{sc.labels.kernel} of {host} at week 0, now in {names[sc.rival]}"
     for col, label in group.items():
         ax[1, 0].plot(s["week"], s[col], label=label)
     persons_axis(ax[1, 0], s[list(group)].to_numpy())
-    ax[1, 0].set(title="The group and its reach", xlabel="week")
+    ax[1, 0].set(title=textwrap.fill(f"{us} and its reach", 50), xlabel="week")
     ax[1, 1].set(
         title=f"Platforms: {axis.name}", ylabel=f"{axis.low} (0) → {axis.high} (1)", xlabel="week", ylim=(0, 1)
     )
@@ -98,7 +96,7 @@ def plot_run(run: Run) -> Figure:
     ax[0, 0].legend(fontsize=8)
     ax[1, 0].legend(fontsize=8)
     description = sc.strategies[run.strategy].description or run.strategy
-    fig.suptitle(f"{sc.title or sc.name}\nstrategy: {description} ({run.strategy}), seed {run.seed}")
+    fig.suptitle(f"{sc.title or sc.name}\nstrategy: {description}, seed {run.seed}")
     caption(fig, f"One run, one line per organization (top, bottom right) or per count (bottom left); persons are "
             f"whole people, not agents; an organization's line stops where it has no members left (the group's own "
             f"empties when it enters another). The {sc.labels.kernel} counts members whose {axis.name} is at least "

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lever.model.loading import ScenarioError, parse, validate
-from lever.model.scenario import NONE, Scenario
+from lever.model.scenario import NONE, RULE_ERRORS, Scenario
 from lever.web.limits import Limits
 
 
@@ -51,6 +51,57 @@ def _shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+#: The roles as the builder names them.
+ROLES = {"group": "your group", "host": "the larger organization", "rival": "the rival"}
+#: What each table's keys name, as a rule's sentence says it.
+TABLES = {"organizations": "organizations", "strata": "kinds of people", "strategies": "strategies"}
+
+
+def _listed(keys: list[str]) -> str:
+    return ", ".join(keys) or "none yet"
+
+
+def _rule(found: dict[str, Any]) -> str:
+    """A problem one of the schema's rules found (its context: the rule's name and values), as
+    the page says it."""
+    rule, given = found.get("rule"), found.get("given")
+    if rule == "unknown_reference":
+        table = TABLES.get(found.get("table", ""), found.get("table", ""))
+        also = f", or '{NONE}' for the unorganized" if found.get("unorganized") else ""
+        keys = _listed(found.get("keys", []))
+        if given == "":
+            return f"None is chosen: choose one of the {table} (they are: {keys}{also})."
+        return f"'{given}' is not one of the {table} (they are: {keys}{also})."
+    if rule == "reserved_key":
+        return f"'{NONE}' is kept for the unorganized: give this organization another key."
+    if rule == "person_by_person":
+        role = ROLES.get(found.get("role", ""), "this organization")
+        return f"{role[:1].upper()}{role[1:]} is counted person by person: this must be 1."
+    if rule == "same_organization":
+        other = ROLES.get(found.get("other", ""), "another role")
+        return f"'{given}' is already the key of {other}: each organization needs its own key."
+    if rule == "bad_key":
+        return f"The key '{given}' must be a name without '.' and without spaces at either end."
+    if rule == "sampled_twice":
+        return f"'{given}' already has a range above: give each number one range."
+    if rule == "too_many_steps":
+        return f"The run would take more than {found.get('most', 0):,} steps: shorten it, or lengthen each step."
+    if rule == "too_many_agents":
+        return (f"{found.get('agents', 0):,} simulated people is more than {found.get('most', 0):,}: "
+                "let one simulated person stand for several (persons per agent).")  # fmt: skip
+    if rule == "shares_sum":
+        what = "where the group goes" if found.get("table") == "allocation" else "the strata"
+        return f"The shares of {what} add up to {_shown(found.get('total'))}; they must add up to 1."
+    if rule == "crisis_order":
+        return "The crisis ends before it starts: its end week must not come before its start week."
+    if rule == "range_order":
+        return "The highest value is below the lowest: swap them."
+    if rule == "old_and_new_name":
+        old, new = found.get("old"), found.get("new")
+        return f"This gives both '{old}' and '{new}', an old and a new name of one field: keep only '{new}'."
+    return ""
+
+
 def sentence(e: dict[str, Any]) -> str:
     """One pydantic problem as a sentence a reader without Python follows: what the value must
     be, and what it was where that is short."""
@@ -80,31 +131,89 @@ def sentence(e: dict[str, Any]) -> str:
         "too_short": f"Needs {ctx.get('min_length', 'more')} values.",
         "too_long": f"Takes at most {ctx.get('max_length', 'fewer')} values.",
     }.get(kind)
+    if kind in RULE_ERRORS:
+        said = _rule(ctx) or None
     if said is None:
         text = str(e.get("msg", "")).removeprefix("Value error, ")
         said = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-    elif kind not in ("missing", "extra_forbidden") and isinstance(given, (int, float, str)) and len(str(given)) < 40:
+    elif (
+        kind not in ("missing", "extra_forbidden", *RULE_ERRORS)
+        and isinstance(given, (int, float, str))
+        and len(str(given)) < 40
+    ):
         said = f"{said[:-1]} (it is {given if given != '' else 'empty'})."
     return said
 
 
+#: Where in its table a rule's problem belongs: a share table's sum is its table's, a crisis's
+#: order its end week's, a range's order its high end's.
+_PLACED = {"crisis_order": "end_week", "range_order": "high"}
+
+
 def _where(e: dict[str, Any]) -> str:
-    """The field a problem belongs to: a share table's sum is its table's, not its owner's."""
+    """The field a problem belongs to: a share table's sum is its table's, not its owner's; a
+    reference in a share table is its entry's."""
     field = _path(e["loc"])
-    msg = str(e.get("msg", "")).removeprefix("Value error, ")
-    for table in ("strata", "allocation"):
-        if msg.startswith(f"{table} must sum"):
-            return f"{field}.{table}" if field else table
-    if msg.startswith("end_week must not precede"):
-        return f"{field}.end_week"
-    if msg.startswith("high must not be below"):
-        return f"{field}.high"
-    return field
+    found = (e.get("ctx") or {}) if e.get("type") in RULE_ERRORS else {}
+    below = found.get("table") if found.get("rule") == "shares_sum" else _PLACED.get(found.get("rule", ""))
+    below = below or found.get("entry")
+    return ".".join(p for p in (field, below) if p) if below else field
 
 
-def field_errors(err: ValidationError) -> list[dict[str, str]]:
-    """Every problem pydantic found, as (field path, sentence)."""
-    return [{"field": _where(dict(e)), "message": sentence(dict(e))} for e in err.errors()]
+#: The builder's words for the fields it shows, and a few more: every other field is called by
+#: its name in the form, without underscores.
+FIELD_WORDS = {
+    "size": "members", "name": "name", "title": "title", "kernel": "members close to your group's views",
+    "homogeneity": "how loose it is", "disappointment": "crisis", "level": "how deep",
+    "persons_per_agent": "persons per simulated person", "allocation": "where the group goes",
+    "description": "what it is", "form": "how", "circulation": "readers", "owner": "whose paper it is",
+    "strata": "kinds of people", "platform": "where its members' views start", "default_strategy":
+    "the strategy a run uses unless told", "reach_stratum": "the kind of people the group most seeks",
+    "horizon_weeks": "how long a run lasts", "step_weeks": "weeks in a step", "path": "the number it varies",
+}  # fmt: skip
+_HEADS = {"unorganized": "the unorganized", "dynamics": "the mechanisms", "network": "the social ties",
+          "labels": "the field's words", "uncertainties": "what nobody knows for sure", "organs": "papers",
+          "strategies": "strategies", "organizations": "organizations", "strata": "kinds of people"}  # fmt: skip
+
+
+def _entry(table: str, key: str, data: dict[str, Any]) -> str:
+    """An entry of a keyed table in her words: an organization or a paper by its name, a
+    strategy by its description."""
+    entry = _table(data, table).get(key)
+    attr = {"organizations": "name", "organs": "name", "strategies": "description"}.get(table, "")
+    said = entry.get(attr) if isinstance(entry, dict) else None
+    if isinstance(said, str) and said.strip():
+        return f"the strategy “{said}”" if table == "strategies" else said
+    return f"'{key}'"
+
+
+def field_words(path: str, data: Any) -> str:
+    """A field's path in the page's words: ``organizations.larger.kernel.everyone`` is "the
+    larger organization (its name), members close to your group's views, everyone"."""
+    data = data if isinstance(data, dict) else {}
+    parts = [p for p in path.split(".") if p]
+    if not parts:
+        return ""
+    head, rest = parts[0], parts[1:]
+    if head in ROLES and not rest:
+        return f"the key of {ROLES[head]}"
+    said: list[str] = []
+    if head in ("organizations", "organs", "strategies", "strata") and rest:
+        said.append(_entry(head, rest[0], data))
+        rest = rest[1:]
+    else:
+        said.append(_HEADS.get(head, FIELD_WORDS.get(head, head.replace("_", " "))))
+    for i, part in enumerate(rest):
+        if part.isdigit():
+            said[-1] = f"{said[-1]} {int(part) + 1}"
+        elif i > 0 and rest[i - 1] in ("allocation", "circulation"):
+            said.append("the unorganized" if part == NONE else _entry("organizations", part, data))
+        elif i > 0 and rest[i - 1] in ("strata", "kernel"):
+            if len(_table(data, "strata")) != 1:  # where everyone is of one kind, its key says nothing
+                said[-1] = f"{said[-1]} among '{part}'"
+        else:
+            said.append(FIELD_WORDS.get(part, part.replace("_", " ")))
+    return ", ".join(said)
 
 
 def _table(data: Any, key: str) -> dict[str, Any]:
@@ -112,64 +221,13 @@ def _table(data: Any, key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _worded(schema: list[dict[str, str]], references: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The schema's problems at their fields, and the broken references in the page's words: a
-    reference the schema also found (at the same field, or the table holding it) is said once."""
-    said = [r["field"] for r in references]
-    kept = [e for e in schema if e["field"] and not any(f == e["field"] or f.startswith(e["field"] + ".")
-                                                       for f in said)]  # fmt: skip
-    return kept + references
-
-
-def reference_problems(data: dict[str, Any]) -> list[dict[str, str]]:
-    """Every broken reference between the scenario's tables at once, each at the field that holds
-    it (the schema's own check stops at the first): roles, strategies, strata, owners, readers."""
-    orgs, strata, strategies = _table(data, "organizations"), _table(data, "strata"), _table(data, "strategies")
-    names = ", ".join(orgs) or "none yet"
-    out: list[dict[str, str]] = []
-
-    def bad(field: str, message: str) -> None:
-        out.append({"field": field, "message": message})
-
-    if NONE in orgs:
-        bad(f"organizations.{NONE}", f"'{NONE}' is kept for the unorganized: give this organization another key.")
-    for role in ("group", "host", "rival"):
-        key = data.get(role)
-        if isinstance(key, str) and key not in orgs:
-            bad(role, f"'{key}' is not one of the organizations (they are: {names}).")
-        elif isinstance(key, str) and isinstance(orgs[key], dict):
-            ppa = orgs[key].get("persons_per_agent")
-            if isinstance(ppa, (int, float)) and ppa != 1:
-                bad(f"organizations.{key}.persons_per_agent",
-                    f"The {role} is counted person by person: this must be 1.")  # fmt: skip
-    reach = data.get("reach_stratum")
-    if isinstance(reach, str) and reach not in strata:
-        bad("reach_stratum", f"'{reach}' is not one of the strata (they are: {', '.join(strata) or 'none yet'}).")
-    default = data.get("default_strategy")
-    if isinstance(default, str) and default not in strategies:
-        bad(
-            "default_strategy",
-            f"'{default}' is not one of the strategies (they are: {', '.join(strategies) or 'none yet'}).",
-        )
-    pops = [(f"organizations.{k}", v) for k, v in orgs.items()] + [("unorganized", data.get("unorganized"))]
-    for where, pop in pops:
-        for table in ("strata", "kernel"):
-            for key in _table(pop, table):
-                if key not in strata:
-                    bad(f"{where}.{table}.{key}", f"'{key}' is not one of the strata (they are: {', '.join(strata)}).")
-    for key, organ in _table(data, "organs").items():
-        owner = organ.get("owner") if isinstance(organ, dict) else None
-        if isinstance(owner, str) and owner not in orgs:
-            bad(f"organs.{key}.owner", f"'{owner}' is not one of the organizations (they are: {names}).")
-        for reader in _table(organ, "circulation"):
-            if reader not in orgs and reader != NONE:
-                bad(f"organs.{key}.circulation.{reader}",
-                    f"'{reader}' is not one of the organizations (they are: {names}, or '{NONE}').")  # fmt: skip
-    for key, strategy in strategies.items():
-        for target in _table(strategy, "allocation"):
-            if target not in orgs:
-                bad(f"strategies.{key}.allocation.{target}",
-                    f"'{target}' is not one of the organizations (they are: {names}).")  # fmt: skip
+def field_errors(err: ValidationError, data: Any = None) -> list[dict[str, str]]:
+    """Every problem pydantic and the schema's rules found, each as its field's path (where the
+    page shows it), a sentence, and the field in words (``label``)."""
+    out = []
+    for e in err.errors():
+        where = _where(dict(e))
+        out.append({"field": where, "message": sentence(dict(e)), "label": field_words(where, data)})
     return out
 
 
@@ -182,8 +240,7 @@ def scenario_from(data: Any) -> Scenario:
         try:
             Scenario.model_validate(data)
         except ValidationError as err:
-            errors = _worded(field_errors(err), reference_problems(data))
-            errors = errors or field_errors(err)  # a problem of the whole field: at the top
+            errors = field_errors(err, data)
             raise Refused(422, f"scenario: {errors[0]['field'] or 'the scenario'}: {errors[0]['message']}"
                           + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""), errors) from None  # fmt: skip
         except (ValueError, TypeError, RecursionError) as err:
@@ -223,7 +280,14 @@ def check_size(scenario: Scenario, steps: int | None, limits: Limits, runs: int 
             422,
             f"scenario: {agents:,} agents; this server runs at most {limits.agents:,} "
             "(raise persons_per_agent, lower sizes, or restart with --max-agents)",
-            [{"field": "unorganized.size", "message": f"{agents:,} agents: at most {limits.agents:,}"}],
+            [
+                {
+                    "field": "unorganized.size",
+                    "label": "the unorganized, people",
+                    "message": f"{agents:,} simulated people in all: this server runs at most {limits.agents:,} "
+                    "(lower the sizes, or let one simulated person stand for several).",
+                }
+            ],
         )
     total = steps if steps is not None else scenario.steps
     if total > limits.steps:
@@ -231,7 +295,13 @@ def check_size(scenario: Scenario, steps: int | None, limits: Limits, runs: int 
             422,
             f"steps: {total:,} steps; this server runs at most {limits.steps:,} "
             "(shorten horizon_weeks, or restart with --max-steps)",
-            [{"field": "horizon_weeks", "message": f"{total:,} steps: at most {limits.steps:,}"}],
+            [
+                {
+                    "field": "horizon_weeks" if steps is None else "steps",
+                    "label": "how long a run lasts",
+                    "message": f"{total:,} steps: this server runs at most {limits.steps:,}.",
+                }
+            ],
         )
     if runs > limits.runs:
         raise Refused(422, f"{runs:,} runs; this server weighs at most {limits.runs:,} at once "

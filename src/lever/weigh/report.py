@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from lever.analysis import Ranking, conclusion, differences, table_text
 from lever.experiments.runs import DesignResult
 from lever.experiments.tasks import TRACKED
-from lever.sim.outcomes import OUTCOMES
+from lever.sim.outcomes import OUTCOMES, plain
 from lever.sim.plots import caption, persons_axis, png_bytes, subplots
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance, build_line, write_parquet
@@ -24,13 +25,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-
-TRACKED_TITLES = {
-    "group_members": "The group's members",
-    "won": "Holding the group's views",
-    "size_host": "The host's members",
-}
 
 
 def describe(result: DesignResult, strategy: str, width: int = 34) -> str:
@@ -51,10 +45,9 @@ def plot_bands(result: DesignResult) -> Figure:
     sc = result.design.scenario
     fig, axes = subplots(1, len(TRACKED), figsize=(14, 5.2))
     cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.07, 1, 0.93))  # subplots: constrained
-    titles = TRACKED_TITLES | {
-        "won": sc.labels.won.capitalize(),
-        "size_host": f"Members of the host ({sc.organizations[sc.host].name})",
-    }
+    # the field's own words: its organizations by name, those won by its label
+    titles = {"group_members": f"Members of {sc.organizations[sc.group].name}", "won": _capital(sc.labels.won),
+              "size_host": f"Members of {sc.organizations[sc.host].name}"}  # fmt: skip
     for m, (ax, name) in enumerate(zip(axes, TRACKED, strict=True)):
         for strategy, arr in result.series.items():
             low, mid, high = np.quantile(arr[:, :, m], [0.05, 0.5, 0.95], axis=0)
@@ -78,7 +71,8 @@ def plot_outcomes(result: DesignResult, ranking: Ranking) -> Figure:
     fig, (a, b) = subplots(1, 2, figsize=(13, 0.75 * len(order) + 2.4), sharey=True)
     cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(rect=(0, 0.08, 1, 0.92))  # subplots: constrained
     a.boxplot(values, vert=False, tick_labels=names, whis=(5, 95))
-    a.set(title=textwrap.fill(OUTCOMES[ranking.outcome][0], 50), xlabel="persons")
+    called, meaning = plain(ranking.outcome, result.design.scenario)
+    a.set(title=textwrap.fill(f"{_capital(called)}: {meaning}", 60), xlabel="persons")
     b.boxplot([diffs[s].dropna() for s in order], vert=False, tick_labels=names, whis=(5, 95))
     b.tick_params(labelleft=False)  # the rows are named on the left panel
     b.axvline(0, color="grey", lw=1)
@@ -118,14 +112,14 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
         )
     )
     _stacked(left, y, went)
-    left.set(title=_wrapped(f"The host ({named[host]}): where its leavers went"), xlabel="persons (mean over runs)")
+    left.set(title=_wrapped(f"{named[host]}: where its leavers went"), xlabel="persons (mean over runs)")
     came = [
         (f"from {named[k]}", [mean.loc[s, f"members_from_{key}"] for s in strategies], f"C{k}")
         for k, key in enumerate(labels)
     ]
     _stacked(right, y, came)
     right.set(
-        title=_wrapped("The group at the horizon, by where each was at week 0"), xlabel="persons (mean over runs)"
+        title=_wrapped(f"{named[group]} at the end, by where each was at week 0"), xlabel="persons (mean over runs)"
     )
     for ax in (left, right):
         ax.set_yticks(y, [(names or {}).get(s, s) for s in strategies], fontsize=8)
@@ -137,6 +131,10 @@ def plot_flows(result: DesignResult, names: dict[str, str] | None = None) -> Fig
     return fig
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _wrapped(title: str, width: int = 38) -> str:
     """A panel's title over lines: two panels share the width with their strategies' names."""
     return "\n".join(textwrap.wrap(title, width))
@@ -144,7 +142,7 @@ def _wrapped(title: str, width: int = 38) -> str:
 
 FUNNEL_CAPTION = (
     "Each row is one strategy; each bar the median over its runs of one stage of the group's "
-    "recruiting, from contacts made down to recruits still members at the horizon, "
+    "recruiting, from contacts made down to recruits still members at the end, "
     "then the group's losses by cause. A logarithmic axis: contacts outnumber recruits by hundreds."
 )
 
@@ -152,7 +150,7 @@ FUNNEL_CAPTION = (
 def plot_funnel(result: DesignResult, names: dict[str, str] | None = None) -> Figure:
     """Per strategy, the median of each funnel stage and loss (:mod:`lever.sim.funnel`) over
     its runs, as grouped horizontal bars on a log axis (a stage no run reached is left out)."""
-    from lever.sim.funnel import LOSSES, STAGES
+    from lever.sim.funnel import LOSSES, STAGES, WORDS
 
     columns = [name for name, _ in STAGES] + [name for name, _, _ in LOSSES]
     runs = result.runs
@@ -169,12 +167,22 @@ def plot_funnel(result: DesignResult, names: dict[str, str] | None = None) -> Fi
         lost = column.startswith("lost_")
         color = losses(0.15 + 0.7 * (c - len(STAGES)) / len(LOSSES)) if lost else stages(0.85 * c / len(STAGES))
         values = np.array([median.loc[s, column] if s in median.index else np.nan for s in strategies])
-        label = ("lost: " if lost else "") + column.split("_", 1)[1]
+        label = WORDS.get(column, column)
         ax.barh(y + c * height, np.where(values > 0, values, np.nan), height, label=label, color=color)
     ax.set_xscale("log")
+    # whole decades, numbers written out (1,000, not 10³): a range narrower than a decade
+    # would otherwise be ticked in powers of ten only (1.3×10²)
+    drawn = median[present].to_numpy(dtype=float)
+    drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+    if drawn.size:
+        low, high = np.floor(np.log10(drawn.min())), np.ceil(np.log10(drawn.max()))
+        ax.set_xlim(10**low, 10 ** max(high, low + 1))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y + 0.4 - height / 2, [(names or {}).get(s, s) for s in strategies], fontsize=8)
     ax.invert_yaxis()
-    ax.set(title="The group's funnel: median over runs", xlabel="persons (log)")
+    group = result.design.scenario.organizations[result.design.scenario.group].name
+    ax.set(title=f"The funnel of {group}: median over runs", xlabel="persons (log)")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8, title="stage")
     caption(fig, FUNNEL_CAPTION)
     return fig
@@ -260,13 +268,15 @@ def write_report(
     if regions:
         from lever.analysis.figures import plot_trajectories
 
-        figures["regions"] = png_bytes(plot_trajectories(regions, ranking.baseline))
+        named = {k: describe(result, k, 60) for k in result.flows}
+        figures["regions"] = png_bytes(plot_trajectories(regions, ranking.baseline, named))
     drivers = _indices_rows(regions or [], ranking)
     if len(drivers):
         from lever.analysis.figures import plot_indices
 
         labels = {u.path: u.label or u.path for u in result.design.scenario.uncertainties}
-        figures["sensitivity"] = png_bytes(plot_indices(drivers, "lhs", ranking.baseline, labels))
+        named = {k: describe(result, k, 200) for k in result.flows}
+        figures["sensitivity"] = png_bytes(plot_indices(drivers, "lhs", ranking.baseline, labels, named))
     paths = {name: folder / f"{name}.png" for name in figures}
     for name, data in figures.items():
         write_atomic(paths[name], lambda p, data=data: p.write_bytes(data))

@@ -32,8 +32,12 @@ const strategyName = (k, words) => {
   return (typeof v === "string" ? v : v && v.description) || k;
 };
 const outcomeName = (k, words) => {
-  if (k === "won") return ((words || page.scenario || {}).labels || {}).won || "people holding the group's views";
-  return (page.glossary[k] && page.glossary[k].name) || k.replaceAll("_", " ");
+  const w = words || page.scenario || {};
+  if (k === "won") return (w.labels || {}).won || "people holding the group's views";
+  const name = (page.glossary[k] && page.glossary[k].name) || k.replaceAll("_", " ");
+  // the glossary speaks of any field; a field's results name its own organizations
+  const host = w.host ? orgName(w.host, words) : "", group = w.group ? orgName(w.group, words) : "";
+  return name.replace(/(the )?larger body/, (m) => host || m).replace("the group's members", (m) => (group ? `members of ${group}` : m));
 };
 const outcomeMeaning = (k) => (page.glossary[k] && page.glossary[k].meaning) || "";
 const round = (x) => {  // numbers as a reader wants them: no more than three significant figures
@@ -279,10 +283,11 @@ async function checkScenario() {
   if (edit !== page.edits) return r.ok;  // an edit came since: its own check will answer
   for (const node of document.querySelectorAll("#form .error, #builder .error")) node.textContent = "";
   for (const node of document.querySelectorAll("#form .bad, #builder .bad")) node.classList.remove("bad");
+  showLocal();
   const status = $("check-status");
   if (r.ok) {
     page.errors = [];
-    status.textContent = `valid: ${fmt(r.data.agents)} agents, ${fmt(r.data.steps)} steps`;
+    status.textContent = `valid: ${fmt(r.data.agents)} simulated people, over ${fmt(page.scenario.horizon_weeks)} weeks`;
     status.className = "good";
     fillStrategies();
     document.body.dataset.checked = String(edit);
@@ -290,17 +295,22 @@ async function checkScenario() {
   }
   const errors = (r.data && r.data.errors) || [];
   page.errors = errors;
-  const unplaced = errors.filter((e) => !showError(e.field, e.message));
+  const unplaced = errors.filter((e) => !showError(e.field, e.message, e.label));
   status.textContent = errors.length
-    ? `${errors.length} problem${errors.length > 1 ? "s" : ""} to fix, each shown beside its field` + (unplaced.length ? `: ${unplaced.map((e) => e.message).join(" ")}` : ".")
+    ? `${errors.length} problem${errors.length > 1 ? "s" : ""} to fix, each shown beside its field` + (unplaced.length ? `: ${unplaced.map(said).join(" ")}` : ".")
     : detail(r);
   status.className = "bad";
   document.body.dataset.checked = String(edit);
   return false;
 }
 
-// Every place a field is edited (the builder and the form) shows its problem in a sentence.
-function showError(field, message) {
+// A problem said on its own, away from its field: the field in words (never its path), then the sentence.
+const said = (e) => (e.label ? `${e.label[0].toUpperCase()}${e.label.slice(1)}: ${e.message}` : e.message);
+
+// Every place a field is edited (the builder and the form) shows its problem in a sentence. Where
+// only a row holding the field is shown (the builder's rows stand for whole tables), the sentence
+// alone; in the form, the field in words before it.
+function showError(field, message, label = "") {
   const parts = (field || "").split(".");
   let placed = false;
   for (const area of ["#builder", "#form"]) {
@@ -309,8 +319,8 @@ function showError(field, message) {
       const holder = document.querySelector(`${area} [data-path="${CSS.escape(p.join("."))}"]`);
       if (holder) {
         const slot = holder.querySelector(":scope > .error");
-        const said = p.join(".") === field ? message : `${field.slice(p.join(".").length + 1)}: ${message}`;
-        slot.textContent = slot.textContent ? `${slot.textContent} ${said}` : said;
+        const text = p.join(".") === field || area === "#builder" || !label ? message : said({ label, message });
+        if (!slot.textContent.includes(text)) slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
         holder.classList.add("bad");
         let up = holder.parentElement;
         while (up) { if (up.tagName === "DETAILS") up.open = true; up = up.parentElement; }
@@ -362,6 +372,7 @@ async function openBuiltin() {
   const r = await api(`/api/scenarios/${encodeURIComponent($("builtin").value)}`);
   if (!r.ok) { $("check-status").textContent = detail(r); return; }
   page.scenario = r.data;
+  page.local = {};
   $("history-note").hidden = false;
   renderForm();
 }
@@ -370,6 +381,7 @@ async function openTemplate() {
   const r = await api(`/api/templates/${encodeURIComponent($("template").value)}`);
   if (!r.ok) { $("check-status").textContent = detail(r); return; }
   page.scenario = r.data;
+  page.local = {};
   $("history-note").hidden = true;
   page.open = new Set(["dynamics", "strategies"]);
   renderForm();
@@ -397,10 +409,47 @@ function bInput(path, label, type = "text", onchange = null) {
   input.value = value ?? "";
   input.addEventListener("change", () => {
     const v = type === "number" ? (input.value === "" ? undefined : Number(input.value)) : input.value;
+    page.local = {};  // what the builder refused last time is said no longer
     if (onchange) onchange(v); else setAt(page.scenario, path.split("."), v);
     renderForm();
   });
   return input;
+}
+
+// What the builder refuses itself, before the server could see it (an edit it did not make):
+// a key given twice, or one that cannot be a key. path -> sentence, shown beside that row.
+page.local = {};
+const KEY = /^[A-Za-z0-9_-]+$/;
+function keyProblem(to, table, what) {
+  if (!to) return `A key cannot be empty: give the ${what} a short word.`;
+  if (!KEY.test(to)) return `'${to}' cannot be a key: use one word of letters, digits, _ or - (no spaces).`;
+  if (table === "organizations" && to === "none") return "'none' is kept for the unorganized: choose another key.";
+  if (!(to in (page.scenario[table] || {}))) return "";
+  if (table === "strategies") return `'${to}' is already the key of the strategy “${strategyName(to)}”: give each strategy its own key.`;
+  const role = ROLES.find(([r]) => page.scenario[r] === to);
+  const named = orgName(to), said = role && role[1].toLowerCase();
+  const whose = !role ? `“${named}”` : named.toLowerCase() === said ? said : `${said} (${named})`;
+  return `'${to}' is already the key of ${whose}: give each organization its own key.`;
+}
+
+function showLocal() {
+  for (const [path, message] of Object.entries(page.local)) {
+    const holder = document.querySelector(`#builder [data-path="${CSS.escape(path)}"]`);
+    if (!holder) continue;
+    const slot = holder.querySelector(":scope > .error");
+    if (!slot.textContent.includes(message)) slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
+    holder.classList.add("bad");
+  }
+}
+
+// A role's key: renaming its organization everywhere, never merging two organizations into one.
+function setRoleKey(role, from, to) {
+  const sc = page.scenario, exists = !!(sc.organizations || {})[from];
+  if (to === from) return;
+  const other = ROLES.some(([r]) => r !== role && sc[r] === to);
+  const problem = exists ? keyProblem(to, "organizations", "organization") : other ? keyProblem(to, "organizations") : "";
+  if (problem) { page.local[role] = problem; return; }
+  if (exists) renameOrganization(from, to); else sc[role] = to;  // a role naming none yet may name one that exists
 }
 
 function renderBuilder() {
@@ -417,7 +466,7 @@ function renderBuilder() {
     const at = `organizations.${k}`;
     parts.push(el("h4", { text: `${heading}: ${about}` }),
       bRow("Key", "A short word for it (letters, digits, _ or -), used inside the field; the page shows its name instead.", role,
-        bInput(role, `${role} key`, "text", (v) => { if (!renameOrganization(k, String(v).trim())) sc[role] = String(v).trim(); })));
+        bInput(role, `${role} key`, "text", (v) => setRoleKey(role, k, String(v ?? "").trim()))));
     if (!sc.organizations || !sc.organizations[k]) continue;
     parts.push(bRow("Name", "Its name as you say it: shown in every table, chart and conclusion.", `${at}.name`, bInput(`${at}.name`, `${role} name`)),
       bRow("Members", "How many people belong to it at the start.", `${at}.size`, bInput(`${at}.size`, `${role} members`, "number")));
@@ -467,7 +516,10 @@ function renderBuilder() {
     form.value = strategy.form || "faction";
     form.addEventListener("change", () => { strategy.form = form.value; strategy.declaration = form.value === "faction"; renderForm(); });
     const rename = bInput(`strategies.${sk}`, `${sk} key`, "text", (v) => {
-      const to = String(v).trim();
+      const to = String(v ?? "").trim();
+      if (to === sk) return;
+      const problem = keyProblem(to, "strategies", "strategy");
+      if (problem) { page.local[`strategies.${sk}`] = problem; return; }
       if (renameKey(["strategies"], sk, to) && sc.default_strategy === sk) sc.default_strategy = to;
     });
     rename.value = sk;
@@ -482,14 +534,26 @@ function renderBuilder() {
         renderForm();
       } }))));
   }
+  const first = el("select", { "aria-label": "builder default strategy" });
+  for (const sk of Object.keys(sc.strategies || {})) first.append(el("option", { value: sk, text: strategyName(sk) }));
+  first.value = sc.default_strategy;
+  first.addEventListener("change", () => { sc.default_strategy = first.value; renderForm(); });
+  parts.push(bRow("A run starts with", "The strategy Run and watch picks first (you may pick another there).", "default_strategy", first));
   const newKey = el("input", { type: "text", placeholder: "new strategy key", "aria-label": "builder new strategy key" });
-  parts.push(el("div", { class: "entry-tools" }, newKey, el("button", { text: "Add a strategy", id: "builder-add-strategy", onclick: () => {
-    const k = newKey.value.trim();
-    if (!k || (sc.strategies || {})[k]) return;
-    setAt(sc, ["strategies", k], { description: "", allocation: { [sc.group]: 1 }, form: "faction", declaration: true, press: "own" });
-    renderForm();
-  } })));
+  parts.push(bRow("Another strategy", "Its key, a short word; then say what it is and where the group goes.", "new-strategy",
+    el("span", {}, newKey, " ", el("button", { text: "Add a strategy", id: "builder-add-strategy", onclick: () => {
+      const k = newKey.value.trim();
+      page.local = {};
+      const problem = keyProblem(k, "strategies", "strategy");
+      if (problem) page.local["new-strategy"] = problem;
+      else {
+        setAt(sc, ["strategies", k], { description: "", allocation: { [sc.group]: 1 }, form: "faction", declaration: true, press: "own" });
+        if (!(sc.default_strategy in sc.strategies)) sc.default_strategy = k;  // the first strategy after none
+      }
+      renderForm();
+    } }))));
   box.replaceChildren(...parts);
+  showLocal();
 }
 
 async function openFile(event) {
@@ -498,6 +562,7 @@ async function openFile(event) {
   const r = await post("/api/scenario/parse", { text: await file.text() });
   if (!r.ok) { $("check-status").textContent = detail(r); $("check-status").className = "bad"; return; }
   page.scenario = r.data;
+  page.local = {};
   renderForm();
 }
 
@@ -530,8 +595,8 @@ function refused(r, tab) {
     const field = String(e.field || "").replace(/^scenario\./, "");
     const id = tab === "weigh" && ["seed", "steps"].includes(field) ? `weigh-${field}` : BOXES[field];
     if (id && $(id)) $(id).classList.add("bad");
-    const where = id ? ($(id).closest("label") || {}).firstChild?.textContent?.trim() || field : field ? `the field's ${field} (see Build a field)` : "";
-    list.append(el("li", { text: where ? `${where}: ${e.message}` : e.message }));
+    const box = id ? ($(id).closest("label") || {}).firstChild?.textContent?.trim() : "";
+    list.append(el("li", { text: box ? `${box}: ${e.message}` : field ? `${said(e)} (fix it on Build a field)` : e.message }));
   }
   if (!errors.length) list.append(el("li", { text: detail(r) }));
   status.textContent = "Not started: see below.";
@@ -717,7 +782,7 @@ function plainWords(text, words) {
   let out = text;
   for (const k of Object.keys(words.strategies || {})) out = out.replaceAll(`'${k}'`, `“${strategyName(k, words)}”`);
   return out.replaceAll(" x ", " × ").replaceAll(/\(?--samples, or --until-sure\)?/g, "(raise Draws on the Weigh tab)")
-    .replaceAll("mean regret", "mean shortfall from the best").replaceAll("draws of the uncertainties", "draws of what nobody knows for sure");
+    .replaceAll("mean regret", "mean shortfall from the best").replaceAll(/\b(draws?) of the uncertainties/g, "$1 of what nobody knows for sure");
 }
 
 function plainConclusion(text, ranking, words) {
