@@ -282,6 +282,18 @@ def mutate(headers: list[tuple[str, bytes]], mutation: tuple, body: bytes) -> li
 #: client may still be sending, and the client then sees the connection reset, not the 400.
 HEAD_LIMIT = 16 * 1024
 
+#: Bytes h11 refuses in a header's value, and the characters a header's name may hold (RFC 9110's token)
+BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+TOKEN_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def malformed(headers: list[tuple[str, bytes]]) -> bool:
+    """A head the HTTP layer refuses before it reads the body (no Host, more than one, a name or a
+    value HTTP forbids): it answers 400 and closes, and where the body is still unread the
+    operating system resets the connection, so the client may see the reset, not the 400."""
+    hosts = [k for k, _ in headers if k.lower() == "host"]
+    return len(hosts) != 1 or any(not TOKEN_NAME.match(k) or BAD_VALUE.search(v) for k, v in headers)
+
 
 def send(url: str, method: str, path: str, headers: list[tuple[str, bytes]], body: bytes) -> tuple[int | None, str]:
     """Send exactly these headers and this body; (status, text), or (None, why) where the
@@ -295,6 +307,7 @@ def send(url: str, method: str, path: str, headers: list[tuple[str, bytes]], bod
         all(p.isdigit() for p in parts) and int(parts[0]) > len(body) for parts in lengths
     )
     oversized = len(method) + len(path) + sum(len(k) + len(v) + 4 for k, v in headers) > HEAD_LIMIT
+    refused = malformed(headers)
     connection = http.client.HTTPConnection(host, int(port), timeout=LIMIT_S)
     try:
         connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
@@ -308,8 +321,8 @@ def send(url: str, method: str, path: str, headers: list[tuple[str, bytes]], bod
         response = connection.getresponse()
         return response.status, response.read().decode("utf-8", "replace")
     except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as err:
-        assert promised or oversized, f"closed without an answer to a request it had whole: {err!r}"
-        return None, "promised" if promised else "oversized"
+        assert promised or oversized or refused, f"closed without an answer to a request it had whole: {err!r}"
+        return None, "promised" if promised else "oversized" if oversized else "malformed"
     finally:
         connection.close()
 
@@ -337,7 +350,8 @@ def test_mutated_headers_get_no_server_error_or_traceback(gated, route, mutation
     where = f"{method} {path} {[(k, v[:80]) for k, v in headers]}"
     if status is None:
         record("api headers", {"promised": "closed: the body it promised never came",
-                               "oversized": "reset: a head over 16 KiB, refused while sending"}[text])  # fmt: skip
+                               "oversized": "reset: a head over 16 KiB, refused while sending",
+                               "malformed": "reset: a head HTTP forbids, refused before its body was read"}[text])  # fmt: skip
         return
     answered("api headers", where, status, text)
     tokens = [v.strip(b" \t") for k, v in headers if k.lower() == "x-lever-token"]
