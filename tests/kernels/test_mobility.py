@@ -6,17 +6,11 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from inner_calls import called
 
+from lever.kernels import mobility, resolution
 from lever.kernels.draw import MOBILITY, keyed, step_key
-from lever.kernels.mobility import (
-    BRANCH_SLOT,
-    choose_destination,
-    leave_and_join,
-    move,
-    org_sizes,
-    update_satisfaction,
-)
-from lever.kernels.resolution import one_person, split_off
+from lever.kernels.mobility import BRANCH_SLOT, leave_and_join, update_satisfaction
 from lever.model.state import (
     PER_AGENT,
     TALLY_HOST_LEFT,
@@ -26,6 +20,9 @@ from lever.model.state import (
     TALLY_MISSED,
     TALLY_SPLIT,
 )
+
+choose_destination, move, org_sizes = called(mobility.choose_destination, mobility.move, mobility.org_sizes)
+one_person, split_off = called(resolution.one_person, resolution.split_off)
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
