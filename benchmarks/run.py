@@ -148,7 +148,7 @@ gives them (the same 62 against 111 ms measured on one thread alone).
 
 Left alone: opinions stay float64 (halving them would change every result's bits); the
 state holds 80 bytes an agent since issue 11 added who capitulated, since when and from
-where (`faction_since`, `expelled_from`, `convinced`, `revolutionary0`): with the network's
+where (`faction_since`, `expelled_from`, `convinced`, `kernel0`): with the network's
 ~47 bytes at mean degree 10 the arrays exceed the 120-byte target of issue 6 (packing the
 flags into one byte and `root` into 32 bits would bring them to ~120); the conversation's
 exchanges stay sequential (random sequential updates are the mechanism; a parallel exchange

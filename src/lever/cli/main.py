@@ -195,7 +195,7 @@ def _group_table(summary: dict[str, Any], labels: Labels) -> Table:
         ("members (start → end)", f"{summary['group_members_start']:,.0f} → {summary['group_members_end']:,.0f}"),
         ("cadre at end", f"{summary['group_cadre_end']:,.0f}"),
         (f"{labels.won} (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
-        (f"the host's {labels.kernel} of week 0 now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
+        (f"the host's {labels.kernel} of week 0 now in the rival", f"{summary['host_kernel_in_rival']:,.0f}"),
         ("expelled", f"{summary['expelled']:,.0f}"),
     ]
     for m, size in zip(("first", "second"), summary["milestones"], strict=True):

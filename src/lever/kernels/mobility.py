@@ -11,10 +11,10 @@ from lever.kernels.resolution import split_off
 from lever.kernels.threads import Threaded
 from lever.model.state import (
     TALLY_GROUP_LEFT,
+    TALLY_HOST_KERNEL_TO_RIVAL,
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,
     TALLY_HOST_LEFT_TO_RIVAL,
-    TALLY_HOST_REVOLUTIONARIES_TO_RIVAL,
     TALLY_MISSED,
 )
 
@@ -179,13 +179,13 @@ def move(
 
 
 @inner
-def _tally_host_leaver(state, params, w: float, revolutionary: bool, dest: int) -> None:
+def _tally_host_leaver(state, params, w: float, in_kernel: bool, dest: int) -> None:
     """Where the host's disappointed go (thesis 4, docs/ODD.md §10): ``w`` persons left for ``dest``."""
     state.tally[TALLY_HOST_LEFT] += w
     if dest == params.rival:
         state.tally[TALLY_HOST_LEFT_TO_RIVAL] += w
-        if revolutionary:
-            state.tally[TALLY_HOST_REVOLUTIONARIES_TO_RIVAL] += w
+        if in_kernel:
+            state.tally[TALLY_HOST_KERNEL_TO_RIVAL] += w
     elif dest == params.group:
         state.tally[TALLY_HOST_LEFT_TO_GROUP] += w
 
@@ -316,7 +316,7 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
         if keyed(skey, who, 1) >= params.stay_unorganized:
             # k is an int16 read from state.org: as int64, one compiled choose_destination serves both calls
             dest = choose_destination(state, params, net, i, np.int64(k), size, keyed(skey, who, 2))
-        revolutionary = state.opinion[i, 0] >= params.revolutionary_threshold
+        in_kernel = state.opinion[i, 0] >= params.kernel_threshold
         w = state.weight[i]  # a coarse agent may be split into persons on the way
         left_group = state.faction[i]
         if move(state, params, i, dest, step, size, flows, skey, np.int64(-1)):
@@ -324,4 +324,4 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
                 state.tally[TALLY_GROUP_LEFT] += w
             state.faction[i] = False  # one of the group's own who leaves it
             if k == params.host:
-                _tally_host_leaver(state, params, w, revolutionary, dest)
+                _tally_host_leaver(state, params, w, in_kernel, dest)

@@ -41,7 +41,7 @@ def split_off(state, i: int) -> int:
     state.faction_since[j] = state.faction_since[i]
     state.expelled_from[j] = state.expelled_from[i]
     state.origin[j] = state.origin[i]
-    state.revolutionary0[j] = state.revolutionary0[i]
+    state.kernel0[j] = state.kernel0[i]
     state.uncertainty[j] = state.uncertainty[i]
     state.anchor[j, 0] = state.anchor[i, 0]
     state.anchor[j, 1] = state.anchor[i, 1]

@@ -83,10 +83,10 @@ def plot_run(run: Run) -> Figure:
         "group_members": "the group's members",
         "group_cadre": "the group's trained cadre",
         "won": sc.labels.won,
-        "host_revolutionaries_in_rival": f"the host's {sc.labels.kernel} of week 0 now in the rival",
+        "host_kernel_in_rival": f"the host's {sc.labels.kernel} of week 0 now in the rival",
     }
     if not sc.rival:
-        del group["host_revolutionaries_in_rival"]
+        del group["host_kernel_in_rival"]
     for col, label in group.items():
         ax[1, 0].plot(s["week"], s[col], label=label)
     persons_axis(ax[1, 0], s[list(group)].to_numpy())
