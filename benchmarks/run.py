@@ -148,13 +148,48 @@ gives them (the same 62 against 111 ms measured on one thread alone).
 
 Left alone: opinions stay float64 (halving them would change every result's bits); the
 state holds 80 bytes an agent since issue 11 added who capitulated, since when and from
-where (`faction_since`, `expelled_from`, `convinced`, `revolutionary0`): with the network's
+where (`faction_since`, `expelled_from`, `convinced`, `kernel0`): with the network's
 ~47 bytes at mean degree 10 the arrays exceed the 120-byte target of issue 6 (packing the
 flags into one byte and `root` into 32 bits would bring them to ~120); the conversation's
 exchanges stay sequential (random sequential updates are the mechanism; a parallel exchange
 would change it); the other classic models (naming game, majority rule, Hegselmann-Krause,
 Bass); the serial twins of the classic kernels, which Numba does not vectorize (~11 ns an
 update at 10^5, used only below 2^13 nodes).
+
+## The first run's compile (issue 26)
+
+Measured with `benchmarks/first_run.py` (each process with an empty temporary compile cache;
+CPU time is the process's user + system time, which the load moves far less than the wall
+time), on this machine with other developers' work on it (load average 5.7-6.0 on the two
+cores), 2026-12-05, the code before (6704657) and after, two repetitions each:
+
+| | before | after |
+|---|---:|---:|
+| a cold `lever run --steps 1` (compiles what it calls) | 49.8-50.9 s wall, 45.5-47.8 s CPU | 31.0-31.4 s wall, 29.8-29.9 s CPU |
+| then `import lever; lever.simulate(...)` in plain Python, same cache | 2.5-2.6 s (no second compile) | 2.2-2.4 s (no second compile) |
+| `lever warm`, what `bin/_venv.sh` runs at install (every kernel of the engine, the all-threads ones too) | | 47.1-50.1 s wall, 45.6 s CPU |
+| a first `lever run --steps 1` after it | | 4.1 s wall, 3.7 s CPU |
+
+Where the compile went, per kernel (seconds of the compiling thread's CPU, nested compiles
+not counted; Numba's `numba:compile` events), before → after: the conversation's stages
+`_talks` 6.3 (compiled parallel) → 2.7 (serial), the sweep around them 1.9 → 1.3, the
+press's coarse readers 3.2 → 1.5 (+0.7 for `_read`, once), recruiting 2.9 → 2.8, leaving and
+joining 2.3 → 1.8, entry 2.2 (+ ~2 s of Numba's argsort) → 1.6, `choose_destination` 2.0
+(twice) → 0.4 (once), the per-person scans compiled parallel (press 1.8, branches 1.5, who
+may move 0.9, satisfaction 0.6) → 0.2-0.6 serial; in all 45.6 → 27.7 s. The costs are spread:
+for a kernel taking the population (`State`, 28 arrays) and `Params` (~70 fields) LLVM's
+passes and Numba's lowering, not any one algorithm, are most of it.
+
+| change | before | after |
+|---|---:|---:|
+| kernels only other kernels call compile without Numba's CPython and C wrappers (`lever.kernels.inner`; each wrapper unboxed the whole `State` and `Params`); a call from Python raises a TypeError | 43-45 s CPU | 38 s |
+| the one-thread way of every `Threaded` kernel is a copy compiled without `parallel`; the parallel one compiles only when a field runs on all threads (britain-1933 never does). This reverses issue 17's choice (above: "the same compiled kernel on one thread"): measured again, the conversation's stages compiled serial run as fast on one thread as compiled parallel: a sweep 3.15 / 3.32 ms at britain-1933's size, 80 / 79 ms at 586,640 agents, 85 / 89 ms at 10^6 (serial / parallel on one thread, min of 15, interleaved) | 38 s | 29-32 s |
+| `choose_destination` called with an int16 organization in one place (two compiled copies); `press._read` inlined in three places, and compiled for two literal booleans; entry's order sorted by Numba's argsort | | 29.6 s, with these three |
+| the install compiles the kernels (`lever warm`), as packages with C extensions build at install | first run compiles | first run loads (~4 s) |
+
+A default run (104 weeks) takes as long as before (0.8-1.2 s either way at this load).
+Left: compiling the kernels of the mechanisms switched off (`_chosen`, `targeted`,
+`acquaintance`: ~2 s) would need a copy of each caller without them.
 """
 
 

@@ -17,6 +17,11 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
     exit 1
   fi
   echo "$want" > "$stamp"
+  # Compile the kernels now, as a package with C extensions builds them at install, so that the
+  # first run does not (kept in the compile cache until Lever's source changes; `lever warm`).
+  echo "Compiling Lever's kernels once (about a minute of one core) ..." >&2
+  "$venv/bin/python" -m lever.sim.warm >>"$log" 2>&1 ||
+    echo "Compiling the kernels ahead failed (see $log); the first run compiles them instead" >&2
 fi
 # The compile cache: `import lever` keys it by the package's source (lever.numba_cache_folder),
 # so bin/*, the lever command and plain Python share one. This folder held the old one.

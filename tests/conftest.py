@@ -249,7 +249,7 @@ class Hand:
             "social": np.arange(n, dtype=np.int32),
             "splits": np.zeros(n, np.int32),
             "origin": org.copy(),
-            "revolutionary0": np.zeros(n, np.bool_),
+            "kernel0": np.zeros(n, np.bool_),
             "uncertainty": np.full(n, 0.25),
             "anchor": opinion.copy(),
             "left_at": np.full(n, -1, np.int32),

@@ -18,7 +18,7 @@ def synthetic() -> pd.DataFrame:
     for strategy, values in members.items():
         for draw, v in enumerate(values):
             rows.append({"strategy": strategy, "draw": draw, "replication": 0, "group_members": float(v),
-                         "newly_won": 2.0 * v, "host_revolutionaries_to_rival": 1.0, "expelled": 0.0})  # fmt: skip
+                         "newly_won": 2.0 * v, "host_kernel_to_rival": 1.0, "expelled": 0.0})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -82,7 +82,7 @@ def test_intervals_resample_draws_not_the_replications_inside_them():
     """Two draws, each replicated 50 times with the same difference (+10 and -8): a bootstrap
     over worlds would see 100 worlds and exclude zero; over draws it cannot."""
     rows = [{"strategy": s, "draw": d, "replication": r, "group_members": v, "newly_won": 0.0,
-             "host_revolutionaries_to_rival": 0.0, "expelled": 0.0}
+             "host_kernel_to_rival": 0.0, "expelled": 0.0}
             for d, gain in enumerate([10.0, -8.0]) for r in range(50)
             for s, v in (("outside", 20.0), ("enter", 20.0 + gain))]  # fmt: skip
     table = rank(pd.DataFrame(rows), "group_members", "outside").table.set_index("strategy")
@@ -182,10 +182,10 @@ def test_the_terminal_ranking_fits_80_columns_without_cutting_numbers():
     rng = np.random.default_rng(0)
     runs = pd.DataFrame([
         {"strategy": s, "draw": d, "replication": 0, "group_members": float(rng.integers(40, 300)),
-         "newly_won": float(rng.integers(-50, 3000)), "host_revolutionaries_to_rival": float(rng.integers(0, 900)),
+         "newly_won": float(rng.integers(-50, 3000)), "host_kernel_to_rival": float(rng.integers(0, 900)),
          "expelled": float(rng.integers(0, 30))}
         for d in range(4) for s in names])  # fmt: skip
-    for outcome in ("group_members", "newly_won", "host_revolutionaries_to_rival"):
+    for outcome in ("group_members", "newly_won", "host_kernel_to_rival"):
         buf = io.StringIO()
         Console(file=buf, width=80).print(ranked_table(rank(runs, outcome, "outside"), "title"))
         text = buf.getvalue()

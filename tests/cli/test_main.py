@@ -382,3 +382,19 @@ def test_docs_fields_is_written_from_the_schema(runner):
     result = runner.invoke(app, ["explain", "--all"])
     assert result.exit_code == 0
     assert (Path(__file__).resolve().parents[2] / "docs" / "FIELDS.md").read_text() == result.stdout
+
+
+def test_warm_runs_every_kernel_of_the_engine_and_says_where_it_keeps_them(runner, monkeypatch):
+    """``lever warm`` (what bin/_venv.sh runs at install) runs the histories of
+    :func:`lever.sim.warm.warm`: the default strategy over the horizon, the twin, every mechanism
+    of issue 23 on, and (unless ``--no-parallel``) a few steps on all threads."""
+    from lever.kernels.threads import Threaded
+
+    calls = []
+    monkeypatch.setattr("lever.sim.warm.simulate", lambda *a, **k: calls.append((k, Threaded.force)))
+    result = runner.invoke(app, ["warm"])
+    assert result.exit_code == 0 and "Compiled Lever's kernels" in result.stdout, result.output
+    assert [k.get("twin", False) for k, _ in calls] == [False, True, False, False]
+    assert [force for _, force in calls] == [None, None, None, True] and Threaded.force is None
+    calls.clear()
+    assert runner.invoke(app, ["warm", "--no-parallel"]).exit_code == 0 and len(calls) == 3

@@ -83,6 +83,19 @@ def test_outcomes_missing_where_never_reached_cannot_rank(scenario_file, tmp_pat
     assert result.exit_code == 2 and "weeks_to_first" in result.output
 
 
+@pytest.mark.parametrize("old", ["host_revolutionaries_to_rival", "host_revolutionaries_to_rival_vs_twin"])
+def test_an_outcome_named_in_the_letters_words_names_its_new_name_in_one_line(scenario_file, tmp_path, old):
+    """The outcomes once named after the British field's revolutionaries are named for any field
+    now (issue 26): the old name is refused, in one line that gives the new one, by weigh and by
+    results."""
+    new = old.replace("revolutionaries", "kernel")
+    for args in (["weigh", str(scenario_file), "--out", str(tmp_path)], ["results", "nowhere"]):
+        result = runner.invoke(app, [*args, "--outcome", old])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        [line] = result.stderr.strip().splitlines()
+        assert f"'{old}' is now called '{new}'" in line, line
+
+
 # --- provenance: every result traceable, and rerun from its folder alone -----------------------
 
 

@@ -153,6 +153,6 @@ def test_the_host_kernel_to_win_is_counted_in_the_field_s_reach_stratum_or_every
     field = validate(renamed, "renamed")
     task = Task(0, "outside", 0, 0, 0, 1, {})
     every = run_task(field, 1, task).outcomes
-    assert every["host_revolutionary_workers_start"] == every["host_kernel_start"] > 0
+    assert every["host_kernel_in_reach_start"] == every["host_kernel_start"] > 0
     shop = run_task(with_values(field, {"reach_stratum": "shop_floor"}), 1, task).outcomes
-    assert 0 < shop["host_revolutionary_workers_start"] < every["host_kernel_start"]
+    assert 0 < shop["host_kernel_in_reach_start"] < every["host_kernel_start"]

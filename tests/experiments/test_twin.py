@@ -45,7 +45,7 @@ def test_a_strategy_with_every_lever_off_is_its_twin_bit_for_bit(tiny, seed, mec
     assert _same(run, twin)
     got = outcomes(run, twin_view(twin))
     assert got["newly_won"] == got["newly_won_gross"] == got["host_platform_shift"] == 0.0
-    assert got["cadre_gained"] == got["host_revolutionaries_to_rival_vs_twin"] == 0.0
+    assert got["cadre_gained"] == got["host_kernel_to_rival_vs_twin"] == 0.0
 
 
 @pytest.mark.parametrize("mechanisms", [{}, ISSUE_23])

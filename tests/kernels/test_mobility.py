@@ -6,26 +6,23 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from inner_calls import called
 
+from lever.kernels import mobility, resolution
 from lever.kernels.draw import MOBILITY, keyed, step_key
-from lever.kernels.mobility import (
-    BRANCH_SLOT,
-    choose_destination,
-    leave_and_join,
-    move,
-    org_sizes,
-    update_satisfaction,
-)
-from lever.kernels.resolution import one_person, split_off
+from lever.kernels.mobility import BRANCH_SLOT, leave_and_join, update_satisfaction
 from lever.model.state import (
     PER_AGENT,
+    TALLY_HOST_KERNEL_TO_RIVAL,
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,
     TALLY_HOST_LEFT_TO_RIVAL,
-    TALLY_HOST_REVOLUTIONARIES_TO_RIVAL,
     TALLY_MISSED,
     TALLY_SPLIT,
 )
+
+choose_destination, move, org_sizes = called(mobility.choose_destination, mobility.move, mobility.org_sizes)
+one_person, split_off = called(resolution.one_person, resolution.split_off)
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
@@ -322,8 +319,8 @@ def test_unorganized_join_at_a_fractional_rate(hand):
 @pytest.mark.parametrize("dest", [RIVAL, GROUP])
 def test_host_leavers_are_tallied_by_destination(hand, dest):
     params = hand.params(stay_unorganized=0.0, join_rate=0.0)
-    theta = params.revolutionary_threshold
-    # five host members leave for the only organization with members; two are revolutionary
+    theta = params.kernel_threshold
+    # five host members leave for the only organization with members; two are in the kernel
     radicalism = [0.5, theta, 0.9, 0.3, 0.6]
     opinion = [[r, 0.5] for r in radicalism] + [[0.5, 0.5]]
     state = hand.state([HOST] * 5 + [dest], opinion, satisfaction=[0.0] * 5 + [1.0], committed=[False] * 5 + [True])
@@ -332,7 +329,7 @@ def test_host_leavers_are_tallied_by_destination(hand, dest):
     tally = state.tally
     assert tally[TALLY_HOST_LEFT] == 5
     assert tally[TALLY_HOST_LEFT_TO_RIVAL] == (5 if dest == RIVAL else 0)
-    assert tally[TALLY_HOST_REVOLUTIONARIES_TO_RIVAL] == (2 if dest == RIVAL else 0)
+    assert tally[TALLY_HOST_KERNEL_TO_RIVAL] == (2 if dest == RIVAL else 0)
     assert tally[TALLY_HOST_LEFT_TO_GROUP] == (5 if dest == GROUP else 0)
 
 
@@ -364,7 +361,7 @@ def _coarse(hand, room):
         expelled_from=[HOST, -1],
         branch=[2, -1],
         origin=[HOST, K],
-        revolutionary0=[True, False],
+        kernel0=[True, False],
         ident=[40, 41],
         root=[7, 8],
         social=[9, 10],
@@ -389,7 +386,7 @@ def test_split_off_takes_one_person_and_copies_the_rest(hand):
         "faction_since",
         "expelled_from",
         "origin",
-        "revolutionary0",
+        "kernel0",
         "root",
         "social",
     ):

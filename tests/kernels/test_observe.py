@@ -16,7 +16,7 @@ def test_observe_counts_persons(hand):
         faction=[False, True, False, False, True, False, False],
         cadre=[False, False, False, False, True, False, False],
         origin=[BIG, HOST, HOST, HOST, GROUP, K, HOST],
-        revolutionary0=[False, False, False, True, True, True, False],
+        kernel0=[False, False, False, True, True, True, False],
     )
     out = observe(state, params)
     assert out.tolist() == [
@@ -33,5 +33,5 @@ def test_observe_counts_persons(hand):
         2,
         1,  # the group's people, its cadre
         1 + 1 + 1 + 10,  # won: radicalism >= 0.65 and independence >= 0.6
-        1,  # host's revolutionaries of step 0 now in the rival (agent 3, not 6)
+        1,  # host's kernel of step 0 now in the rival (agent 3, not 6)
     ]

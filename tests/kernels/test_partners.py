@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from inner_calls import called
 
-from lever.kernels.conversation import _chosen, _pack, _partner
+from lever.kernels.conversation import _chosen as _chosen_inner
+from lever.kernels.conversation import _pack, _partner
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+
+_chosen = called(_chosen_inner)
 
 
 def _ring(hand, faction=None, committed=None):

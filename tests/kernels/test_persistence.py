@@ -6,13 +6,16 @@ import math
 
 import numpy as np
 import pytest
+from inner_calls import called
 
 from lever.kernels.conversation import converse
 from lever.kernels.opinion import mixed_exchange, relative_agreement_exchange
 from lever.kernels.persistence import anchor, open_by_strain
-from lever.kernels.resolution import split_off
+from lever.kernels.resolution import split_off as _split_off
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+
+split_off = called(_split_off)
 
 
 def _talks_to_reach(d0: float, radius: float, m: float) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from inner_calls import called
 
+from lever.kernels import recruitment
 from lever.kernels.draw import RECRUIT, step_key
-from lever.kernels.recruitment import contact, recruit
+from lever.kernels.recruitment import recruit
 from lever.model.state import (
     TALLY_HOST_LEFT_TO_GROUP,
     TALLY_HOST_WON_INSIDE,
@@ -17,6 +19,8 @@ from lever.model.state import (
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 LINE = [0.9, 0.95]
+
+contact = called(recruitment.contact)
 
 
 def _cadre(n_others: int, **arrays):

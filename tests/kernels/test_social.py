@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from inner_calls import called
 
+from lever.kernels import recruitment
 from lever.kernels.draw import RECRUIT, step_key
-from lever.kernels.recruitment import contact
 from lever.kernels.social import regroup_branches, trust_of, trust_table
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+
+contact = called(recruitment.contact)
 
 
 def test_trust_table_carries_the_params(hand):

@@ -58,7 +58,7 @@ def test_state_shapes_and_dtypes(state, tiny):
         "expelled_from": np.int16,
         "weight": np.float64,
         "origin": np.int16,
-        "revolutionary0": np.bool_,
+        "kernel0": np.bool_,
         "platform": np.float64,
         "ident": np.uint64,
         "root": np.int64,
@@ -130,14 +130,14 @@ def _more_content_elsewhere(scenario, state, k):
 
 def test_members_are_settled_where_they_would_stay(tiny):
     """Nobody starts where they would be more content elsewhere, but those the exact
-    revolutionary share holds in place (the big party's revolutionary few have no better
+    kernel share holds in place (the big party's kernel few have no better
     place in it); without the settling, some would."""
     unsettled = with_values(tiny, {"dynamics.settled_weeks": 0.0})
     for seed in range(3):
         settled = build_state(tiny, np.random.default_rng(seed))
         for k in (BIG, HOST, RIVAL):
             members, elsewhere = _more_content_elsewhere(tiny, settled, k)
-            assert np.all(settled.revolutionary0[members][elsewhere]), (seed, k)
+            assert np.all(settled.kernel0[members][elsewhere]), (seed, k)
             if k != BIG:
                 assert not elsewhere.any(), (seed, k)
     plain = build_state(unsettled, np.random.default_rng(0))
@@ -158,14 +158,14 @@ def test_committed_core_holds_its_platform(state, tiny):
     assert np.all(state.opinion[rival] == tiny.organizations["rival"].platform)
 
 
-def test_revolutionary_share_is_exact_per_stratum(state, tiny):
+def test_kernel_share_is_exact_per_stratum(state, tiny):
     theta = tiny.dynamics.kernel_threshold
     host = (state.org == HOST) & ~state.committed
     for s, key in enumerate(tiny.strata):
         members = host & (state.stratum == s)
         share = tiny.organizations["host"].kernel[key]
         assert np.count_nonzero(state.opinion[members, 0] >= theta) == round(share * members.sum())
-    assert np.array_equal(state.revolutionary0, state.opinion[:, 0] >= theta)
+    assert np.array_equal(state.kernel0, state.opinion[:, 0] >= theta)
 
 
 def test_build_state_is_reproducible(tiny):

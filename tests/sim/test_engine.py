@@ -41,7 +41,7 @@ def test_series_has_one_row_per_step_and_the_documented_columns(run, tiny):
         "group_members",
         "group_cadre",
         "won",
-        "host_revolutionaries_in_rival",
+        "host_kernel_in_rival",
     ]
     for k in LABELS[:-1]:
         expected += [f"radicalism_{k}", f"independence_{k}"]

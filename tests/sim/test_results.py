@@ -45,7 +45,7 @@ def test_summary_reports_start_and_horizon(run, tiny):
     assert summary["group_members_end"] == last["group_members"]
     assert summary["group_cadre_end"] == last["group_cadre"]
     assert summary["won_start"] == first["won"] and summary["won_end"] == last["won"]
-    assert summary["host_revolutionaries_in_rival"] == last["host_revolutionaries_in_rival"]
+    assert summary["host_kernel_in_rival"] == last["host_kernel_in_rival"]
     assert summary["expelled"] == last["expelled"]
     assert {f"weeks_to_{m}" for m in MILESTONES} <= set(summary)
     json.dumps(summary)  # plain JSON-ready data

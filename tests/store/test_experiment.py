@@ -39,6 +39,19 @@ def test_runs_are_read_back_in_task_order_with_the_last_attempt_kept(tmp_path):
     assert sorted(exp.series()["task"].unique()) == [0, 1, 2]
 
 
+def test_columns_an_older_lever_named_in_the_letters_words_are_read_under_their_new_names(tmp_path):
+    """Runs and series stored before issue 26 renamed them (``host_revolutionaries_to_rival``, ...)
+    read back as ``host_kernel_to_rival``, ...: the same values, so old experiments still rank."""
+    exp = Experiment.create(tmp_path, "e", SPEC)
+    runs, series = batch([0, 1])
+    old = runs.assign(host_revolutionaries_to_rival=[3.0, 4.0], host_revolutionary_workers_start=5.0)
+    exp.append(old, series.assign(host_revolutionaries_in_rival=[1.0, 2.0, 3.0, 4.0]))
+    got = exp.runs()
+    assert got["host_kernel_to_rival"].tolist() == [3.0, 4.0] and (got["host_kernel_in_reach_start"] == 5.0).all()
+    assert not any("revolution" in c for c in got.columns)
+    assert exp.series()["host_kernel_in_rival"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
 def test_the_marker_says_complete_and_a_reopened_experiment_is_unfinished_again(tmp_path):
     exp = Experiment.create(tmp_path, "e", SPEC)
     assert exp.status() == "unfinished"

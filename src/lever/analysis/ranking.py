@@ -21,7 +21,7 @@ from lever.sim.outcomes import OUTCOMES
 #: The interval reported everywhere: 90%, from the 5th to the 95th percentile.
 LOW_Q, HIGH_Q = 0.05, 0.95
 #: Outcomes shown in the ranked table beside the primary one.
-SHOWN = ("newly_won", "group_members", "host_revolutionaries_to_rival", "expelled")
+SHOWN = ("newly_won", "group_members", "host_kernel_to_rival", "expelled")
 #: Below this many draws a bootstrap over draws is rough (it under-covers), and the ranking warns.
 MIN_DRAWS = 10
 

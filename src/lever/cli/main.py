@@ -7,6 +7,7 @@ Each command lives in its own module of this package and is registered here; wha
 from __future__ import annotations
 
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -194,7 +195,7 @@ def _group_table(summary: dict[str, Any], labels: Labels) -> Table:
         ("members (start → end)", f"{summary['group_members_start']:,.0f} → {summary['group_members_end']:,.0f}"),
         ("cadre at end", f"{summary['group_cadre_end']:,.0f}"),
         (f"{labels.won} (start → end)", f"{summary['won_start']:,.0f} → {summary['won_end']:,.0f}"),
-        (f"the host's {labels.kernel} of week 0 now in the rival", f"{summary['host_revolutionaries_in_rival']:,.0f}"),
+        (f"the host's {labels.kernel} of week 0 now in the rival", f"{summary['host_kernel_in_rival']:,.0f}"),
         ("expelled", f"{summary['expelled']:,.0f}"),
     ]
     for m, size in zip(("first", "second"), summary["milestones"], strict=True):
@@ -262,6 +263,19 @@ def run_command(
     out_console.print(_group_table(summary, field.labels))
     out_console.print(_funnel_table(summary))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+
+
+@app.command("warm")
+def warm_command(
+    parallel: Annotated[bool, typer.Option(help="also the kernels large fields run on all threads")] = True,
+) -> None:
+    """Compile the engine's kernels now (about 30 s of one core; bin/lever and bin/test do it
+    when they install Lever), so that the first run does not: they are kept in the compile
+    cache, and compiled afresh after Lever's source changes."""
+    from lever.sim.warm import warm
+
+    seconds = warm(parallel=parallel)
+    out_console.print(f"Compiled Lever's kernels in {seconds:.0f} s (kept in {os.environ.get('NUMBA_CACHE_DIR')})")
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from lever.cli.common import StoreOption, fail, out_console, warn
-from lever.sim.outcomes import DEFAULT_OUTCOME
+from lever.sim.outcomes import DEFAULT_OUTCOME, RENAMED
 from lever.store import DEFAULT_STORE, Experiment, StoreError
 
 #: What each sampler's indices are called in the table: (first row, second row).
@@ -46,6 +46,8 @@ def sensitivity(
     except (NotADesign, StoreError) as err:
         raise fail(str(err)) from None
     if outcome not in set(table["outcome"]):
+        if outcome in RENAMED:
+            raise fail(f"--outcome: '{outcome}' is now called '{RENAMED[outcome]}'")
         raise fail(f"--outcome: no indices for '{outcome}' (outcomes: {', '.join(dict.fromkeys(table['outcome']))})")
     shown = table[table["outcome"] == outcome]
     sampler = exp.spec["sampler"]

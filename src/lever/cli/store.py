@@ -27,7 +27,7 @@ from lever.experiments.execute import ExecutorError, Interrupted, Swept, stoppab
 from lever.experiments.explore import SAMPLERS, DesignError, Exploration
 from lever.experiments.workers import default_jobs
 from lever.model.loading import parse_assignments, without_uncertainties
-from lever.sim.outcomes import DEFAULT_OUTCOME, OUTCOMES
+from lever.sim.outcomes import DEFAULT_OUTCOME, OUTCOMES, refusal
 from lever.store import DEFAULT_STORE, Experiment, StoreError, spec_name
 from lever.store.files import write_atomic
 from lever.store.reading import listing
@@ -121,7 +121,7 @@ def results(
 ) -> None:  # fmt: skip
     """List the experiments in the results store, show one (summary and failures), or export it."""
     if outcome not in RANKABLE:
-        raise fail(f"--outcome: cannot rank by '{outcome}' (outcomes: {', '.join(RANKABLE)})")
+        raise fail(f"--outcome: {refusal(outcome, RANKABLE)}")
     root = store or DEFAULT_STORE
     try:
         if name is None:

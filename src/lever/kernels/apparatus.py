@@ -6,6 +6,7 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import APPARATUS, CAPITULATE, keyed, step_key
+from lever.kernels.inner import inner
 from lever.kernels.mobility import move, org_sizes
 from lever.model.state import TALLY_CAPITULATED, TALLY_DEMORALISED
 
@@ -86,7 +87,7 @@ def expel_currents(state, params, step: int, flows, key) -> float:
     return expelled
 
 
-@nb.njit(cache=True)
+@inner
 def _leave_politics(state, params, i: int, step: int, size, flows, skey) -> None:
     """Expelled cadre member ``i``, demoralised, leaves the group for no organization and
     gives up the fight (no longer committed: they may be talked round like anyone)."""

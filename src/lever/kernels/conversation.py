@@ -6,11 +6,12 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import CONVERSE, ENCAPSULATE, HOMOPHILY, keyed, keyed_below, step_key
+from lever.kernels.inner import inner
 from lever.kernels.opinion import agreement, deffuant_exchange, distance, mixed_exchange, overlap
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_between, trust_table
-from lever.kernels.threads import Threaded
+from lever.kernels.threads import Threaded, renamed
 
 #: conversations drawn before they are held (see :func:`_sweep_body`)
 _BLOCK = 4096
@@ -104,7 +105,7 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
                active, skey, weight, pi, ps, pj, pu, pv, np.int64(m), choice)  # fmt: skip
 
 
-@nb.njit(cache=True, parallel=True)
+@inner(parallel=True)
 def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
            skey, weight, pi, ps, pj, pu, pv, m, choice):  # fmt: skip
     """Conversations of ``pi[:m]`` (their draws in slots ``ps[:m]``) with partners drawn for
@@ -187,7 +188,7 @@ def _partner(links, i, u, v, talk):
     return indices[first + min(int(v * deg), deg - 1)] if deg > 0 else -1
 
 
-@nb.njit(cache=True)
+@inner
 def _chosen(opinion, who, ident, links, talk, active, i, slot, j, ekey, encapsulation, cadre, hkey, homophily):
     """Issue 23's partner choice for the talk of ``i`` in ``slot`` (its first partner ``j``).
 
@@ -210,7 +211,7 @@ def _chosen(opinion, who, ident, links, talk, active, i, slot, j, ekey, encapsul
     return j
 
 
-@nb.njit(cache=True)
+@inner
 def _persons(state, opinion, uncertainty, who, i, j, mu_i, mu_j, bound, weight):
     """A talk between one of the group's people and someone else: if the other is a coarse
     agent the talk would move, a person split off it takes the talk. Returns the two
@@ -276,4 +277,10 @@ def _steps(who, receptivity, table, mu, active, i, j):
     return mu_i, mu_j
 
 
-_SWEEP = Threaded(_sweep_body)
+#: the stages' serial copy, for the one-thread way
+_talks_serial = inner(renamed(_talks.py_func, "serial"))
+
+#: the sweep, on all threads or on one: itself compiled serial (it has no ``prange`` of its
+#: own), its stages parallel (``_talks``) or serial (``_talks_serial``)
+_SWEEP = Threaded(kernel=nb.njit(cache=True)(_sweep_body),
+                  serial=nb.njit(cache=True)(renamed(_sweep_body, "serial", _talks=_talks_serial)))  # fmt: skip

@@ -6,14 +6,15 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
+from lever.kernels.inner import inner
 from lever.kernels.resolution import split_off
 from lever.kernels.threads import Threaded
 from lever.model.state import (
     TALLY_GROUP_LEFT,
+    TALLY_HOST_KERNEL_TO_RIVAL,
     TALLY_HOST_LEFT,
     TALLY_HOST_LEFT_TO_GROUP,
     TALLY_HOST_LEFT_TO_RIVAL,
-    TALLY_HOST_REVOLUTIONARIES_TO_RIVAL,
     TALLY_MISSED,
 )
 
@@ -69,7 +70,7 @@ def _satisfy_body(n, satisfaction, org, committed, faction, opinion, platform, l
 _SATISFY = Threaded(_satisfy_body)
 
 
-@nb.njit(cache=True)
+@inner
 def org_sizes(state, n_orgs: int) -> np.ndarray:
     """Persons in each organization, the unorganized last: float64 ``(K + 1,)``."""
     size = np.zeros(n_orgs + 1)
@@ -86,7 +87,7 @@ def _platform_distance(state, i: int, m: int) -> float:
     return np.sqrt(dx * dx + dy * dy)
 
 
-@nb.njit(cache=True)
+@inner
 def choose_destination(state, params, net, i: int, exclude: int, size, u: float) -> int:
     """Where ``i`` goes: organization ``m`` with weight
     ``attraction * exp(-closeness * distance) * size**gravity * (1 + ties_weight * ties)``,
@@ -137,7 +138,7 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float)
     return K
 
 
-@nb.njit(cache=True)
+@inner
 def _place(state, params, i: int, dest: int | np.integer, step: int, skey, branch: int | np.integer) -> None:
     """Put agent ``i`` into ``dest``: its branch (``branch``, or one drawn for the person)."""
     state.org[i] = dest
@@ -155,7 +156,7 @@ def _place(state, params, i: int, dest: int | np.integer, step: int, skey, branc
     state.satisfaction[i] = 1.0
 
 
-@nb.njit(cache=True)
+@inner
 def move(
     state, params, i: int, dest: int | np.integer, step: int, size, flows, skey, branch: int | np.integer = -1
 ) -> bool:
@@ -179,14 +180,14 @@ def move(
     return True
 
 
-@nb.njit(cache=True)
-def _tally_host_leaver(state, params, w: float, revolutionary: bool, dest: int) -> None:
+@inner
+def _tally_host_leaver(state, params, w: float, in_kernel: bool, dest: int) -> None:
     """Where the host's disappointed go (thesis 4, docs/ODD.md §10): ``w`` persons left for ``dest``."""
     state.tally[TALLY_HOST_LEFT] += w
     if dest == params.rival:
         state.tally[TALLY_HOST_LEFT_TO_RIVAL] += w
-        if revolutionary:
-            state.tally[TALLY_HOST_REVOLUTIONARIES_TO_RIVAL] += w
+        if in_kernel:
+            state.tally[TALLY_HOST_KERNEL_TO_RIVAL] += w
     elif dest == params.group:
         state.tally[TALLY_HOST_LEFT_TO_GROUP] += w
 
@@ -356,8 +357,9 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
             continue
         dest = K
         if keyed(skey, who, 1) >= params.stay_unorganized:
-            dest = choose_destination(state, params, net, i, k, size, keyed(skey, who, 2))
-        revolutionary = state.opinion[i, 0] >= params.revolutionary_threshold
+            # k is an int16 read from state.org: as int64, one compiled choose_destination serves both calls
+            dest = choose_destination(state, params, net, i, np.int64(k), size, keyed(skey, who, 2))
+        in_kernel = state.opinion[i, 0] >= params.kernel_threshold
         w = state.weight[i]  # a coarse agent may be split into persons on the way
         left_group = state.faction[i]
         if move(state, params, i, dest, step, size, flows, skey, np.int64(-1)):
@@ -365,4 +367,4 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
                 state.tally[TALLY_GROUP_LEFT] += w
             state.faction[i] = False  # one of the group's own who leaves it
             if k == params.host:
-                _tally_host_leaver(state, params, w, revolutionary, dest)
+                _tally_host_leaver(state, params, w, in_kernel, dest)

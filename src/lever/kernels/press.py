@@ -6,6 +6,7 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import PRESS, keyed, step_key
+from lever.kernels.inner import inner
 from lever.kernels.opinion import agreement, overlap
 from lever.kernels.resolution import split_off
 from lever.kernels.threads import Threaded
@@ -152,7 +153,7 @@ def _read_coarse(state, params, skey, share) -> None:
                     _read(state, params, i, k, owner, _reads_line(skey, state.ident[i], o, share))
                 continue
             if u < reach * (1.0 - share[o]):
-                _read(state, params, i, k, owner, False)
+                _read(state, params, i, k, owner, np.False_)  # np.False_, np.True_: typed bool, not two literal types
             if (
                 share[o] > 0.0
                 and keyed(skey, state.ident[i], 2 * o + 1) < state.weight[i] * reach * share[o]
@@ -160,7 +161,7 @@ def _read_coarse(state, params, skey, share) -> None:
             ):
                 j = split_off(state, i)
                 if j >= 0:
-                    _read(state, params, j, k, owner, True)
+                    _read(state, params, j, k, owner, np.True_)
 
 
 @nb.njit(cache=True, inline="always")
@@ -176,10 +177,11 @@ def _near_line(state, params, i: int) -> bool:
     return d < params.confidence
 
 
-@nb.njit(cache=True, inline="always")
+@inner
 def _read(state, params, i: int, k: int, owner: int, line: bool) -> None:
     """Reader ``i`` of organization ``k`` reads an issue of ``owner``'s organ carrying the
-    group's line or the owner's platform."""
+    group's line or the owner's platform. A call, not inlined: :func:`_read_coarse` reads in
+    three places, and three inlined copies compiled three times as long."""
     if line:
         lx, ly = params.line[0], params.line[1]
     else:

@@ -6,6 +6,7 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import RECRUIT, TARGET, keyed, keyed_below, step_key
+from lever.kernels.inner import inner
 from lever.kernels.mobility import move, org_sizes
 from lever.kernels.opinion import agreement, overlap
 from lever.kernels.resolution import one_person
@@ -39,7 +40,7 @@ def _to_line(state, params, j: int) -> float:
     return np.sqrt(dx * dx + dy * dy)
 
 
-@nb.njit(cache=True)
+@inner
 def acquaintance(state, net, c: int, branch_talk: float, group: int, tkey, base: int) -> int:
     """One acquaintance of cadre member ``c`` drawn from the targeting stream, or -1: inside another
     organization a branch mate with chance ``branch_talk``; outside (the group's branch is the group)
@@ -67,7 +68,7 @@ def acquaintance(state, net, c: int, branch_talk: float, group: int, tkey, base:
     return j
 
 
-@nb.njit(cache=True)
+@inner
 def targeted(state, params, net, c: int, tkey, base: int) -> int:
     """Whom cadre member ``c`` approaches under targeting (Snow, Zurcher & Ekland-Olson 1980), or -1:
     of :data:`_CANDIDATES` acquaintances (:func:`acquaintance`), one chosen with weight
@@ -105,7 +106,7 @@ def within_reach(state, params, j: int, c: int, d: float) -> bool:
     return agreement(overlap(d, state.uncertainty[c], state.uncertainty[j]), state.uncertainty[c]) > 0.0
 
 
-@nb.njit(cache=True)
+@inner
 def contact(state, net, c: int, branch_talk: float, group: int, skey, base: int) -> int:
     """Whom cadre member ``c`` approaches, or -1: a branch mate with chance ``branch_talk``
     (inside another organization only: outside, the branch is the group itself), otherwise
@@ -222,7 +223,7 @@ def _gagged(params, k: int) -> float:
     return 1.0 - params.gag * params.homogeneity[k] * params.visibility[k]
 
 
-@nb.njit(cache=True)
+@inner
 def _join(state, params, j: int, c: int, step: int, size, flows, skey) -> None:
     """Person ``j`` joins the group through cadre member ``c``."""
     k = state.org[j]

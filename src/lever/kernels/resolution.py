@@ -14,10 +14,11 @@ import numba as nb
 import numpy as np
 
 from lever.kernels.draw import mix64
+from lever.kernels.inner import inner
 from lever.model.state import TALLY_MISSED, TALLY_SPLIT
 
 
-@nb.njit(cache=True)
+@inner
 def split_off(state, i: int) -> int:
     """Split one person off agent ``i`` (weight > 1): returns the new agent's index, or -1
     when the arrays have no room left (counted in ``tally[TALLY_MISSED]``; the engine keeps
@@ -40,7 +41,7 @@ def split_off(state, i: int) -> int:
     state.faction_since[j] = state.faction_since[i]
     state.expelled_from[j] = state.expelled_from[i]
     state.origin[j] = state.origin[i]
-    state.revolutionary0[j] = state.revolutionary0[i]
+    state.kernel0[j] = state.kernel0[i]
     state.uncertainty[j] = state.uncertainty[i]
     state.anchor[j, 0] = state.anchor[i, 0]
     state.anchor[j, 1] = state.anchor[i, 1]
@@ -57,7 +58,7 @@ def split_off(state, i: int) -> int:
     return j
 
 
-@nb.njit(cache=True)
+@inner
 def one_person(state, i: int) -> int:
     """``i`` itself if it is one person, else a person split off it (-1: no room)."""
     if state.weight[i] <= 1.0:

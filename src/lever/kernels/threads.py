@@ -1,6 +1,7 @@
 """Kernels on all of Numba's threads or on one, whichever is faster (:class:`Threaded`,
 :class:`PathChoice`); and one kernel body compiled twice, with and without ``parallel``
-(:func:`parallel_and_serial`, the classic models' small networks)."""
+(:func:`parallel_and_serial`: the one-thread way of the step's kernels, and the classic
+models' small networks)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ def parallel_and_serial(body: Callable) -> tuple[Callable, Callable]:
     return nb.njit(cache=True, parallel=True)(body), nb.njit(cache=True)(renamed(body, "serial"))
 
 
-def renamed(body: Callable, suffix: str) -> Callable:
+def renamed(body: Callable, suffix: str, **calls: Callable) -> Callable:
     """A copy of ``body`` named ``<name>_<suffix>``, so that its compiled code has its own
-    on-disk cache."""
-    copy = types.FunctionType(body.__code__, body.__globals__, f"{body.__name__}_{suffix}",
-                              body.__defaults__, body.__closure__)  # fmt: skip
+    on-disk cache; ``calls`` replace globals it reads by name (the serial copy of a kernel it
+    calls)."""
+    scope = {**body.__globals__, **calls} if calls else body.__globals__
+    copy = types.FunctionType(body.__code__, scope, f"{body.__name__}_{suffix}", body.__defaults__,
+                              body.__closure__)  # fmt: skip
     copy.__qualname__ = f"{body.__qualname__}_{suffix}"
     copy.__doc__ = body.__doc__
     return copy
@@ -119,17 +122,23 @@ PARALLEL_MIN = 1 << 19
 
 
 class Threaded:
-    """A kernel compiled once with ``parallel=True``, run on all of Numba's threads or on one,
-    whichever is faster for a field of its size (:class:`PathChoice`, by bit length of the
-    agents alive). Its ``prange`` loops give the same bits on any number of threads, so the
-    choice is only about time.
+    """A kernel run on all of Numba's threads or on one, whichever is faster for a field of its
+    size (:class:`PathChoice`, by bit length of the agents alive). Its ``prange`` loops give
+    the same bits on any number of threads, so the choice is only about time.
 
-    The one-thread way runs the same compiled code on one thread, not a copy compiled without
-    ``parallel``: Numba's parallel lowering makes the stage-by-stage loops of the
-    conversation kernel tighter even on one thread (a sweep 3.3 against 5.4 ms at
-    britain-1933's size, 78 against 128 ms at 10^6 agents on this machine). Fields below
-    ``min_agents`` always run on one thread (parallel regions would cost more than they save
-    there, and stall on a busy machine).
+    From a ``body``, two kernels, each compiled on its first call: the one-thread way runs
+    ``body`` compiled without ``parallel`` (``prange`` as ``range``), the all-threads way
+    compiled with it. Fields below ``min_agents`` (britain-1933 at its default scale among
+    them) always run on one thread (parallel regions would cost more than they save there,
+    and stall on a busy machine), so they never compile the parallel kernel: Numba's parfor
+    lowering roughly doubles a kernel's compile time (issue 26: the step's four per-person
+    scans compiled parallel took 5.5 s more of a cold first run's 43 s).
+
+    ``kernel`` and ``serial`` (default the same) give the two ways' kernels instead: the
+    conversation's sweep, a serial kernel that calls a parallel one (or its serial copy).
+    Compiled serial, the conversation's stages run as fast on one thread as compiled parallel
+    (measured in issue 26: a sweep 3.15 against 3.32 ms at britain-1933's size, 80 against
+    79 ms at 586,640 agents; an earlier engine had measured 3.3 against 5.4 ms).
 
     ``Threaded.force`` (None, True or False) makes every kernel run one way, whatever the size:
     for the tests that compare the two. ``clock`` times the calls (default
@@ -139,11 +148,13 @@ class Threaded:
     force: bool | None = None
 
     def __init__(self, body: Callable | None = None, *, kernel: Callable | None = None,
-                 min_agents: int = PARALLEL_MIN, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
+                 serial: Callable | None = None, min_agents: int = PARALLEL_MIN,
+                 clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
         if kernel is None:
             assert body is not None, "Threaded needs a body to compile, or a kernel"
-            kernel = nb.njit(cache=True, parallel=True)(body)
-        self.kernel = kernel
+            kernel, serial = parallel_and_serial(body)
+        self.kernel = kernel  # the all-threads way
+        self.serial = kernel if serial is None else serial  # the one-thread way
         self.min_agents = min_agents
         self.clock = clock
         self.choices: dict[int, PathChoice] = {}
@@ -164,11 +175,13 @@ class Threaded:
         return out
 
     def _run(self, parallel: bool, args: tuple) -> object:
+        if parallel:
+            return self.kernel(*args)
         threads = nb.get_num_threads()
-        if parallel or threads == 1:
-            return self.kernel(*args)
-        nb.set_num_threads(1)
+        if threads == 1:
+            return self.serial(*args)
+        nb.set_num_threads(1)  # a kernel given without a serial copy runs its parallel code on one
         try:
-            return self.kernel(*args)
+            return self.serial(*args)
         finally:
             nb.set_num_threads(threads)

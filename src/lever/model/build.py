@@ -31,7 +31,7 @@ def branch_counts(scenario: Scenario) -> np.ndarray:
 
 
 #: classes of a person's radicalism at the start: free, or held below / at or above the
-#: revolutionary threshold (so that a stratum's revolutionary share is exact)
+#: kernel threshold (so that a stratum's kernel share is exact)
 _FREE, _BELOW, _ABOVE = 0, 1, 2
 
 #: redraws at most, when members are chosen among those who would have stayed
@@ -39,7 +39,7 @@ _SETTLE_ROUNDS = 30
 
 
 def _classes(pop: Population, stratum_keys: list[str], stratum: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each person's class of radicalism: where a stratum's revolutionary share is given,
+    """Each person's class of radicalism: where a stratum's kernel share is given,
     exactly that share is held at or above the threshold and the rest below."""
     cls = np.full(stratum.size, _FREE, np.int8)
     for s, key in enumerate(stratum_keys):
@@ -89,7 +89,7 @@ def _settled(scenario: Scenario, k: int, opinion: np.ndarray, cls: np.ndarray, t
     content in another organization (fit less disappointment at week 0, the rule leavers
     follow; the group is not one: it wins its people only by recruiting them), or whom the
     leaving rule would have removed in the ``settled_weeks`` before
-    week 0 at their fit, is replaced by another drawn alike (the revolutionary shares stay
+    week 0 at their fit, is replaced by another drawn alike (the kernel shares stay
     exact). After a few rounds whoever is left stays."""
     weeks = scenario.dynamics.settled_weeks
     if weeks <= 0:
@@ -131,7 +131,7 @@ def _population(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.nd
     branches = np.concatenate([[0], np.cumsum(branch_counts(scenario))])
     stratum_keys = list(scenario.strata)
     dyn = scenario.dynamics
-    theta = dyn.revolutionary_threshold
+    theta = dyn.kernel_threshold
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("org", "branch", "stratum", "opinion", "committed", "weight")}
     for k, (pop, n) in enumerate(zip(pops, counts, strict=True)):
         shares = np.array([pop.strata.get(s, 0.0) for s in stratum_keys])
@@ -191,7 +191,7 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> State:
         social=np.arange(n, dtype=np.int32),
         splits=np.zeros(n, np.int32),
         origin=cols["org"].copy(),
-        revolutionary0=cols["opinion"][:, 0] >= scenario.dynamics.revolutionary_threshold,
+        kernel0=cols["opinion"][:, 0] >= scenario.dynamics.kernel_threshold,
         uncertainty=np.zeros(n),
         anchor=cols["opinion"].copy(),
         left_at=np.full(n, -1, np.int32),
@@ -326,7 +326,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         detection=dyn.detection,
         visibility=_per_org(scenario, (1.0 if faction_form else 0.4) * (1.0 if declared else 0.5), 0.2),
         expel_share=_per_org(scenario, 1.0 if faction_form else 0.5, 0.5),
-        revolutionary_threshold=dyn.revolutionary_threshold,
+        kernel_threshold=dyn.kernel_threshold,
         independence_threshold=dyn.independence_threshold,
         line=np.array(scenario.organizations[scenario.group].platform, np.float64),
         fine=np.array([p.persons_per_agent <= 1.0 for _, p in scenario._populations()]),  # noqa: SLF001 (the model layer's own helper)

@@ -38,7 +38,7 @@ class State(NamedTuple):
         or for a split-off person the agent it came from (it knows whom they knew).
     splits : int32, persons split off from this agent so far.
     origin : int16, organization at step 0.
-    revolutionary0 : bool, revolutionary-minded at step 0.
+    kernel0 : bool, in the kernel at step 0 (first-axis opinion at or above ``kernel_threshold``).
     uncertainty : float64, half-width of the views the person finds acceptable (relative
         agreement; read only when ``Params.relative_agreement > 0``).
     anchor : float64 ``(n, 2)``, the opinion held at step 0, which anchoring pulls back to.
@@ -72,7 +72,7 @@ class State(NamedTuple):
     social: np.ndarray
     splits: np.ndarray
     origin: np.ndarray
-    revolutionary0: np.ndarray
+    kernel0: np.ndarray
     uncertainty: np.ndarray
     anchor: np.ndarray
     left_at: np.ndarray
@@ -120,11 +120,11 @@ class State(NamedTuple):
 PER_AGENT = (
     "org", "branch", "stratum", "opinion", "satisfaction", "committed", "faction", "cadre",
     "convinced", "faction_since", "expelled_from", "weight", "ident", "root", "social",
-    "splits", "origin", "revolutionary0", "uncertainty", "anchor", "left_at", "left_from",
+    "splits", "origin", "kernel0", "uncertainty", "anchor", "left_at", "left_from",
 )  # fmt: skip
 
 #: what ``State.tally`` counts over a run, in persons
-TALLY_HOST_REVOLUTIONARIES_TO_RIVAL = 0  # revolutionary-minded when they moved, host -> rival
+TALLY_HOST_KERNEL_TO_RIVAL = 0  # in the kernel when they moved, host -> rival
 TALLY_HOST_LEFT = 1  # left the host for anywhere
 TALLY_HOST_LEFT_TO_RIVAL = 2
 TALLY_HOST_LEFT_TO_GROUP = 3  # left the host for the group outside, or recruited away by it
@@ -197,7 +197,7 @@ class Params(NamedTuple):
     detection: float
     visibility: np.ndarray  # float64 (K,): how visible the group's current is in each
     expel_share: np.ndarray  # float64 (K,): share of it expelled once detected
-    revolutionary_threshold: float
+    kernel_threshold: float
     independence_threshold: float
     # what makes entry fatal, or useless (docs/ODD.md §7.6-7.7); each is off at 0 (-1 for steps)
     capitulation: float  # hazard per step at h = 1, largest distance, fully assimilated

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 #: Names of ``State.tally``'s counts, as columns of the series (see ``lever.model.state``).
 TALLIES = (
-    "host_revolutionaries_to_rival", "host_left", "host_left_to_rival", "host_left_to_group",
+    "host_kernel_to_rival", "host_left", "host_left_to_rival", "host_left_to_group",
     "host_won_inside", "persons_split", "splits_missed", "capitulated", "demoralised", "broke_away",
     "contacts", "contacts_in_reach", "recruited", "trained", "group_left", "contacts_distance",
 )  # fmt: skip
@@ -51,7 +51,7 @@ class Run:
         present but doing nothing).
     series : one row per step (0 = start): sizes, kernels and platforms per organization,
         the group's members and cadre, those holding the group's views, the host's
-        revolutionaries in the rival, cumulative expulsions, and the running counts of
+        kernel of step 0 now in the rival, cumulative expulsions, and the running counts of
         :data:`TALLIES`.
     flows : persons who moved from row to column over the run, ``(K + 1, K + 1)``, the
         unorganized last (labels in ``labels``).
@@ -113,7 +113,7 @@ def _columns(scenario: Scenario) -> list[str]:
         "group_members",
         "group_cadre",
         "won",
-        "host_revolutionaries_in_rival",
+        "host_kernel_in_rival",
     ]
 
 

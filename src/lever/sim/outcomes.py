@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ import numpy as np
 from lever.sim.engine import Run
 from lever.sim.funnel import converted_by_root, funnel, gross_gain, moved_toward
 from lever.sim.results import weeks_to
+from lever.store.experiment import RENAMED_COLUMNS
 
 if TYPE_CHECKING:
     from lever.model.scenario import Scenario
@@ -32,11 +34,12 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
     ),
     "newly_won_gross": ("persons who hold the group's views here but not in the twin, matched person by person", True),
     "host_platform_shift": ("how far the host's platform moved toward the group's line, against the twin", True),
-    "host_revolutionaries_to_rival": (
-        "the host's revolutionary-minded who left it for the rival over the run (gross flow)",
+    "host_kernel_to_rival": (
+        "the host's kernel (first-axis opinion at or above kernel_threshold) who left it for the rival "
+        "over the run (gross flow)",
         False,
     ),
-    "host_revolutionaries_to_rival_vs_twin": ("the same, here minus the twin", False),
+    "host_kernel_to_rival_vs_twin": ("the same, here minus the twin", False),
     "host_won": (
         "the host's members won to the group over the run (recruited inside, or leaving the host for it)",
         True,
@@ -54,12 +57,12 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
         "persons holding the group's views at the horizon (a stock: most held them anyway; see newly_won)",
         True,
     ),
-    "host_kernel": ("the host's revolutionary kernel at the horizon", True),
+    "host_kernel": ("the host's kernel at the horizon", True),
     "expelled": ("persons expelled over the run", False),
     "weeks_to_first": ("weeks for the group to reach the field's first milestone (NaN: never)", False),
     "weeks_to_second": ("weeks for the group to reach the field's second milestone (NaN: never)", False),
     "won_from_host": ("the host's members of week 0 now in the group", True),
-    "kernel_won_from_host": ("the host's revolutionary kernel of week 0 now in the group", True),
+    "kernel_won_from_host": ("the host's kernel of week 0 now in the group", True),
     "converted_gross": (
         "persons moved at least 0.1 toward the group's line since week 0 here but not in "
         "the twin, matched person by person: those the group's talk, press and recruiting moved",
@@ -84,9 +87,9 @@ PLAIN: dict[str, tuple[str, str]] = {
                         "people who hold the group's views here but not in the same world with the group doing nothing"),
     "host_platform_shift": ("larger body moved toward the group",
                             "how far the larger organization's line moved toward the group's, against doing nothing"),
-    "host_revolutionaries_to_rival": ("close members lost to the rival",
+    "host_kernel_to_rival": ("close members lost to the rival",
                                       "members of the larger organization close to the group who left it for the rival"),
-    "host_revolutionaries_to_rival_vs_twin": ("close members lost to the rival, beyond doing nothing",
+    "host_kernel_to_rival_vs_twin": ("close members lost to the rival, beyond doing nothing",
                                               "the same, less what the rival would have won had the group done nothing"),
     "host_won": ("members of the larger body won",
                  "members of the larger organization won to the group (inside it, or as they left it)"),
@@ -132,6 +135,18 @@ def plain(name: str, field: Scenario | None = None) -> tuple[str, str]:
     return called, said
 
 
+#: Outcomes an older Lever named in the letter's words for its British field (issue 26): old -> new.
+RENAMED: dict[str, str] = {old: new for old, new in RENAMED_COLUMNS.items() if new in OUTCOMES}
+
+
+def refusal(name: str, choices: Iterable[str]) -> str:
+    """Why ``name`` is not one of the outcomes ``choices``, in one line: a renamed outcome names
+    its new name."""
+    if name in RENAMED:
+        return f"'{name}' is now called '{RENAMED[name]}'"
+    return f"cannot rank by '{name}' (outcomes: {', '.join(choices)})"
+
+
 #: The outcome experiments rank on unless told otherwise: what the group won that the world
 #: without it would not have had (see docs/ODD.md, "Outcomes").
 DEFAULT_OUTCOME = "newly_won"
@@ -144,7 +159,7 @@ class TwinView:
     views_by_root: np.ndarray  # persons holding the group's views per original agent
     views_held: float
     host_distance: float  # host platform to the group's line at the horizon
-    host_revolutionaries_to_rival: float
+    host_kernel_to_rival: float
     group_cadre: float
     converted_by_root: np.ndarray  # persons moved toward the group's line per original agent
 
@@ -183,7 +198,7 @@ def _host_distance(run: Run) -> float:
 def twin_view(twin: Run) -> TwinView:
     last = twin.series.iloc[-1]
     return TwinView(views_by_root(twin), float(last["won"]), _host_distance(twin),
-                    float(last["host_revolutionaries_to_rival"]), float(last["group_cadre"]),
+                    float(last["host_kernel_to_rival"]), float(last["group_cadre"]),
                     converted_by_root(twin.final, _line(twin)))  # fmt: skip
 
 
@@ -199,9 +214,8 @@ def outcomes(run: Run, twin: TwinView) -> dict[str, float]:
         "newly_won": float(last["won"]) - twin.views_held,
         "newly_won_gross": gross_gain(views_by_root(run), twin.views_by_root),
         "host_platform_shift": twin.host_distance - _host_distance(run),
-        "host_revolutionaries_to_rival": float(last["host_revolutionaries_to_rival"]),
-        "host_revolutionaries_to_rival_vs_twin": float(last["host_revolutionaries_to_rival"])
-        - twin.host_revolutionaries_to_rival,
+        "host_kernel_to_rival": float(last["host_kernel_to_rival"]),
+        "host_kernel_to_rival_vs_twin": float(last["host_kernel_to_rival"]) - twin.host_kernel_to_rival,
         "host_won": to_group,
         "host_leavers_to_group_share": to_group / (to_group + to_rival) if to_group + to_rival > 0 else math.nan,
         "group_members": float(last["group_members"]),
@@ -240,7 +254,7 @@ def _weeks_to(run: Run, persons: float) -> float:
 def _origins(run: Run) -> dict[str, float]:
     """What became of the host's people: its members of week 0 now in the group, and its
     kernel of week 0 in the stratum the field most seeks (``reach_stratum``; the letter's
-    point 2: revolutionary-minded workers), or in every stratum where it names none."""
+    point 2, in britain-1933: revolutionary-minded workers), or in every stratum where it names none."""
     st, keys = run.final, run.scenario.org_keys
     host = keys.index(run.scenario.host)
     reach = run.scenario.reach_stratum
@@ -248,6 +262,6 @@ def _origins(run: Run) -> dict[str, float]:
     from_host = st.origin == host
     return {
         "won_from_host": float(st.weight[from_host & st.faction].sum()),
-        "kernel_won_from_host": float(st.weight[from_host & st.faction & st.revolutionary0].sum()),
-        "host_revolutionary_workers_start": float(st.weight[from_host & st.revolutionary0 & in_reach].sum()),
+        "kernel_won_from_host": float(st.weight[from_host & st.faction & st.kernel0].sum()),
+        "host_kernel_in_reach_start": float(st.weight[from_host & st.kernel0 & in_reach].sum()),
     }

@@ -84,7 +84,7 @@ def plot_run(run: Run) -> Figure:
     group = {"group_members": f"members of {us}", "group_cadre": f"members of {us} trained to recruit",
              "won": sc.labels.won}  # fmt: skip
     if sc.rival:
-        group["host_revolutionaries_in_rival"] = f"{sc.labels.kernel} of {host} at week 0, now in {names[sc.rival]}"
+        group["host_kernel_in_rival"] = f"{sc.labels.kernel} of {host} at week 0, now in {names[sc.rival]}"
     for col, label in group.items():
         ax[1, 0].plot(s["week"], s[col], label=label)
     persons_axis(ax[1, 0], s[list(group)].to_numpy())

@@ -54,7 +54,7 @@ def summarize(run: Run) -> dict[str, Any]:
         "group_cadre_end": float(last["group_cadre"]),
         "won_start": float(first["won"]),
         "won_end": float(last["won"]),
-        "host_revolutionaries_in_rival": float(last["host_revolutionaries_in_rival"]),
+        "host_kernel_in_rival": float(last["host_kernel_in_rival"]),
         "expelled": float(last["expelled"]),
         "milestones": list(run.scenario.milestone_sizes),
         **{

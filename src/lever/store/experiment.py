@@ -54,6 +54,14 @@ from lever.store.parts import (
 DEFAULT_STORE = Path(os.environ.get("LEVER_STORE", Path("lever-out") / "store")).expanduser()
 MARKER = "COMPLETE"
 SPEC_FILE = "experiment.json"
+#: Columns an older Lever wrote under names in the letter's words for its British field, read
+#: under today's neutral ones (issue 26; the values are the same): old name -> new name.
+RENAMED_COLUMNS = {
+    "host_revolutionaries_to_rival": "host_kernel_to_rival",
+    "host_revolutionaries_to_rival_vs_twin": "host_kernel_to_rival_vs_twin",
+    "host_revolutionaries_in_rival": "host_kernel_in_rival",
+    "host_revolutionary_workers_start": "host_kernel_in_reach_start",
+}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _PART = re.compile(r"part-(\d{6,})\.parquet")
 
@@ -292,7 +300,7 @@ class Experiment:
         if not parts:
             return pd.DataFrame({"task": pd.Series(dtype="int64"), "status": pd.Series(dtype="object"),
                                  "_part": pd.Series(dtype="int64")})  # fmt: skip
-        frames = [pd.read_parquet(self.folder / "runs" / p).assign(_part=k) for k, p in enumerate(parts)]
+        frames = [_renamed(pd.read_parquet(self.folder / "runs" / p)).assign(_part=k) for k, p in enumerate(parts)]
         table = pd.concat(frames, ignore_index=True)
         # per task: its first ok run, else its last failed attempt
         ok = (table["status"] == "ok").to_numpy()
@@ -313,7 +321,7 @@ class Experiment:
             path = self.folder / "series" / part
             tasks = kept.loc[(kept["_part"] == k) & (kept["status"] == "ok"), "task"]
             if path.exists() and len(tasks):
-                table = pd.read_parquet(path)
+                table = _renamed(pd.read_parquet(path))
                 frames.append(table[table["task"].isin(tasks)])
         if not frames:
             return pd.DataFrame()
@@ -368,3 +376,9 @@ def experiments(store: Path) -> list[Experiment]:
         except StoreError as err:
             found.append(Experiment(folder, {}, problem=str(err).split(": ", 1)[1]))
     return found
+
+
+def _renamed(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the columns of :data:`RENAMED_COLUMNS` under their new names."""
+    old = [c for c in table.columns if c in RENAMED_COLUMNS]
+    return table.rename(columns={c: RENAMED_COLUMNS[c] for c in old}) if old else table

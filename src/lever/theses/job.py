@@ -470,7 +470,7 @@ def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
         at = runs[runs["factor"] == 0.1]
         return {
             "the host's kernel in the stratum to win, at a 10% share (median)": _median(
-                at["host_revolutionary_workers_start"]
+                at["host_kernel_in_reach_start"]
             )
         }
     if thesis.number == 3:
@@ -486,9 +486,9 @@ def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
             "the group's members at the horizon (median)": _median(mine["group_members"]),
         }
     if thesis.number == 4:
-        w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="host_revolutionaries_to_rival")
-        return {"host's revolutionaries who left for the rival, outside (median)": _median(w["outside"]),
-                "host's revolutionaries who left for the rival, inside (median)": _median(w["enter"])}  # fmt: skip
+        w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="host_kernel_to_rival")
+        return {"the host's kernel who left for the rival, outside (median)": _median(w["outside"]),
+                "the host's kernel who left for the rival, inside (median)": _median(w["enter"])}  # fmt: skip
     if thesis.number == 7:
         gains = runs.groupby("factor")["newly_won"].median()
         host, rival = gains.iloc[0], gains.iloc[-1]

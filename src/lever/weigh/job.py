@@ -30,7 +30,7 @@ from lever.experiments.runs import DesignResult, combine, run_design
 from lever.experiments.workers import auto_jobs, default_jobs, run_seconds
 from lever.model.loading import ScenarioError, parse, to_toml, validate
 from lever.model.scenario import Scenario
-from lever.sim.outcomes import DEFAULT_OUTCOME, OUTCOMES
+from lever.sim.outcomes import DEFAULT_OUTCOME, OUTCOMES, refusal
 from lever.store import Experiment, spec_name
 from lever.store.provenance import Provenance
 from lever.weigh.report import write_report
@@ -89,7 +89,7 @@ class Weighed:
         if outcome is None or outcome == self.ranking.outcome:
             return self.ranking
         if outcome not in RANKABLE:
-            raise WeighError("outcome", f"cannot rank by '{outcome}' (outcomes: {', '.join(RANKABLE)})")
+            raise WeighError("outcome", refusal(outcome, RANKABLE))
         return rank(self.result.runs, outcome, self.ranking.baseline)
 
     def conclusion(self, outcome: str | None = None) -> str:
@@ -140,7 +140,7 @@ def check_settings(settings: WeighSettings, field_: Scenario | None = None) -> N
     """Refuse, naming the option, what the job cannot run (with ``field_``, also a budget
     smaller than one batch of its strategies)."""
     if settings.outcome not in RANKABLE:
-        raise WeighError("--outcome", f"cannot rank by '{settings.outcome}' (outcomes: {', '.join(RANKABLE)})")
+        raise WeighError("--outcome", refusal(settings.outcome, RANKABLE))
     if settings.budget is not None and not settings.until_sure:
         raise WeighError("--budget", "only with --until-sure")
     batch = _batch_runs(field_, settings) if field_ is not None else 0

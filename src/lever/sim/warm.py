@@ -1,0 +1,59 @@
+"""Compile the engine's kernels once, ahead of the first run: ``lever warm``, or
+``python -m lever.sim.warm``. ``bin/_venv.sh`` runs it when it installs Lever, as a package
+with C extensions builds them at install.
+
+Numba compiles a kernel on its first call and keeps it in the compile cache
+(:mod:`lever.kernels.cache`: ``import lever`` points ``NUMBA_CACHE_DIR`` at it), keyed by the
+package's source; a later process loads it in well under a second. Compiling the engine takes
+about 30 s of one core (issue 26), which without this step the first ``lever run`` would pay.
+Here one short history of britain-1933 calls every kernel of the engine: its default strategy
+over the whole horizon (entry, recruiting, training, expulsion), then a few steps with every
+mechanism of issue 23 switched on, and, unless ``parallel`` is false, a few steps on all threads
+(the kernels that fields of ``PARALLEL_MIN`` agents and more run there).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from lever.kernels.threads import Threaded
+from lever.model.loading import load, with_values
+from lever.sim.engine import simulate
+
+#: every mechanism of issue 23 on, so that the kernels only they call compile too
+ISSUE_23 = {
+    "dynamics.relative_agreement": 0.7,
+    "dynamics.strain_uncertainty": 1.0,
+    "dynamics.anchoring": 0.05,
+    "dynamics.recruit_by_agreement": True,
+    "dynamics.targeting": 5.0,
+    "dynamics.exit_ties": 1.0,
+    "dynamics.exit_cascade": 5.0,
+    "dynamics.nearer_gravity": 0.25,
+    "dynamics.encapsulation": 0.5,
+    "dynamics.homophily": 5.0,
+}
+
+
+def warm(parallel: bool = True) -> float:
+    """Compile (or load from the cache) every kernel a run of the engine calls; returns the
+    seconds it took."""
+    start = time.perf_counter()
+    field = load("britain-1933")
+    simulate(field)
+    simulate(field, steps=4, twin=True)
+    simulate(with_values(field, ISSUE_23, field.name), steps=4)
+    if parallel:
+        before = Threaded.force
+        Threaded.force = True
+        try:
+            simulate(with_values(field, ISSUE_23, field.name), steps=2)
+        finally:
+            Threaded.force = before
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    seconds = warm(parallel="--no-parallel" not in sys.argv[1:])
+    print(f"Lever's kernels are compiled ({seconds:.0f} s)", file=sys.stderr)
