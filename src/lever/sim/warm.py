@@ -18,22 +18,8 @@ import sys
 import time
 
 from lever.kernels.threads import Threaded
-from lever.model.loading import load, with_values
+from lever.model.loading import load
 from lever.sim.engine import simulate
-
-#: every mechanism of issue 23 on, so that the kernels only they call compile too
-ISSUE_23 = {
-    "dynamics.relative_agreement": 0.7,
-    "dynamics.strain_uncertainty": 1.0,
-    "dynamics.anchoring": 0.05,
-    "dynamics.recruit_by_agreement": True,
-    "dynamics.targeting": 5.0,
-    "dynamics.exit_ties": 1.0,
-    "dynamics.exit_cascade": 5.0,
-    "dynamics.nearer_gravity": 0.25,
-    "dynamics.encapsulation": 0.5,
-    "dynamics.homophily": 5.0,
-}
 
 
 def warm(parallel: bool = True) -> float:
@@ -42,13 +28,12 @@ def warm(parallel: bool = True) -> float:
     start = time.perf_counter()
     field = load("britain-1933")
     simulate(field)
-    simulate(field, steps=4, twin=True)
-    simulate(with_values(field, ISSUE_23, field.name), steps=4)
+    simulate(field, steps=4, twin=True)  # the built-in field runs every mechanism of issue 23
     if parallel:
         before = Threaded.force
         Threaded.force = True
         try:
-            simulate(with_values(field, ISSUE_23, field.name), steps=2)
+            simulate(field, steps=2)
         finally:
             Threaded.force = before
     return time.perf_counter() - start
