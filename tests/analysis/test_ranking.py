@@ -109,7 +109,7 @@ def test_one_draw_is_said_to_tell_nothing_apart_not_to_have_an_interval_around_z
     from lever.analysis.ranking import few_worlds
 
     rows = [{"strategy": s, "draw": 0, "replication": r, "group_members": v, "newly_won": 0.0,
-             "host_revolutionaries_to_rival": 0.0, "expelled": 0.0}
+             "host_kernel_to_rival": 0.0, "expelled": 0.0}
             for r in range(2) for s, v in (("outside", 20.0), ("enter", 25.0))]  # fmt: skip
     ranking = rank(pd.DataFrame(rows), "group_members", "outside")
     said = [*few_worlds(ranking), conclusion(ranking, 1, 2)]

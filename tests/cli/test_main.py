@@ -386,15 +386,16 @@ def test_docs_fields_is_written_from_the_schema(runner):
 
 def test_warm_runs_every_kernel_of_the_engine_and_says_where_it_keeps_them(runner, monkeypatch):
     """``lever warm`` (what bin/_venv.sh runs at install) runs the histories of
-    :func:`lever.sim.warm.warm`: the default strategy over the horizon, the twin, every mechanism
-    of issue 23 on, and (unless ``--no-parallel``) a few steps on all threads."""
+    :func:`lever.sim.warm.warm`: the default strategy over the horizon (the built-in field runs
+    every mechanism of issue 23), the twin, and (unless ``--no-parallel``) a few steps on all
+    threads."""
     from lever.kernels.threads import Threaded
 
     calls = []
     monkeypatch.setattr("lever.sim.warm.simulate", lambda *a, **k: calls.append((k, Threaded.force)))
     result = runner.invoke(app, ["warm"])
     assert result.exit_code == 0 and "Compiled Lever's kernels" in result.stdout, result.output
-    assert [k.get("twin", False) for k, _ in calls] == [False, True, False, False]
-    assert [force for _, force in calls] == [None, None, None, True] and Threaded.force is None
+    assert [k.get("twin", False) for k, _ in calls] == [False, True, False]
+    assert [force for _, force in calls] == [None, None, True] and Threaded.force is None
     calls.clear()
-    assert runner.invoke(app, ["warm", "--no-parallel"]).exit_code == 0 and len(calls) == 3
+    assert runner.invoke(app, ["warm", "--no-parallel"]).exit_code == 0 and len(calls) == 2
