@@ -307,24 +307,31 @@ def _tied_hazard(state, params, net, step: int, n: int) -> np.ndarray:
     lean, recent, hazard = np.empty(n), np.empty(n), np.empty(n)
     _TIE_LEAN(n, n, state.org, state.committed, state.faction, state.social, state.left_at, state.left_from,
               net.indptr, net.indices, params.n_orgs, params.group, step - params.cascade_steps, lean, recent)  # fmt: skip
-    typical = _typical_lean(state, params, net, lean, n)
+    typical = _typical_lean(n, state.org, state.committed, state.faction, state.weight, state.social, net.indptr,
+                            params.n_orgs, params.group, lean)  # fmt: skip
     _TIED_HAZARD(n, n, state.org, state.committed, state.satisfaction, state.faction, params.group, params.n_orgs,
                  params.leave_steepness, params.exit_ties, params.exit_cascade, lean, typical, recent, hazard)  # fmt: skip
     return hazard
 
 
-def _typical_lean(state, params, net, lean: np.ndarray, n: int) -> np.ndarray:
+@nb.njit(cache=True)
+def _typical_lean(n, org, committed, faction, weight, social, indptr, K, group, lean):
     """Each organization's mean lean over the members whose hazard reads it (the uncommitted
-    with a tie; persons weighed): the group's people count with the group, wherever they are."""
-    K = params.n_orgs
-    org, committed = state.org[:n], state.committed[:n]
-    mine = np.where(state.faction[:n], params.group, org)
-    tied = np.diff(net.indptr)[state.social[:n]] > 0
-    counted = (org != K) & ~committed & tied
-    persons = state.weight[:n][counted]
-    total = np.bincount(mine[counted], weights=persons, minlength=K + 1)
-    leaning = np.bincount(mine[counted], weights=persons * lean[counted], minlength=K + 1)
-    return np.divide(leaning, total, out=np.zeros(K + 1), where=total > 0.0)
+    with a tie; persons weighed): the group's people count with the group, wherever they are.
+    One pass, in index order (no temporary arrays: it runs every step)."""
+    total = np.zeros(K + 1)
+    leaning = np.zeros(K + 1)
+    for i in range(n):
+        row = social[i]
+        if org[i] == K or committed[i] or indptr[row + 1] == indptr[row]:
+            continue
+        mine = group if faction[i] else org[i]
+        total[mine] += weight[i]
+        leaning[mine] += weight[i] * lean[i]
+    for m in range(K + 1):
+        if total[m] > 0.0:
+            leaning[m] /= total[m]
+    return leaning
 
 
 @nb.njit(cache=True)
