@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from inner_calls import called
 
-from lever.kernels.conversation import _chosen as _chosen_inner
-from lever.kernels.conversation import _pack, _partner
+from lever.kernels.conversation import _choose, _pack
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
-
-_chosen = called(_chosen_inner)
 
 
 def _ring(hand, faction=None, committed=None):
@@ -31,15 +27,17 @@ NOBODY = np.zeros(0, np.int64)
 
 
 def _partners(state, who, links, encapsulation, homophily, cadre=NOBODY):
-    """Partners of person 0 in 2,000 talks (first partners from a fixed stream), and the first ones."""
+    """Partners of person 0 in 2,000 talks (first partners, its ties, from a fixed stream) as the
+    sweep's stages choose them, and the first ones."""
     rng = np.random.default_rng(3)
-    first, chosen = [], []
-    for slot in range(2000):
-        j = _partner(links, 0, 1.0, rng.random(), 0.0)
-        first.append(j)
-        chosen.append(_chosen(state.opinion, who, state.ident, links, 0.0, True, 0, slot, j, np.uint64(5),
-                              encapsulation, cadre, np.uint64(6), homophily))  # fmt: skip
-    return np.array(first), np.array(chosen)
+    indptr, indices = links[3], links[4]
+    first = indices[indptr[0] + np.minimum((rng.random(2000) * 20).astype(np.int64), 19)]
+    m = first.shape[0]
+    talker, slot = np.zeros(m, np.int64), np.arange(m, dtype=np.int64)
+    chosen, scratch, kind = first.copy(), np.empty(m, np.int64), np.empty(m, np.int64)
+    _choose(state.opinion, who, state.ident, links, 0.0, True, talker, slot, chosen, scratch, kind, m,
+            np.uint64(5), encapsulation, cadre, np.uint64(6), homophily)  # fmt: skip
+    return first, chosen
 
 
 @pytest.mark.parametrize("homophily", [10.0, 0.0])

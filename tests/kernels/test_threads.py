@@ -82,9 +82,10 @@ def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active, w
         pi = draws.integers(0, n, _BLOCK)
         ps = 2 * draws.integers(0, 3, _BLOCK)  # the sweep's slot or a committed one's extra talks
         pj, pu, pv = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK), np.zeros(_BLOCK)
+        pq, pr = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK, np.int64)  # the second partner's scratch
         _on_threads(threads, talks, st, st.opinion, st.uncertainty, who, st.ident, _links(st, net),
                     params.receptivity, trust_table(params), params.convergence, params.confidence,
-                    params.branch_talk, active, skey, weight, pi, ps, pj, pu, pv, m, choice)  # fmt: skip
+                    params.branch_talk, active, skey, weight, pi, ps, pj, pq, pr, pu, pv, m, choice)  # fmt: skip
         out.append((st, pj, pu, pv))
     (a, *rest_a), *others = out
     for b, *rest_b in others:

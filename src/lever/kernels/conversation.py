@@ -77,6 +77,8 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
     pi = np.empty(_BLOCK, np.int64)
     ps = np.zeros(_BLOCK, np.int64)
     pj = np.empty(_BLOCK, np.int64)
+    pq = np.empty(_BLOCK, np.int64)
+    pr = np.empty(_BLOCK, np.int64)
     pu = np.empty(_BLOCK)
     pv = np.empty(_BLOCK)
     for lo in range(0, n, _BLOCK):
@@ -84,7 +86,7 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
         for b in range(m):
             pi[b] = lo + b
         _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
-               skey, weight, pi, ps, pj, pu, pv, np.int64(m), choice)  # fmt: skip
+               skey, weight, pi, ps, pj, pq, pr, pu, pv, np.int64(m), choice)  # fmt: skip
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons);
     # slot 2 decides how many times, slots 3, 4, ... their talks
     m = 0
@@ -98,16 +100,16 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
             m += 1
             if m == _BLOCK:
                 _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound,
-                       talk, active, skey, weight, pi, ps, pj, pu, pv, np.int64(m), choice)  # fmt: skip
+                       talk, active, skey, weight, pi, ps, pj, pq, pr, pu, pv, np.int64(m), choice)  # fmt: skip
                 m = 0
     if m:
         _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk,
-               active, skey, weight, pi, ps, pj, pu, pv, np.int64(m), choice)  # fmt: skip
+               active, skey, weight, pi, ps, pj, pq, pr, pu, pv, np.int64(m), choice)  # fmt: skip
 
 
 @inner(parallel=True)
 def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
-           skey, weight, pi, ps, pj, pu, pv, m, choice):  # fmt: skip
+           skey, weight, pi, ps, pj, pq, pr, pu, pv, m, choice):  # fmt: skip
     """Conversations of ``pi[:m]`` (their draws in slots ``ps[:m]``) with partners drawn for
     them, stage by stage.
 
@@ -144,9 +146,8 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
             pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
     ekey, encapsulation, cadre, hkey, homophily = choice
     if encapsulation > 0.0 or homophily > 0.0:  # issue 23: off, not a draw is taken
-        for b in nb.prange(m):
-            pj[b] = _chosen(opinion, who, ident, links, talk, active, pi[b], ps[b], pj[b], ekey, encapsulation,
-                            cadre, hkey, homophily)  # fmt: skip
+        _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, ekey, encapsulation, cadre, hkey,
+                homophily)  # fmt: skip
     for b in nb.prange(m):  # how far each would move (who they are does not change)
         if b + _AHEAD < m:
             prefetch(who, pi[b + _AHEAD])
@@ -158,6 +159,9 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
         if b + _AHEAD < m:  # the rows of a talk some talks ahead (see lever.kernels.prefetch)
             prefetch(opinion, pi[b + _AHEAD])
             prefetch(opinion, max(pj[b + _AHEAD], 0))
+            if weight > 0.0:  # relative agreement reads and writes the uncertainties too
+                prefetch(uncertainty, pi[b + _AHEAD])
+                prefetch(uncertainty, max(pj[b + _AHEAD], 0))
         if pj[b] >= 0 and (pu[b] > 0.0 or pv[b] > 0.0):
             i, j = pi[b], pj[b]
             if active and (who[i] >> 41) & 1 != (who[j] >> 41) & 1:
@@ -171,44 +175,74 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
 
 
 @nb.njit(cache=True, inline="always")
-def _partner(links, i, u, v, talk):
-    """A partner of ``i`` drawn as the sweep draws one, from the uniforms ``u`` (branch or ties) and
-    ``v`` (which one), or -1."""
-    branch, branch_start, branch_members, indptr, indices, social = links
-    br = branch[i]
-    if br >= 0 and u < talk:
-        first = branch_start[br]
-        size = branch_start[br + 1] - first
-        if size >= 2:
-            j = branch_members[first + min(int(v * (size - 1)), size - 2)]
-            return branch_members[branch_start[br + 1] - 1] if j == i else j
-    row = social[i]
-    first = indptr[row]
-    deg = indptr[row + 1] - first
-    return indices[first + min(int(v * deg), deg - 1)] if deg > 0 else -1
-
-
-@inner
-def _chosen(opinion, who, ident, links, talk, active, i, slot, j, ekey, encapsulation, cadre, hkey, homophily):
-    """Issue 23's partner choice for the talk of ``i`` in ``slot`` (its first partner ``j``).
+def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, ekey, encapsulation, cadre, hkey,
+            homophily):  # fmt: skip
+    """Issue 23's partner choice for the talks ``pi[:m]`` (slots ``ps``, first partners ``pj``,
+    replaced where the choice says), in stages like the first partner's.
 
     **Encapsulation** (Greil & Rudy 1984; McAdam 1986): a recruit in training (one of the group's
     people, not committed) talks with one of the group's cadre with chance ``encapsulation``.
-    **Homophily** (McPherson, Smith-Lovin & Cook 2001): a second partner is drawn as the first was,
-    and taken instead when nearer ``i``'s opinion, with chance ``1 - exp(-homophily x (d_1 - d_2))``
-    (opinions as the block's talks find them). Each draws from its own stream, slots ``3 slot`` on."""
-    wi = who[i]
-    trainee = (wi >> 41) & 1 and not (wi >> 40) & 1
-    bound = encapsulation > 0.0 and active and trainee and cadre.shape[0] > 0
-    if bound and keyed(ekey, ident[i], 3 * slot) < encapsulation:
-        return cadre[keyed_below(ekey, ident[i], 3 * slot + 1, cadre.shape[0])]
-    if homophily > 0.0 and j >= 0:
-        other = _partner(links, i, keyed(hkey, ident[i], 3 * slot), keyed(hkey, ident[i], 3 * slot + 1), talk)
-        if other >= 0 and other != i:
-            gap = distance(opinion, i, j) - distance(opinion, i, other)
-            if gap > 0.0 and keyed(hkey, ident[i], 3 * slot + 2) < 1.0 - np.exp(-homophily * gap):
-                return other
-    return j
+    **Homophily** (McPherson, Smith-Lovin & Cook 2001): a second partner is drawn as the first
+    was, and taken instead when nearer ``i``'s opinion, with chance
+    ``1 - exp(-homophily x (d_1 - d_2))`` (opinions as the block's talks find them). Each draws
+    from its own stream, slots ``3 slot`` on. The stages read nothing the talks change, so they
+    run on all threads; each looks up one level for the whole block, asking ahead for what it
+    will read (a call per talk, its arguments a dozen arrays, cost more than its work)."""
+    branch, branch_start, branch_members, indptr, indices, social = links
+    for b in nb.prange(m):  # the cadre a trainee meets; or where the second partner's draw points
+        i = pi[b]
+        slot = ps[b]
+        pq[b] = -1
+        wi = who[i]
+        trainee = (wi >> 41) & 1 and not (wi >> 40) & 1
+        if encapsulation > 0.0 and active and trainee and cadre.shape[0] > 0:
+            if keyed(ekey, ident[i], 3 * slot) < encapsulation:
+                pj[b] = cadre[keyed_below(ekey, ident[i], 3 * slot + 1, cadre.shape[0])]
+                continue
+        if homophily <= 0.0 or pj[b] < 0:
+            continue
+        u = keyed(hkey, ident[i], 3 * slot)
+        v = keyed(hkey, ident[i], 3 * slot + 1)
+        br = branch[i]
+        if br >= 0 and u < talk and branch_start[br + 1] - branch_start[br] >= 2:
+            size = branch_start[br + 1] - branch_start[br]
+            pq[b] = branch_start[br] + min(int(v * (size - 1)), size - 2)
+            pr[b] = 0  # a slot of branch_members
+        else:
+            row = social[i]
+            deg = indptr[row + 1] - indptr[row]
+            if deg > 0:
+                pq[b] = indptr[row] + min(int(v * deg), deg - 1)
+                pr[b] = 1  # a slot of indices
+    if homophily <= 0.0:
+        return
+    for b in nb.prange(m):  # the second partner (as the first was found)
+        ahead = b + _AHEAD
+        if ahead < m and pq[ahead] >= 0:
+            if pr[ahead] == 0:
+                prefetch(branch_members, pq[ahead])
+            else:
+                prefetch(indices, pq[ahead])
+        if pq[b] < 0:
+            continue
+        i = pi[b]
+        if pr[b] == 0:
+            other = branch_members[pq[b]]
+            if other == i:  # the draw skipped one slot: the branch's last member stands in
+                other = branch_members[branch_start[branch[i] + 1] - 1]
+        else:
+            other = indices[pq[b]]
+        pq[b] = other if other >= 0 and other != i else -1
+    for b in nb.prange(m):  # the nearer of the two, by chance
+        if b + _AHEAD < m:
+            prefetch(opinion, max(pq[b + _AHEAD], 0))
+            prefetch(opinion, max(pj[b + _AHEAD], 0))
+        other = pq[b]
+        if other >= 0:
+            i = pi[b]
+            gap = distance(opinion, i, pj[b]) - distance(opinion, i, other)
+            if gap > 0.0 and keyed(hkey, ident[i], 3 * ps[b] + 2) < 1.0 - np.exp(-homophily * gap):
+                pj[b] = other
 
 
 @inner

@@ -211,7 +211,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     may_move = np.empty(n, np.bool_)
     hazard = _NO_HAZARD
     if params.exit_ties > 0.0 or params.exit_cascade > 0.0:  # issue 23: ties weigh in leaving
-        hazard = _tied_hazard(state, params, net, step, n)
+        hazard = _tied_hazard(state, params, net, step, n, skey)
     _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs,
               params.join_rate, params.leave_steepness, skey, may_move, hazard)  # fmt: skip
     _leave_and_join(state, params, net, step, flows, skey, may_move, hazard)
@@ -227,6 +227,12 @@ def _tie_lean_body(n, org, committed, faction, social, left_at, left_from, indpt
     McPherson, Popielarz & Drobnic 1992), and ``recent``, the share who left the same
     organization (the group, for its people) since step ``since`` (Granovetter 1978). The
     unorganized, the committed and those with no tie get 0 (not read)."""
+    # what a tie reads of a person, packed in one word, as the conversation does: one random
+    # load per tie instead of four. Bits 0-15 org, 16 faction, 17- (what it left + 1) if recently
+    word = np.empty(n, np.int64)
+    for j in nb.prange(n):
+        gone = np.int64(left_from[j]) + 1 if left_at[j] >= since else 0
+        word[j] = np.int64(org[j]) | (np.int64(faction[j]) << 16) | (gone << 17)
     for i in nb.prange(n):
         k = org[i]
         lean[i] = 0.0
@@ -235,15 +241,17 @@ def _tie_lean_body(n, org, committed, faction, social, left_at, left_from, indpt
         deg = indptr[row + 1] - indptr[row]
         if k == K or committed[i] or deg == 0:
             continue
-        mine = group if faction[i] else k
+        mine = np.int64(group if faction[i] else k)
+        in_group = faction[i]
         inside = outside = left = 0.0
         for e in range(indptr[row], indptr[row + 1]):
-            j = indices[e]
-            if faction[j] if faction[i] else org[j] == k:
+            wj = word[indices[e]]
+            oj = wj & 0xFFFF
+            if ((wj >> 16) & 1 == 1) if in_group else oj == k:
                 inside += 1.0
-            elif org[j] != K:
+            elif oj != K:
                 outside += 1.0
-            if left_from[j] == mine and left_at[j] >= since:
+            if (wj >> 17) == mine + 1:
                 left += 1.0
         lean[i] = (outside - inside) / deg
         recent[i] = left / deg
@@ -252,25 +260,39 @@ def _tie_lean_body(n, org, committed, faction, social, left_at, left_from, indpt
 _TIE_LEAN = Threaded(_tie_lean_body)
 
 
-def _tied_hazard_body(n, org, committed, satisfaction, faction, group, K, steep, ties, cascade, lean, typical,
-                      recent, hazard) -> None:  # fmt: skip
+def _tied_hazard_body(n, org, committed, satisfaction, faction, ident, group, K, steep, ties, cascade, lean, typical,
+                      recent, skey, everyone, hazard) -> None:  # fmt: skip
     """Each member's chance of leaving with its ties weighed (issue 23):
     ``(1 - s) ** steep x exp(ties x (lean - typical)) x (1 + cascade x recent)``, at most 1.
 
     ``typical`` is the mean lean of the member's organization: ties decide *who* leaves, as a
     hazard ratio against the organization's typical member (as McPherson, Popielarz & Drobnic
     estimate them), and leave *how many* to the leaving rule, which was set for that typical
-    member; only the cascade adds exits. The unorganized and the committed get 0 (not read)."""
+    member; only the cascade adds exits. The unorganized and the committed get 0 (not read).
+
+    Unless ``everyone``, a member whose leaving draw (``skey``, slot 0) lies above a bound on its
+    chance gets 0 instead: it stays either way, and the power and the exponential (the cost of
+    this pass, for members most of whom are content) are taken only for the rest."""
+    whole = int(steep)
+    top = np.exp(ties * (1.0 - typical))  # lean <= 1: the largest tie factor of each organization
     for i in nb.prange(n):
         k = org[i]
         hazard[i] = 0.0
         if k == K or committed[i]:
             continue
-        base = (1.0 - satisfaction[i]) ** steep
+        x = 1.0 - satisfaction[i]
+        mine = group if faction[i] else k
+        spread = 1.0 + cascade * recent[i]
+        if not everyone:
+            bound = spread * top[mine] * (1.0 + 1e-9)
+            for _ in range(whole):  # x ** steep <= x ** whole on [0, 1]
+                bound *= x
+            if keyed(skey, ident[i], 0) >= bound:
+                continue
+        base = x**steep
         if base <= 0.0:
             continue
-        mine = group if faction[i] else k
-        base *= np.exp(ties * (lean[i] - typical[mine])) * (1.0 + cascade * recent[i])
+        base *= np.exp(ties * (lean[i] - typical[mine])) * spread
         hazard[i] = min(1.0, base)
 
 
@@ -302,15 +324,17 @@ def _may_move_body(n, org, committed, satisfaction, ident, K, join_rate, steep, 
 _MAY_MOVE = Threaded(_may_move_body)
 
 
-def _tied_hazard(state, params, net, step: int, n: int) -> np.ndarray:
-    """Each member's chance of leaving, its ties weighed (:func:`_tied_hazard_body`)."""
+def _tied_hazard(state, params, net, step: int, n: int, skey=None) -> np.ndarray:
+    """Each member's chance of leaving, its ties weighed (:func:`_tied_hazard_body`); given the
+    step's key ``skey``, only where the member's draw can fall below it (0 elsewhere)."""
     lean, recent, hazard = np.empty(n), np.empty(n), np.empty(n)
     _TIE_LEAN(n, n, state.org, state.committed, state.faction, state.social, state.left_at, state.left_from,
               net.indptr, net.indices, params.n_orgs, params.group, step - params.cascade_steps, lean, recent)  # fmt: skip
     typical = _typical_lean(n, state.org, state.committed, state.faction, state.weight, state.social, net.indptr,
                             params.n_orgs, params.group, lean)  # fmt: skip
-    _TIED_HAZARD(n, n, state.org, state.committed, state.satisfaction, state.faction, params.group, params.n_orgs,
-                 params.leave_steepness, params.exit_ties, params.exit_cascade, lean, typical, recent, hazard)  # fmt: skip
+    _TIED_HAZARD(n, n, state.org, state.committed, state.satisfaction, state.faction, state.ident, params.group,
+                 params.n_orgs, params.leave_steepness, params.exit_ties, params.exit_cascade, lean, typical, recent,
+                 np.uint64(0 if skey is None else skey), skey is None, hazard)  # fmt: skip
     return hazard
 
 
