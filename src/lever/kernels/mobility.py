@@ -7,6 +7,7 @@ import numpy as np
 
 from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
 from lever.kernels.inner import inner
+from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.threads import Threaded
 from lever.model.state import (
@@ -20,6 +21,9 @@ from lever.model.state import (
 
 #: the slot of a person's draw that picks a branch on moving (any mechanism)
 BRANCH_SLOT = 7
+
+#: how many ties ahead the tie pass asks for the person it will read (as the conversation does)
+_AHEAD = 32
 
 
 @nb.njit(cache=True, inline="always")
@@ -233,6 +237,7 @@ def _tie_lean_body(n, org, committed, faction, social, left_at, left_from, indpt
     for j in nb.prange(n):
         gone = np.int64(left_from[j]) + 1 if left_at[j] >= since else 0
         word[j] = np.int64(org[j]) | (np.int64(faction[j]) << 16) | (gone << 17)
+    edges = indices.shape[0]
     for i in nb.prange(n):
         k = org[i]
         lean[i] = 0.0
@@ -245,6 +250,8 @@ def _tie_lean_body(n, org, committed, faction, social, left_at, left_from, indpt
         in_group = faction[i]
         inside = outside = left = 0.0
         for e in range(indptr[row], indptr[row + 1]):
+            if e + _AHEAD < edges:  # rows lie in index order: the ties ahead are the next members'
+                prefetch(word, indices[e + _AHEAD])
             wj = word[indices[e]]
             oj = wj & 0xFFFF
             if ((wj >> 16) & 1 == 1) if in_group else oj == k:
