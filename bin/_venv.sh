@@ -5,7 +5,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
 stamp="$venv/.lever-stamp"
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+ready() { [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; }
+if ! ready && command -v flock >/dev/null; then
+  # a second command started during the first setup waits for it instead of installing over it
+  exec {setup_lock}>"$root/.venv.lock"
+  if ! flock -n "$setup_lock"; then
+    echo "Waiting for the setup of $venv that another command started ..." >&2
+    flock "$setup_lock"
+  fi
+fi
+if ! ready; then
   echo "Setting up $venv (first run, or pyproject.toml changed) ..." >&2
   py="${PYTHON:-python3}"
   "$py" -m venv "$venv"
@@ -19,10 +28,11 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$stamp"
   # Compile the kernels now, as a package with C extensions builds them at install, so that the
   # first run does not (kept in the compile cache until Lever's source changes; `lever warm`).
-  echo "Compiling Lever's kernels once (about a minute of one core) ..." >&2
+  echo "Compiling Lever's kernels once (about 45 s of one core; more on a busy machine) ..." >&2
   "$venv/bin/python" -m lever.sim.warm >>"$log" 2>&1 ||
     echo "Compiling the kernels ahead failed (see $log); the first run compiles them instead" >&2
 fi
+if [ -n "${setup_lock:-}" ]; then exec {setup_lock}>&-; fi  # not held by the command that follows
 # The compile cache: `import lever` keys it by the package's source (lever.numba_cache_folder),
 # so bin/*, the lever command and plain Python share one. This folder held the old one.
 rm -rf "$venv/numba-cache"

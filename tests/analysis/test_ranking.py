@@ -58,6 +58,25 @@ def test_conclusion_states_the_numbers_and_whether_the_interval_excludes_zero():
     assert "which includes zero" in tied
 
 
+def test_a_chain_of_ties_that_ends_says_which_strategies_below_it_are_told_apart():
+    """Two strategies within a person of each other in every world, a third 100 below both: the
+    sentence says the leader cannot be told apart from the runner-up, that the first 2 of the 3 are
+    tied, and that the third is told apart; it never says that no strategy can be told apart."""
+    base = [10.0, 20.0, 30.0, 40.0]
+    members = {"a": base, "b": [v + e for v, e in zip(base, [1, -1, 1, -1], strict=True)],
+               "c": [v - 100 for v in base]}  # fmt: skip
+    rows = [{"strategy": s, "draw": d, "replication": 0, "group_members": v, "newly_won": 0.0,
+             "host_kernel_to_rival": 0.0, "expelled": 0.0}
+            for s, values in members.items() for d, v in enumerate(values)]  # fmt: skip
+    ranking = rank(pd.DataFrame(rows), "group_members", "c")
+    assert ranking.table["tied"].tolist() == [False, True, False]
+    text = conclusion(ranking, 4, 1)
+    assert "the leader cannot be told apart from the runner-up" in text
+    assert "the first 2 of the 3 strategies are tied" in text
+    assert "Below them, told apart from the one above it: 'c' (rank 3)." in text
+    assert "no strategy can be told apart" not in text and "does best" not in text
+
+
 def test_a_leader_tied_with_the_runner_up_is_never_called_best(tmp_path):
     """A design whose two best strategies are the same strategy under two names: common random
     numbers make their runs identical, so the leader can never be told apart from the runner-up,

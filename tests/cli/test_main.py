@@ -87,6 +87,22 @@ def test_scenario_show_unknown(runner):
     )
 
 
+@pytest.mark.parametrize("explain", [False, True])
+def test_scenario_show_writes_a_template_that_checks(runner, tmp_path, explain):
+    """A new user's starting point is reachable from the command line: the template as shipped (or
+    with every field explained) loads, and `lever check` passes it."""
+    from lever.model.loading import template_text
+
+    result = runner.invoke(app, ["scenario", "show", "join-or-stay", *(["--explain"] if explain else [])])
+    assert result.exit_code == 0, result.output
+    if not explain:
+        assert result.stdout == template_text("join-or-stay")
+    path = tmp_path / "mine.toml"
+    path.write_text(result.stdout)
+    checked = runner.invoke(app, ["check", str(path)])
+    assert checked.exit_code == 0, checked.output
+
+
 def test_run_writes_the_four_outputs(runner, tiny, tiny_file, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(tiny_file), "--steps", "3", "--out", str(out), "--seed", "5"])

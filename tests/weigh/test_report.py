@@ -20,7 +20,7 @@ def test_report_has_its_sections_figures_and_conclusion(written):
     assert page.index('alt="funnel"') < page.index("<h2>Ranking</h2>")
     assert page.count('src="data:image/png;base64,') == 4
     assert "weeks each (the field's horizon)" in page  # how long the runs were, beside the design
-    assert ("does best for" in page) != ("no strategy can be told apart" in page)  # one or the other
+    assert ("does best for" in page) != ("be told apart from the" in page)  # one or the other (all tied, or the top)
 
 
 def test_figures_are_written_as_png_files(written):

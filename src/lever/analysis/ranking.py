@@ -252,8 +252,14 @@ def _tied_text(ranking: Ranking, worlds: str, what: str, d: int) -> str:
     why = (f"{ONE_DRAW} (one world says nothing of another)" if ranking.draws < 2 else
            f"its mean difference from the runner-up '{second['strategy']}' has the 90% interval {gap}, which "
            "includes zero")  # fmt: skip
-    return (f"Across {worlds}, no strategy can be told apart from the next for {what}: '{t.loc[0, 'strategy']}' "
-            f"leads by the means, but {why}; {reach} strategies are tied one to the next. "
+    # below the chain, a strategy may still be told apart from the one above it: said, so that the
+    # sentence does not claim more ties than the table marks
+    apart = [f"'{t.loc[r, 'strategy']}' (rank {r + 1})" for r in range(chain, len(t)) if not t.loc[r, "tied"]]
+    opening = "no strategy can be told apart from the next" if chain == len(t) else (
+        "the leader cannot be told apart from the runner-up")  # fmt: skip
+    below = f" Below them, told apart from the one above it: {', '.join(apart)}." if apart else ""
+    return (f"Across {worlds}, {opening} for {what}: '{t.loc[0, 'strategy']}' "
+            f"leads by the means, but {why}; {reach} strategies are tied one to the next.{below} "
             f"Their mean differences from '{ranking.baseline}' span {low:+,.{d}f} to {high:+,.{d}f}; more "
             "draws (--samples, or --until-sure) may tell them apart.")  # fmt: skip
 

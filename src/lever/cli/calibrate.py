@@ -36,7 +36,14 @@ from lever.store.files import complete_folder
 #: The cases fitted together when none is named: each history cut at its group's entry.
 DEFAULT_CASES = ("britain-1932:britain:1934-02-01", "france-1934:france:1934-08-29")
 #: One case's defaults, where a scenario, --record or --cutoff is given without --case.
-SINGLE = ("britain-1932", "britain", "1934-01-01")
+SINGLE = ("britain-1932", "britain", "1934-02-01")
+
+
+def _spelled(cases: tuple[str, ...]) -> str:
+    """The cases in words for --help (written as SCENARIO:RECORD:CUTOFF, Rich's help would read
+    ":france:" as the name of an emoji and print a flag)."""
+    words = (f"{s} against the record {r}, cut at {c}" for s, r, c in (case.rsplit(":", 2) for case in cases))
+    return "; ".join(words)
 
 
 def _date(text: str, what: str) -> dt.date:
@@ -74,7 +81,8 @@ def calibrate_command(
     cutoff: Annotated[
         str | None,
         typer.Option(
-            help="fit only figures dated before this day (YYYY-MM-DD); the rest is held out (default 1934-01-01)"
+            help="fit only figures dated before this day (YYYY-MM-DD); the rest is held out (default 1934-02-01,"
+            " the group's entry into the ILP)"
         ),
     ] = None,
     case: Annotated[
@@ -82,7 +90,7 @@ def calibrate_command(
         typer.Option(
             "--case",
             help="SCENARIO:RECORD:CUTOFF, repeatable: cases fitted together, one set of mechanism parameters"
-            f" shared by all (default: {' and '.join(DEFAULT_CASES)})",
+            f" shared by all (default: {_spelled(DEFAULT_CASES)})",
         ),
     ] = None,
     points: Annotated[int, typer.Option(min=2, max=MAX_SAMPLES, help="draws per wave")] = 64,

@@ -43,7 +43,17 @@ from lever.cli.theses import theses_command
 from lever.cli.weigh import weigh_command
 from lever.experiments.bounds import MAX_SEED, MAX_STEPS
 from lever.experiments.execute import stoppable
-from lever.model.loading import builtin_names, builtin_text, check_scenario, load, to_toml
+from lever.model.loading import (
+    builtin_names,
+    builtin_text,
+    check_scenario,
+    load,
+    parse,
+    template_names,
+    template_text,
+    to_toml,
+    validate,
+)
 from lever.model.scenario import Labels
 from lever.sim.stored import run_spec, store_run
 from lever.store.files import complete_folder
@@ -105,16 +115,21 @@ def scenarios_command() -> None:
 
 @scenario_app.command("show")
 def scenario_show(
-    name: Annotated[str, typer.Argument(help="a built-in scenario's name or a TOML file")],
+    name: Annotated[str, typer.Argument(help="a built-in scenario's name, a template's, or a TOML file")],
     explain: Annotated[bool, typer.Option("--explain", help="each field's meaning as a comment above it")] = False,
 ) -> None:
-    """Print a scenario as TOML, ready to copy and edit (a built-in as shipped, with its
-    comments; a file as the loader reads it, defaults filled in)."""
+    """Print a scenario as TOML, ready to copy and edit (a built-in or a template as shipped,
+    with its comments; a file as the loader reads it, defaults filled in). Templates, the
+    starting points for a field of one's own: join-or-stay, join-or-stay-alone."""
     from lever.model.explain import commented_toml
 
     with clean_errors():
-        if explain:
-            sys.stdout.write(commented_toml(load(name)))
+        template = name in template_names()
+        if template and not explain:
+            sys.stdout.write(template_text(name))
+        elif explain:
+            field = validate(parse(template_text(name), name), name) if template else load(name)
+            sys.stdout.write(commented_toml(field))
         elif name in builtin_names():
             sys.stdout.write(builtin_text(name))
         else:
@@ -269,9 +284,10 @@ def run_command(
 def warm_command(
     parallel: Annotated[bool, typer.Option(help="also the kernels large fields run on all threads")] = True,
 ) -> None:
-    """Compile the engine's kernels now (about 30 s of one core; bin/lever and bin/test do it
-    when they install Lever), so that the first run does not: they are kept in the compile
-    cache, and compiled afresh after Lever's source changes."""
+    """Compile the engine's kernels now (about 45 s of one core, the kernels large fields run on
+    all threads included; bin/lever and bin/test do it when they install Lever), so that the
+    first run does not: they are kept in the compile cache, and compiled afresh after Lever's
+    source changes."""
     from lever.sim.warm import warm
 
     seconds = warm(parallel=parallel)
