@@ -6,12 +6,15 @@ venv="$root/.venv"
 want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
 stamp="$venv/.lever-stamp"
 ready() { [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; }
+locked=""
 if ! ready && command -v flock >/dev/null; then
   # a second command started during the first setup waits for it instead of installing over it
-  exec {setup_lock}>"$root/.venv.lock"
-  if ! flock -n "$setup_lock"; then
+  # (fd 9, not {var}: bash 3.2 has no named descriptors)
+  exec 9>"$root/.venv.lock"
+  locked=1
+  if ! flock -n 9; then
     echo "Waiting for the setup of $venv that another command started ..." >&2
-    flock "$setup_lock"
+    flock 9 || echo "Could not wait on $root/.venv.lock; setting up anyway" >&2
   fi
 fi
 if ! ready; then
@@ -25,14 +28,15 @@ if ! ready; then
     echo "Installing Lever into $venv failed; the whole log is $log" >&2
     exit 1
   fi
-  echo "$want" > "$stamp"
   # Compile the kernels now, as a package with C extensions builds them at install, so that the
   # first run does not (kept in the compile cache until Lever's source changes; `lever warm`).
   echo "Compiling Lever's kernels once (about 45 s of one core; more on a busy machine) ..." >&2
   "$venv/bin/python" -m lever.sim.warm >>"$log" 2>&1 ||
     echo "Compiling the kernels ahead failed (see $log); the first run compiles them instead" >&2
+  # stamped last: a command started meanwhile waits on the lock rather than compile beside it
+  echo "$want" > "$stamp"
 fi
-if [ -n "${setup_lock:-}" ]; then exec {setup_lock}>&-; fi  # not held by the command that follows
+if [ -n "$locked" ]; then exec 9>&-; fi  # not held by the command that follows
 # The compile cache: `import lever` keys it by the package's source (lever.numba_cache_folder),
 # so bin/*, the lever command and plain Python share one. This folder held the old one.
 rm -rf "$venv/numba-cache"

@@ -4,6 +4,7 @@ pull them, and exits spread along ties."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lever.kernels.mobility import _tied_hazard, leave_and_join
 
@@ -158,3 +159,33 @@ def test_a_leaver_joins_the_group_only_through_a_tie(hand):
     assert to_group_tied > 150
     assert to_group_untied == 0 and joined_untied < joined_tied
     assert _joined_group(hand, False, nearer_gravity=-1.0)[1] > 20
+
+
+@pytest.mark.parametrize("exit_ties", [0.625, -0.625])
+def test_the_hazard_taken_only_where_it_matters_moves_the_same_members(hand, exit_ties):
+    """With the step's key the hazard is computed only where the leaving draw can fall below it: who
+    may move must not change. Members at every satisfaction, ties inside and out, recent leavers
+    (the cascade) and ties of either sign (the bound holds for both)."""
+    from lever.kernels.draw import MOBILITY, step_key
+    from lever.kernels.mobility import _MAY_MOVE
+
+    rng = np.random.default_rng(5)
+    n = 400
+    orgs = list(rng.choice([HOST, BIG], n))
+    edges = [(int(a), int(b)) for a, b in rng.integers(0, n, (1200, 2)) if a != b]
+    state = hand.state(orgs, rng.random((n, 2)), satisfaction=list(rng.random(n) ** 0.2),
+                       branch=[hand.first_branch(o) for o in orgs])  # fmt: skip
+    state.left_at[: n // 4] = 1
+    state.left_from[: n // 4] = HOST
+    params = hand.params(exit_ties=exit_ties, exit_cascade=5.0, leave_steepness=2.5)
+    net = hand.net(n, edges)
+    skey = np.uint64(step_key(np.uint64(3), MOBILITY, 2))
+    moved = []
+    for key in (None, skey):
+        hazard = _tied_hazard(state, params, net, 2, n, key)
+        may = np.empty(n, np.bool_)
+        _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs, params.join_rate,
+                  params.leave_steepness, skey, may, hazard)  # fmt: skip
+        moved.append(may)
+    assert np.array_equal(moved[0], moved[1])
+    assert 0 < moved[0].sum() < n  # some leave, not all: the test can tell

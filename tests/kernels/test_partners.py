@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 
 from lever.kernels.conversation import _choose, _pack
+from lever.kernels.draw import keyed, keyed_below
+from lever.kernels.opinion import distance
+from lever.model.loading import with_values
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
@@ -63,3 +66,65 @@ def test_a_recruit_in_training_talks_with_the_cadre_in_the_share_encapsulation_s
     _, chosen = _partners(state, who, links, encapsulation, 0.0, cadre=np.array([19, 20], np.int64))
     share = np.isin(chosen, [19, 20]).mean()
     assert share == pytest.approx(encapsulation + (1 - encapsulation) * 2 / 20, abs=0.04)
+
+
+def _chosen_reference(
+    opinion, who, ident, links, talk, active, i, slot, j, ekey, encapsulation, cadre, hkey, homophily
+):
+    """The choice of one talk as the engine made it talk by talk before the staged passes
+    (plain Python over the same keyed draws): the reference the passes must equal."""
+    branch, branch_start, branch_members, indptr, indices, social = links
+    wi = int(who[i])
+    trainee = (wi >> 41) & 1 and not (wi >> 40) & 1
+    if encapsulation > 0.0 and active and trainee and cadre.shape[0] > 0:
+        if keyed(ekey, ident[i], 3 * slot) < encapsulation:
+            return int(cadre[keyed_below(ekey, ident[i], 3 * slot + 1, cadre.shape[0])])
+    if homophily > 0.0 and j >= 0:
+        u, v = keyed(hkey, ident[i], 3 * slot), keyed(hkey, ident[i], 3 * slot + 1)
+        other = -1
+        br = branch[i]
+        if br >= 0 and u < talk and branch_start[br + 1] - branch_start[br] >= 2:
+            first, size = branch_start[br], branch_start[br + 1] - branch_start[br]
+            other = branch_members[first + min(int(v * (size - 1)), size - 2)]
+            if other == i:
+                other = branch_members[branch_start[br + 1] - 1]
+        else:
+            row = social[i]
+            deg = indptr[row + 1] - indptr[row]
+            if deg > 0:
+                other = indices[indptr[row] + min(int(v * deg), deg - 1)]
+        if other >= 0 and other != i:
+            gap = distance(opinion, i, j) - distance(opinion, i, other)
+            if gap > 0.0 and keyed(hkey, ident[i], 3 * slot + 2) < 1.0 - np.exp(-homophily * gap):
+                return int(other)
+    return int(j)
+
+
+def test_the_staged_passes_choose_as_the_talk_by_talk_rule_did(tiny):
+    """A random block of talks in a built field (branches, ties, the group's trainees and cadre, some
+    talks with no first partner): ``_choose`` gives every talk the partner the talk-by-talk rule
+    gives, encapsulation and homophily on together (the same on any number of threads:
+    tests/kernels/test_threads.py)."""
+    from lever.sim.engine import build_world
+
+    state, net = build_world(with_values(tiny, {"organizations.group.size": 60.0}), 4)
+    n = state.n
+    rng = np.random.default_rng(8)
+    state.faction[rng.choice(n, 40, replace=False)] = True  # trainees and cadre among everyone
+    state.committed[rng.choice(np.flatnonzero(state.faction[:n]), 10, replace=False)] = True
+    who = np.array([_pack(state.org[i], state.expelled_from[i], state.stratum[i], state.committed[i],
+                          state.faction[i]) for i in range(n)], np.int64)  # fmt: skip
+    links = (state.branch, state.branch_start, state.branch_members, net.indptr, net.indices, state.social)
+    cadre = np.flatnonzero(state.faction[:n] & state.committed[:n])
+    m = 3000
+    talker = rng.integers(0, n, m)
+    slot = rng.integers(0, 5, m)
+    first = np.where(rng.random(m) < 0.1, -1, rng.integers(0, n, m))
+    keys = (np.uint64(11), 0.5, cadre, np.uint64(12), 5.0)
+    want = [_chosen_reference(state.opinion, who, state.ident, links, 0.5, True, int(talker[b]), int(slot[b]),
+                              int(first[b]), *keys) for b in range(m)]  # fmt: skip
+    chosen = first.copy()
+    _choose(state.opinion, who, state.ident, links, 0.5, True, talker, slot, chosen, np.empty(m, np.int64),
+            np.empty(m, np.int64), m, *keys)  # fmt: skip
+    assert chosen.tolist() == want
+    assert (chosen != first).mean() > 0.1  # the rule did choose: not a block of first partners

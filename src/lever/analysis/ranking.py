@@ -239,8 +239,9 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
 
 
 def _tied_text(ranking: Ranking, worlds: str, what: str, d: int) -> str:
-    """No strategy told apart: how many are tied in a chain from the top, and by how much the
-    strategies' mean differences from the baseline spread."""
+    """The leader not told apart from the runner-up: how many are tied in a chain from the top,
+    which below it are told apart, and by how much the tied ones' mean differences from the
+    baseline spread."""
     t = ranking.table
     chain = 1
     while chain < len(t) and t.loc[chain, "tied"]:
@@ -248,7 +249,7 @@ def _tied_text(ranking: Ranking, worlds: str, what: str, d: int) -> str:
     second = t.iloc[1]
     gap = f"[{second['vs_above_low']:+,.{d}f}, {second['vs_above_high']:+,.{d}f}]"
     reach = f"all {len(t)}" if chain == len(t) else f"the first {chain} of the {len(t)}"
-    low, high = t["diff_mean"].min(), t["diff_mean"].max()
+    low, high = t.loc[: chain - 1, "diff_mean"].min(), t.loc[: chain - 1, "diff_mean"].max()  # the tied ones
     why = (f"{ONE_DRAW} (one world says nothing of another)" if ranking.draws < 2 else
            f"its mean difference from the runner-up '{second['strategy']}' has the 90% interval {gap}, which "
            "includes zero")  # fmt: skip
@@ -260,8 +261,8 @@ def _tied_text(ranking: Ranking, worlds: str, what: str, d: int) -> str:
     below = f" Below them, told apart from the one above it: {', '.join(apart)}." if apart else ""
     return (f"Across {worlds}, {opening} for {what}: '{t.loc[0, 'strategy']}' "
             f"leads by the means, but {why}; {reach} strategies are tied one to the next.{below} "
-            f"Their mean differences from '{ranking.baseline}' span {low:+,.{d}f} to {high:+,.{d}f}; more "
-            "draws (--samples, or --until-sure) may tell them apart.")  # fmt: skip
+            f"The tied strategies' mean differences from '{ranking.baseline}' span {low:+,.{d}f} to "
+            f"{high:+,.{d}f}; more draws (--samples, or --until-sure) may tell them apart.")  # fmt: skip
 
 
 def _weakest_text(t: pd.DataFrame, d: int) -> str:

@@ -82,7 +82,7 @@ def calibrate_command(
         str | None,
         typer.Option(
             help="fit only figures dated before this day (YYYY-MM-DD); the rest is held out (default 1934-02-01,"
-            " the group's entry into the ILP)"
+            " britain-1932's entry; give it for another field)"
         ),
     ] = None,
     case: Annotated[

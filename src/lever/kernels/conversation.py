@@ -206,38 +206,40 @@ def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, eke
         br = branch[i]
         if br >= 0 and u < talk and branch_start[br + 1] - branch_start[br] >= 2:
             size = branch_start[br + 1] - branch_start[br]
-            pq[b] = branch_start[br] + min(int(v * (size - 1)), size - 2)
-            pr[b] = 0  # a slot of branch_members
+            pq[b] = branch_start[br] + min(int(v * (size - 1)), size - 2)  # a slot of branch_members
         else:
             row = social[i]
             deg = indptr[row + 1] - indptr[row]
             if deg > 0:
-                pq[b] = indptr[row] + min(int(v * deg), deg - 1)
-                pr[b] = 1  # a slot of indices
+                pq[b] = -2 - (indptr[row] + min(int(v * deg), deg - 1))  # a slot of indices, as -2 - slot
     if homophily <= 0.0:
         return
+    # the second partner goes to pr, not back into pq: the stage reads pq some talks ahead, and on
+    # several threads those may belong to another thread's chunk
     for b in nb.prange(m):  # the second partner (as the first was found)
         ahead = b + _AHEAD
-        if ahead < m and pq[ahead] >= 0:
-            if pr[ahead] == 0:
+        if ahead < m:
+            if pq[ahead] >= 0:
                 prefetch(branch_members, pq[ahead])
-            else:
-                prefetch(indices, pq[ahead])
-        if pq[b] < 0:
+            elif pq[ahead] <= -2:
+                prefetch(indices, -2 - pq[ahead])
+        pr[b] = -1
+        if pq[b] == -1:
             continue
         i = pi[b]
-        if pr[b] == 0:
+        if pq[b] >= 0:
             other = branch_members[pq[b]]
             if other == i:  # the draw skipped one slot: the branch's last member stands in
                 other = branch_members[branch_start[branch[i] + 1] - 1]
         else:
-            other = indices[pq[b]]
-        pq[b] = other if other >= 0 and other != i else -1
+            other = indices[-2 - pq[b]]
+        if other >= 0 and other != i:
+            pr[b] = other
     for b in nb.prange(m):  # the nearer of the two, by chance
         if b + _AHEAD < m:
-            prefetch(opinion, max(pq[b + _AHEAD], 0))
+            prefetch(opinion, max(pr[b + _AHEAD], 0))
             prefetch(opinion, max(pj[b + _AHEAD], 0))
-        other = pq[b]
+        other = pr[b]
         if other >= 0:
             i = pi[b]
             gap = distance(opinion, i, pj[b]) - distance(opinion, i, other)

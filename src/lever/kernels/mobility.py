@@ -281,7 +281,8 @@ def _tied_hazard_body(n, org, committed, satisfaction, faction, ident, group, K,
     chance gets 0 instead: it stays either way, and the power and the exponential (the cost of
     this pass, for members most of whom are content) are taken only for the rest."""
     whole = int(steep)
-    top = np.exp(ties * (1.0 - typical))  # lean <= 1: the largest tie factor of each organization
+    # lean lies in [-1, 1]: the largest tie factor of each organization, whatever the sign of ties
+    top = np.exp(np.maximum(ties * (1.0 - typical), ties * (-1.0 - typical)))
     for i in nb.prange(n):
         k = org[i]
         hazard[i] = 0.0
