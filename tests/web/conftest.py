@@ -16,6 +16,7 @@ import pytest
 
 from lever.model.loading import load, with_values
 from lever.model.scenario import Scenario
+from lever.web.work import HOLD
 
 #: Debian's browsers, in the order tried; bin/test installs the first when none is there.
 BROWSERS = ("chromium-headless-shell", "chromium")
@@ -33,11 +34,11 @@ def small_field(**values: float) -> Scenario:
 class Server:
     """``lever serve`` in a child process, stopped at the end."""
 
-    def __init__(self, store: Path, *args: str) -> None:
+    def __init__(self, store: Path, *args: str, env: dict[str, str] | None = None) -> None:
         code = "from lever.cli.main import main; main()"
         self.process = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", "0", "--store", str(store), *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True)  # fmt: skip
+                                        start_new_session=True, env={**os.environ, **(env or {})})  # fmt: skip
         line = self.process.stdout.readline()  # the address, once the socket is bound
         found = re.search(r"http://\S+", line)
         if not found:
@@ -73,10 +74,17 @@ def store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(store) -> Iterator[Server]:
+def hold(store) -> Path:
+    """While this file exists, the server's weighs wait after each finished world
+    (``lever.web.work.HOLD``): a test of cancelling creates it, so the weigh cannot end first."""
+    return store.parent / f"{store.name}.hold"
+
+
+@pytest.fixture(scope="session")
+def server(store, hold) -> Iterator[Server]:
     """One server for the page's tests (a start costs seconds): a test finds in its store what
     the others made, so it looks for its own experiments by name."""
-    running = Server(store, *LIMITS)
+    running = Server(store, *LIMITS, env={HOLD: str(hold)})
     yield running
     running.stop()
 

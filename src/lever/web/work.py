@@ -8,6 +8,8 @@ page through ``reports`` (see :mod:`lever.web.jobs`).
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,10 @@ from typing import Any
 #: Where in an experiment's folder the page keeps the files a user downloads.
 FILES, REPORT = "files", "report"
 COMMAND = "lever serve (the page)"
+#: The environment variable naming a file whose presence holds a weigh after each report of
+#: progress, until the file is gone: a test of cancelling holds the job so that it cannot end
+#: before the cancel lands, however slow the machine (a race on time, otherwise)
+HOLD = "LEVER_JOB_HOLD"
 
 
 def run_job(data: dict[str, Any], store: str, strategy: str, seed: int, steps: int | None, reports: Any) -> None:
@@ -78,8 +84,15 @@ def weigh_job(data: dict[str, Any], store: str, samples: int, replications: int,
 
 
 def _progress(reports: Any) -> Callable[[str], Any]:
+    hold = os.environ.get(HOLD, "")
+
+    def report(done: int, total: int) -> None:
+        reports.put(("progress", done, total))
+        while hold and done > 0 and os.path.exists(hold):  # a cancel (SIGTERM) ends the wait
+            time.sleep(0.05)
+
     @contextmanager
     def batch(_description: str) -> Iterator[Callable[[int, int], None]]:
-        yield lambda done, total: reports.put(("progress", done, total))
+        yield report
 
     return batch
