@@ -125,11 +125,11 @@ def scenario_show(
 
     with clean_errors():
         template = name in template_names()
-        if template and not explain:
-            sys.stdout.write(template_text(name))
-        elif explain:
+        if explain:
             field = validate(parse(template_text(name), name), name) if template else load(name)
             sys.stdout.write(commented_toml(field))
+        elif template:
+            sys.stdout.write(template_text(name))
         elif name in builtin_names():
             sys.stdout.write(builtin_text(name))
         else:

@@ -117,33 +117,17 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
     Numba's threads; the exchanges then run in order. So the same seed gives the same bits
     whatever the number of threads.
     """
-    branch, branch_start, branch_members, indptr, indices, social = links
-    for b in nb.prange(m):  # the draws (branch or network, which one); a branch mate's slot
+    for b in nb.prange(m):  # the draws (branch or network, which one), and where they point
         if b + _AHEAD < m:
-            prefetch(branch, pi[b + _AHEAD])
+            prefetch(links[0], pi[b + _AHEAD])  # the branch of each
         i = pi[b]
         pu[b] = keyed(skey, ident[i], ps[b])
         pv[b] = keyed(skey, ident[i], ps[b] + 1)
-        br = branch[i]
-        pj[b] = -1
-        if br >= 0 and pu[b] < talk:
-            first = branch_start[br]
-            size = branch_start[br + 1] - first
-            if size >= 2:
-                pj[b] = first + min(int(pv[b] * (size - 1)), size - 2)
-    for b in nb.prange(m):  # the person: the mate, or else a social neighbour
-        i = pi[b]
-        if pj[b] >= 0:
-            j = branch_members[pj[b]]
-            if j == i:  # the draw skipped one slot: the branch's last member stands in
-                br = branch[i]
-                j = branch_members[branch_start[br + 1] - 1]
-            pj[b] = j
-        else:
-            row = social[i]
-            first = indptr[row]
-            deg = indptr[row + 1] - first
-            pj[b] = indices[first + min(int(pv[b] * deg), deg - 1)] if deg > 0 else -1
+        pq[b] = _slot(links, i, pu[b], pv[b], talk)
+    for b in nb.prange(m):  # the person there: the mate, or else a social neighbour
+        if b + _AHEAD < m:
+            _ask(links, pq[b + _AHEAD])
+        pj[b] = _at_slot(links, pi[b], pq[b])
     ekey, encapsulation, cadre, hkey, homophily = choice
     if encapsulation > 0.0 or homophily > 0.0:  # issue 23: off, not a draw is taken
         _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, ekey, encapsulation, cadre, hkey,
@@ -175,6 +159,45 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
 
 
 @nb.njit(cache=True, inline="always")
+def _slot(links, i, u, v, talk):
+    """Where a partner of ``i`` drawn from the uniforms ``u`` (branch or ties) and ``v`` (which one)
+    stands: a slot of ``branch_members`` (>= 0), a slot of ``indices`` coded as ``-2 - slot``, or
+    -1 for nobody. A branch draw skips one slot, which :func:`_at_slot` resolves."""
+    branch, branch_start, _, indptr, _, social = links
+    br = branch[i]
+    if br >= 0 and u < talk:
+        first = branch_start[br]
+        size = branch_start[br + 1] - first
+        if size >= 2:
+            return first + min(int(v * (size - 1)), size - 2)
+    row = social[i]
+    deg = indptr[row + 1] - indptr[row]
+    return -2 - (indptr[row] + min(int(v * deg), deg - 1)) if deg > 0 else -1
+
+
+@nb.njit(cache=True, inline="always")
+def _at_slot(links, i, slot):
+    """The person at a slot :func:`_slot` gave ``i`` (-1 for nobody): a branch draw that fell on
+    ``i`` itself takes the branch's last member, the slot the draw skipped."""
+    branch, branch_start, branch_members, _, indices, _ = links
+    if slot == -1:
+        return -1
+    if slot < 0:
+        return indices[-2 - slot]
+    j = branch_members[slot]
+    return branch_members[branch_start[branch[i] + 1] - 1] if j == i else j
+
+
+@nb.njit(cache=True, inline="always")
+def _ask(links, slot):
+    """Ask for the person at ``slot`` (see :func:`_slot`) ahead of reading it."""
+    if slot >= 0:
+        prefetch(links[2], slot)
+    elif slot <= -2:
+        prefetch(links[4], -2 - slot)
+
+
+@nb.njit(cache=True, inline="always")
 def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, ekey, encapsulation, cadre, hkey,
             homophily):  # fmt: skip
     """Issue 23's partner choice for the talks ``pi[:m]`` (slots ``ps``, first partners ``pj``,
@@ -188,7 +211,6 @@ def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, eke
     from its own stream, slots ``3 slot`` on. The stages read nothing the talks change, so they
     run on all threads; each looks up one level for the whole block, asking ahead for what it
     will read (a call per talk, its arguments a dozen arrays, cost more than its work)."""
-    branch, branch_start, branch_members, indptr, indices, social = links
     for b in nb.prange(m):  # the cadre a trainee meets; or where the second partner's draw points
         i = pi[b]
         slot = ps[b]
@@ -201,40 +223,16 @@ def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, eke
                 continue
         if homophily <= 0.0 or pj[b] < 0:
             continue
-        u = keyed(hkey, ident[i], 3 * slot)
-        v = keyed(hkey, ident[i], 3 * slot + 1)
-        br = branch[i]
-        if br >= 0 and u < talk and branch_start[br + 1] - branch_start[br] >= 2:
-            size = branch_start[br + 1] - branch_start[br]
-            pq[b] = branch_start[br] + min(int(v * (size - 1)), size - 2)  # a slot of branch_members
-        else:
-            row = social[i]
-            deg = indptr[row + 1] - indptr[row]
-            if deg > 0:
-                pq[b] = -2 - (indptr[row] + min(int(v * deg), deg - 1))  # a slot of indices, as -2 - slot
+        pq[b] = _slot(links, i, keyed(hkey, ident[i], 3 * slot), keyed(hkey, ident[i], 3 * slot + 1), talk)
     if homophily <= 0.0:
         return
     # the second partner goes to pr, not back into pq: the stage reads pq some talks ahead, and on
     # several threads those may belong to another thread's chunk
     for b in nb.prange(m):  # the second partner (as the first was found)
-        ahead = b + _AHEAD
-        if ahead < m:
-            if pq[ahead] >= 0:
-                prefetch(branch_members, pq[ahead])
-            elif pq[ahead] <= -2:
-                prefetch(indices, -2 - pq[ahead])
-        pr[b] = -1
-        if pq[b] == -1:
-            continue
-        i = pi[b]
-        if pq[b] >= 0:
-            other = branch_members[pq[b]]
-            if other == i:  # the draw skipped one slot: the branch's last member stands in
-                other = branch_members[branch_start[branch[i] + 1] - 1]
-        else:
-            other = indices[-2 - pq[b]]
-        if other >= 0 and other != i:
-            pr[b] = other
+        if b + _AHEAD < m:
+            _ask(links, pq[b + _AHEAD])
+        other = _at_slot(links, pi[b], pq[b])
+        pr[b] = other if other != pi[b] else -1
     for b in nb.prange(m):  # the nearer of the two, by chance
         if b + _AHEAD < m:
             prefetch(opinion, max(pr[b + _AHEAD], 0))

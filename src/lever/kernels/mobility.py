@@ -224,6 +224,16 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
 _NO_HAZARD = np.zeros(0)
 
 
+@nb.njit(cache=True, inline="always")
+def _power_bound(x: float, whole: int) -> float:
+    """``x ** whole`` by multiplication: at least ``x ** steep`` for ``x`` in [0, 1] and ``steep >=
+    whole`` (up to rounding, which the callers' margin of 1e-9 covers), and far cheaper."""
+    bound = 1.0
+    for _ in range(whole):
+        bound *= x
+    return bound
+
+
 def _tie_lean_body(n, org, committed, faction, social, left_at, left_from, indptr, indices, K, group, since,
                    lean, recent) -> None:  # fmt: skip
     """Each member's ties (issue 23): ``lean``, the share of its social ties organized elsewhere
@@ -291,12 +301,8 @@ def _tied_hazard_body(n, org, committed, satisfaction, faction, ident, group, K,
         x = 1.0 - satisfaction[i]
         mine = group if faction[i] else k
         spread = 1.0 + cascade * recent[i]
-        if not everyone:
-            bound = spread * top[mine] * (1.0 + 1e-9)
-            for _ in range(whole):  # x ** steep <= x ** whole on [0, 1]
-                bound *= x
-            if keyed(skey, ident[i], 0) >= bound:
-                continue
+        if not everyone and keyed(skey, ident[i], 0) >= _power_bound(x, whole) * spread * top[mine] * (1.0 + 1e-9):
+            continue
         base = x**steep
         if base <= 0.0:
             continue
@@ -321,12 +327,9 @@ def _may_move_body(n, org, committed, satisfaction, ident, K, join_rate, steep, 
         else:
             u = keyed(skey, ident[i], 0)
             x = 1.0 - satisfaction[i]
-            # x ** steep <= x ** whole on [0, 1]: the few multiplications settle almost every
-            # member, the power (the cost of this pass) is taken only for the rest
-            bound = 1.0
-            for _ in range(whole):
-                bound *= x
-            may_move[i] = u < bound * (1.0 + 1e-9) and not u >= x**steep
+            # the few multiplications settle almost every member, the power (the cost of this
+            # pass) is taken only for the rest
+            may_move[i] = u < _power_bound(x, whole) * (1.0 + 1e-9) and not u >= x**steep
 
 
 _MAY_MOVE = Threaded(_may_move_body)
