@@ -38,7 +38,7 @@ def _partners(state, who, links, encapsulation, homophily, cadre=NOBODY):
     m = first.shape[0]
     talker, slot = np.zeros(m, np.int64), np.arange(m, dtype=np.int64)
     chosen, scratch, kind = first.copy(), np.empty(m, np.int64), np.empty(m, np.int64)
-    _choose(state.opinion, who, state.ident, links, 0.0, True, talker, slot, chosen, scratch, kind, m,
+    _choose(state.opinion, who, state.ident, links, 0.0, True, talker, slot, chosen, scratch, kind, np.empty(m), m,
             np.uint64(5), encapsulation, cadre, np.uint64(6), homophily)  # fmt: skip
     return first, chosen
 
@@ -125,6 +125,6 @@ def test_the_staged_passes_choose_as_the_talk_by_talk_rule_did(tiny):
                               int(first[b]), *keys) for b in range(m)]  # fmt: skip
     chosen = first.copy()
     _choose(state.opinion, who, state.ident, links, 0.5, True, talker, slot, chosen, np.empty(m, np.int64),
-            np.empty(m, np.int64), m, *keys)  # fmt: skip
+            np.empty(m, np.int64), np.empty(m), m, *keys)  # fmt: skip
     assert chosen.tolist() == want
     assert (chosen != first).mean() > 0.1  # the rule did choose: not a block of first partners

@@ -1,6 +1,7 @@
 """The parallel kernels give the same bits on one thread and on all, and so do their serial
-copies (the one-thread way of the step's kernels, and the classic Deffuant sweep's); and the choice between the two ways (``PathChoice``) keeps the
-faster one without being moved by one slow call.
+copies (the one-thread way of the step's kernels, and the classic Deffuant sweep's; the
+conversation's stages have none: its one-thread way runs them on one thread); and the choice
+between the two ways (``PathChoice``) keeps the faster one without being moved by one slow call.
 
 Large fields run the lookups of a block of conversations (and the step's per-person scans) on
 all of Numba's threads; small ones on one. Nothing random is drawn in the parallel stages, so
@@ -18,7 +19,7 @@ from inner_calls import called
 
 from lever.classic import barabasi_albert
 from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
-from lever.kernels.conversation import _BLOCK, _pack, _talks_serial
+from lever.kernels.conversation import _BLOCK, _pack
 from lever.kernels.conversation import _talks as _talks_inner
 from lever.kernels.draw import CONVERSE, fresh_key, step_key
 from lever.kernels.social import regroup_branches, trust_table
@@ -27,7 +28,7 @@ from lever.model.build import build_params, build_state
 from lever.model.loading import load, with_values
 from lever.sim.engine import make_network
 
-_talks, _talks_one_thread = called(_talks_inner, _talks_serial)
+_talks = called(_talks_inner)
 
 
 @pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
@@ -67,8 +68,7 @@ def _on_threads(count, kernel, *args):
 @pytest.mark.parametrize("active, weight, choosing", [(True, 0.0, False), (False, 0.0, False), (True, 0.5, False),
                                                       (True, 0.0, True)])  # fmt: skip
 def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active, weight, choosing):
-    """Also with issue 23's choice of partner (encapsulation, homophily) on; and the block's serial
-    copy (the one-thread way) gives the same bits."""
+    """Also with issue 23's choice of partner (encapsulation, homophily) on."""
     built, params, who, net = _inputs(3)
     cadre = np.flatnonzero(built.faction[: built.n] & built.committed[: built.n])
     choice = (np.uint64(7), 0.5 if choosing else 0.0, cadre, np.uint64(8), 5.0 if choosing else 0.0)
@@ -76,16 +76,17 @@ def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active, w
     m = min(_BLOCK, n)
     skey = np.uint64(step_key(np.uint64(5), CONVERSE, 2))
     out = []
-    for threads, talks in ((1, _talks), (2, _talks), (2, _talks_one_thread)):  # and the serial copy
+    for threads in (1, 2):
         st = built.copy()
         draws = np.random.default_rng(9)
         pi = draws.integers(0, n, _BLOCK)
         ps = 2 * draws.integers(0, 3, _BLOCK)  # the sweep's slot or a committed one's extra talks
         pj, pu, pv = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK), np.zeros(_BLOCK)
         pq, pr = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK, np.int64)  # the second partner's scratch
-        _on_threads(threads, talks, st, st.opinion, st.uncertainty, who, st.ident, _links(st, net),
+        pw = np.zeros(_BLOCK)
+        _on_threads(threads, _talks, st, st.opinion, st.uncertainty, who, st.ident, _links(st, net),
                     params.receptivity, trust_table(params), params.convergence, params.confidence,
-                    params.branch_talk, active, skey, weight, pi, ps, pj, pq, pr, pu, pv, m, choice)  # fmt: skip
+                    params.branch_talk, active, skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, m, choice)  # fmt: skip
         out.append((st, pj, pu, pv))
     (a, *rest_a), *others = out
     for b, *rest_b in others:
@@ -117,7 +118,7 @@ def test_a_whole_sweep_is_the_same_on_any_number_of_threads(weight, choosing):
     choice = (np.uint64(7), 0.5 if choosing else 0.0, cadre, np.uint64(8), 5.0 if choosing else 0.0)
     skey = np.uint64(step_key(np.uint64(4), CONVERSE, 0))
     out = []
-    for threads, sweep in ((1, _SWEEP.kernel), (2, _SWEEP.kernel), (2, _SWEEP.serial)):  # and the serial copy
+    for threads, sweep in ((1, _SWEEP.kernel), (2, _SWEEP.kernel), (2, _SWEEP.serial)):  # the one-thread way too
         st = built.copy()
         _on_threads(threads, sweep, st, st.opinion, st.uncertainty, st.committed, st.stratum, st.org,
                     st.faction, st.expelled_from, st.ident, _links(st, net), params.receptivity,

@@ -11,7 +11,7 @@ from lever.kernels.opinion import agreement, deffuant_exchange, distance, mixed_
 from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.social import trust_between, trust_table
-from lever.kernels.threads import Threaded, renamed
+from lever.kernels.threads import Threaded
 
 #: conversations drawn before they are held (see :func:`_sweep_body`)
 _BLOCK = 4096
@@ -60,6 +60,9 @@ def converse(state, params, net, key, step: int) -> None:
 
 _NOBODY = np.zeros(0, np.int64)
 
+#: a talk's slot when it draws no second partner (:func:`_mate_slot` gives -1 for the ties)
+_NONE = -2
+
 
 def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, expelled, ident, links,
                 receptivity, table, mu, bound, talk, extra, active, skey, weight, choice) -> None:  # fmt: skip
@@ -81,12 +84,13 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
     pr = np.empty(_BLOCK, np.int64)
     pu = np.empty(_BLOCK)
     pv = np.empty(_BLOCK)
+    pw = np.empty(_BLOCK)
     for lo in range(0, n, _BLOCK):
         m = min(_BLOCK, n - lo)
         for b in range(m):
             pi[b] = lo + b
         _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
-               skey, weight, pi, ps, pj, pq, pr, pu, pv, np.int64(m), choice)  # fmt: skip
+               skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, np.int64(m), choice)  # fmt: skip
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons);
     # slot 2 decides how many times, slots 3, 4, ... their talks
     m = 0
@@ -100,16 +104,16 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
             m += 1
             if m == _BLOCK:
                 _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound,
-                       talk, active, skey, weight, pi, ps, pj, pq, pr, pu, pv, np.int64(m), choice)  # fmt: skip
+                       talk, active, skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, np.int64(m), choice)  # fmt: skip
                 m = 0
     if m:
         _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk,
-               active, skey, weight, pi, ps, pj, pq, pr, pu, pv, np.int64(m), choice)  # fmt: skip
+               active, skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, np.int64(m), choice)  # fmt: skip
 
 
 @inner(parallel=True)
 def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
-           skey, weight, pi, ps, pj, pq, pr, pu, pv, m, choice):  # fmt: skip
+           skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, m, choice):  # fmt: skip
     """Conversations of ``pi[:m]`` (their draws in slots ``ps[:m]``) with partners drawn for
     them, stage by stage.
 
@@ -117,21 +121,22 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
     Numba's threads; the exchanges then run in order. So the same seed gives the same bits
     whatever the number of threads.
     """
-    for b in nb.prange(m):  # the draws (branch or network, which one), and where they point
+    # the arrays go to the helpers one by one: with the tuple passed into them, the sweep took a
+    # third more time (issue 23: 7.8 against 5.5 ms at britain-1933's week 50, on one thread)
+    branch, branch_start, branch_members, indptr, indices, social = links
+    for b in nb.prange(m):  # the draws (branch or network, which one); a branch mate's slot
         if b + _AHEAD < m:
-            prefetch(links[0], pi[b + _AHEAD])  # the branch of each
+            prefetch(branch, pi[b + _AHEAD])  # the branch of each
         i = pi[b]
         pu[b] = keyed(skey, ident[i], ps[b])
         pv[b] = keyed(skey, ident[i], ps[b] + 1)
-        pq[b] = _slot(links, i, pu[b], pv[b], talk)
-    for b in nb.prange(m):  # the person there: the mate, or else a social neighbour
-        if b + _AHEAD < m:
-            _ask(links, pq[b + _AHEAD])
-        pj[b] = _at_slot(links, pi[b], pq[b])
+        pq[b] = _mate_slot(branch, branch_start, i, pu[b], pv[b], talk)
+    for b in nb.prange(m):  # the person: the mate, or else a social neighbour
+        pj[b] = _partner(branch, branch_start, branch_members, indptr, indices, social, pi[b], pq[b], pv[b])
     ekey, encapsulation, cadre, hkey, homophily = choice
     if encapsulation > 0.0 or homophily > 0.0:  # issue 23: off, not a draw is taken
-        _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, ekey, encapsulation, cadre, hkey,
-                homophily)  # fmt: skip
+        _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, pw, m, ekey, encapsulation, cadre,
+                hkey, homophily)  # fmt: skip
     for b in nb.prange(m):  # how far each would move (who they are does not change)
         if b + _AHEAD < m:
             prefetch(who, pi[b + _AHEAD])
@@ -159,46 +164,35 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
 
 
 @nb.njit(cache=True, inline="always")
-def _slot(links, i, u, v, talk):
-    """Where a partner of ``i`` drawn from the uniforms ``u`` (branch or ties) and ``v`` (which one)
-    stands: a slot of ``branch_members`` (>= 0), a slot of ``indices`` coded as ``-2 - slot``, or
-    -1 for nobody. A branch draw skips one slot, which :func:`_at_slot` resolves."""
-    branch, branch_start, _, indptr, _, social = links
+def _mate_slot(branch, branch_start, i, u, v, talk):
+    """The slot of ``branch_members`` where a partner of ``i`` drawn from the uniforms ``u``
+    (branch or ties) and ``v`` (which one) stands, or -1 when the draw goes to the ties (or the
+    branch has no one else). A branch draw skips one slot, which :func:`_partner` resolves."""
     br = branch[i]
     if br >= 0 and u < talk:
         first = branch_start[br]
         size = branch_start[br + 1] - first
         if size >= 2:
             return first + min(int(v * (size - 1)), size - 2)
-    row = social[i]
-    deg = indptr[row + 1] - indptr[row]
-    return -2 - (indptr[row] + min(int(v * deg), deg - 1)) if deg > 0 else -1
+    return -1
 
 
 @nb.njit(cache=True, inline="always")
-def _at_slot(links, i, slot):
-    """The person at a slot :func:`_slot` gave ``i`` (-1 for nobody): a branch draw that fell on
-    ``i`` itself takes the branch's last member, the slot the draw skipped."""
-    branch, branch_start, branch_members, _, indices, _ = links
-    if slot == -1:
-        return -1
-    if slot < 0:
-        return indices[-2 - slot]
-    j = branch_members[slot]
-    return branch_members[branch_start[branch[i] + 1] - 1] if j == i else j
-
-
-@nb.njit(cache=True, inline="always")
-def _ask(links, slot):
-    """Ask for the person at ``slot`` (see :func:`_slot`) ahead of reading it."""
+def _partner(branch, branch_start, branch_members, indptr, indices, social, i, slot, v):
+    """The partner of ``i`` at the branch slot :func:`_mate_slot` gave (a draw that fell on ``i``
+    itself takes the branch's last member, the slot it skipped), or else the social neighbour
+    ``v`` picks; -1 for nobody."""
     if slot >= 0:
-        prefetch(links[2], slot)
-    elif slot <= -2:
-        prefetch(links[4], -2 - slot)
+        j = branch_members[slot]
+        return branch_members[branch_start[branch[i] + 1] - 1] if j == i else j
+    row = social[i]
+    first = indptr[row]
+    deg = indptr[row + 1] - first
+    return indices[first + min(int(v * deg), deg - 1)] if deg > 0 else -1
 
 
 @nb.njit(cache=True, inline="always")
-def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, ekey, encapsulation, cadre, hkey,
+def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, pw, m, ekey, encapsulation, cadre, hkey,
             homophily):  # fmt: skip
     """Issue 23's partner choice for the talks ``pi[:m]`` (slots ``ps``, first partners ``pj``,
     replaced where the choice says), in stages like the first partner's.
@@ -209,12 +203,14 @@ def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, eke
     was, and taken instead when nearer ``i``'s opinion, with chance
     ``1 - exp(-homophily x (d_1 - d_2))`` (opinions as the block's talks find them). Each draws
     from its own stream, slots ``3 slot`` on. The stages read nothing the talks change, so they
-    run on all threads; each looks up one level for the whole block, asking ahead for what it
-    will read (a call per talk, its arguments a dozen arrays, cost more than its work)."""
+    run on all threads; each looks up one level for the whole block (a call per talk, its
+    arguments a dozen arrays, cost more than its work). ``pq`` and ``pw`` hold the second
+    draw's branch slot and uniform, ``pr`` the second partner."""
+    branch, branch_start, members, indptr, indices, social = links
     for b in nb.prange(m):  # the cadre a trainee meets; or where the second partner's draw points
         i = pi[b]
         slot = ps[b]
-        pq[b] = -1
+        pq[b] = _NONE  # no second partner, unless drawn below
         wi = who[i]
         trainee = (wi >> 41) & 1 and not (wi >> 40) & 1
         if encapsulation > 0.0 and active and trainee and cadre.shape[0] > 0:
@@ -223,15 +219,16 @@ def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, m, eke
                 continue
         if homophily <= 0.0 or pj[b] < 0:
             continue
-        pq[b] = _slot(links, i, keyed(hkey, ident[i], 3 * slot), keyed(hkey, ident[i], 3 * slot + 1), talk)
+        pw[b] = keyed(hkey, ident[i], 3 * slot + 1)
+        pq[b] = _mate_slot(branch, branch_start, i, keyed(hkey, ident[i], 3 * slot), pw[b], talk)
     if homophily <= 0.0:
         return
-    # the second partner goes to pr, not back into pq: the stage reads pq some talks ahead, and on
-    # several threads those may belong to another thread's chunk
     for b in nb.prange(m):  # the second partner (as the first was found)
-        if b + _AHEAD < m:
-            _ask(links, pq[b + _AHEAD])
-        other = _at_slot(links, pi[b], pq[b])
+        other = (
+            _partner(branch, branch_start, members, indptr, indices, social, pi[b], pq[b], pw[b])
+            if pq[b] != _NONE
+            else -1
+        )
         pr[b] = other if other != pi[b] else -1
     for b in nb.prange(m):  # the nearer of the two, by chance
         if b + _AHEAD < m:
@@ -311,10 +308,9 @@ def _steps(who, receptivity, table, mu, active, i, j):
     return mu_i, mu_j
 
 
-#: the stages' serial copy, for the one-thread way
-_talks_serial = inner(renamed(_talks.py_func, "serial"))
-
-#: the sweep, on all threads or on one: itself compiled serial (it has no ``prange`` of its
-#: own), its stages parallel (``_talks``) or serial (``_talks_serial``)
-_SWEEP = Threaded(kernel=nb.njit(cache=True)(_sweep_body),
-                  serial=nb.njit(cache=True)(renamed(_sweep_body, "serial", _talks=_talks_serial)))  # fmt: skip
+#: the sweep, on all threads or on one: itself compiled serial (it has no ``prange`` of its own),
+#: its stages (``_talks``) compiled parallel and run on one thread in the one-thread way. Not a
+#: copy compiled serial, as the other kernels have (lever.kernels.threads): issue 23 measured
+#: the stages so compiled at 1.6 times the time on one thread (britain-1933 at week 50: 9.0
+#: against 5.5 ms a sweep), as loops of one kernel or as kernels of their own alike
+_SWEEP = Threaded(kernel=nb.njit(cache=True)(_sweep_body))

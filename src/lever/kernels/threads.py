@@ -135,10 +135,11 @@ class Threaded:
     scans compiled parallel took 5.5 s more of a cold first run's 43 s).
 
     ``kernel`` and ``serial`` (default the same) give the two ways' kernels instead: the
-    conversation's sweep, a serial kernel that calls a parallel one (or its serial copy).
-    Compiled serial, the conversation's stages run as fast on one thread as compiled parallel
-    (measured in issue 26: a sweep 3.15 against 3.32 ms at britain-1933's size, 80 against
-    79 ms at 586,640 agents; an earlier engine had measured 3.3 against 5.4 ms).
+    conversation's sweep, a serial kernel that calls a parallel one, gives only ``kernel``, and
+    its one-thread way runs the parallel stages on one thread. Issue 26 had measured its stages
+    compiled serial as fast on one thread (a sweep 3.15 against 3.32 ms at britain-1933's
+    size); with issue 23's partner choice and relative agreement they took 1.6 times as long
+    (9.0 against 5.5 ms), so they have no serial copy.
 
     ``Threaded.force`` (None, True or False) makes every kernel run one way, whatever the size:
     for the tests that compare the two. ``clock`` times the calls (default
