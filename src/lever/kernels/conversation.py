@@ -232,6 +232,8 @@ def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, pw, m,
         pr[b] = other if other != pi[b] else -1
     for b in nb.prange(m):  # the nearer of the two, by chance
         if b + _AHEAD < m:
+            # pj ahead may be another thread's, written as it is read: any value there is a
+            # person or -1, and a prefetch reads nothing, so only the timing can change
             prefetch(opinion, max(pr[b + _AHEAD], 0))
             prefetch(opinion, max(pj[b + _AHEAD], 0))
         other = pr[b]

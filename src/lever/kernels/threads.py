@@ -21,12 +21,10 @@ def parallel_and_serial(body: Callable) -> tuple[Callable, Callable]:
     return nb.njit(cache=True, parallel=True)(body), nb.njit(cache=True)(renamed(body, "serial"))
 
 
-def renamed(body: Callable, suffix: str, **calls: Callable) -> Callable:
+def renamed(body: Callable, suffix: str) -> Callable:
     """A copy of ``body`` named ``<name>_<suffix>``, so that its compiled code has its own
-    on-disk cache; ``calls`` replace globals it reads by name (the serial copy of a kernel it
-    calls)."""
-    scope = {**body.__globals__, **calls} if calls else body.__globals__
-    copy = types.FunctionType(body.__code__, scope, f"{body.__name__}_{suffix}", body.__defaults__,
+    on-disk cache."""
+    copy = types.FunctionType(body.__code__, body.__globals__, f"{body.__name__}_{suffix}", body.__defaults__,
                               body.__closure__)  # fmt: skip
     copy.__qualname__ = f"{body.__qualname__}_{suffix}"
     copy.__doc__ = body.__doc__
@@ -130,16 +128,19 @@ class Threaded:
     ``body`` compiled without ``parallel`` (``prange`` as ``range``), the all-threads way
     compiled with it. Fields below ``min_agents`` (britain-1933 at its default scale among
     them) always run on one thread (parallel regions would cost more than they save there,
-    and stall on a busy machine), so they never compile the parallel kernel: Numba's parfor
-    lowering roughly doubles a kernel's compile time (issue 26: the step's four per-person
-    scans compiled parallel took 5.5 s more of a cold first run's 43 s).
+    and stall on a busy machine), so they never compile the parallel kernel (but for the
+    conversation's stages, below): Numba's parfor lowering roughly doubles a kernel's compile
+    time (issue 26: the step's four per-person scans compiled parallel took 5.5 s more of a
+    cold first run's 43 s).
 
     ``kernel`` and ``serial`` (default the same) give the two ways' kernels instead: the
     conversation's sweep, a serial kernel that calls a parallel one, gives only ``kernel``, and
     its one-thread way runs the parallel stages on one thread. Issue 26 had measured its stages
     compiled serial as fast on one thread (a sweep 3.15 against 3.32 ms at britain-1933's
     size); with issue 23's partner choice and relative agreement they took 1.6 times as long
-    (9.0 against 5.5 ms), so they have no serial copy.
+    (9.0 against 5.5 ms), so they have no serial copy, and every field compiles them parallel
+    (a cold first run 35.6 s wall, 33.9 s CPU, on a busy machine; nothing more after install,
+    which compiles them anyway).
 
     ``Threaded.force`` (None, True or False) makes every kernel run one way, whatever the size:
     for the tests that compare the two. ``clock`` times the calls (default
