@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,17 +75,34 @@ def store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hold(store) -> Path:
+def hold_file(store) -> Path:
     """While this file exists, the server's weighs wait after each finished world
-    (``lever.web.work.HOLD``): a test of cancelling creates it, so the weigh cannot end first."""
+    (``lever.web.work.HOLD``)."""
     return store.parent / f"{store.name}.hold"
 
 
+@pytest.fixture
+def held(hold_file):
+    """``with held():`` the server's weighs wait after each finished world until the block ends:
+    a test of cancelling starts its weigh and cancels inside, so the weigh cannot end before the
+    cancel lands, however slow the machine."""
+
+    @contextmanager
+    def holding() -> Iterator[None]:
+        hold_file.touch()
+        try:
+            yield
+        finally:
+            hold_file.unlink(missing_ok=True)
+
+    return holding
+
+
 @pytest.fixture(scope="session")
-def server(store, hold) -> Iterator[Server]:
+def server(store, hold_file) -> Iterator[Server]:
     """One server for the page's tests (a start costs seconds): a test finds in its store what
     the others made, so it looks for its own experiments by name."""
-    running = Server(store, *LIMITS, env={HOLD: str(hold)})
+    running = Server(store, *LIMITS, env={HOLD: str(hold_file)})
     yield running
     running.stop()
 

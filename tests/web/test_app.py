@@ -123,19 +123,15 @@ def test_a_run_sends_its_rows_as_it_goes_and_lands_in_the_store(client, field):
     assert client.get(f"/api/experiments/{done['experiment']}/files/flows.csv").text.startswith("from,")
 
 
-def test_a_cancelled_weigh_keeps_what_it_finished(client, field, hold):
-    # held after its first finished world until the cancel has landed (the server's HOLD file):
-    # the weigh cannot end first, however slow the machine
-    hold.touch()
-    try:
+def test_a_cancelled_weigh_keeps_what_it_finished(client, field, held):
+    # held after its first finished world until the cancel has landed: the weigh cannot end first
+    with held():
         job = client.post("/api/weighs", json={"scenario": field, "samples": 6, "replications": 1, "steps": 60}).json()
         while job["state"] == "running" and job["done"] == 0:
             time.sleep(0.1)
             job = client.get(f"/api/jobs/{job['id']}").json()
         client.post(f"/api/jobs/{job['id']}/cancel")
         done = finished(client, job)
-    finally:
-        hold.unlink(missing_ok=True)
     assert done["state"] == "cancelled", done
     assert done["message"].startswith("cancelled; kept ")
     listed = {e["name"]: e for e in client.get("/api/experiments").json()}

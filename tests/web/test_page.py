@@ -148,22 +148,19 @@ def test_earlier_experiments_open_again(tab):
     assert "(run, complete)" in tab.inner_text("#experiment h2")
 
 
-def test_a_weigh_is_cancelled_from_the_page(tab, hold):
+def test_a_weigh_is_cancelled_from_the_page(tab, held):
     tab.click('nav button[data-tab="weigh"]')
     tab.fill("#samples", "6")
     tab.fill("#weigh-steps", "60")
     # held after its first finished world until the cancel has landed: the weigh cannot end first,
     # however slow the machine (a world's runs finish together: one worker runs them beside its twin)
-    hold.touch()
-    try:
+    with held():
         tab.click("#weigh")
         tab.wait_for_function("/^running: [1-9]\\d* of 36 runs/.test(document.getElementById('weigh-status').textContent)",
                               timeout=SLOW)  # fmt: skip
         tab.click("#cancel-weigh")
         tab.wait_for_function("document.getElementById('weigh-status').textContent.startsWith('cancelled: ')",
                               timeout=SLOW)  # fmt: skip
-    finally:
-        hold.unlink(missing_ok=True)
     assert tab.text_content("#weigh-status").startswith("cancelled: cancelled; kept "), tab.text_content(
         "#weigh-status"
     )

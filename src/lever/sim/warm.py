@@ -5,7 +5,7 @@ with C extensions builds them at install.
 Numba compiles a kernel on its first call and keeps it in the compile cache
 (:mod:`lever.kernels.cache`: ``import lever`` points ``NUMBA_CACHE_DIR`` at it), keyed by the
 package's source; a later process loads it in well under a second. Compiling the engine takes
-about 30 s of one core (issue 26), which without this step the first ``lever run`` would pay.
+about 35 s of one core (issues 26, 23), which without this step the first ``lever run`` would pay.
 Here one short history of britain-1933 calls every kernel of the engine: its default strategy
 over the whole horizon (entry, recruiting, training, expulsion), then a few steps with every
 mechanism of issue 23 switched on, and, unless ``parallel`` is false, a few steps on all threads
