@@ -254,6 +254,8 @@ class Hand:
             "anchor": opinion.copy(),
             "left_at": np.full(n, -1, np.int32),
             "left_from": np.full(n, -1, np.int16),
+            "tie_word": np.full(n, -1, np.int64),
+            "tie_counts": np.zeros(n, np.int64),
             "platform": platform,
             "branch_start": np.zeros(self.n_branches + 1, np.int64),
             "branch_members": np.zeros(n, np.int32),

@@ -7,9 +7,9 @@ import numpy as np
 
 from lever.kernels.draw import MOBILITY, keyed, keyed_below, step_key
 from lever.kernels.inner import inner
-from lever.kernels.prefetch import prefetch
 from lever.kernels.resolution import split_off
 from lever.kernels.threads import Threaded
+from lever.kernels.ties import tie_shares
 from lever.model.state import (
     TALLY_GROUP_LEFT,
     TALLY_HOST_KERNEL_TO_RIVAL,
@@ -21,9 +21,6 @@ from lever.model.state import (
 
 #: the slot of a person's draw that picks a branch on moving (any mechanism)
 BRANCH_SLOT = 7
-
-#: how many ties ahead the tie pass asks for the person it will read (as the conversation does)
-_AHEAD = 32
 
 
 @nb.njit(cache=True, inline="always")
@@ -234,49 +231,6 @@ def _power_bound(x: float, whole: int) -> float:
     return bound
 
 
-def _tie_lean_body(n, org, committed, faction, social, left_at, left_from, indptr, indices, K, group, since,
-                   lean, recent) -> None:  # fmt: skip
-    """Each member's ties (issue 23): ``lean``, the share of its social ties organized elsewhere
-    less the share in its own organization (for the group's people: among the group's people;
-    McPherson, Popielarz & Drobnic 1992), and ``recent``, the share who left the same
-    organization (the group, for its people) since step ``since`` (Granovetter 1978). The
-    unorganized, the committed and those with no tie get 0 (not read)."""
-    # what a tie reads of a person, packed in one word, as the conversation does: one random
-    # load per tie instead of four. Bits 0-15 org, 16 faction, 17- (what it left + 1) if recently
-    word = np.empty(n, np.int64)
-    for j in nb.prange(n):
-        gone = np.int64(left_from[j]) + 1 if left_at[j] >= since else 0
-        word[j] = np.int64(org[j]) | (np.int64(faction[j]) << 16) | (gone << 17)
-    edges = indices.shape[0]
-    for i in nb.prange(n):
-        k = org[i]
-        lean[i] = 0.0
-        recent[i] = 0.0
-        row = social[i]
-        deg = indptr[row + 1] - indptr[row]
-        if k == K or committed[i] or deg == 0:
-            continue
-        mine = np.int64(group if faction[i] else k)
-        in_group = faction[i]
-        inside = outside = left = 0.0
-        for e in range(indptr[row], indptr[row + 1]):
-            if e + _AHEAD < edges:  # rows lie in index order: the ties ahead are the next members'
-                prefetch(word, indices[e + _AHEAD])
-            wj = word[indices[e]]
-            oj = wj & 0xFFFF
-            if ((wj >> 16) & 1 == 1) if in_group else oj == k:
-                inside += 1.0
-            elif oj != K:
-                outside += 1.0
-            if (wj >> 17) == mine + 1:
-                left += 1.0
-        lean[i] = (outside - inside) / deg
-        recent[i] = left / deg
-
-
-_TIE_LEAN = Threaded(_tie_lean_body)
-
-
 def _tied_hazard_body(n, org, committed, satisfaction, faction, ident, group, K, steep, ties, cascade, lean, typical,
                       recent, skey, everyone, hazard) -> None:  # fmt: skip
     """Each member's chance of leaving with its ties weighed (issue 23):
@@ -338,9 +292,8 @@ _MAY_MOVE = Threaded(_may_move_body)
 def _tied_hazard(state, params, net, step: int, n: int, skey=None) -> np.ndarray:
     """Each member's chance of leaving, its ties weighed (:func:`_tied_hazard_body`); given the
     step's key ``skey``, only where the member's draw can fall below it (0 elsewhere)."""
-    lean, recent, hazard = np.empty(n), np.empty(n), np.empty(n)
-    _TIE_LEAN(n, n, state.org, state.committed, state.faction, state.social, state.left_at, state.left_from,
-              net.indptr, net.indices, params.n_orgs, params.group, step - params.cascade_steps, lean, recent)  # fmt: skip
+    lean, recent = tie_shares(state, net, params.n_orgs, params.group, step - params.cascade_steps)
+    hazard = np.empty(n)
     typical = _typical_lean(n, state.org, state.committed, state.faction, state.weight, state.social, net.indptr,
                             params.n_orgs, params.group, lean)  # fmt: skip
     _TIED_HAZARD(n, n, state.org, state.committed, state.satisfaction, state.faction, state.ident, params.group,

@@ -47,6 +47,7 @@ def split_off(state, i: int) -> int:
     state.anchor[j, 1] = state.anchor[i, 1]
     state.left_at[j] = state.left_at[i]
     state.left_from[j] = state.left_from[i]
+    state.tie_word[j] = -1  # its ties not yet counted (lever.kernels.ties)
     state.root[j] = state.root[i]
     state.social[j] = state.social[i]
     state.splits[i] += 1

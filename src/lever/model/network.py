@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numba as nb
 import numpy as np
 
-from lever.model.state import Network
+from lever.model.state import MAX_TIES, Network
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -55,6 +55,9 @@ def _finish(indptr: np.ndarray, indices: np.ndarray) -> Network:
     used = _sort_unique_rows(indptr, indices)
     if used < indices.size:
         indices = indices[:used].copy()
+    most = int(np.diff(indptr).max()) if indptr.size > 1 else 0
+    if most > MAX_TIES:
+        raise NetworkError(f"a node has {most:,} ties; at most {MAX_TIES:,} are supported")
     return Network(indptr, indices)
 
 

@@ -45,6 +45,9 @@ class State(NamedTuple):
     left_at : int32, the step the agent last left an organization (or the group) of its own
         accord, ``-1`` if never; read by the cascade of exits (issue 23).
     left_from : int16, the organization it then left, ``-1`` if none.
+    tie_word : int64, what its ties read of it when their counts were last taken, ``-1`` before
+        (:mod:`lever.kernels.ties`).
+    tie_counts : int64, its ties inside, elsewhere and recently gone, as last counted, packed.
     platform : float64 ``(K, 2)``, each organization's platform, which may drift.
     count : int64 ``(1,)``, agents alive: only rows ``[0, count[0])`` of the per-agent arrays
         hold persons, the rest is room for persons still to be split off.
@@ -77,6 +80,8 @@ class State(NamedTuple):
     anchor: np.ndarray
     left_at: np.ndarray
     left_from: np.ndarray
+    tie_word: np.ndarray
+    tie_counts: np.ndarray
     platform: np.ndarray
     branch_start: np.ndarray
     branch_members: np.ndarray
@@ -120,7 +125,7 @@ class State(NamedTuple):
 PER_AGENT = (
     "org", "branch", "stratum", "opinion", "satisfaction", "committed", "faction", "cadre",
     "convinced", "faction_since", "expelled_from", "weight", "ident", "root", "social",
-    "splits", "origin", "kernel0", "uncertainty", "anchor", "left_at", "left_from",
+    "splits", "origin", "kernel0", "uncertainty", "anchor", "left_at", "left_from", "tie_word", "tie_counts",
 )  # fmt: skip
 
 #: what ``State.tally`` counts over a run, in persons
@@ -143,6 +148,11 @@ TALLY_TRAINED = 13
 TALLY_GROUP_LEFT = 14
 TALLY_CONTACT_DISTANCE = 15  # the contacts' distances to the line, summed (their mean: / contacts)
 N_TALLY = 16
+
+
+#: most ties a node of the social network may have: a person's three tie counts are packed in 21
+#: bits each (lever.kernels.ties)
+MAX_TIES = (1 << 21) - 1
 
 
 class Network(NamedTuple):
