@@ -10,8 +10,6 @@ from typing import Annotated
 
 import typer
 
-from lever.calibration import Budget, Case, calibrate_cases, load_record
-from lever.calibration.report import write_calibration_report, write_joint_report
 from lever.cli.common import (
     Reporter,
     StoreOption,
@@ -112,6 +110,10 @@ def calibrate_command(
     store: StoreOption = None,
 ) -> None:
     """Fit fields' uncertainties to their records up to a cutoff each (history matching with emulators); predict the rest."""
+    # here, not at the top: the fit's stack (scikit-learn, Matplotlib) would load for every command
+    from lever.calibration import Budget, Case, calibrate_cases, load_record
+    from lever.calibration.report import write_calibration_report, write_joint_report
+
     chosen = _cases(scenario, record, cutoff, case or [])
     days = [_date(day, "--cutoff" if not case else f"--case {name}") for name, _, day in chosen]
     if executor not in (None, "local", "dask") and not executor.startswith("dask://"):
