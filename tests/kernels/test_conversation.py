@@ -234,3 +234,23 @@ def test_a_coarse_agent_talking_with_anyone_else_moves_as_a_whole(hand):
     assert state.n == 2 and state.tally[TALLY_SPLIT] == 0
     m = params.convergence * params.trust_outside
     assert state.opinion[1, 0] == pytest.approx(0.6 - 0.1 * (1 - m) ** 2, abs=1e-15)
+
+
+def test_the_sweeps_trust_of_kinds_is_trust_between_for_every_pair_of_persons(hand):
+    """The conversation reads trust from a table of kinds (lever.kernels.conversation._trust_of_kinds):
+    for persons of every organization, in the group or not, expelled by any organization or none,
+    and a declared entry's trust inside the host, it gives trust_between's number exactly."""
+    from lever.kernels.conversation import _pack, _trust, _trust_of_kinds
+    from lever.kernels.social import trust_between, trust_table
+
+    K = hand.params().n_orgs
+    params = hand.params(declared_trust=np.linspace(0.8, 1.3, K), brand=np.full((K + 1, K), 0.4))
+    table = trust_table(params)
+    kinds = _trust_of_kinds(table)
+    persons = [(org, faction, expelled) for org in range(K + 1) for faction in (0, 1) for expelled in range(-1, K)]
+    for k, f_l, e_l in persons:
+        listener = _pack(k, e_l, 0, False, f_l)
+        for org, faction, expelled in persons:
+            speaker = _pack(org, expelled, 1, False, faction)
+            assert _trust(kinds, listener, speaker) == trust_between(table, k, org, faction, expelled)
+    assert len({float(v) for v in kinds.ravel()}) >= 5  # the kinds differ: the check can fail

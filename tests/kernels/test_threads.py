@@ -19,7 +19,7 @@ from inner_calls import called
 
 from lever.classic import barabasi_albert
 from lever.classic.deffuant import _deffuant_sweep, _deffuant_sweep_serial
-from lever.kernels.conversation import _BLOCK, _pack
+from lever.kernels.conversation import _BLOCK, _pack, _trust_of_kinds
 from lever.kernels.conversation import _talks as _talks_inner
 from lever.kernels.draw import CONVERSE, fresh_key, step_key
 from lever.kernels.social import regroup_branches, trust_table
@@ -85,7 +85,7 @@ def test_a_block_of_conversations_is_the_same_on_any_number_of_threads(active, w
         pq, pr = np.zeros(_BLOCK, np.int64), np.zeros(_BLOCK, np.int64)  # the second partner's scratch
         pw = np.zeros(_BLOCK)
         _on_threads(threads, _talks, st, st.opinion, st.uncertainty, who, st.ident, _links(st, net),
-                    params.receptivity, trust_table(params), params.convergence, params.confidence,
+                    params.receptivity, _trust_of_kinds(trust_table(params)), params.convergence, params.confidence,
                     params.branch_talk, active, skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, m, choice)  # fmt: skip
         out.append((st, pj, pu, pv))
     (a, *rest_a), *others = out

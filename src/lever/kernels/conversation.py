@@ -73,6 +73,7 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
     who = np.empty(n, np.int64)
     for i in range(n):
         who[i] = _pack(org[i], expelled[i], stratum[i], committed[i], faction[i])
+    kinds = _trust_of_kinds(table)
     # in blocks of conversations, stage by stage: the draws, then each level of the partner's
     # lookup for the whole block, then the talks in order. Every load of a stage is
     # independent of the others in it, so the CPU overlaps many random loads at once instead
@@ -89,8 +90,8 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
         m = min(_BLOCK, n - lo)
         for b in range(m):
             pi[b] = lo + b
-        _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
-               skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, np.int64(m), choice)  # fmt: skip
+        _talks(state, opinion, uncertainty, who, ident, links, receptivity, kinds, mu, bound, talk,
+               active, skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, np.int64(m), choice)  # fmt: skip
     # the committed speak again, in the same blocks (a talk is symmetric in its two persons);
     # slot 2 decides how many times, slots 3, 4, ... their talks
     m = 0
@@ -103,16 +104,16 @@ def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, e
             ps[m] = 3 + 2 * t
             m += 1
             if m == _BLOCK:
-                _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound,
+                _talks(state, opinion, uncertainty, who, ident, links, receptivity, kinds, mu, bound,
                        talk, active, skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, np.int64(m), choice)  # fmt: skip
                 m = 0
     if m:
-        _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk,
+        _talks(state, opinion, uncertainty, who, ident, links, receptivity, kinds, mu, bound, talk,
                active, skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, np.int64(m), choice)  # fmt: skip
 
 
 @inner(parallel=True)
-def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, mu, bound, talk, active,
+def _talks(state, opinion, uncertainty, who, ident, links, receptivity, kinds, mu, bound, talk, active,
            skey, weight, pi, ps, pj, pq, pr, pu, pv, pw, m, choice):  # fmt: skip
     """Conversations of ``pi[:m]`` (their draws in slots ``ps[:m]``) with partners drawn for
     them, stage by stage.
@@ -143,7 +144,7 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
             prefetch(who, max(pj[b + _AHEAD], 0))
         j = pj[b]
         if j >= 0:
-            pu[b], pv[b] = _steps(who, receptivity, table, mu, active, pi[b], j)
+            pu[b], pv[b] = _steps(who, receptivity, kinds, mu, active, pi[b], j)
     for b in range(m):
         if b + _AHEAD < m:  # the rows of a talk some talks ahead (see lever.kernels.prefetch)
             prefetch(opinion, pi[b + _AHEAD])
@@ -167,28 +168,35 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, table, m
 def _mate_slot(branch, branch_start, i, u, v, talk):
     """The slot of ``branch_members`` where a partner of ``i`` drawn from the uniforms ``u``
     (branch or ties) and ``v`` (which one) stands, or -1 when the draw goes to the ties (or the
-    branch has no one else). A branch draw skips one slot, which :func:`_partner` resolves."""
+    branch has no one else). A branch draw skips one slot, which :func:`_partner` resolves.
+
+    Both outcomes are computed and one is kept, with no branch: whether a talk goes to the
+    branch is a coin flip the CPU cannot predict, and its mispredictions were half the stage's
+    time (issue 23: 15 against 8 ns a talk at britain-1933's size)."""
     br = branch[i]
-    if br >= 0 and u < talk:
-        first = branch_start[br]
-        size = branch_start[br + 1] - first
-        if size >= 2:
-            return first + min(int(v * (size - 1)), size - 2)
-    return -1
+    first = branch_start[max(br, 0)]
+    size = branch_start[max(br, 0) + 1] - first
+    slot = first + min(int(v * (size - 1)), size - 2)
+    return slot if (br >= 0) & (u < talk) & (size >= 2) else -1
 
 
 @nb.njit(cache=True, inline="always")
 def _partner(branch, branch_start, branch_members, indptr, indices, social, i, slot, v):
     """The partner of ``i`` at the branch slot :func:`_mate_slot` gave (a draw that fell on ``i``
     itself takes the branch's last member, the slot it skipped), or else the social neighbour
-    ``v`` picks; -1 for nobody."""
-    if slot >= 0:
-        j = branch_members[slot]
-        return branch_members[branch_start[branch[i] + 1] - 1] if j == i else j
+    ``v`` picks; -1 for nobody.
+
+    Both are looked up and one kept, as in :func:`_mate_slot`: the loads overlap, where a
+    mispredicted branch made the CPU wait for each (33 against 4.5 ns a talk). The lookup not
+    kept reads a row that exists (a branch slot of 0, or the last of branch 0), never a person."""
+    mate = branch_members[max(slot, 0)]
+    last = branch_members[branch_start[max(branch[i], 0) + 1] - 1]
+    mate = last if mate == i else mate
     row = social[i]
     first = indptr[row]
     deg = indptr[row + 1] - first
-    return indices[first + min(int(v * deg), deg - 1)] if deg > 0 else -1
+    tie = indices[first + min(int(v * deg), deg - 1)] if deg > 0 else -1
+    return mate if slot >= 0 else tie
 
 
 @nb.njit(cache=True, inline="always")
@@ -286,15 +294,31 @@ def _pack(org, expelled, stratum, committed, faction):
     )
 
 
-@nb.njit(cache=True, inline="always")
-def _trust(table, listener, speaker):
-    """:func:`lever.kernels.social.trust_between` on packed persons."""
-    return trust_between(table, listener & 0xFFFF, speaker & 0xFFFF, (speaker >> 41) & 1,
-                         ((speaker >> 16) & 0xFFFF) - 1)  # fmt: skip
+@nb.njit(cache=True)
+def _trust_of_kinds(table):
+    """:func:`lever.kernels.social.trust_between` for every kind of listener and speaker:
+    ``[listener's organization, speaker's organization, speaker one of the group's, organization
+    that expelled the speaker + 1]``. A sweep reads it instead of working the rule out in each
+    talk: its branches, and even a call kept for a rare case, cost 30 ns a talk at britain-1933's
+    size, the lookup 3 (issue 23). (K + 1)^3 x 2 numbers: 250 for four organizations."""
+    K = table[0]
+    kinds = np.empty((K + 1, K + 1, 2, K + 1))
+    for k in range(K + 1):
+        for org in range(K + 1):
+            for faction in range(2):
+                for expelled in range(K + 1):
+                    kinds[k, org, faction, expelled] = trust_between(table, k, org, faction, expelled - 1)
+    return kinds
 
 
 @nb.njit(cache=True, inline="always")
-def _steps(who, receptivity, table, mu, active, i, j):
+def _trust(kinds, listener, speaker):
+    """:func:`lever.kernels.social.trust_between` on packed persons (:func:`_trust_of_kinds`)."""
+    return kinds[listener & 0xFFFF, speaker & 0xFFFF, (speaker >> 41) & 1, (speaker >> 16) & 0xFFFF]
+
+
+@nb.njit(cache=True, inline="always")
+def _steps(who, receptivity, kinds, mu, active, i, j):
     """The shares of the gap ``i`` and ``j`` would move: ``mu x receptivity x trust``, zero for
     the committed, and for both when one of them is the group's in the twin world."""
     wi = who[i]
@@ -304,9 +328,9 @@ def _steps(who, receptivity, table, mu, active, i, j):
     mu_i = 0.0
     mu_j = 0.0
     if not (wi >> 40) & 1:
-        mu_i = mu * receptivity[(wi >> 32) & 0xFF] * _trust(table, wi, wj)
+        mu_i = mu * receptivity[(wi >> 32) & 0xFF] * _trust(kinds, wi, wj)
     if not (wj >> 40) & 1:
-        mu_j = mu * receptivity[(wj >> 32) & 0xFF] * _trust(table, wj, wi)
+        mu_j = mu * receptivity[(wj >> 32) & 0xFF] * _trust(kinds, wj, wi)
     return mu_i, mu_j
 
 
