@@ -60,9 +60,6 @@ def converse(state, params, net, key, step: int) -> None:
 
 _NOBODY = np.zeros(0, np.int64)
 
-#: a talk's slot when it draws no second partner (:func:`_mate_slot` gives -1 for the ties)
-_NONE = -2
-
 
 def _sweep_body(state, opinion, uncertainty, committed, stratum, org, faction, expelled, ident, links,
                 receptivity, table, mu, bound, talk, extra, active, skey, weight, choice) -> None:  # fmt: skip
@@ -125,6 +122,7 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, kinds, m
     # the arrays go to the helpers one by one: with the tuple passed into them, the sweep took a
     # third more time (issue 23: 7.8 against 5.5 ms at britain-1933's week 50, on one thread)
     branch, branch_start, branch_members, indptr, indices, social = links
+    ekey, encapsulation, cadre, hkey, homophily = choice
     for b in nb.prange(m):  # the draws (branch or network, which one); a branch mate's slot
         if b + _AHEAD < m:
             prefetch(branch, pi[b + _AHEAD])  # the branch of each
@@ -132,12 +130,17 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, kinds, m
         pu[b] = keyed(skey, ident[i], ps[b])
         pv[b] = keyed(skey, ident[i], ps[b] + 1)
         pq[b] = _mate_slot(branch, branch_start, i, pu[b], pv[b], talk)
-    for b in nb.prange(m):  # the person: the mate, or else a social neighbour
-        pj[b] = _partner(branch, branch_start, branch_members, indptr, indices, social, pi[b], pq[b], pv[b])
-    ekey, encapsulation, cadre, hkey, homophily = choice
-    if encapsulation > 0.0 or homophily > 0.0:  # issue 23: off, not a draw is taken
-        _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, pw, m, ekey, encapsulation, cadre,
-                hkey, homophily)  # fmt: skip
+        if homophily > 0.0:  # issue 23: a second partner drawn as the first (_choose)
+            pw[b], pr[b] = _second_slot(branch, branch_start, ident, hkey, talk, i, ps[b])
+    for b in nb.prange(m):  # the person: the mate, or else a social neighbour (and the second)
+        i = pi[b]
+        pj[b] = _partner(branch, branch_start, branch_members, indptr, indices, social, i, pq[b], pv[b])
+        if homophily > 0.0:
+            pr[b] = _second(branch, branch_start, branch_members, indptr, indices, social, i, pr[b], pw[b], pj[b])
+    if encapsulation > 0.0 and active and cadre.shape[0] > 0:  # issue 23: off, not a draw is taken
+        _encapsulate(who, ident, pi, ps, pj, pr, m, ekey, encapsulation, cadre)
+    if homophily > 0.0:
+        _choose_nearer(opinion, ident, pi, ps, pj, pr, m, hkey, homophily)
     for b in nb.prange(m):  # how far each would move (who they are does not change)
         if b + _AHEAD < m:
             prefetch(who, pi[b + _AHEAD])
@@ -203,42 +206,61 @@ def _partner(branch, branch_start, branch_members, indptr, indices, social, i, s
 def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, pw, m, ekey, encapsulation, cadre, hkey,
             homophily):  # fmt: skip
     """Issue 23's partner choice for the talks ``pi[:m]`` (slots ``ps``, first partners ``pj``,
-    replaced where the choice says), in stages like the first partner's.
-
-    **Encapsulation** (Greil & Rudy 1984; McAdam 1986): a recruit in training (one of the group's
-    people, not committed) talks with one of the group's cadre with chance ``encapsulation``.
-    **Homophily** (McPherson, Smith-Lovin & Cook 2001): a second partner is drawn as the first
-    was, and taken instead when nearer ``i``'s opinion, with chance
-    ``1 - exp(-homophily x (d_1 - d_2))`` (opinions as the block's talks find them). Each draws
-    from its own stream, slots ``3 slot`` on. The stages read nothing the talks change, so they
-    run on all threads; each looks up one level for the whole block (a call per talk, its
-    arguments a dozen arrays, cost more than its work). ``pq`` and ``pw`` hold the second
-    draw's branch slot and uniform, ``pr`` the second partner."""
+    replaced where the choice says), as :func:`_talks` makes it: homophily's second partner
+    (:func:`_second_slot`, :func:`_second`), then :func:`_encapsulate`, then
+    :func:`_choose_nearer`. :func:`_talks` draws the second partner in the passes that draw the
+    first (their loads overlap); this is the same choice in passes of its own, for the tests.
+    ``pq`` is scratch, ``pw`` and ``pr`` hold the second draw's uniform and partner."""
     branch, branch_start, members, indptr, indices, social = links
-    for b in nb.prange(m):  # the cadre a trainee meets; or where the second partner's draw points
+    if homophily > 0.0:
+        for b in range(m):
+            pw[b], pq[b] = _second_slot(branch, branch_start, ident, hkey, talk, pi[b], ps[b])
+            pr[b] = _second(branch, branch_start, members, indptr, indices, social, pi[b], pq[b], pw[b], pj[b])
+    if encapsulation > 0.0 and active and cadre.shape[0] > 0:
+        _encapsulate(who, ident, pi, ps, pj, pr, m, ekey, encapsulation, cadre)
+    if homophily > 0.0:
+        _choose_nearer(opinion, ident, pi, ps, pj, pr, m, hkey, homophily)
+
+
+@nb.njit(cache=True, inline="always")
+def _second_slot(branch, branch_start, ident, hkey, talk, i, slot):
+    """Homophily's second partner of ``i`` in the talk of slot ``slot``, drawn as the first was
+    (:func:`_mate_slot`) from homophily's own stream, slots ``3 slot`` and ``3 slot + 1``: the
+    uniform that picks it and its branch slot."""
+    w = keyed(hkey, ident[i], 3 * slot + 1)
+    return w, _mate_slot(branch, branch_start, i, keyed(hkey, ident[i], 3 * slot), w, talk)
+
+
+@nb.njit(cache=True, inline="always")
+def _second(branch, branch_start, members, indptr, indices, social, i, slot, w, first):
+    """The second partner at :func:`_second_slot`'s draw; -1 when it is ``i`` or the talk has no
+    first partner."""
+    other = _partner(branch, branch_start, members, indptr, indices, social, i, slot, w)
+    return other if other != i and first >= 0 else -1
+
+
+@nb.njit(cache=True, inline="always")
+def _encapsulate(who, ident, pi, ps, pj, pr, m, ekey, encapsulation, cadre):
+    """Encapsulation (Greil & Rudy 1984; McAdam 1986): a recruit in training (one of the group's
+    people, not committed) talks with one of the group's cadre with chance ``encapsulation``,
+    in place of the partner drawn (and of homophily's second). From its own stream, slots
+    ``3 slot`` and ``3 slot + 1``."""
+    for b in nb.prange(m):
         i = pi[b]
-        slot = ps[b]
-        pq[b] = _NONE  # no second partner, unless drawn below
         wi = who[i]
-        trainee = (wi >> 41) & 1 and not (wi >> 40) & 1
-        if encapsulation > 0.0 and active and trainee and cadre.shape[0] > 0:
-            if keyed(ekey, ident[i], 3 * slot) < encapsulation:
-                pj[b] = cadre[keyed_below(ekey, ident[i], 3 * slot + 1, cadre.shape[0])]
-                continue
-        if homophily <= 0.0 or pj[b] < 0:
-            continue
-        pw[b] = keyed(hkey, ident[i], 3 * slot + 1)
-        pq[b] = _mate_slot(branch, branch_start, i, keyed(hkey, ident[i], 3 * slot), pw[b], talk)
-    if homophily <= 0.0:
-        return
-    for b in nb.prange(m):  # the second partner (as the first was found)
-        other = (
-            _partner(branch, branch_start, members, indptr, indices, social, pi[b], pq[b], pw[b])
-            if pq[b] != _NONE
-            else -1
-        )
-        pr[b] = other if other != pi[b] else -1
-    for b in nb.prange(m):  # the nearer of the two, by chance
+        if (wi >> 41) & 1 and not (wi >> 40) & 1 and keyed(ekey, ident[i], 3 * ps[b]) < encapsulation:
+            pj[b] = cadre[keyed_below(ekey, ident[i], 3 * ps[b] + 1, cadre.shape[0])]
+            pr[b] = -1
+
+
+@nb.njit(cache=True, inline="always")
+def _choose_nearer(opinion, ident, pi, ps, pj, pr, m, hkey, homophily):
+    """Homophily (McPherson, Smith-Lovin & Cook 2001): of the partner drawn and a second drawn
+    as it was (``pr``, -1 for none), the second is taken instead when nearer ``i``'s opinion,
+    with chance ``1 - exp(-homophily x (d_1 - d_2))`` (opinions as the block's talks find them),
+    the draw slot ``3 slot + 2`` of its own stream. It reads nothing the talks change, so it
+    runs on all threads."""
+    for b in nb.prange(m):
         if b + _AHEAD < m:
             # pj ahead may be another thread's, written as it is read: any value there is a
             # person or -1, and a prefetch reads nothing, so only the timing can change
