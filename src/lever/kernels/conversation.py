@@ -177,8 +177,9 @@ def _mate_slot(branch, branch_start, i, u, v, talk):
     branch is a coin flip the CPU cannot predict, and its mispredictions were half the stage's
     time (issue 23: 15 against 8 ns a talk at britain-1933's size)."""
     br = branch[i]
-    first = branch_start[max(br, 0)]
-    size = branch_start[max(br, 0) + 1] - first
+    at = min(max(br, 0), branch_start.shape[0] - 2)  # a branch that exists, even for br = -1
+    first = branch_start[at]
+    size = branch_start[at + 1] - first
     slot = first + min(int(v * (size - 1)), size - 2)
     return slot if (br >= 0) & (u < talk) & (size >= 2) else -1
 
@@ -193,7 +194,7 @@ def _partner(branch, branch_start, branch_members, indptr, indices, social, i, s
     mispredicted branch made the CPU wait for each (33 against 4.5 ns a talk). The lookup not
     kept reads a row that exists (a branch slot of 0, or the last of branch 0), never a person."""
     mate = branch_members[max(slot, 0)]
-    last = branch_members[branch_start[max(branch[i], 0) + 1] - 1]
+    last = branch_members[branch_start[min(max(branch[i], 0) + 1, branch_start.shape[0] - 1)] - 1]
     mate = last if mate == i else mate
     row = social[i]
     first = indptr[row]
@@ -322,7 +323,8 @@ def _trust_of_kinds(table):
     ``[listener's organization, speaker's organization, speaker one of the group's, organization
     that expelled the speaker + 1]``. A sweep reads it instead of working the rule out in each
     talk: its branches, and even a call kept for a rare case, cost 30 ns a talk at britain-1933's
-    size, the lookup 3 (issue 23). (K + 1)^3 x 2 numbers: 250 for four organizations."""
+    size, the lookup 3 (issue 23). (K + 1)^3 x 2 numbers: 250 for four organizations,
+    some 2 million (16 MB, tens of ms a sweep to fill) for a hundred."""
     K = table[0]
     kinds = np.empty((K + 1, K + 1, 2, K + 1))
     for k in range(K + 1):
