@@ -40,7 +40,7 @@ def _to_line(state, params, j: int) -> float:
     return np.sqrt(dx * dx + dy * dy)
 
 
-@inner
+@nb.njit(cache=True, inline="always")
 def acquaintance(state, net, c: int, branch_talk: float, group: int, tkey, base: int) -> int:
     """One acquaintance of cadre member ``c`` drawn from the targeting stream, or -1: inside another
     organization a branch mate with chance ``branch_talk``; outside (the group's branch is the group)
@@ -68,7 +68,7 @@ def acquaintance(state, net, c: int, branch_talk: float, group: int, tkey, base:
     return j
 
 
-@inner
+@nb.njit(cache=True, inline="always")
 def targeted(state, params, net, c: int, tkey, base: int) -> int:
     """Whom cadre member ``c`` approaches under targeting (Snow, Zurcher & Ekland-Olson 1980), or -1:
     of :data:`_CANDIDATES` acquaintances (:func:`acquaintance`), one chosen with weight
