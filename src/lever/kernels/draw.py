@@ -76,7 +76,21 @@ def step_key(key, mechanism, step):
 def keyed(skey, ident, slot):
     """A uniform in [0, 1) (53 bits) for draw ``slot`` of the person ``ident`` under the
     mechanism-and-step key ``skey`` (:func:`step_key`)."""
-    z = mix64(mix64(skey ^ np.uint64(ident)) + np.uint64(slot) * _GOLDEN)
+    return keyed_at(person_key(skey, ident), slot)
+
+
+@nb.njit(cache=True, inline="always")
+def person_key(skey, ident):
+    """The key of the person ``ident``'s draws under ``skey``: a kernel that draws several times
+    for one person takes it once (:func:`keyed_at`), where the compiler cannot see that the
+    person stays the same between draws (the loop writes the population's arrays)."""
+    return mix64(skey ^ np.uint64(ident))
+
+
+@nb.njit(cache=True, inline="always")
+def keyed_at(pkey, slot):
+    """:func:`keyed`'s draw ``slot`` from the person's key (:func:`person_key`): the same bits."""
+    z = mix64(pkey + np.uint64(slot) * _GOLDEN)
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from lever.kernels.draw import PRESS, keyed, step_key
+from lever.kernels.draw import PRESS, keyed_at, person_key, step_key
 from lever.kernels.inner import inner
 from lever.kernels.opinion import agreement, overlap
 from lever.kernels.resolution import split_off
@@ -78,10 +78,11 @@ def _trusts(params) -> np.ndarray:
 
 
 @nb.njit(cache=True, inline="always")
-def _reads_line(skey, ident, o: int, share) -> bool:
+def _reads_line(pkey, o: int, share) -> bool:
     """Whether a person reached by organ ``o`` reads the group's line in it (a ``share`` of
-    its pages), not its owner's platform: the draw ``2o + 1`` of the person's key."""
-    return share[o] >= 1.0 or (share[o] > 0.0 and keyed(skey, ident, 2 * o + 1) < share[o])
+    its pages), not its owner's platform: the draw ``2o + 1`` of the person's key ``pkey``
+    (:func:`lever.kernels.draw.person_key`)."""
+    return share[o] >= 1.0 or (share[o] > 0.0 and keyed_at(pkey, 2 * o + 1) < share[o])
 
 
 @nb.njit(cache=True, inline="always")
@@ -107,10 +108,11 @@ def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach
             coarse += 1
             continue
         k = org[i]
+        pkey = person_key(skey, ident[i])  # its draws, one per organ and line (keyed_at)
         for o in range(owner.shape[0]):
-            if reach[o, k] <= 0.0 or keyed(skey, ident[i], 2 * o) >= reach[o, k]:
+            if reach[o, k] <= 0.0 or keyed_at(pkey, 2 * o) >= reach[o, k]:
                 continue
-            if _reads_line(skey, ident[i], o, share):
+            if _reads_line(pkey, o, share):
                 lx, ly = line[0], line[1]
             else:
                 lx, ly = platform[owner[o], 0], platform[owner[o], 1]
@@ -142,21 +144,22 @@ def _read_coarse(state, params, skey, share) -> None:
         if state.committed[i] or state.weight[i] <= 1.0:
             continue
         k = state.org[i]
+        pkey = person_key(skey, state.ident[i])  # its draws, one per organ and line (keyed_at)
         for o in range(n_organs):
             reach = params.organ_reach[o, k]
             if reach <= 0.0:
                 continue
             owner = params.organ_owner[o]
-            u = keyed(skey, state.ident[i], 2 * o)
+            u = keyed_at(pkey, 2 * o)
             if state.weight[i] <= 1.0:  # split down to one person by an earlier organ: reads as one
                 if u < reach:
-                    _read(state, params, i, k, owner, _reads_line(skey, state.ident[i], o, share))
+                    _read(state, params, i, k, owner, _reads_line(pkey, o, share))
                 continue
             if u < reach * (1.0 - share[o]):
                 _read(state, params, i, k, owner, np.False_)  # np.False_, np.True_: typed bool, not two literal types
             if (
                 share[o] > 0.0
-                and keyed(skey, state.ident[i], 2 * o + 1) < state.weight[i] * reach * share[o]
+                and keyed_at(pkey, 2 * o + 1) < state.weight[i] * reach * share[o]
                 and _near_line(state, params, i)
             ):
                 j = split_off(state, i)
