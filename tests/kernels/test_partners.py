@@ -128,3 +128,57 @@ def test_the_staged_passes_choose_as_the_talk_by_talk_rule_did(tiny):
             np.empty(m, np.int64), np.empty(m), m, *keys)  # fmt: skip
     assert chosen.tolist() == want
     assert (chosen != first).mean() > 0.1  # the rule did choose: not a block of first partners
+
+
+def _first_reference(branch, branch_start, branch_members, indptr, indices, social, talk, i, u, v):
+    """The first partner as the talk-by-talk engine drew it (plain Python, with branches)."""
+    br = branch[i]
+    if br >= 0 and u < talk and branch_start[br + 1] - branch_start[br] >= 2:
+        first, size = branch_start[br], branch_start[br + 1] - branch_start[br]
+        j = branch_members[first + min(int(v * (size - 1)), size - 2)]
+        return int(branch_members[branch_start[br + 1] - 1] if j == i else j)
+    row = social[i]
+    deg = indptr[row + 1] - indptr[row]
+    return int(indices[indptr[row] + min(int(v * deg), deg - 1)]) if deg > 0 else -1
+
+
+def test_the_sweeps_own_passes_choose_as_the_talk_by_talk_rule_did(tiny):
+    """The passes the sweep runs (``_talks``: the first and second partners drawn together, then
+    encapsulation, then the nearer) give every talk the partner the talk-by-talk rule gives, for the
+    first partner and the choice alike; ``_choose`` is the same choice in passes of its own."""
+    from inner_calls import called
+
+    from lever.kernels.conversation import _talks, _trust_of_kinds
+    from lever.kernels.draw import CONVERSE, step_key
+    from lever.kernels.social import trust_table
+    from lever.model.build import build_params
+    from lever.sim.engine import build_world
+
+    field = with_values(tiny, {"organizations.group.size": 60.0})
+    state, net = build_world(field, 4)
+    n = state.n
+    rng = np.random.default_rng(8)
+    state.faction[rng.choice(n, 40, replace=False)] = True
+    state.committed[rng.choice(np.flatnonzero(state.faction[:n]), 10, replace=False)] = True
+    who = np.array([_pack(state.org[i], state.expelled_from[i], state.stratum[i], state.committed[i],
+                          state.faction[i]) for i in range(n)], np.int64)  # fmt: skip
+    links = (state.branch, state.branch_start, state.branch_members, net.indptr, net.indices, state.social)
+    cadre = np.flatnonzero(state.faction[:n] & state.committed[:n])
+    params = build_params(field, None)
+    m = 3000
+    talker = rng.integers(0, n, m)
+    slot = 2 * rng.integers(0, 3, m)
+    skey = np.uint64(step_key(np.uint64(5), CONVERSE, 2))
+    keys = (np.uint64(11), 0.5, cadre, np.uint64(12), 5.0)
+    opinion = state.opinion.copy()  # the choice reads opinions before the block's exchanges
+    want = []
+    for b in range(m):
+        i, s = int(talker[b]), int(slot[b])
+        first = _first_reference(*links, 0.5, i, keyed(skey, state.ident[i], s), keyed(skey, state.ident[i], s + 1))
+        want.append(_chosen_reference(opinion, who, state.ident, links, 0.5, True, i, s, first, *keys))
+    pj = np.empty(m, np.int64)
+    scratch = [np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m), np.empty(m), np.empty(m)]
+    called(_talks)(state.with_capacity(n + 4 * m), opinion.copy(), state.uncertainty.copy(), who, state.ident, links,
+                   params.receptivity, _trust_of_kinds(trust_table(params)), params.convergence, params.confidence,
+                   0.5, True, skey, 0.0, talker, slot, pj, *scratch[:2], *scratch[2:], np.int64(m), keys)  # fmt: skip
+    assert pj.tolist() == want

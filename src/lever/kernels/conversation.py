@@ -192,9 +192,10 @@ def _partner(branch, branch_start, branch_members, indptr, indices, social, i, s
 
     Both are looked up and one kept, as in :func:`_mate_slot`: the loads overlap, where a
     mispredicted branch made the CPU wait for each (33 against 4.5 ns a talk). The lookup not
-    kept reads a row that exists (a branch slot of 0, or the last of branch 0), never a person."""
+    kept reads a row that exists (slot 0, the last member of branch 0, or row 0 when branch 0 is
+    empty); its value is never used."""
     mate = branch_members[max(slot, 0)]
-    last = branch_members[branch_start[min(max(branch[i], 0) + 1, branch_start.shape[0] - 1)] - 1]
+    last = branch_members[max(branch_start[min(max(branch[i], 0) + 1, branch_start.shape[0] - 1)] - 1, 0)]
     mate = last if mate == i else mate
     row = social[i]
     first = indptr[row]
@@ -322,7 +323,7 @@ def _trust_of_kinds(table):
     """:func:`lever.kernels.social.trust_between` for every kind of listener and speaker:
     ``[listener's organization, speaker's organization, speaker one of the group's, organization
     that expelled the speaker + 1]``. A sweep reads it instead of working the rule out in each
-    talk: its branches, and even a call kept for a rare case, cost 30 ns a talk at britain-1933's
+    talk: its branches, and even a call kept for a rare case, cost 25-30 ns a talk at britain-1933's
     size, the lookup 3 (issue 23). (K + 1)^3 x 2 numbers: 250 for four organizations,
     some 2 million (16 MB, tens of ms a sweep to fill) for a hundred."""
     K = table[0]

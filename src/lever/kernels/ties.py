@@ -12,9 +12,11 @@ that hold someone whose word changed. The counts are whole numbers: the shares c
 the same bits as a fresh count. A word of -1 (a new population, a person just split off)
 matches no person's word, so the first week counts everyone.
 
-The network is symmetric and its rows are the agents of step 0 (``State.social``): the rows
-that hold agent ``j`` are the rows of the agents on ``j``'s own row. A person split off an
-agent is on no row (ties name the agent it came from): its change moves nobody's counts.
+The network is symmetric (:func:`lever.sim.engine.make_network` refuses one that is not) and its
+nodes are the agents of step 0: the rows that hold node ``j`` are the rows of ``j``'s ties. A
+person split off an agent is no node (ties name the agent it came from): its change moves nobody
+else's counts. A run starts with every word -1 (:func:`lever.sim.engine.simulate`), so counts
+never outlive the network they were taken on.
 """
 
 from __future__ import annotations
@@ -68,14 +70,15 @@ _WORDS = Threaded(_words_body)
 @nb.njit(cache=True)
 def _rows_to_recount(n, changed, social, indptr, indices):
     """The rows whose persons' counts may have changed: a changed person's own row (its own
-    counts), and, for a person of step 0 (its own row), the rows of its ties (theirs)."""
-    recount = np.zeros(indptr.shape[0] - 1, np.bool_)
+    counts), and, for a node of the network (an agent of step 0, whom ties name), the rows of
+    its ties (theirs: the network is symmetric), whatever row it reads its own ties from."""
+    nodes = indptr.shape[0] - 1
+    recount = np.zeros(nodes, np.bool_)
     for j in range(n):
         if not changed[j]:
             continue
-        row = social[j]
-        recount[row] = True
-        if row == j:
+        recount[social[j]] = True
+        if j < nodes:
             for e in range(indptr[j], indptr[j + 1]):
                 recount[indices[e]] = True
     return recount

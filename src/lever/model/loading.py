@@ -79,8 +79,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 #: What one machine can hold (beside the schema's own bounds on every number).
-#: measured at 10^6 (benchmarks/lever_model.py): 189 B held (issue 23's arrays and tie counts; 103
-#: before them) and ~315 B at the peak of a step, over the interpreter; with room for what a run keeps
+#: measured at 10^6 (benchmarks/lever_model.py): 189 B held (issue 23's arrays and tie counts; 137
+#: at b3bdfbb, before them) and ~315 B at the peak of a step, over the interpreter; with room for what a run keeps
 BYTES_PER_AGENT = 400
 
 

@@ -45,6 +45,24 @@ def from_edges(src: np.ndarray, dst: np.ndarray, n: int) -> Network:
     return _finish(indptr, indices)
 
 
+def checked_network(net: Network, n: int) -> Network:
+    """``net`` if it is what the engine reads: a CSR network on ``n`` nodes, symmetric, each row
+    sorted, with no repeats or self-loops, and no node over ``MAX_TIES`` ties (what
+    :func:`from_edges` builds); otherwise a :class:`NetworkError` saying so. A network built
+    again from its own edges must come out the same."""
+    indptr, indices = np.asarray(net.indptr), np.asarray(net.indices)
+    if indptr.ndim != 1 or indptr.shape[0] != n + 1 or indptr[0] != 0 or indptr[-1] != indices.shape[0]:
+        raise NetworkError(f"the network's indptr must hold {n + 1} offsets from 0 to its {indices.shape[0]} ties")
+    if np.any(np.diff(indptr) < 0):
+        raise NetworkError("the network's indptr must not decrease")
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    again = from_edges(rows, indices, n)
+    if not (np.array_equal(again.indptr, indptr) and np.array_equal(again.indices, indices)):
+        raise NetworkError("the network must be symmetric, its rows sorted, with no repeated tie or self-loop "
+                           "(lever.model.network.from_edges builds one from edge endpoints)")  # fmt: skip
+    return again
+
+
 def _alloc(indptr: np.ndarray) -> np.ndarray:
     np.cumsum(indptr, out=indptr)
     return np.empty(int(indptr[-1]), np.int32)

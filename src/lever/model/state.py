@@ -45,9 +45,11 @@ class State(NamedTuple):
     left_at : int32, the step the agent last left an organization (or the group) of its own
         accord, ``-1`` if never; read by the cascade of exits (issue 23).
     left_from : int16, the organization it then left, ``-1`` if none.
-    tie_word : int64, what its ties read of it when their counts were last taken, ``-1`` before
-        (:mod:`lever.kernels.ties`).
-    tie_counts : int64, its ties inside, elsewhere and recently gone, as last counted, packed.
+    tie_word : int64, what its ties read of it (organization, faction, recent exit, commitment),
+        as of the week's leaving, ``-1`` before any (:mod:`lever.kernels.ties`). A cache of the
+        engine's, like ``tie_counts``: a run starts with every word -1.
+    tie_counts : int64, its ties inside, elsewhere and recently gone, packed, as last counted; not
+        kept for the unorganized, the committed and those with no tie (their shares are 0).
     platform : float64 ``(K, 2)``, each organization's platform, which may drift.
     count : int64 ``(1,)``, agents alive: only rows ``[0, count[0])`` of the per-agent arrays
         hold persons, the rest is room for persons still to be split off.

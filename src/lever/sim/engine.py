@@ -25,7 +25,7 @@ from lever.kernels.recruitment import recruit
 from lever.kernels.resolution import persons_beyond_one
 from lever.kernels.social import regroup_branches
 from lever.model.build import allocation_vector, build_params, build_state
-from lever.model.network import from_networkx, read_edge_list, workplace_network
+from lever.model.network import checked_network, from_networkx, read_edge_list, workplace_network
 from lever.model.scenario import NONE, Scenario, Strategy
 from lever.model.state import N_TALLY, Network, Params, State
 
@@ -81,7 +81,7 @@ def make_network(
     """The social layer: ``network`` if given (a :class:`Network`, or a NetworkX graph),
     else the scenario's edge-list file, else woven from workplaces."""
     if isinstance(network, Network):
-        return network
+        return checked_network(network, n)
     if network is not None:
         return from_networkx(network, n)
     if scenario.network.edges:
@@ -166,6 +166,7 @@ def simulate(
     key = run_key(seed)
     world = build_world(scenario, seed, network) if start is None else start
     state, net = world.state.copy(), world.network
+    state.tie_word[:] = -1  # the ties counted afresh in the first week, on this network (lever.kernels.ties)
     if twin:
         before = after = build_params(scenario, None, active=False)
     else:
