@@ -40,6 +40,8 @@ def _breaks() -> dict[str, dict]:
     broken("bad key", lambda d: d["strategies"].update({"a.b": d["strategies"]["stay"]}))
     broken("sampled twice", lambda d: d["uncertainties"].append(dict(d["uncertainties"][0])))
     broken("too many agents", lambda d: d["unorganized"].update(size=1e9))
+    broken("too many organizations", lambda d: d["organizations"].update(
+        {f"other{k}": dict(d["organizations"]["rival"]) for k in range(100)}))  # fmt: skip
     broken("shares", lambda d: d["strategies"]["join"].update(allocation={"larger": 0.5}))
     broken("crisis order", lambda d: d["organizations"]["larger"].update(
         disappointment=[{"start_week": 10.0, "end_week": 2.0, "level": 0.3}]))  # fmt: skip

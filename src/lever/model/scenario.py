@@ -24,6 +24,9 @@ MAX_WEEKS = 5200.0  # a century of weeks
 MAX_PERSONS = 1e10  # more than the world's population
 #: Agents over all populations: 10^8 is the largest field benchmarked (BENCHMARKS.md), ~10 GB.
 MAX_AGENTS = 100_000_000
+#: organizations a field may have: the conversation reads trust from a table of (K + 1)^3 x 2
+#: kinds of listener and speaker (lever.kernels.conversation), 16 MB at a hundred
+MAX_ORGANIZATIONS = 100
 MAX_STEPS = 100_000
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -724,6 +727,12 @@ def _agents(s: Scenario) -> Iterator[Problem]:
                       "too_many_agents", {"agents": round(agents), "most": MAX_AGENTS})  # fmt: skip
 
 
+def _organizations(s: Scenario) -> Iterator[Problem]:
+    if len(s.organizations) > MAX_ORGANIZATIONS:
+        yield Problem(("organizations",), f"{len(s.organizations)} organizations is more than {MAX_ORGANIZATIONS}",
+                      "too_many_organizations", {"given": len(s.organizations), "most": MAX_ORGANIZATIONS})  # fmt: skip
+
+
 def _person_by_person(s: Scenario) -> Iterator[Problem]:
     def check(label: str, key: str) -> list[Problem]:
         if key in s.organizations and s.organizations[key].persons_per_agent != 1.0:
@@ -815,8 +824,8 @@ def _uncertainties_once(s: Scenario) -> Iterator[Problem]:
 
 
 #: The rules across fields, each run on its own so that every problem is found at once.
-RULES = (_names, _keys, _roles_distinct, _uncertainties_once, _reach, _horizon, _agents, _person_by_person,
-         _default_strategy, _strata, _organs, _allocations)  # fmt: skip
+RULES = (_names, _keys, _roles_distinct, _uncertainties_once, _reach, _horizon, _agents, _organizations,
+         _person_by_person, _default_strategy, _strata, _organs, _allocations)  # fmt: skip
 
 
 def rule_error(error_type: str, message: str, context: dict[str, Any]) -> PydanticCustomError:

@@ -89,6 +89,9 @@ def _rule(found: dict[str, Any]) -> str:
     if rule == "too_many_agents":
         return (f"{found.get('agents', 0):,} simulated people is more than {found.get('most', 0):,}: "
                 "let one simulated person stand for several (persons per agent).")  # fmt: skip
+    if rule == "too_many_organizations":
+        return (f"{found.get('given', 0)} organizations is more than {found.get('most', 0)}: "
+                "merge the smallest, or leave out those your question does not need.")  # fmt: skip
     if rule == "shares_sum":
         what = "where the group goes" if found.get("table") == "allocation" else "the strata"
         return f"The shares of {what} add up to {_shown(found.get('total'))}; they must add up to 1."
