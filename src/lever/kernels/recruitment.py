@@ -33,57 +33,92 @@ _TARGET_SLOTS = 3 * _CANDIDATES + 1
 
 
 @nb.njit(cache=True, inline="always")
-def _to_line(state, params, j: int) -> float:
-    """Distance of ``j``'s opinion to the group's line."""
-    dx = state.opinion[j, 0] - params.line[0]
-    dy = state.opinion[j, 1] - params.line[1]
-    return np.sqrt(dx * dx + dy * dy)
-
-
-@nb.njit(cache=True, inline="always")
-def acquaintance(state, net, c: int, branch_talk: float, group: int, tkey, base: int) -> int:
-    """One acquaintance of cadre member ``c`` drawn from the targeting stream, or -1: inside another
-    organization a branch mate with chance ``branch_talk``; outside (the group's branch is the group)
-    with that chance a stranger met at public activity (any agent); otherwise a social neighbour.
-    Never one of the group's own. Draws ``base`` to ``base + 2`` of ``tkey``."""
-    who = state.ident[c]
+def acquaintance(
+    org,
+    branch,
+    branch_start,
+    members,
+    social,
+    indptr,
+    indices,
+    faction,
+    n: int,
+    c: int,
+    who,
+    group: int,
+    branch_talk: float,
+    tkey,
+    base: int,
+) -> int:
+    """One acquaintance of cadre member ``c`` (identity ``who``) drawn from the targeting stream,
+    or -1: inside another organization a branch mate with chance ``branch_talk``; outside (the
+    group's branch is the group) with that chance a stranger met at public activity (any of the
+    ``n`` agents); otherwise a social neighbour. Never one of the group's own. Draws ``base`` to
+    ``base + 2`` of ``tkey``."""
     j = -1
     if keyed(tkey, who, base) < branch_talk:
-        if state.org[c] != group:
-            b = state.branch[c]
+        if org[c] != group:
+            b = branch[c]
             if b >= 0:
-                lo = state.branch_start[b]
-                size = state.branch_start[b + 1] - lo
-                j = state.branch_members[lo + keyed_below(tkey, who, base + 1, size)]
+                lo = branch_start[b]
+                j = members[lo + keyed_below(tkey, who, base + 1, branch_start[b + 1] - lo)]
         else:
-            j = keyed_below(tkey, who, base + 2, state.count[0])
+            j = keyed_below(tkey, who, base + 2, n)
     else:
-        row = state.social[c]
-        first = net.indptr[row]
-        deg = net.indptr[row + 1] - first
+        row = social[c]
+        first = indptr[row]
+        deg = indptr[row + 1] - first
         if deg > 0:
-            j = net.indices[first + keyed_below(tkey, who, base + 1, deg)]
-    if j < 0 or j == c or state.faction[j]:
+            j = indices[first + keyed_below(tkey, who, base + 1, deg)]
+    if j < 0 or j == c or faction[j]:
         return -1
     return j
 
 
-@nb.njit(cache=True, inline="always")
-def targeted(state, params, net, c: int, tkey, base: int) -> int:
+@inner
+def targeted(
+    opinion,
+    line,
+    org,
+    branch,
+    branch_start,
+    members,
+    social,
+    indptr,
+    indices,
+    faction,
+    n: int,
+    c: int,
+    who,
+    group: int,
+    branch_talk: float,
+    targeting: float,
+    tkey,
+    base: int,
+    cands,
+    w,
+) -> int:
     """Whom cadre member ``c`` approaches under targeting (Snow, Zurcher & Ekland-Olson 1980), or -1:
     of :data:`_CANDIDATES` acquaintances (:func:`acquaintance`), one chosen with weight
-    ``exp(-targeting x distance to the line)``: the sympathetic are sought out."""
-    cands = np.empty(_CANDIDATES, np.int64)
-    w = np.zeros(_CANDIDATES)
+    ``exp(-targeting x distance to the line)``: the sympathetic are sought out.
+
+    The population comes as its arrays, not as the State: where a kernel reads the State's fields
+    in code it inlines, the compiler keeps a reference count on each array read (here some 160
+    atomic counts, 400 ns a candidate, where the rest of its work costs 40; issue 28). ``cands``
+    and ``w`` are room for the candidates and their weights, the caller's, made once."""
     total = 0.0
     for k in range(_CANDIDATES):
-        cands[k] = acquaintance(state, net, c, params.branch_talk, params.group, tkey, base + 3 * k)
-        if cands[k] >= 0:
-            w[k] = np.exp(-params.targeting * _to_line(state, params, cands[k]))
+        j = acquaintance(org, branch, branch_start, members, social, indptr, indices, faction, n, c, who, group,
+                         branch_talk, tkey, base + 3 * k)  # fmt: skip
+        cands[k] = j
+        w[k] = 0.0
+        if j >= 0:
+            dx, dy = opinion[j, 0] - line[0], opinion[j, 1] - line[1]
+            w[k] = np.exp(-targeting * np.sqrt(dx * dx + dy * dy))
             total += w[k]
     if total <= 0.0:
         return -1
-    u = keyed(tkey, state.ident[c], base + 3 * _CANDIDATES) * total
+    u = keyed(tkey, who, base + 3 * _CANDIDATES) * total
     for k in range(_CANDIDATES):
         u -= w[k]
         if u < 0.0 and w[k] > 0.0:
@@ -95,15 +130,16 @@ def targeted(state, params, net, c: int, tkey, base: int) -> int:
 
 
 @nb.njit(cache=True, inline="always")
-def within_reach(state, params, j: int, c: int, d: float) -> bool:
+def within_reach(uncertainty, radius: float, by_agreement: bool, j: int, c: int, d: float) -> bool:
     """Whether contact ``j``, ``d`` from the line, is within cadre member ``c``'s recruiting reach:
-    within ``recruit_radius`` (at most the confidence bound), or, under ``recruit_by_agreement``,
-    where the overlap rule of relative agreement lets ``c``'s confidence move it (issue 23)."""
-    if d < params.recruit_radius:
+    within ``radius`` (``recruit_radius``, at most the confidence bound), or, under
+    ``recruit_by_agreement``, where the overlap rule of relative agreement lets ``c``'s
+    confidence move it (issue 23)."""
+    if d < radius:
         return True
-    if not params.recruit_by_agreement:
+    if not by_agreement:
         return False
-    return agreement(overlap(d, state.uncertainty[c], state.uncertainty[j]), state.uncertainty[c]) > 0.0
+    return agreement(overlap(d, uncertainty[c], uncertainty[j]), uncertainty[c]) > 0.0
 
 
 @inner
@@ -161,34 +197,44 @@ def _recruit(state, params, net, step: int, flows, key, recruiters) -> None:
     contacts = params.recruit_contacts
     skey = step_key(key, RECRUIT, step)
     tkey = step_key(key, TARGET, step)
+    # the arrays read for every contact, taken once: read through the State inside the loop,
+    # each kept a reference count the compiler could not drop (some 400 ns a contact; issue 28)
+    opinion, uncertainty, committed, tally = state.opinion, state.uncertainty, state.committed, state.tally
+    org, ident, branch, starts, members = state.org, state.ident, state.branch, state.branch_start, state.branch_members
+    social, faction, count, indptr, indices = state.social, state.faction, state.count, net.indptr, net.indices
+    line, radius, by_agreement = params.line, params.recruit_radius, params.recruit_by_agreement
+    cands, weights = np.empty(_CANDIDATES, np.int64), np.empty(_CANDIDATES)
     for c in recruiters:
-        if state.org[c] == params.n_orgs:
+        if org[c] == params.n_orgs:
             continue
-        who = state.ident[c]
+        who = ident[c]
         mine = contacts * _rebuilt(state, params, c, step)
         tries = int(mine) + (1 if keyed(skey, who, 0) < mine - int(mine) else 0)
-        gagged = _gagged(params, state.org[c])
+        gagged = _gagged(params, org[c])
         for t in range(tries):
             base = 1 + t * _SLOTS
             if params.targeting > 0.0:  # its own stream: at 0 the draws below are today's
-                j = targeted(state, params, net, c, tkey, t * _TARGET_SLOTS)
+                j = targeted(opinion, line, org, branch, starts, members, social, indptr, indices, faction,
+                             count[0], c, who, params.group, params.branch_talk, params.targeting, tkey,
+                             t * _TARGET_SLOTS, cands, weights)  # fmt: skip
             else:
                 j = contact(state, net, c, params.branch_talk, params.group, skey, base)
             if j < 0:
                 continue
-            d = _to_line(state, params, j)
-            state.tally[TALLY_CONTACTS] += 1.0  # the funnel's stages: counted, never drawn on
-            state.tally[TALLY_CONTACT_DISTANCE] += d
-            if state.committed[j] or not within_reach(state, params, j, c, d):
+            dx, dy = opinion[j, 0] - line[0], opinion[j, 1] - line[1]
+            d = np.sqrt(dx * dx + dy * dy)
+            tally[TALLY_CONTACTS] += 1.0  # the funnel's stages: counted, never drawn on
+            tally[TALLY_CONTACT_DISTANCE] += d
+            if committed[j] or not within_reach(uncertainty, radius, by_agreement, j, c, d):
                 continue
-            state.tally[TALLY_IN_REACH] += 1.0
+            tally[TALLY_IN_REACH] += 1.0
             p = params.recruit_prob * trust(state, params, j, c) * params.receptivity[state.stratum[j]] * gagged
             if keyed(skey, who, base + _SLOTS - 1) >= p:
                 continue
             j = one_person(state, j)
             if j < 0:
                 continue
-            state.tally[TALLY_RECRUITED] += 1.0
+            tally[TALLY_RECRUITED] += 1.0
             _join(state, params, j, c, step, size, flows, skey)
 
 
