@@ -82,3 +82,43 @@ def test_a_worker_that_dies_between_a_wait_and_the_next_submit_is_replaced(field
         execute.execute(tasks, pool, outs.append, todo=iter(range(1, len(tasks))), catch=True)
     assert sorted(o.task.index for o in outs) == list(range(1, len(tasks)))
     assert not any(o.error for o in outs)
+
+
+def _twins_counted(monkeypatch) -> list[int]:
+    """Every twin a run in this process simulates, counted (the world cache emptied first)."""
+    from lever.experiments import tasks as tasks_module
+
+    twins: list[int] = []
+    real = tasks_module.simulate
+
+    def counting(*args, **kwargs):
+        if kwargs.get("twin"):
+            twins.append(kwargs["seed"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks_module, "simulate", counting)
+    tasks_module._WORLDS.clear()  # noqa: SLF001 - a cache earlier tests filled
+    return twins
+
+
+@pytest.mark.parametrize(("path", "shared"), [("strategies.enter_ilp_faction.conviction", True),
+                                              ("dynamics.gravity", False)])  # fmt: skip
+def test_levels_that_change_only_a_strategy_share_one_twin_and_give_the_same_runs(field, monkeypatch, path, shared):
+    """A factor whose levels set only a strategy (as thesis 7's allocation) runs each world's twin
+    once across its levels; a factor that changes the field runs one twin per level. The runs
+    are those of one world at a time, bit for bit (a window of one task gathers nothing)."""
+    from lever.experiments.design import Factor
+
+    levels = (0.5, 0.75, 1.0)
+    factor = Factor("level", tuple({path: v} for v in levels), tuple(map(str, levels)), levels)
+    # more worlds than a worker keeps (tasks._WORLDS_KEPT): taken level by level, each level's
+    # worlds would push the last level's out before they came round again
+    design = Design(field, samples=6, replications=1, seed=3, steps=2, strategies=("enter_ilp_faction",),
+                    factor=factor)  # fmt: skip
+    twins = _twins_counted(monkeypatch)
+    gathered = run_design(design).runs
+    assert len(twins) == (6 if shared else 6 * len(levels))
+    monkeypatch.setattr(execute, "WORLD_WINDOW", 1)
+    twins.clear()
+    execute_one = run_design(design).runs
+    pd.testing.assert_frame_equal(gathered, execute_one, check_exact=True)

@@ -9,6 +9,7 @@ a second when the driver dies, whatever killed it.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -290,8 +291,8 @@ def execute(
     catch: bool,
     on_done: Callable[[], None] | None = None,
 ) -> None:
-    """Run the tasks numbered by ``todo``, a world at a time (consecutive tasks of one
-    world go to one worker, which builds the world and runs its twin once), at most
+    """Run the tasks numbered by ``todo``, a world at a time (the tasks of one world go to
+    one worker, which builds the world and runs its twin once: :func:`worlds`), at most
     ``pool.window`` worlds at once, handing each output to ``sink``. A worker process that
     dies has its runs started again (``RESTARTS`` times); with ``catch``, a run whose worker
     died every time is recorded as failed."""
@@ -310,21 +311,29 @@ def execute(
         raise
 
 
+#: Tasks looked at together when gathering the runs of one world (see :func:`worlds`).
+WORLD_WINDOW = 4096
+
+
 def worlds(tasks: Tasks, todo: Iterator[int]) -> Iterator[list[int]]:
-    """The indices of ``todo`` in runs of consecutive tasks that share a world (level,
-    draw, replication and seed)."""
-    unit: list[int] = []
-    for i in todo:
-        if unit and _world_of(tasks[i]) != _world_of(tasks[unit[-1]]):
-            yield unit
-            unit = []
-        unit.append(i)
-    if unit:
-        yield unit
+    """The indices of ``todo`` gathered by world: tasks whose field differs only in its
+    strategies, with the same draw, replication and seed, go to one worker together, which
+    builds the world and runs its twin once (:func:`lever.experiments.tasks._world`). A
+    thesis whose levels change only a strategy (thesis 7's allocation) shares one twin across
+    its levels. Gathered within windows of ``WORLD_WINDOW`` tasks, in order of first
+    appearance, so that a sweep of millions is never held whole."""
+    while window := list(itertools.islice(todo, WORLD_WINDOW)):
+        units: dict[tuple, list[int]] = {}
+        for i in window:
+            units.setdefault(_world_of(tasks[i]), []).append(i)
+        yield from units.values()
 
 
-def _world_of(task: RunTask) -> tuple[int, int, int, int]:
-    return task.level, task.draw, task.replication, task.seed
+def _world_of(task: RunTask) -> tuple:
+    """What makes a task's world: its draw, replication and seed, and every value it sets but
+    the strategies' (a strategy acts on the world; it does not make it)."""
+    shared = sorted((k, repr(v)) for k, v in task.values.items() if not k.startswith("strategies."))
+    return task.draw, task.replication, task.seed, tuple(shared)
 
 
 def _drain(tasks, pool, sink, in_flight, top_up, catch, on_done) -> None:  # noqa: ANN001
