@@ -124,7 +124,12 @@ def test_a_thesis_runs_on_a_field_that_is_not_britain(tmp_path):
     assert result.exit_code == 0, result.output
     assert "4. Inside vs outside" in result.output
     runs = __import__("pandas").read_parquet(tmp_path / "out" / "theses_runs.parquet")
-    assert set(runs["strategy"]) == {"enter", "outside"} and len(runs) == 2 * 20
+    assert set(runs["strategy"]) == {"enter", "outside"}
+    # twenty draws in two looks of ten: the second only where the first did not decide it, and the
+    # line says which
+    draws = runs["draw"].nunique()
+    assert len(runs) == 2 * draws and draws in (10, 20)
+    assert ("decided at the first look, on 10 of its 20 draws" in result.output) == (draws == 10)
 
 
 def test_a_field_without_a_rival_gets_one_line_naming_the_thesis_and_the_role(tmp_path):

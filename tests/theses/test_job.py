@@ -16,11 +16,13 @@ from lever.theses.job import (
     THESES,
     Comparison,
     Outcome,
+    beyond_doubt,
     design_for,
     differences,
     factor_for,
     field_for,
     growth_margin,
+    looks,
     run_theses,
 )
 from lever.theses.report import line, write_theses_report
@@ -95,6 +97,42 @@ def test_growth_margin_handles_finished_censored_and_unfinished_runs():
     assert m[1] == pytest.approx(40 / 480 - PROPORTIONAL_RATIO)  # censored, already short
     assert math.isnan(m[2])  # censored, but 400/120 could still exceed 1.40
     assert math.isnan(m[3])
+
+
+def test_a_thesis_is_run_in_two_looks_only_where_each_half_has_enough_draws():
+    assert {t.number: looks(t) for t in THESES} == {1: 2, 2: 2, 3: 1, 4: 2, 5: 1, 6: 2, 7: 2, 8: 2}
+
+
+def _looked(a: list[float], b: list[float], replications: int = 1) -> DesignResult:
+    runs = _runs({("a", 0): a, ("b", 0): b}).assign(replication=0)
+    runs["draw"] //= replications
+    runs["replication"] = np.arange(len(runs)) % replications
+    return DesignResult(design_for(tiny(), THESES[3], 1), runs, np.zeros(1))
+
+
+@pytest.mark.parametrize(("a", "b", "decided"), [
+    ([9.0] * 8, [1.0] * 8, True),  # every world by far: supported beyond doubt
+    ([1.0] * 8, [9.0] * 8, True),  # refuted beyond doubt
+    ([9.0] * 7 + [0.0], [1.0] * 8, False),  # holds in 7 of 8 worlds (88%): not the 90% an early stop needs
+    ([3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0, 1.0], [2.0] * 8, False),  # as often lost as won
+])  # fmt: skip
+def test_the_first_look_stops_a_thesis_only_beyond_doubt(a, b, decided):
+    assert beyond_doubt(dataclasses.replace(THESES[3], comparison=Comparison("strategies", "a", "b")),
+                        _looked(a, b)) is decided  # fmt: skip
+
+
+def test_replications_do_not_make_a_first_look_decisive():
+    """Worlds of one draw share its parameters: eight worlds that all hold, from two draws of
+    four replications, are too few draws to stop on (the interval resamples draws)."""
+    thesis = dataclasses.replace(THESES[3], comparison=Comparison("strategies", "a", "b"))
+    assert beyond_doubt(thesis, _looked([9.0] * 8, [1.0] * 8, replications=4)) is False
+    assert beyond_doubt(thesis, _looked([9.0] * 8, [1.0] * 8, replications=2)) is True
+
+
+def test_a_crossover_is_never_stopped_at_the_first_look():
+    runs = _runs({("a", 0): [9.0] * 8, ("b", 0): [1.0] * 8, ("a", 1): [1.0] * 8, ("b", 1): [9.0] * 8})
+    result = DesignResult(design_for(tiny(), THESES[4], 1), runs, np.zeros(1))
+    assert beyond_doubt(THESES[4], result) is False
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +259,22 @@ def test_every_thesis_figure_is_readable_at_its_size(report):
 
     outcomes, _ = report
     assert {o.thesis.number: problems(figure(o)) for o in outcomes} == {o.thesis.number: [] for o in outcomes}
+
+
+@pytest.mark.parametrize("decided", [True, False])
+def test_a_thesis_decided_at_its_first_look_runs_half_its_draws_and_says_so(monkeypatch, decided):
+    from lever.theses import job
+
+    monkeypatch.setattr(job, "beyond_doubt", lambda thesis, result: decided)
+    counted: list[tuple[int, int]] = []
+    thesis = dataclasses.replace(THESES[5], samples=8)
+    (o,) = run_theses(tiny(), [thesis], replications=1, on_done=lambda done, total: counted.append((done, total)))
+    runs = 8 * len(thesis.strategies)
+    assert o.result.design.samples == (4 if decided else 8)
+    assert sorted(o.result.runs["draw"].unique()) == list(range(4 if decided else 8))
+    assert counted[-1] == ((runs // 2, runs // 2) if decided else (runs, runs))
+    said = job.early(o)
+    assert (said is not None) is decided
+    assert (said or "") in line(o)
+    if decided:
+        assert said is not None and "on 4 of its 8 draws" in said

@@ -25,7 +25,7 @@ from lever.analysis.regions import BOX_PERMUTATIONS
 from lever.analysis.tree import TreeView, tree_view
 from lever.analysis.verdict import Verdict, decide
 from lever.experiments.design import Design, Factor
-from lever.experiments.runs import DesignResult, run_design
+from lever.experiments.runs import DesignResult, combine, run_design
 from lever.model.loading import ScenarioError, with_values, without_uncertainties
 from lever.model.scenario import Scenario
 from lever.sim.outcomes import OUTCOMES
@@ -364,6 +364,8 @@ class Outcome:
     box: Discovery | None = None
     #: a depth-2 classification tree for the same worlds (a third view)
     tree: TreeView | None = None
+    #: the draws the thesis planned (its ``samples``); fewer ran where its first look decided it
+    planned_draws: int = 0
 
 
 def _labels(design: Design) -> dict[str, str]:
@@ -507,6 +509,42 @@ def select(only: list[int] | None) -> list[Thesis]:
     return [t for t in THESES if not only or t.number in only]
 
 
+#: A thesis of at least twice this many draws is run in two looks (issue 28): half its draws,
+#: then the other half only if the first did not decide it beyond doubt (:func:`beyond_doubt`).
+LOOK_DRAWS = 4
+#: The first look decides a thesis only where the mean difference's 99% interval (bootstrap over
+#: draws) lies on one side of zero and the claim holds in at least 90% (or at most 10%) of the
+#: worlds: stricter than the rule's 90% and 80% (:mod:`lever.analysis.verdict`), so that looking
+#: twice adds little to the chance of a wrong verdict (Haybittle 1971 and Peto et al. 1976 stop
+#: a trial early only on a far stricter bound than its final test's).
+EARLY_LEVEL, EARLY_SHARE = 0.99, 0.9
+
+
+def looks(thesis: Thesis) -> int:
+    """How many looks ``thesis`` is run in: two where each half of its draws has at least
+    :data:`LOOK_DRAWS`, else one."""
+    return 2 if thesis.samples % 2 == 0 and thesis.samples // 2 >= LOOK_DRAWS else 1
+
+
+def beyond_doubt(thesis: Thesis, result: DesignResult) -> bool:
+    """Whether the runs so far decide ``thesis`` beyond doubt (:data:`EARLY_LEVEL`,
+    :data:`EARLY_SHARE`): supported or refuted, never a region or undecided."""
+    from lever.analysis.resample import cluster_means
+
+    if thesis.comparison.kind == "crossover":  # its verdict may be a region: the whole design decides
+        return False
+    d, feats = differences(result.runs, thesis.comparison, [], result.design.scenario.horizon_weeks)
+    keep = np.isfinite(d)
+    draws = feats.index.to_numpy()[keep]
+    if np.unique(draws).size < LOOK_DRAWS:  # replications of a draw are not worlds of their own
+        return False
+    means = cluster_means(d[keep], draws)
+    tail = (1.0 - EARLY_LEVEL) / 2
+    low, high = np.quantile(means, [tail, 1.0 - tail])
+    share = float(np.mean(d[keep] > 0))
+    return bool((low > 0 and share >= EARLY_SHARE) or (high < 0 and share <= 1.0 - EARLY_SHARE))
+
+
 def run_theses(
     base: Scenario,
     theses: list[Thesis],
@@ -517,33 +555,55 @@ def run_theses(
     on_done: Callable[[int, int], None] | None = None,
     store: Path | None = None,
 ) -> list[Outcome]:
-    """Run each thesis's design and decide it; ``on_done(done, total)`` counts runs. With
-    ``store`` (a results store folder), each thesis is an experiment there: its runs are
-    kept as they finish and a rerun resumes."""
+    """Run each thesis's design and decide it; ``on_done(done, total)`` counts runs (the total
+    falls where a first look decides a thesis: :func:`looks`). With ``store`` (a results store
+    folder), each look of each thesis is an experiment there: its runs are kept as they finish
+    and a rerun resumes."""
     from lever.experiments.execute import Interrupted
 
     designs = [design_for(base, t, replications, seed) for t in theses]
-    total = sum(d.runs for d in designs)
+    planned = [d.runs for d in designs]
     done = 0
     outcomes = []
-    for thesis, design in zip(theses, designs, strict=True):
-        offset = done
+    for k, (thesis, design) in enumerate(zip(theses, designs, strict=True)):
+        half = replace(design, samples=design.samples // looks(thesis))
+        results: list[DesignResult] = []
+        for look in range(looks(thesis)):
+            start = done
 
-        def tick(n: int, _: int, offset: int = offset) -> None:
-            if on_done:
-                on_done(offset + n, total)
+            def tick(n: int, _: int, start: int = start) -> None:
+                if on_done:
+                    on_done(start + n, sum(planned))
 
-        exp = _experiment(store, base, thesis, design) if store is not None else None
-        try:
-            result = run_design(design, jobs=jobs, on_done=tick, store=exp)
-        except Interrupted as stop:
-            raise Interrupted(offset + stop.kept, total) from None
-        finally:
-            if exp is not None:
-                exp.close()
-        done += len(result.runs)
-        outcomes.append(evaluate(thesis, result))
+            exp = _experiment(store, base, thesis, replace(half, batch=look)) if store is not None else None
+            try:
+                results.append(run_design(replace(half, batch=look), jobs=jobs, on_done=tick, store=exp))
+            except Interrupted as stop:
+                raise Interrupted(start + stop.kept, sum(planned)) from None
+            finally:
+                if exp is not None:
+                    exp.close()
+            done += len(results[-1].runs)
+            if look + 1 < looks(thesis) and beyond_doubt(thesis, results[-1]):
+                planned[k] = half.runs * (look + 1)  # the later looks are not run
+                if on_done:
+                    on_done(done, sum(planned))
+                break
+        outcomes.append(replace(evaluate(thesis, combine(results)), planned_draws=design.samples))
     return outcomes
+
+
+def early(o: Outcome) -> str | None:
+    """A sentence for a thesis its first look decided (fewer draws ran than planned)."""
+    ran = o.result.design.samples
+    if not o.planned_draws or ran >= o.planned_draws:
+        return None
+    return (
+        f"decided at the first look, on {ran} of its {o.planned_draws} draws: the mean difference's "
+        f"{100 * EARLY_LEVEL:.0f}% interval lay beyond zero and the claim held in "
+        f"{'at least' if o.verdict.share >= 0.5 else 'at most'} "
+        f"{100 * (EARLY_SHARE if o.verdict.share >= 0.5 else 1 - EARLY_SHARE):.0f}% of worlds"
+    )
 
 
 def _experiment(store: Path, base: Scenario, thesis: Thesis, design: Design):  # noqa: ANN202
@@ -552,6 +612,6 @@ def _experiment(store: Path, base: Scenario, thesis: Thesis, design: Design):  #
 
     spec = {"kind": "thesis", "thesis": thesis.number, "scenario_name": base.name,
             "scenario": to_toml(design.scenario), "samples": design.samples,
-            "replications": design.replications, "seed": design.seed, "steps": design.steps,
+            "replications": design.replications, "seed": design.seed, "steps": design.steps, "batch": design.batch,
             "strategies": list(design.strategies), "runs": design.runs}  # fmt: skip
     return Experiment.create(store, spec_name(f"thesis{thesis.number}", base.name, spec), spec)

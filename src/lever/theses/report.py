@@ -16,7 +16,7 @@ from lever.sim.outcomes import OUTCOMES
 from lever.sim.plots import png_bytes, subplots
 from lever.store.files import write_atomic
 from lever.store.provenance import Provenance, write_parquet
-from lever.theses.job import Outcome, caution
+from lever.theses.job import Outcome, caution, early
 from lever.weigh.report import STYLE, plot_flows, provenance_html
 
 
@@ -99,7 +99,8 @@ def line(o: Outcome) -> str:
     warned = caution(o)
     return (f"{o.thesis.number}. {o.thesis.title}: {o.thesis.claim} — {v.label.upper()} — "
             f"{o.thesis.key}: median {_fmt(v.median)} [90%: {_fmt(v.low)}, {_fmt(v.high)}], "
-            f"holds in {100 * v.share:.0f}% of {v.worlds} worlds" + (f" — caution: {warned}" if warned else ""))  # fmt: skip
+            f"holds in {100 * v.share:.0f}% of {v.worlds} worlds" + (f" — caution: {warned}" if warned else "")
+            + (f" — {stopped}" if (stopped := early(o)) else ""))  # fmt: skip
 
 
 def _design_html(o: Outcome) -> str:
@@ -110,6 +111,8 @@ def _design_html(o: Outcome) -> str:
     for path, value in o.thesis.changes.items():
         parts.append(f"<code>{html.escape(path)} = {html.escape(str(value))}</code>")
     parts.append(f"{d.samples} draws of the uncertainties × {d.replications} replications = {len(o.result.runs)} runs")
+    if (stopped := early(o)) is not None:
+        parts.append(html.escape(stopped[:1].upper() + stopped[1:]))
     return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
 
 
