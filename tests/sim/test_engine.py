@@ -378,3 +378,24 @@ def test_a_homogeneous_host_that_expels_and_breaks_cadre_makes_entry_cost_cadre_
     )
     inside, outside = _cadre_at_horizon(loose, "enter", 8), _cadre_at_horizon(loose, "outside", 8)
     assert not (inside < outside).all() and (inside >= outside).mean() >= 0.75, (inside, outside)
+
+
+@pytest.mark.parametrize("last", [11.0, 1e6])
+def test_a_run_until_its_milestones_ends_in_the_week_the_group_reaches_the_last_with_the_same_bits(last):
+    """Up to the week the group first counts the last milestone the run is the full run, bit for
+    bit; it ends there. A milestone never reached runs to the horizon."""
+    from fields import tiny
+
+    from lever.sim.results import weeks_to
+
+    field = tiny(milestones=[10.5, last])
+    full = simulate(field, "enter_ilp_faction", seed=4)
+    reached = weeks_to(full, last)
+    short = simulate(field, "enter_ilp_faction", seed=4, until_milestones=True)
+    rows = len(full.series) if reached is None else int(reached / field.step_weeks) + 1
+    if last == 1e6:
+        assert reached is None
+    else:  # reached before the horizon: the short run is shorter
+        assert reached is not None and rows < len(full.series)
+    assert len(short.series) == rows
+    np.testing.assert_array_equal(short.series.to_numpy(), full.series.iloc[:rows].to_numpy())

@@ -278,3 +278,24 @@ def test_a_thesis_decided_at_its_first_look_runs_half_its_draws_and_says_so(monk
     assert (said or "") in line(o)
     if decided:
         assert said is not None and "on 4 of its 8 draws" in said
+
+
+def test_thesis_3_s_runs_end_at_the_second_milestone_without_a_twin_and_keep_its_margin():
+    """The growth thesis reads only the weeks to the milestones: its runs end at the second
+    (the same weeks as the run to the horizon), its outcomes against a twin are NaN, not 0, and
+    its tracked series is NaN past the run's last week."""
+    from lever.experiments.tasks import run_task
+
+    thesis = dataclasses.replace(THESES[2], changes={**THESES[2].changes, "organizations.{host}.size": 400.0,
+                                                     "horizon_weeks": 40.0, "milestones": [12.0, 16.0]})  # fmt: skip
+    design = design_for(tiny(), thesis, 1)
+    assert design.until_milestones
+    task = design.tasks()[0]
+    short = run_task(design.scenario, design.steps, task)
+    full = run_task(design.scenario, design.steps, dataclasses.replace(task, until_milestones=False))
+    assert short.outcomes["weeks_to_second"] == full.outcomes["weeks_to_second"] < 40.0
+    assert short.outcomes["weeks_to_first"] == full.outcomes["weeks_to_first"]
+    assert math.isnan(short.outcomes["newly_won"]) and math.isnan(short.outcomes["newly_won_gross"])
+    ended = int(short.outcomes["weeks_to_second"])
+    assert np.isnan(short.series[ended + 1 :]).all() and not np.isnan(short.series[: ended + 1]).any()
+    assert short.series.shape == full.series.shape

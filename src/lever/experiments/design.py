@@ -47,6 +47,9 @@ class Design:
     #: draws of a calibration's posterior (a column per path); the uncertainties whose path it
     #: holds are drawn from it (whole rows, resampled), the others from their prior ranges
     posterior: pd.DataFrame | None = field(default=None, compare=False)
+    #: each run ends when the group reaches its last milestone, without a twin (thesis 3 reads
+    #: only the weeks to the milestones; :attr:`lever.experiments.tasks.Task.until_milestones`)
+    until_milestones: bool = False
 
     def __post_init__(self) -> None:
         if not self.strategies:
@@ -102,7 +105,7 @@ class Design:
                 values = {k: float(v) for k, v in draws.loc[d].items()} | changes
                 for r in range(self.replications):
                     for s in self.strategies:
-                        out.append(Task(len(out), s, lv, d, r, self.run_seed(d, r), values))
+                        out.append(Task(len(out), s, lv, d, r, self.run_seed(d, r), values, self.until_milestones))
         return out
 
     @property

@@ -17,7 +17,7 @@ import numpy as np
 from lever.model.loading import with_values
 from lever.model.scenario import Scenario
 from lever.sim.engine import World, build_world, simulate
-from lever.sim.outcomes import TwinView, outcomes, twin_view
+from lever.sim.outcomes import TwinView, no_twin, outcomes, twin_view
 from lever.store.outputs import TaskOutput
 
 #: Per-step series kept from every run, for the bands in the report (the third is the host's size).
@@ -46,6 +46,9 @@ class Task:
     replication: int
     seed: int
     values: dict[str, Any]
+    #: end the run when the group reaches its last milestone, and run no twin: for a design
+    #: that reads only the weeks to the milestones (thesis 3); its outcomes against the twin are NaN
+    until_milestones: bool = False
 
     def run(self, scenario: Scenario, steps: int | None) -> TaskOutput:
         """What the executors call (:func:`run_task`)."""
@@ -57,11 +60,25 @@ def run_task(scenario: Scenario, steps: int | None, task: Task) -> TaskOutput:
     and the twin: see :func:`_world`); returns the outcomes, tracked series and flows
     (picklable, for workers)."""
     field_ = with_values(scenario, task.values, "uncertainties")
+    if task.until_milestones:
+        return _until_milestones(field_, scenario, steps, task)
     start, twin = _world(field_, task, steps)
     run = simulate(field_, task.strategy, seed=task.seed, steps=steps, start=start)
     s = run.series
     tracked = np.column_stack([s[name] for name in tracked_columns(scenario)])
     return TaskOutput(task, outcomes(run, twin), tracked, run.flows, s["week"].to_numpy())
+
+
+def _until_milestones(field_: Scenario, scenario: Scenario, steps: int | None, task: Task) -> TaskOutput:
+    """A run that ends at the group's last milestone, without a twin: its outcomes against
+    the twin are NaN, and its tracked series is NaN past its last week (the design's runs are
+    stacked week by week)."""
+    run = simulate(field_, task.strategy, seed=task.seed, steps=steps, until_milestones=True)
+    s = run.series
+    weeks = np.arange((field_.steps if steps is None else steps) + 1) * field_.step_weeks
+    tracked = np.full((weeks.size, len(TRACKED)), np.nan)
+    tracked[: len(s)] = np.column_stack([s[name] for name in tracked_columns(scenario)])
+    return TaskOutput(task, outcomes(run, no_twin(run)), tracked, run.flows, weeks)
 
 
 #: the last few worlds this process ran and their twins, keyed by the world (see :func:`_world`)

@@ -145,6 +145,7 @@ def simulate(
     on_row: Callable[[int, np.ndarray], None] | None = None,
     twin: bool = False,
     start: World | None = None,
+    until_milestones: bool = False,
 ) -> Run:
     """Run ``scenario`` under ``strategy`` (default: the scenario's) for ``steps`` steps.
 
@@ -157,7 +158,9 @@ def simulate(
     ``on_row(t, row)`` with the step's observed row (:func:`observed_columns`; step 0 too),
     for a page that draws the run as it goes. ``start`` is the world :func:`build_world` made
     for this scenario and seed (runs of one world share it; the run works on a copy), else it
-    is built here.
+    is built here. ``until_milestones`` ends the run in the first week the group reaches the
+    field's last milestone (its series then stops there; up to it, the same bits): an experiment
+    that reads only the weeks to the milestones (thesis 3) runs no further weeks than it reads.
     """
     _one_thread_in_workers()
     name = strategy or scenario.default_strategy
@@ -190,6 +193,7 @@ def simulate(
     if on_row is not None:
         on_row(0, rows[0])
     params = before
+    members, last_milestone = _columns(scenario).index("group_members"), scenario.milestone_sizes[-1]
     for t in range(1, steps + 1):
         state = with_room(state, params)
         if t - 1 == entry_step:
@@ -202,6 +206,9 @@ def simulate(
             on_step(t)
         if on_row is not None:
             on_row(t, rows[t])
+        if until_milestones and rows[t, members] >= last_milestone:
+            rows, platforms, expelled, tallies = rows[: t + 1], platforms[: t + 1], expelled[: t + 1], tallies[: t + 1]
+            break
     series = _series(scenario, rows, platforms, expelled, tallies)
     return Run(scenario, name, seed, series, flows, state.trimmed(), twin)
 

@@ -15,6 +15,8 @@ already lay inside), it sees a person moved toward the line from anywhere.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lever.model.state import State
@@ -74,7 +76,10 @@ def converted_by_root(st: State, target: np.ndarray) -> np.ndarray:
 
 
 def gross_gain(mine: np.ndarray, theirs: np.ndarray) -> float:
-    """Persons counted here but not in the twin, matched agent by agent (``by_root`` arrays)."""
+    """Persons counted here but not in the twin, matched agent by agent (``by_root`` arrays);
+    NaN against a twin of NaNs (a run without one: :func:`lever.sim.outcomes.no_twin`)."""
+    if np.isnan(theirs).any():
+        return math.nan
     size = max(mine.size, theirs.size)
     gap = np.pad(mine, (0, size - mine.size)) - np.pad(theirs, (0, size - theirs.size))
     return float(gap[gap > 0].sum())

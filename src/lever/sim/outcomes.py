@@ -202,6 +202,13 @@ def twin_view(twin: Run) -> TwinView:
                     converted_by_root(twin.final, _line(twin)))  # fmt: skip
 
 
+def no_twin(run: Run) -> TwinView:
+    """A twin of NaNs, the shape of ``run``'s: for a run that has none, every outcome against
+    the twin is NaN (never 0, which would read as "the group changed nothing")."""
+    return TwinView(np.full(views_by_root(run).shape, np.nan), math.nan, math.nan, math.nan, math.nan,
+                    np.full(converted_by_root(run.final, _line(run)).shape, np.nan))  # fmt: skip
+
+
 def outcomes(run: Run, twin: TwinView) -> dict[str, float]:
     """Every outcome of :data:`OUTCOMES` (and a few inputs to derived ones) for ``run``."""
     s = run.series

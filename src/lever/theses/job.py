@@ -75,6 +75,8 @@ class Thesis:
     key: str = ""
     #: roles the field must declare: ``group`` and ``host`` always; ``rival``, ``reach_stratum``
     roles: tuple[str, ...] = ("group", "host")
+    #: its runs end at the group's last milestone (it reads only the weeks to the milestones)
+    until_milestones: bool = False
 
 
 ENTER = {"allocation": {"{host}": 1.0}, "form": "faction", "declaration": True, "press": "host"}
@@ -140,6 +142,8 @@ THESES: tuple[Thesis, ...] = (
         },
         samples=4,
         key="(weeks to the first milestone) / (weeks from the first to the second) minus the proportional 1.40",
+        # a run that reached the second milestone has its margin: the weeks after it change nothing
+        until_milestones=True,
     ),
     Thesis(
         4,
@@ -276,7 +280,8 @@ def field_for(base: Scenario, thesis: Thesis) -> Scenario:
 def design_for(base: Scenario, thesis: Thesis, replications: int, seed: int = 0) -> Design:
     """The weigh design of a thesis: its field, strategies, factor, samples, replications."""
     sc = field_for(base, thesis)
-    return Design(sc, samples=thesis.samples, replications=replications, seed=seed, factor=factor_for(base, thesis))
+    return Design(sc, samples=thesis.samples, replications=replications, seed=seed, factor=factor_for(base, thesis),
+                  until_milestones=thesis.until_milestones)  # fmt: skip
 
 
 def _sign(outcome: str) -> float:
@@ -485,7 +490,9 @@ def _extras(thesis: Thesis, runs: pd.DataFrame) -> dict[str, float]:
             "runs reaching the first milestone": float(mine["weeks_to_first"].notna().sum()),
             "runs reaching the second milestone": float(mine["weeks_to_second"].notna().sum()),
             "runs": float(len(mine)),
-            "the group's members at the horizon (median)": _median(mine["group_members"]),
+            "the group's members in the run's last week (the second milestone, or the horizon) (median)": _median(
+                mine["group_members"]
+            ),
         }
     if thesis.number == 4:
         w = runs.pivot_table(index=["draw", "replication"], columns="strategy", values="host_kernel_to_rival")
@@ -613,5 +620,6 @@ def _experiment(store: Path, base: Scenario, thesis: Thesis, design: Design):  #
     spec = {"kind": "thesis", "thesis": thesis.number, "scenario_name": base.name,
             "scenario": to_toml(design.scenario), "samples": design.samples,
             "replications": design.replications, "seed": design.seed, "steps": design.steps, "batch": design.batch,
-            "strategies": list(design.strategies), "runs": design.runs}  # fmt: skip
+            "strategies": list(design.strategies), "runs": design.runs,
+            "until_milestones": design.until_milestones}  # fmt: skip
     return Experiment.create(store, spec_name(f"thesis{thesis.number}", base.name, spec), spec)

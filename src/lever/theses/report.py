@@ -71,8 +71,10 @@ def plot_growth(o: Outcome) -> Figure:
     marks = (sc.organizations[sc.group].size, *sc.milestone_sizes)
     for m in marks:
         ax.axhline(m, color="grey", lw=0.8, ls="--")
-    persons_axis(ax, np.concatenate([series[:, :, 0].ravel(), marks]))
-    ax.set(xlabel="week", title="The group's members in each run; dashed: founders and milestones")
+    members = series[:, :, 0]
+    persons_axis(ax, np.concatenate([members[np.isfinite(members)], marks]))  # NaN: weeks a run did not go on to
+    ended = ",\neach until its second milestone" if o.thesis.until_milestones else ""
+    ax.set(xlabel="week", title=f"The group's members in each run{ended}; dashed: founders and milestones")
     return fig
 
 
