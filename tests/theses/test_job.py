@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from fields import tiny
 
-from lever.experiments.runs import DesignResult
+from lever.experiments.runs import DesignResult, run_design
 from lever.theses.job import (
     PROPORTIONAL_RATIO,
     THESES,
@@ -270,8 +270,12 @@ def test_a_thesis_decided_at_its_first_look_runs_half_its_draws_and_says_so(monk
     thesis = dataclasses.replace(THESES[5], samples=8)
     (o,) = run_theses(tiny(), [thesis], replications=1, on_done=lambda done, total: counted.append((done, total)))
     runs = 8 * len(thesis.strategies)
-    assert o.result.design.samples == (4 if decided else 8)
+    assert o.result.design.drawn == (4 if decided else 8)
     assert sorted(o.result.runs["draw"].unique()) == list(range(4 if decided else 8))
+    # the looks are halves of one design: together (not stopped), its runs, bit for bit and in its order
+    whole = run_design(design_for(tiny(), thesis, 1)).runs
+    first = whole[whole["draw"] < 4].reset_index(drop=True)
+    pd.testing.assert_frame_equal(o.result.runs, first if decided else whole, check_exact=True)
     assert counted[-1] == ((runs // 2, runs // 2) if decided else (runs, runs))
     said = job.early(o)
     assert (said is not None) is decided

@@ -50,6 +50,10 @@ class Design:
     #: each run ends when the group reaches its last milestone, without a twin (thesis 3 reads
     #: only the weeks to the milestones; :attr:`lever.experiments.tasks.Task.until_milestones`)
     until_milestones: bool = False
+    #: only the draws numbered ``[start, stop)`` of the hypercube of ``samples`` (a thesis's look
+    #: at half its draws): the same draws and seeds as the whole design's, so the looks together
+    #: are that design's runs
+    draw_range: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if not self.strategies:
@@ -81,6 +85,8 @@ class Design:
             rows = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
             picked = rows.integers(0, len(self.posterior), self.samples)
             draws[self.from_posterior] = self.posterior[self.from_posterior].to_numpy()[picked]
+        if self.draw_range is not None:
+            return draws.iloc[self.draw_range[0] : self.draw_range[1]]
         return draws
 
     @property
@@ -111,4 +117,9 @@ class Design:
     @property
     def runs(self) -> int:
         """How many tasks :meth:`tasks` makes, without making them."""
-        return len(self.levels) * self.samples * self.replications * len(self.strategies)
+        return len(self.levels) * self.drawn * self.replications * len(self.strategies)
+
+    @property
+    def drawn(self) -> int:
+        """How many draws it runs: ``samples``, or those of its ``draw_range``."""
+        return self.samples if self.draw_range is None else self.draw_range[1] - self.draw_range[0]

@@ -121,12 +121,22 @@ def _collect(design: Design, outputs: list[TaskOutput]) -> DesignResult:
 
 
 def combine(results: list[DesignResult]) -> DesignResult:
-    """Batches of one design (``Design.batch`` 0, 1, ...) as one result over all their draws."""
+    """Batches of one design (``Design.batch`` 0, 1, ...) as one result over all their draws;
+    or looks at the draws of one design (``Design.draw_range``, in order) as that design's
+    result, its runs and series in its own order (level, then draw)."""
     first = results[0]
     if len(results) == 1:
         return first
-    design = replace(first.design, samples=sum(r.design.samples for r in results))
-    runs = pd.concat([r.runs for r in results], ignore_index=True)
+    ranges = [r.design.draw_range for r in results]
+    if all(ranges):  # looks at one hypercube's draws: together, its runs in its order
+        lows, highs = zip(*(cast(tuple[int, int], r) for r in ranges), strict=True)
+        design = replace(first.design, draw_range=(min(lows), max(highs)))
+        runs = pd.concat([r.runs for r in results], ignore_index=True)
+        order = ["level", "draw"] if "level" in runs else ["draw"]
+        runs = runs.sort_values(order, kind="stable", ignore_index=True)
+    else:
+        design = replace(first.design, samples=sum(r.design.samples for r in results))
+        runs = pd.concat([r.runs for r in results], ignore_index=True)
     out = DesignResult(design, runs, first.weeks, labels=first.labels)
     for name in ("series", "level_series"):
         for key in getattr(first, name):
@@ -135,4 +145,7 @@ def combine(results: list[DesignResult]) -> DesignResult:
         for key in getattr(first, name):
             weights = [len(getattr(r, counts)[key]) for r in results]
             getattr(out, name)[key] = np.average([getattr(r, name)[key] for r in results], axis=0, weights=weights)
+    if all(ranges):  # each level's series run over the draws in order; the whole, level by level
+        levels = len(design.levels)
+        out.series = {s: np.concatenate([out.level_series[s, lv] for lv in range(levels)]) for s in out.series}
     return out

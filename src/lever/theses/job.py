@@ -573,18 +573,19 @@ def run_theses(
     done = 0
     outcomes = []
     for k, (thesis, design) in enumerate(zip(theses, designs, strict=True)):
-        half = replace(design, samples=design.samples // looks(thesis))
+        size = design.samples // looks(thesis)
         results: list[DesignResult] = []
         for look in range(looks(thesis)):
+            half = replace(design, draw_range=(look * size, (look + 1) * size))
             start = done
 
             def tick(n: int, _: int, start: int = start) -> None:
                 if on_done:
                     on_done(start + n, sum(planned))
 
-            exp = _experiment(store, base, thesis, replace(half, batch=look)) if store is not None else None
+            exp = _experiment(store, base, thesis, half) if store is not None else None
             try:
-                results.append(run_design(replace(half, batch=look), jobs=jobs, on_done=tick, store=exp))
+                results.append(run_design(half, jobs=jobs, on_done=tick, store=exp))
             except Interrupted as stop:
                 raise Interrupted(start + stop.kept, sum(planned)) from None
             finally:
@@ -602,7 +603,7 @@ def run_theses(
 
 def early(o: Outcome) -> str | None:
     """A sentence for a thesis its first look decided (fewer draws ran than planned)."""
-    ran = o.result.design.samples
+    ran = o.result.design.drawn
     if not o.planned_draws or ran >= o.planned_draws:
         return None
     return (
@@ -619,7 +620,8 @@ def _experiment(store: Path, base: Scenario, thesis: Thesis, design: Design):  #
 
     spec = {"kind": "thesis", "thesis": thesis.number, "scenario_name": base.name,
             "scenario": to_toml(design.scenario), "samples": design.samples,
-            "replications": design.replications, "seed": design.seed, "steps": design.steps, "batch": design.batch,
+            "replications": design.replications, "seed": design.seed, "steps": design.steps,
+            "draw_range": list(design.draw_range) if design.draw_range else None,
             "strategies": list(design.strategies), "runs": design.runs,
             "until_milestones": design.until_milestones}  # fmt: skip
     return Experiment.create(store, spec_name(f"thesis{thesis.number}", base.name, spec), spec)
