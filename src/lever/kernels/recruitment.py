@@ -33,23 +33,8 @@ _TARGET_SLOTS = 3 * _CANDIDATES + 1
 
 
 @nb.njit(cache=True, inline="always")
-def acquaintance(
-    org,
-    branch,
-    branch_start,
-    members,
-    social,
-    indptr,
-    indices,
-    faction,
-    n: int,
-    c: int,
-    who,
-    group: int,
-    branch_talk: float,
-    tkey,
-    base: int,
-) -> int:
+def acquaintance(org, branch, branch_start, members, social, indptr, indices, faction, n: int, c: int, who,
+                 group: int, branch_talk: float, tkey, base: int) -> int:  # fmt: skip
     """One acquaintance of cadre member ``c`` (identity ``who``) drawn from the targeting stream,
     or -1: inside another organization a branch mate with chance ``branch_talk``; outside (the
     group's branch is the group) with that chance a stranger met at public activity (any of the
@@ -76,28 +61,8 @@ def acquaintance(
 
 
 @inner
-def targeted(
-    opinion,
-    line,
-    org,
-    branch,
-    branch_start,
-    members,
-    social,
-    indptr,
-    indices,
-    faction,
-    n: int,
-    c: int,
-    who,
-    group: int,
-    branch_talk: float,
-    targeting: float,
-    tkey,
-    base: int,
-    cands,
-    w,
-) -> int:
+def targeted(opinion, line, org, branch, branch_start, members, social, indptr, indices, faction, n: int, c: int,
+             who, group: int, branch_talk: float, targeting: float, tkey, base: int, cands, w) -> int:  # fmt: skip
     """Whom cadre member ``c`` approaches under targeting (Snow, Zurcher & Ekland-Olson 1980), or -1:
     of :data:`_CANDIDATES` acquaintances (:func:`acquaintance`), one chosen with weight
     ``exp(-targeting x distance to the line)``: the sympathetic are sought out.
