@@ -3,15 +3,36 @@ in training talk with the group's cadre)."""
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 import pytest
 
-from lever.kernels.conversation import _choose, _pack
+from lever.kernels.conversation import _choose_nearer, _encapsulate, _pack, _second, _second_slot
 from lever.kernels.draw import keyed, keyed_below
 from lever.kernels.opinion import distance
 from lever.model.loading import with_values
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+
+
+@nb.njit
+def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, pw, m, ekey, encapsulation, cadre, hkey,
+            homophily):  # fmt: skip
+    """Issue 23's partner choice for the talks ``pi[:m]`` (slots ``ps``, first partners ``pj``,
+    replaced where the choice says), as :func:`_talks` makes it: homophily's second partner
+    (:func:`_second_slot`, :func:`_second`), then :func:`_encapsulate`, then
+    :func:`_choose_nearer`. :func:`_talks` draws the second partner in the passes that draw the
+    first (their loads overlap); this is the same choice in passes of its own, for these tests.
+    ``pq`` is scratch, ``pw`` and ``pr`` hold the second draw's uniform and partner."""
+    branch, branch_start, members, indptr, indices, social = links
+    if homophily > 0.0:
+        for b in range(m):
+            pw[b], pq[b] = _second_slot(branch, branch_start, ident, hkey, talk, pi[b], ps[b])
+            pr[b] = _second(branch, branch_start, members, indptr, indices, social, pi[b], pq[b], pw[b], pj[b])
+    if encapsulation > 0.0 and active and cadre.shape[0] > 0:
+        _encapsulate(who, ident, pi, ps, pj, pr, m, ekey, encapsulation, cadre)
+    if homophily > 0.0:
+        _choose_nearer(opinion, ident, pi, ps, pj, pr, m, hkey, homophily)
 
 
 def _ring(hand, faction=None, committed=None):

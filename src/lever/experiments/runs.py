@@ -128,24 +128,23 @@ def combine(results: list[DesignResult]) -> DesignResult:
     if len(results) == 1:
         return first
     ranges = [r.design.draw_range for r in results]
-    if all(ranges):  # looks at one hypercube's draws: together, its runs in its order
+    looks = all(ranges)  # looks at one hypercube's draws: together, its runs in its order
+    runs = pd.concat([r.runs for r in results], ignore_index=True)
+    if looks:
         lows, highs = zip(*(cast(tuple[int, int], r) for r in ranges), strict=True)
         design = replace(first.design, draw_range=(min(lows), max(highs)))
-        runs = pd.concat([r.runs for r in results], ignore_index=True)
-        order = ["level", "draw"] if "level" in runs else ["draw"]
-        runs = runs.sort_values(order, kind="stable", ignore_index=True)
+        runs = runs.sort_values(["level", "draw"] if "level" in runs else ["draw"], kind="stable", ignore_index=True)
     else:
         design = replace(first.design, samples=sum(r.design.samples for r in results))
-        runs = pd.concat([r.runs for r in results], ignore_index=True)
     out = DesignResult(design, runs, first.weeks, labels=first.labels)
-    for name in ("series", "level_series"):
-        for key in getattr(first, name):
-            getattr(out, name)[key] = np.concatenate([getattr(r, name)[key] for r in results])
+    for key in first.level_series:
+        out.level_series[key] = np.concatenate([r.level_series[key] for r in results])
+    for key in first.series:
+        # looks: each level's series over the draws in order, level by level, as the runs
+        out.series[key] = (np.concatenate([out.level_series[key, lv] for lv in range(len(design.levels))]) if looks
+                           else np.concatenate([r.series[key] for r in results]))  # fmt: skip
     for name, counts in (("flows", "series"), ("level_flows", "level_series")):
         for key in getattr(first, name):
             weights = [len(getattr(r, counts)[key]) for r in results]
             getattr(out, name)[key] = np.average([getattr(r, name)[key] for r in results], axis=0, weights=weights)
-    if all(ranges):  # each level's series run over the draws in order; the whole, level by level
-        levels = len(design.levels)
-        out.series = {s: np.concatenate([out.level_series[s, lv] for lv in range(levels)]) for s in out.series}
     return out

@@ -16,7 +16,7 @@ import numpy as np
 
 from lever.model.loading import with_values
 from lever.model.scenario import Scenario
-from lever.sim.engine import World, build_world, simulate
+from lever.sim.engine import Run, World, build_world, simulate
 from lever.sim.outcomes import TwinView, no_twin, outcomes, twin_view
 from lever.store.outputs import TaskOutput
 
@@ -61,23 +61,25 @@ def run_task(scenario: Scenario, steps: int | None, task: Task) -> TaskOutput:
     (picklable, for workers)."""
     field_ = with_values(scenario, task.values, "uncertainties")
     if task.until_milestones:
-        return _until_milestones(field_, scenario, steps, task)
+        return _until_milestones(field_, steps, task)
     start, twin = _world(field_, task, steps)
     run = simulate(field_, task.strategy, seed=task.seed, steps=steps, start=start)
-    s = run.series
-    tracked = np.column_stack([s[name] for name in tracked_columns(scenario)])
-    return TaskOutput(task, outcomes(run, twin), tracked, run.flows, s["week"].to_numpy())
+    return TaskOutput(task, outcomes(run, twin), _tracked(run), run.flows, run.series["week"].to_numpy())
 
 
-def _until_milestones(field_: Scenario, scenario: Scenario, steps: int | None, task: Task) -> TaskOutput:
+def _tracked(run: Run) -> np.ndarray:
+    """The run's :data:`TRACKED` series, a column each."""
+    return np.column_stack([run.series[name] for name in tracked_columns(run.scenario)])
+
+
+def _until_milestones(field_: Scenario, steps: int | None, task: Task) -> TaskOutput:
     """A run that ends at the group's last milestone, without a twin: its outcomes against
     the twin are NaN, and its tracked series is NaN past its last week (the design's runs are
     stacked week by week)."""
     run = simulate(field_, task.strategy, seed=task.seed, steps=steps, until_milestones=True)
-    s = run.series
     weeks = np.arange((field_.steps if steps is None else steps) + 1) * field_.step_weeks
     tracked = np.full((weeks.size, len(TRACKED)), np.nan)
-    tracked[: len(s)] = np.column_stack([s[name] for name in tracked_columns(scenario)])
+    tracked[: len(run.series)] = _tracked(run)
     return TaskOutput(task, outcomes(run, no_twin(run)), tracked, run.flows, weeks)
 
 

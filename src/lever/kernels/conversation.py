@@ -130,7 +130,7 @@ def _talks(state, opinion, uncertainty, who, ident, links, receptivity, kinds, m
         pu[b] = keyed(skey, ident[i], ps[b])
         pv[b] = keyed(skey, ident[i], ps[b] + 1)
         pq[b] = _mate_slot(branch, branch_start, i, pu[b], pv[b], talk)
-        if homophily > 0.0:  # issue 23: a second partner drawn as the first (_choose)
+        if homophily > 0.0:  # issue 23: a second partner drawn as the first
             pw[b], pr[b] = _second_slot(branch, branch_start, ident, hkey, talk, i, ps[b])
     for b in nb.prange(m):  # the person: the mate, or else a social neighbour (and the second)
         i = pi[b]
@@ -202,26 +202,6 @@ def _partner(branch, branch_start, branch_members, indptr, indices, social, i, s
     deg = indptr[row + 1] - first
     tie = indices[first + min(int(v * deg), deg - 1)] if deg > 0 else -1
     return mate if slot >= 0 else tie
-
-
-@nb.njit(cache=True, inline="always")
-def _choose(opinion, who, ident, links, talk, active, pi, ps, pj, pq, pr, pw, m, ekey, encapsulation, cadre, hkey,
-            homophily):  # fmt: skip
-    """Issue 23's partner choice for the talks ``pi[:m]`` (slots ``ps``, first partners ``pj``,
-    replaced where the choice says), as :func:`_talks` makes it: homophily's second partner
-    (:func:`_second_slot`, :func:`_second`), then :func:`_encapsulate`, then
-    :func:`_choose_nearer`. :func:`_talks` draws the second partner in the passes that draw the
-    first (their loads overlap); this is the same choice in passes of its own, for the tests.
-    ``pq`` is scratch, ``pw`` and ``pr`` hold the second draw's uniform and partner."""
-    branch, branch_start, members, indptr, indices, social = links
-    if homophily > 0.0:
-        for b in range(m):
-            pw[b], pq[b] = _second_slot(branch, branch_start, ident, hkey, talk, pi[b], ps[b])
-            pr[b] = _second(branch, branch_start, members, indptr, indices, social, pi[b], pq[b], pw[b], pj[b])
-    if encapsulation > 0.0 and active and cadre.shape[0] > 0:
-        _encapsulate(who, ident, pi, ps, pj, pr, m, ekey, encapsulation, cadre)
-    if homophily > 0.0:
-        _choose_nearer(opinion, ident, pi, ps, pj, pr, m, hkey, homophily)
 
 
 @nb.njit(cache=True, inline="always")

@@ -573,9 +573,10 @@ def run_theses(
     done = 0
     outcomes = []
     for k, (thesis, design) in enumerate(zip(theses, designs, strict=True)):
-        size = design.samples // looks(thesis)
+        n_looks = looks(thesis)
+        size = design.samples // n_looks
         results: list[DesignResult] = []
-        for look in range(looks(thesis)):
+        for look in range(n_looks):
             half = replace(design, draw_range=(look * size, (look + 1) * size))
             start = done
 
@@ -592,7 +593,7 @@ def run_theses(
                 if exp is not None:
                     exp.close()
             done += len(results[-1].runs)
-            if look + 1 < looks(thesis) and beyond_doubt(thesis, results[-1]):
+            if look + 1 < n_looks and beyond_doubt(thesis, results[-1]):
                 planned[k] = half.runs * (look + 1)  # the later looks are not run
                 if on_done:
                     on_done(done, sum(planned))
