@@ -84,6 +84,27 @@ def test_a_worker_that_dies_between_a_wait_and_the_next_submit_is_replaced(field
     assert not any(o.error for o in outs)
 
 
+def _blocked_signals(pid: int) -> int:
+    """The process's blocked-signal mask, as Linux reports it (bit n-1 for signal n)."""
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1], 16) for line in status if line.startswith("SigBlk:"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the mask from Linux's /proc")
+def test_a_local_worker_is_out_of_reach_of_ctrl_c_from_its_start_and_the_driver_is_not(field):
+    """CI met a Ctrl-C that landed while a worker was still importing, before its initializer
+    ignored it: the worker exited and printed a line of its own. A worker is started with
+    SIGINT blocked, so no moment of its life can take it; the driver's mask is as before."""
+    sigint = 1 << (signal.SIGINT - 1)
+    tasks = list(Exploration(field, "lhs", 4, steps=2, strategies=("outside",)))
+    with execute.LocalPool(field, 2, jobs=2, catch=True) as pool:
+        for future in [pool.submit([task]) for task in tasks]:
+            future.result(timeout=120)
+        workers = [process.pid for process in pool.pool._processes.values()]  # noqa: SLF001 - no public handle
+        assert workers and all(_blocked_signals(pid) & sigint for pid in workers)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
 def _twins_counted(monkeypatch) -> list[int]:
     """Every twin a run in this process simulates, counted (the world cache emptied first)."""
     from lever.experiments import tasks as tasks_module

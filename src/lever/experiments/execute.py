@@ -160,7 +160,8 @@ class LocalPool(_Stopped):
 
     def submit(self, tasks: Sequence[RunTask]) -> Future:
         try:
-            return self.pool.submit(_attempt_here, tasks, self.catch)
+            with _sigint_held():  # the pool starts a worker inside submit while none is idle
+                return self.pool.submit(_attempt_here, tasks, self.catch)
         except BrokenProcessPool as err:  # a worker died since the last wait: the driver restarts on the next
             broken: Future = Future()
             broken.set_exception(err)
@@ -213,7 +214,7 @@ class DaskPool(_Stopped):
 
         self.cluster = None
         if address is None:
-            with _sigint_ignored():  # its workers inherit that: Ctrl-C is the driver's to handle
+            with _sigint_held():  # its workers inherit that: Ctrl-C is the driver's to handle
                 # the ignore: distributed annotates dashboard_address as a str; None, as its docs
                 # say, serves no dashboard
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
@@ -250,17 +251,19 @@ class DaskPool(_Stopped):
 
 
 @contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Processes started inside ignore SIGINT (an ignored signal stays ignored across exec,
-    and Python then installs no KeyboardInterrupt of its own)."""
+def _sigint_held() -> Iterator[None]:
+    """Processes started inside never see SIGINT: it is blocked here, and a blocked signal
+    stays blocked across fork and exec, so a worker is out of reach of Ctrl-C from its first
+    instruction, before its initializer could ignore it (a terminal sends it to the whole
+    process group). A Ctrl-C meanwhile waits, pending, and reaches the driver when this ends."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _attempt_dask(context: tuple[Scenario, int | None], tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
