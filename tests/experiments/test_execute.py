@@ -35,6 +35,22 @@ def test_a_caller_s_executor_gives_the_in_process_runs(field):
     pd.testing.assert_frame_equal(threaded.runs, run_design(design).runs, check_exact=True)
 
 
+def test_workers_kept_across_sweeps_run_each_field_as_its_own_pool_would_and_start_once(field):
+    """The theses' looks share one pool: each sweep's field reaches the workers with its first
+    world, so sweeps of different fields give their own runs, and no worker starts again."""
+    other = tiny(uncertainties=[{"path": "dynamics.gravity", "low": 0.5, "high": 2.0}],
+                 **{"organizations.ilp.size": 500.0})  # fmt: skip
+    designs = [Design(f, samples=3, replications=1, seed=4, steps=2) for f in (field, other, field)]
+    with execute.LocalPool.kept(2) as workers:
+        kept = [run_design(d, jobs=2, executor=workers).runs for d in designs]
+        started = {p.pid for p in workers.pool._processes.values()}  # noqa: SLF001 - no public handle
+        again = run_design(designs[1], jobs=2, executor=workers).runs
+        assert {p.pid for p in workers.pool._processes.values()} == started  # noqa: SLF001
+    for design, runs in zip([*designs, designs[1]], [*kept, again], strict=True):
+        pd.testing.assert_frame_equal(runs, run_design(design).runs, check_exact=True)
+    assert not kept[0].equals(kept[1])  # the fields differ, and so do their runs
+
+
 def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_run_again(field, tmp_path, monkeypatch):
     design = Exploration(field, "lhs", 40, steps=8, strategies=("outside", "enter_ilp_faction"))
     reference = Experiment.create(tmp_path, "reference", design.spec())

@@ -55,9 +55,9 @@ def test_a_pool_is_taken_only_where_it_is_expected_to_save_a_quarter(runs, busy)
 
 def test_weigh_without_jobs_runs_a_small_field_in_process(monkeypatch, tmp_path):
     def no_pool(*args, **kwargs):
-        raise AssertionError(f"a process pool for a small field: {args[2:]}")
+        raise AssertionError(f"a process pool for a small field: {args[3:]}")
 
-    monkeypatch.setattr(execute, "LocalPool", no_pool)
+    monkeypatch.setattr(execute.LocalPool, "__init__", no_pool)
     path = tmp_path / "tiny.toml"
     path.write_text(to_toml(tiny()))
     args = ["weigh", str(path), "--samples", "2", "--replications", "1", "--out", str(tmp_path / "out")]

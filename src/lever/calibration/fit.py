@@ -35,7 +35,7 @@ from lever.calibration.emulator import Emulator, train
 from lever.calibration.matching import CUTOFF, implausibility, latin, not_ruled_out, refocus
 from lever.calibration.probe import Probe, observed
 from lever.calibration.record import Figure, Record, check_against, step_of
-from lever.experiments.execute import sweep
+from lever.experiments.execute import kept_pool, sweep
 from lever.experiments.runs import RunsFailed
 from lever.experiments.tasks import TRACKED
 from lever.model.loading import ScenarioError, to_toml
@@ -285,35 +285,36 @@ def calibrate_cases(
     emulators: list[list[Emulator]] = []
     runs_x: list[np.ndarray] = []
     runs_y: dict[int, list[np.ndarray]] = {k: [] for k in fitting}
-    kept_candidates = design
-    for number in range(budget.waves):
-        waves = {k: _run_wave(cals[k], k, number, box, design, columns[cals[k].scenario.name], budget, seed,
-                              store, jobs, executor, progress) for k in fitting}  # fmt: skip
-        kept = np.logical_and.reduce([not_ruled_out(imp, CUTOFF) for imp, _ in waves.values()])
-        for k, (imp, sims) in waves.items():
-            cal = cals[k]
+    with kept_pool(jobs, executor) as executor:  # one pool for every wave and case
+        kept_candidates = design
+        for number in range(budget.waves):
+            waves = {k: _run_wave(cals[k], k, number, box, design, columns[cals[k].scenario.name], budget, seed,
+                                  store, jobs, executor, progress) for k in fitting}  # fmt: skip
+            kept = np.logical_and.reduce([not_ruled_out(imp, CUTOFF) for imp, _ in waves.values()])
+            for k, (imp, sims) in waves.items():
+                cal = cals[k]
+                cols = columns[cal.scenario.name]
+                cal.waves.append(Wave(number, *_case_box(box, prior, cols), design[list(cols)].rename(columns=cols),
+                                      pd.DataFrame(imp, columns=[t.figure.label for t in cal.fitted]), kept))  # fmt: skip
+                runs_y[k].append(sims)
+            runs_x.append(_unit(design.to_numpy(float), low, high))
+            x = np.concatenate(runs_x)
+            emulators.append([train(x, np.concatenate(runs_y[k]), *_observations(cals[k].record, cals[k].fitted),
+                                    dims=dims[k], case=k) for k in fitting])  # fmt: skip
+            kept_candidates, screen = _screen(emulators, box, low, high, prior.index.tolist(), budget, seed, number)
+            joint.screens.append(screen)
+            if len(kept_candidates) == 0:
+                break
+            box = refocus(kept_candidates.to_numpy(float), np.ones(len(kept_candidates), bool), low, high) or box
+            design = _next_design(kept_candidates, box, budget.points, seed, number)
+        joint.posterior = kept_candidates.iloc[:MAX_POSTERIOR].reset_index(drop=True) if joint.screens[-1].kept else \
+            kept_candidates.iloc[:0]  # fmt: skip
+        for cal in cals:
             cols = columns[cal.scenario.name]
-            cal.waves.append(Wave(number, *_case_box(box, prior, cols), design[list(cols)].rename(columns=cols),
-                                  pd.DataFrame(imp, columns=[t.figure.label for t in cal.fitted]), kept))  # fmt: skip
-            runs_y[k].append(sims)
-        runs_x.append(_unit(design.to_numpy(float), low, high))
-        x = np.concatenate(runs_x)
-        emulators.append([train(x, np.concatenate(runs_y[k]), *_observations(cals[k].record, cals[k].fitted),
-                                dims=dims[k], case=k) for k in fitting])  # fmt: skip
-        kept_candidates, screen = _screen(emulators, box, low, high, prior.index.tolist(), budget, seed, number)
-        joint.screens.append(screen)
-        if len(kept_candidates) == 0:
-            break
-        box = refocus(kept_candidates.to_numpy(float), np.ones(len(kept_candidates), bool), low, high) or box
-        design = _next_design(kept_candidates, box, budget.points, seed, number)
-    joint.posterior = kept_candidates.iloc[:MAX_POSTERIOR].reset_index(drop=True) if joint.screens[-1].kept else \
-        kept_candidates.iloc[:0]  # fmt: skip
-    for cal in cals:
-        cols = columns[cal.scenario.name]
-        cal.posterior = joint.posterior[list(cols)].rename(columns=cols)
-        cal.screens = joint.screens
-    if len(joint.posterior):
-        _predict(joint, columns, budget, seed, store, jobs, executor, progress)
+            cal.posterior = joint.posterior[list(cols)].rename(columns=cols)
+            cal.screens = joint.screens
+        if len(joint.posterior):
+            _predict(joint, columns, budget, seed, store, jobs, executor, progress)
     return joint
 
 

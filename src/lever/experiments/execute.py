@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -40,6 +41,9 @@ BATCH_SECONDS = float(os.environ.get("LEVER_BATCH_SECONDS", "2"))
 RESTARTS = 3
 
 _context: tuple[Scenario, int | None] | None = None
+_context_key = -1
+#: numbers the fields and steps a driver sends its workers (see :func:`_attempt_here`)
+_CONTEXTS = itertools.count()
 
 
 class Tasks(Protocol):
@@ -79,14 +83,18 @@ def watch_parent(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _init_worker(parent: int, scenario: Scenario, steps: int | None) -> None:
-    global _context
+def _init_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C stops
-    _context = (scenario, steps)
     watch_parent(parent)
 
 
-def _attempt_here(tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
+def _attempt_here(context: tuple[int, bytes], tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
+    """Run a world's tasks in the field and steps ``context`` holds (its number, pickled):
+    read only when it differs from the last this worker was given."""
+    global _context, _context_key
+    key, pickled = context
+    if key != _context_key:
+        _context, _context_key = pickle.loads(pickled), key
     assert _context is not None
     return attempt_world(*_context, tasks, catch)
 
@@ -147,21 +155,40 @@ class InProcess(_Stopped):
 
 
 class LocalPool(_Stopped):
-    """``jobs`` spawned worker processes; the scenario is sent once to each."""
+    """``jobs`` spawned worker processes. A sweep's field goes to each worker once, with the
+    first world it is given; a pool kept across sweeps (the theses' looks, one after another)
+    serves each in turn through :meth:`lend`, so its workers start and warm up once."""
 
-    def __init__(self, scenario: Scenario, steps: int | None, jobs: int, catch: bool) -> None:
-        self.args, self.jobs, self.catch = (scenario, steps), jobs, catch
-        self.pool = self._start()
+    def __init__(self, scenario: Scenario | None, steps: int | None, jobs: int, catch: bool) -> None:
+        self.jobs, self.catch = jobs, catch
         self.window = 2 * jobs
+        self.pool = self._start()
+        self.context = self.context_of(scenario, steps)
+
+    @classmethod
+    def kept(cls, jobs: int) -> LocalPool:
+        """Workers kept for many sweeps, each lent them in turn (:meth:`lend`)."""
+        return cls(None, None, jobs, catch=True)
+
+    @staticmethod
+    def context_of(scenario: Scenario | None, steps: int | None) -> tuple[int, bytes]:
+        return next(_CONTEXTS), pickle.dumps((scenario, steps), protocol=pickle.HIGHEST_PROTOCOL)
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(os.getpid(), *self.args))  # fmt: skip
+                                   initializer=_init_worker, initargs=(os.getpid(),))  # fmt: skip
+
+    def lend(self, scenario: Scenario, steps: int | None, catch: bool) -> Pool:
+        """These workers, for one sweep of ``scenario``: leaving it does not stop them."""
+        return _Lent(self, self.context_of(scenario, steps), catch)
 
     def submit(self, tasks: Sequence[RunTask]) -> Future:
+        return self.submit_in(self.context, tasks, self.catch)
+
+    def submit_in(self, context: tuple[int, bytes], tasks: Sequence[RunTask], catch: bool) -> Future:
         try:
             with _sigint_held():  # the pool starts a worker inside submit while none is idle
-                return self.pool.submit(_attempt_here, tasks, self.catch)
+                return self.pool.submit(_attempt_here, context, tasks, catch)
         except BrokenProcessPool as err:  # a worker died since the last wait: the driver restarts on the next
             broken: Future = Future()
             broken.set_exception(err)
@@ -182,6 +209,26 @@ class LocalPool(_Stopped):
         self.pool.shutdown(wait=False, cancel_futures=True)
         for p in processes:
             p.join(5)
+
+
+class _Lent(_Stopped):
+    """A :class:`LocalPool`'s workers lent to one sweep (:meth:`LocalPool.lend`)."""
+
+    def __init__(self, owner: LocalPool, context: tuple[int, bytes], catch: bool) -> None:
+        self.owner, self.context, self.catch = owner, context, catch
+        self.window = owner.window
+
+    def submit(self, tasks: Sequence[RunTask]) -> Future:
+        return self.owner.submit_in(self.context, tasks, self.catch)
+
+    def wait(self, futures: Sequence[Future]) -> Sequence[Future]:
+        return self.owner.wait(futures)
+
+    def restart(self) -> None:
+        self.owner.restart()
+
+    def stop(self) -> None:
+        pass  # the owner stops its workers when its own block ends
 
 
 class ForeignExecutor(_Stopped):
@@ -270,11 +317,25 @@ def _attempt_dask(context: tuple[Scenario, int | None], tasks: Sequence[RunTask]
     return attempt_world(*context, tasks, catch)
 
 
+@contextmanager
+def kept_pool(jobs: int, executor: str | Executor | LocalPool | None = None) -> Iterator[Any]:
+    """What to hand sweep after sweep of one command: one local pool kept for all of them (its
+    workers start and warm up once) where each would start its own, else ``executor`` as given
+    (in-process for one job, Dask, a caller's)."""
+    if executor not in (None, "local") or jobs <= 1:
+        yield executor
+        return
+    with LocalPool.kept(jobs) as pool:
+        yield pool
+
+
 def make_pool(scenario: Scenario, steps: int | None, *, jobs: int, catch: bool,
-              executor: str | Executor | None = None) -> Pool:  # fmt: skip
+              executor: str | Executor | LocalPool | None = None) -> Pool:  # fmt: skip
     """``executor``: None or ``"local"`` (in-process for one job, else a process pool),
-    ``"dask"`` (a local Dask cluster), ``"dask://HOST:PORT"`` (join a scheduler), or any
-    ``concurrent.futures`` executor."""
+    ``"dask"`` (a local Dask cluster), ``"dask://HOST:PORT"`` (join a scheduler), a
+    :class:`LocalPool` the caller keeps across sweeps, or any ``concurrent.futures`` executor."""
+    if isinstance(executor, LocalPool):
+        return executor.lend(scenario, steps, catch)
     if isinstance(executor, Executor):
         return ForeignExecutor(executor, scenario, steps, catch)
     if executor in (None, "local"):
@@ -423,7 +484,7 @@ def sweep(
     experiment: Experiment,
     *,
     jobs: int = 1,
-    executor: str | Executor | None = None,
+    executor: str | Executor | LocalPool | None = None,
     on_done: Callable[[int, int], None] | None = None,
 ) -> Swept:
     """Run every task not yet stored ok, streaming results to ``experiment``; write its

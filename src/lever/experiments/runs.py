@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lever.experiments.design import Design
-from lever.experiments.execute import execute, make_pool, sweep
+from lever.experiments.execute import LocalPool, execute, make_pool, sweep
 from lever.model.loading import with_values
 from lever.store import outputs_from_store
 from lever.store.outputs import TaskOutput
@@ -57,7 +57,7 @@ def run_design(
     design: Design,
     *,
     jobs: int = 1,
-    executor: Executor | str | None = None,
+    executor: Executor | str | LocalPool | None = None,
     on_done: Callable[[int, int], None] | None = None,
     store: Experiment | None = None,
 ) -> DesignResult:
