@@ -16,6 +16,7 @@ from lever.theses.job import (
     THESES,
     Comparison,
     Outcome,
+    batches,
     beyond_doubt,
     design_for,
     differences,
@@ -24,6 +25,7 @@ from lever.theses.job import (
     growth_margin,
     looks,
     run_theses,
+    share,
 )
 from lever.theses.report import line, write_theses_report
 
@@ -303,3 +305,41 @@ def test_thesis_3_s_runs_end_at_the_second_milestone_without_a_twin_and_keep_its
     ended = int(short.outcomes["weeks_to_second"])
     assert np.isnan(short.series[ended + 1 :]).all() and not np.isnan(short.series[: ended + 1]).any()
     assert short.series.shape == full.series.shape
+
+
+def test_theses_on_one_field_but_for_their_strategies_run_together_and_each_reads_its_own_runs():
+    """Theses 4, 6 and 8 (with as many draws each) play the same worlds: they run as one design,
+    each world with one twin and the strategy they share (entry as a declared faction, by the
+    host's press) once; each thesis's part of it is, bit for bit and in order, what its own
+    design gives."""
+    base = tiny()
+    theses = [dataclasses.replace(t, samples=4) for t in THESES]
+    designs = [design_for(base, t, 1) for t in theses]
+    together = batches(theses, designs)
+    assert [[t.number for t in b.theses] for b in together] == [[1], [2], [3], [4, 6, 8], [5], [7]]
+    (batch,) = [b for b in together if len(b.members) > 1]
+    assert batch.names[0]["enter"] == batch.names[1]["host_press"] == batch.names[2]["declared"]
+    assert len(batch.design.strategies) == sum(len(theses[n - 1].strategies) for n in (4, 6, 8)) - 2
+    ran = run_design(batch.design)
+    for design, names in zip(batch.designs, batch.names, strict=True):
+        own, mine = run_design(design), share(ran, design, names)
+        pd.testing.assert_frame_equal(mine.runs, own.runs, check_exact=True)
+        for s in design.strategies:
+            np.testing.assert_array_equal(mine.series[s], own.series[s])
+            np.testing.assert_array_equal(mine.flows[s], own.flows[s])
+
+
+def test_a_batch_s_second_look_runs_only_the_strategies_of_its_theses_still_open(monkeypatch):
+    from lever.theses import job
+
+    monkeypatch.setattr(job, "beyond_doubt", lambda thesis, result: thesis.number == 6)
+    counted: list[tuple[int, int]] = []
+    six, eight = (dataclasses.replace(THESES[n - 1], samples=8) for n in (6, 8))
+    outcomes = run_theses(
+        tiny(), [six, eight], replications=1, on_done=lambda done, total: counted.append((done, total))
+    )
+    assert [o.result.design.drawn for o in outcomes] == [4, 8]
+    # the first look: 4 draws of the six strategies the two play; the second: 4 of thesis 8's four
+    assert counted[-1] == (4 * 6 + 4 * 4,) * 2
+    whole = run_design(design_for(tiny(), eight, 1)).runs
+    pd.testing.assert_frame_equal(outcomes[1].result.runs, whole, check_exact=True)

@@ -11,8 +11,11 @@ thesis runs on any field that declares the roles it needs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -564,42 +567,175 @@ def run_theses(
 ) -> list[Outcome]:
     """Run each thesis's design and decide it; ``on_done(done, total)`` counts runs (the total
     falls where a first look decides a thesis: :func:`looks`). With ``store`` (a results store
-    folder), each look of each thesis is an experiment there: its runs are kept as they finish
-    and a rerun resumes."""
-    from lever.experiments.execute import Interrupted
+    folder), each look of each batch of theses is an experiment there: its runs are kept as
+    they finish and a rerun resumes.
+
+    Theses whose fields differ only in their strategies run as one design (:func:`batches`);
+    one pool of workers serves every look (started and warmed once); and a thesis is decided
+    on a thread of its own while the next one's runs go on."""
+    from lever.experiments.execute import kept_pool
 
     designs = [design_for(base, t, replications, seed) for t in theses]
-    planned = [d.runs for d in designs]
-    done = 0
-    outcomes = []
-    for k, (thesis, design) in enumerate(zip(theses, designs, strict=True)):
-        n_looks = looks(thesis)
-        size = design.samples // n_looks
-        results: list[DesignResult] = []
-        for look in range(n_looks):
-            half = replace(design, draw_range=(look * size, (look + 1) * size))
-            start = done
+    together = batches(theses, designs)
+    progress = _Progress([b.design.runs for b in together], on_done)
+    decided: dict[int, Future[Outcome]] = {}
+    with kept_pool(jobs) as workers:
+        for k, batch in enumerate(together):
+            for i, results in _run_looks(batch, k, progress, workers, jobs, base, store):
+                decided[i] = _in_background(partial(_decide, theses[i], results, designs[i].samples))
+    return [decided[i].result() for i in range(len(theses))]
 
-            def tick(n: int, _: int, start: int = start) -> None:
-                if on_done:
-                    on_done(start + n, sum(planned))
 
-            exp = _experiment(store, base, thesis, half) if store is not None else None
-            try:
-                results.append(run_design(half, jobs=jobs, on_done=tick, store=exp))
-            except Interrupted as stop:
-                raise Interrupted(start + stop.kept, sum(planned)) from None
-            finally:
-                if exp is not None:
-                    exp.close()
-            done += len(results[-1].runs)
-            if look + 1 < n_looks and beyond_doubt(thesis, results[-1]):
-                planned[k] = half.runs * (look + 1)  # the later looks are not run
-                if on_done:
-                    on_done(done, sum(planned))
-                break
-        outcomes.append(replace(evaluate(thesis, combine(results)), planned_draws=design.samples))
-    return outcomes
+@dataclass(frozen=True)
+class Batch:
+    """Theses run as one design: their fields differ only in the strategies they play, so each
+    world is built, its twin run, and a strategy two of them play (thesis 6's ``host_press`` is
+    thesis 8's ``declared``) run once for all of them. Each thesis still reads its own runs
+    (:func:`share`), the same as its own design would give."""
+
+    members: tuple[int, ...]
+    theses: tuple[Thesis, ...]
+    #: each thesis's own design, and what its strategies are called in :attr:`design`
+    designs: tuple[Design, ...]
+    names: tuple[dict[str, str], ...]
+    design: Design
+
+
+def batches(theses: list[Thesis], designs: list[Design]) -> list[Batch]:
+    """The theses gathered into batches (:class:`Batch`), in the order of their first member:
+    those with the same field but for its strategies, the same draws and the same looks. A
+    thesis with a factor, or whose uncertainties reach into its strategies, runs alone."""
+    groups: dict[Any, list[int]] = {}
+    for i, (thesis, design) in enumerate(zip(theses, designs, strict=True)):
+        groups.setdefault(_world_key(thesis, design, i), []).append(i)
+    return [_batch(members, theses, designs) for members in groups.values()]
+
+
+def _world_key(thesis: Thesis, design: Design, i: int) -> Any:
+    if design.factor is not None or any(u.path.startswith("strategies.") for u in design.scenario.uncertainties):
+        return ("alone", i)
+    field_json = design.scenario.model_dump_json(exclude={"strategies", "default_strategy"})
+    return (field_json, design.samples, design.replications, design.seed, design.steps, design.until_milestones,
+            design.posterior is None, looks(thesis))  # fmt: skip
+
+
+def _batch(members: list[int], theses: list[Thesis], designs: list[Design]) -> Batch:
+    merged: dict[str, Any] = {}  # the design's strategies, by name
+    by_content: dict[str, str] = {}
+    names = []
+    for i in members:
+        mine = {}
+        for name in designs[i].strategies:
+            strategy = designs[i].scenario.strategies[name]
+            content = strategy.model_dump_json()
+            if content not in by_content:
+                own = name if name not in merged else f"{name}_{theses[i].number}"
+                merged[own], by_content[content] = strategy, own
+            mine[name] = by_content[content]
+        names.append(mine)
+    first = designs[members[0]]
+    design = first
+    if len(members) > 1:
+        scenario = first.scenario.model_copy(update={"strategies": merged})
+        design = replace(first, scenario=scenario, strategies=tuple(merged))
+    return Batch(tuple(members), tuple(theses[i] for i in members), tuple(designs[i] for i in members),
+                 tuple(names), design)  # fmt: skip
+
+
+def share(result: DesignResult, design: Design, names: dict[str, str]) -> DesignResult:
+    """One thesis's part of its batch's runs (:class:`Batch`): its strategies under its own
+    names (``names`` maps them to the batch's), its runs in the order its own ``design`` gives."""
+    runs = result.runs
+    rank = {name: r for r, name in enumerate(names)}
+    mine = pd.concat([runs[runs["strategy"] == theirs].assign(strategy=name) for name, theirs in names.items()])
+    order = (["level"] if "level" in mine else []) + ["draw", "replication", "strategy"]
+    mine = mine.sort_values(order, key=lambda c: c.map(rank) if c.name == "strategy" else c, kind="stable",
+                            ignore_index=True)  # fmt: skip
+    out = DesignResult(design, mine, result.weeks, labels=result.labels)
+    for name, theirs in names.items():
+        out.series[name], out.flows[name] = result.series[theirs], result.flows[theirs]
+        for lv in range(len(design.levels)):
+            out.level_series[name, lv] = result.level_series[theirs, lv]
+            out.level_flows[name, lv] = result.level_flows[theirs, lv]
+    return out
+
+
+@dataclass
+class _Progress:
+    """Runs done across the batches, against runs planned (fewer where a first look decides)."""
+
+    planned: list[int]
+    on_done: Callable[[int, int], None] | None
+    done: int = 0
+
+    def tick(self, start: int) -> Callable[[int, int], None]:
+        def report(n: int, _: int) -> None:
+            if self.on_done:
+                self.on_done(start + n, sum(self.planned))
+
+        return report
+
+
+def _run_looks(batch: Batch, k: int, progress: _Progress, workers: Any, jobs: int, base: Scenario,
+               store: Path | None) -> Iterator[tuple[int, list[DesignResult]]]:  # fmt: skip
+    """The looks of the ``k``-th batch, until each of its theses is decided beyond doubt (the
+    later looks run only the strategies of those still open); yields each thesis's index in
+    ``run_theses``'s list and its looks' results, as soon as it is decided."""
+    from lever.experiments.execute import Interrupted
+
+    n_looks = looks(batch.theses[0])  # one for the whole batch: a part of what gathers it
+    size = batch.design.samples // n_looks
+    open_ = list(range(len(batch.members)))
+    results: list[list[DesignResult]] = [[] for _ in batch.members]
+    ran = 0
+    for look in range(n_looks):
+        if not open_:  # every thesis of the batch decided at an earlier look
+            break
+        wanted = {s for p in open_ for s in batch.names[p].values()}
+        draws = (look * size, (look + 1) * size)
+        half = replace(batch.design, strategies=tuple(s for s in batch.design.strategies if s in wanted),
+                       draw_range=draws)  # fmt: skip
+        start = progress.done
+        exp = _experiment(store, base, [batch.theses[p] for p in open_], half) if store is not None else None
+        try:
+            result = run_design(half, jobs=jobs, executor=workers, on_done=progress.tick(start), store=exp)
+        except Interrupted as stop:
+            raise Interrupted(start + stop.kept, sum(progress.planned)) from None
+        finally:
+            if exp is not None:
+                exp.close()
+        progress.done += len(result.runs)
+        ran += len(result.runs)
+        for p in list(open_):
+            own = replace(batch.designs[p], draw_range=draws)
+            results[p].append(result if len(batch.members) == 1 else share(result, own, batch.names[p]))
+            if look + 1 == n_looks or beyond_doubt(batch.theses[p], results[p][-1]):
+                open_.remove(p)
+                yield batch.members[p], results[p]
+        left = tuple(s for s in half.strategies if any(s in batch.names[p].values() for p in open_))
+        planned = ran + (n_looks - look - 1) * (replace(half, strategies=left).runs if left else 0)
+        if planned < progress.planned[k]:  # the later looks run fewer strategies, or none
+            progress.planned[k] = planned
+            if progress.on_done:
+                progress.on_done(progress.done, sum(progress.planned))
+
+
+def _decide(thesis: Thesis, results: list[DesignResult], planned_draws: int) -> Outcome:
+    return replace(evaluate(thesis, combine(results)), planned_draws=planned_draws)
+
+
+def _in_background(work: Callable[[], Outcome]) -> Future[Outcome]:
+    """``work()`` on a thread of its own; a daemon, so that Ctrl-C never waits for it."""
+    done: Future[Outcome] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(work())
+        except BaseException as err:  # noqa: BLE001 - handed to whoever reads the result
+            done.set_exception(err)
+
+    threading.Thread(target=run, daemon=True).start()
+    return done
 
 
 def early(o: Outcome) -> str | None:
@@ -615,14 +751,18 @@ def early(o: Outcome) -> str | None:
     )
 
 
-def _experiment(store: Path, base: Scenario, thesis: Thesis, design: Design):  # noqa: ANN202
+def _experiment(store: Path, base: Scenario, theses: list[Thesis], design: Design):  # noqa: ANN202
+    """The store's experiment for one look of a batch of theses (of one thesis: named as before
+    batches, so that an earlier store resumes)."""
     from lever.model.loading import to_toml
     from lever.store import Experiment, spec_name
 
-    spec = {"kind": "thesis", "thesis": thesis.number, "scenario_name": base.name,
+    numbers = [t.number for t in theses]
+    spec = {"kind": "thesis", "thesis": numbers[0] if len(numbers) == 1 else numbers, "scenario_name": base.name,
             "scenario": to_toml(design.scenario), "samples": design.samples,
             "replications": design.replications, "seed": design.seed, "steps": design.steps,
             "draw_range": list(design.draw_range) if design.draw_range else None,
             "strategies": list(design.strategies), "runs": design.runs,
             "until_milestones": design.until_milestones}  # fmt: skip
-    return Experiment.create(store, spec_name(f"thesis{thesis.number}", base.name, spec), spec)
+    kind = f"thesis{numbers[0]}" if len(numbers) == 1 else "theses" + "-".join(map(str, numbers))
+    return Experiment.create(store, spec_name(kind, base.name, spec), spec)
