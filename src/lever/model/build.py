@@ -98,19 +98,27 @@ def _settled(scenario: Scenario, k: int, opinion: np.ndarray, cls: np.ndarray, t
     group = scenario.org_keys.index(scenario.group)
     disappointment = _disappointment(scenario)[0]
     steep = scenario.dynamics.leave_steepness
-    for _ in range(_SETTLE_ROUNDS):
+
+    def judged(opinion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Content here, the most content elsewhere, and the chance to have stayed."""
         here = _content(opinion, orgs[k], disappointment[k])
-        elsewhere = np.full(cls.size, -np.inf)
+        elsewhere = np.full(len(opinion), -np.inf)
         for m, org in enumerate(orgs):
             # the group is no place one drifts into: it wins its people one by one
             if m not in (k, group) and org.size > 0:
                 elsewhere = np.maximum(elsewhere, _content(opinion, org, disappointment[m]))
         fit = here + disappointment[k]
-        stayed = (1.0 - (1.0 - fit) ** steep) ** weeks
+        return here, elsewhere, (1.0 - (1.0 - fit) ** steep) ** weeks
+
+    # judged once, then only where a member was drawn anew: the others' opinions are unchanged
+    # (row by row the same numbers; the rounds took most of a world's build)
+    here, elsewhere, stayed = judged(opinion)
+    for _ in range(_SETTLE_ROUNDS):
         gone = (elsewhere > here) | (rng.random(cls.size) >= stayed)
         if not gone.any():
             break
         opinion[gone] = _draw_opinions(orgs[k], cls[gone], theta, rng)
+        here[gone], elsewhere[gone], stayed[gone] = judged(opinion[gone])
     return opinion
 
 
