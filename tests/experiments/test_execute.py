@@ -35,6 +35,26 @@ def test_a_caller_s_executor_gives_the_in_process_runs(field):
     pd.testing.assert_frame_equal(threaded.runs, run_design(design).runs, check_exact=True)
 
 
+def test_a_ctrl_c_while_workers_start_reaches_the_driver_when_they_have_started():
+    """SIGINT is blocked in the thread that starts workers, but the kernel hands a Ctrl-C to any
+    thread that does not block it (Rich's, say): it is held until the block ends, then raised."""
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, daemon=True)  # a thread the signal can go to
+    other.start()
+    reached: list[str] = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with execute._sigint_held():  # noqa: SLF001 - the block the pool starts workers in
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)  # time for the signal to be handled, were it not held
+                reached.append("end of block")
+    finally:
+        idle.set()
+    assert reached == ["end of block"]
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_workers_kept_across_sweeps_run_each_field_as_its_own_pool_would_and_start_once(field):
     """The theses' looks share one pool: each sweep's field reaches the workers with its first
     world, so sweeps of different fields give their own runs, and no worker starts again."""

@@ -322,11 +322,19 @@ def test_theses_on_one_field_but_for_their_strategies_run_together_and_each_read
     assert len(batch.design.strategies) == sum(len(theses[n - 1].strategies) for n in (4, 6, 8)) - 2
     ran = run_design(batch.design)
     for design, names in zip(batch.designs, batch.names, strict=True):
-        own, mine = run_design(design), share(ran, design, names)
-        pd.testing.assert_frame_equal(mine.runs, own.runs, check_exact=True)
-        for s in design.strategies:
-            np.testing.assert_array_equal(mine.series[s], own.series[s])
-            np.testing.assert_array_equal(mine.flows[s], own.flows[s])
+        _same_result(share(ran, design, names), run_design(design))
+
+
+def _same_result(mine: DesignResult, own: DesignResult) -> None:
+    """The runs, series and flows (whole and by level) of two results, bit for bit."""
+    pd.testing.assert_frame_equal(mine.runs, own.runs, check_exact=True)
+    assert mine.series.keys() == own.series.keys() and mine.level_series.keys() == own.level_series.keys()
+    for s in own.series:
+        np.testing.assert_array_equal(mine.series[s], own.series[s])
+        np.testing.assert_array_equal(mine.flows[s], own.flows[s])
+    for key in own.level_series:
+        np.testing.assert_array_equal(mine.level_series[key], own.level_series[key])
+        np.testing.assert_array_equal(mine.level_flows[key], own.level_flows[key])
 
 
 def test_a_batch_s_second_look_runs_only_the_strategies_of_its_theses_still_open(monkeypatch):
@@ -341,5 +349,23 @@ def test_a_batch_s_second_look_runs_only_the_strategies_of_its_theses_still_open
     assert [o.result.design.drawn for o in outcomes] == [4, 8]
     # the first look: 4 draws of the six strategies the two play; the second: 4 of thesis 8's four
     assert counted[-1] == (4 * 6 + 4 * 4,) * 2
-    whole = run_design(design_for(tiny(), eight, 1)).runs
-    pd.testing.assert_frame_equal(outcomes[1].result.runs, whole, check_exact=True)
+    first_half = dataclasses.replace(design_for(tiny(), six, 1), draw_range=(0, 4))
+    _same_result(outcomes[0].result, run_design(first_half))  # thesis 6: its own first look
+    _same_result(outcomes[1].result, run_design(design_for(tiny(), eight, 1)))  # thesis 8: its whole design
+
+
+def test_a_batch_s_looks_are_kept_in_the_store_and_a_rerun_runs_nothing_again(tmp_path, monkeypatch):
+    from lever.experiments import tasks
+
+    six, eight = (dataclasses.replace(THESES[n - 1], samples=8) for n in (6, 8))
+    first = run_theses(tiny(), [six, eight], replications=1, store=tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
+    assert names and all("-theses6-8-" in n for n in names)  # one experiment per look, named by the batch
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a run the store holds was run again")
+
+    monkeypatch.setattr(tasks, "run_task", no_run)
+    again = run_theses(tiny(), [six, eight], replications=1, store=tmp_path)
+    for a, b in zip(first, again, strict=True):
+        _same_result(b.result, a.result)

@@ -83,17 +83,22 @@ def watch_parent(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _init_worker(parent: int) -> None:
+def _init_worker(parent: int, key: int, pickled: bytes | None) -> None:
+    global _context, _context_key
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C stops
+    if pickled is not None:  # the pool's own field (none for a pool kept to be lent)
+        _context, _context_key = pickle.loads(pickled), key
     watch_parent(parent)
 
 
-def _attempt_here(context: tuple[int, bytes], tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
-    """Run a world's tasks in the field and steps ``context`` holds (its number, pickled):
-    read only when it differs from the last this worker was given."""
+def _attempt_here(context: tuple[int, bytes | None], tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:
+    """Run a world's tasks in the field and steps of ``context`` (its number, and pickled
+    unless it is the pool's own, which each worker was started with): read only when it
+    differs from the last this worker was given."""
     global _context, _context_key
     key, pickled = context
     if key != _context_key:
+        assert pickled is not None, "a field this worker was never given"
         _context, _context_key = pickle.loads(pickled), key
     assert _context is not None
     return attempt_world(*_context, tasks, catch)
@@ -155,15 +160,17 @@ class InProcess(_Stopped):
 
 
 class LocalPool(_Stopped):
-    """``jobs`` spawned worker processes. A sweep's field goes to each worker once, with the
-    first world it is given; a pool kept across sweeps (the theses' looks, one after another)
-    serves each in turn through :meth:`lend`, so its workers start and warm up once."""
+    """``jobs`` spawned worker processes, each started with the pool's field. A pool kept across
+    sweeps (:meth:`kept`: the theses' looks, a calibration's waves) has none of its own and
+    serves each sweep in turn through :meth:`lend`: that sweep's field goes with each world it
+    hands out (pickled once; a worker reads it when it changes), so the workers start and warm
+    up once."""
 
     def __init__(self, scenario: Scenario | None, steps: int | None, jobs: int, catch: bool) -> None:
         self.jobs, self.catch = jobs, catch
         self.window = 2 * jobs
+        self.own = None if scenario is None else self.context_of(scenario, steps)
         self.pool = self._start()
-        self.context = self.context_of(scenario, steps)
 
     @classmethod
     def kept(cls, jobs: int) -> LocalPool:
@@ -171,21 +178,24 @@ class LocalPool(_Stopped):
         return cls(None, None, jobs, catch=True)
 
     @staticmethod
-    def context_of(scenario: Scenario | None, steps: int | None) -> tuple[int, bytes]:
+    def context_of(scenario: Scenario, steps: int | None) -> tuple[int, bytes]:
         return next(_CONTEXTS), pickle.dumps((scenario, steps), protocol=pickle.HIGHEST_PROTOCOL)
 
     def _start(self) -> ProcessPoolExecutor:
+        key, pickled = self.own or (-1, None)
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(os.getpid(),))  # fmt: skip
+                                   initializer=_init_worker, initargs=(os.getpid(), key, pickled))  # fmt: skip
 
     def lend(self, scenario: Scenario, steps: int | None, catch: bool) -> Pool:
         """These workers, for one sweep of ``scenario``: leaving it does not stop them."""
         return _Lent(self, self.context_of(scenario, steps), catch)
 
     def submit(self, tasks: Sequence[RunTask]) -> Future:
-        return self.submit_in(self.context, tasks, self.catch)
+        if self.own is None:
+            raise RuntimeError("a kept pool runs only the sweeps it lends itself to (LocalPool.lend)")
+        return self.submit_in((self.own[0], None), tasks, self.catch)
 
-    def submit_in(self, context: tuple[int, bytes], tasks: Sequence[RunTask], catch: bool) -> Future:
+    def submit_in(self, context: tuple[int, bytes | None], tasks: Sequence[RunTask], catch: bool) -> Future:
         try:
             with _sigint_held():  # the pool starts a worker inside submit while none is idle
                 return self.pool.submit(_attempt_here, context, tasks, catch)
@@ -214,7 +224,7 @@ class LocalPool(_Stopped):
 class _Lent(_Stopped):
     """A :class:`LocalPool`'s workers lent to one sweep (:meth:`LocalPool.lend`)."""
 
-    def __init__(self, owner: LocalPool, context: tuple[int, bytes], catch: bool) -> None:
+    def __init__(self, owner: LocalPool, context: tuple[int, bytes | None], catch: bool) -> None:
         self.owner, self.context, self.catch = owner, context, catch
         self.window = owner.window
 
@@ -299,18 +309,26 @@ class DaskPool(_Stopped):
 
 @contextmanager
 def _sigint_held() -> Iterator[None]:
-    """Processes started inside never see SIGINT: it is blocked here, and a blocked signal
-    stays blocked across fork and exec, so a worker is out of reach of Ctrl-C from its first
-    instruction, before its initializer could ignore it (a terminal sends it to the whole
-    process group). A Ctrl-C meanwhile waits, pending, and reaches the driver when this ends."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """Processes started inside never see SIGINT: it is blocked in this thread, and a blocked
+    signal stays blocked across fork and exec, so a worker is out of reach of Ctrl-C from its
+    first instruction, before its initializer could ignore it (a terminal sends it to the whole
+    process group). A Ctrl-C meanwhile is held and delivered when this ends: another thread
+    (Rich's, a thesis being decided) may take the signal while this one blocks it, so on the
+    main thread its handler only notes it here, and it is raised again on the way out."""
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    noted: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, _frame: noted.append(signum)) if main else None
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        if main:
+            # None: a handler set outside Python, which cannot be put back; the default instead
+            signal.signal(signal.SIGINT, signal.SIG_DFL if handler is None else handler)
+            if noted:
+                signal.raise_signal(signal.SIGINT)  # to the handler it had: KeyboardInterrupt, as a rule
 
 
 def _attempt_dask(context: tuple[Scenario, int | None], tasks: Sequence[RunTask], catch: bool) -> list[TaskOutput]:

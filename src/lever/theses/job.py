@@ -11,11 +11,8 @@ thesis runs on any field that declares the roles it needs.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -570,20 +567,21 @@ def run_theses(
     folder), each look of each batch of theses is an experiment there: its runs are kept as
     they finish and a rerun resumes.
 
-    Theses whose fields differ only in their strategies run as one design (:func:`batches`);
-    one pool of workers serves every look (started and warmed once); and a thesis is decided
-    on a thread of its own while the next one's runs go on."""
+    Theses whose fields differ only in their strategies run as one design (:func:`batches`),
+    and one pool of workers serves every look (started and warmed once). A thesis is decided
+    in this thread as soon as its looks are done (on a thread of its own it would share the
+    process's warning filters, which are not thread-safe, with the runs going on here)."""
     from lever.experiments.execute import kept_pool
 
     designs = [design_for(base, t, replications, seed) for t in theses]
     together = batches(theses, designs)
     progress = _Progress([b.design.runs for b in together], on_done)
-    decided: dict[int, Future[Outcome]] = {}
+    decided: dict[int, Outcome] = {}
     with kept_pool(jobs) as workers:
         for k, batch in enumerate(together):
             for i, results in _run_looks(batch, k, progress, workers, jobs, base, store):
-                decided[i] = _in_background(partial(_decide, theses[i], results, designs[i].samples))
-    return [decided[i].result() for i in range(len(theses))]
+                decided[i] = replace(evaluate(theses[i], combine(results)), planned_draws=designs[i].samples)
+    return [decided[i] for i in range(len(theses))]
 
 
 @dataclass(frozen=True)
@@ -612,11 +610,12 @@ def batches(theses: list[Thesis], designs: list[Design]) -> list[Batch]:
 
 
 def _world_key(thesis: Thesis, design: Design, i: int) -> Any:
-    if design.factor is not None or any(u.path.startswith("strategies.") for u in design.scenario.uncertainties):
+    if (design.factor is not None or design.posterior is not None
+            or any(u.path.startswith("strategies.") for u in design.scenario.uncertainties)):  # fmt: skip
         return ("alone", i)
     field_json = design.scenario.model_dump_json(exclude={"strategies", "default_strategy"})
-    return (field_json, design.samples, design.replications, design.seed, design.steps, design.until_milestones,
-            design.posterior is None, looks(thesis))  # fmt: skip
+    return (field_json, design.samples, design.replications, design.seed, design.steps, design.batch,
+            design.until_milestones, looks(thesis))  # fmt: skip
 
 
 def _batch(members: list[int], theses: list[Thesis], designs: list[Design]) -> Batch:
@@ -629,7 +628,9 @@ def _batch(members: list[int], theses: list[Thesis], designs: list[Design]) -> B
             strategy = designs[i].scenario.strategies[name]
             content = strategy.model_dump_json()
             if content not in by_content:
-                own = name if name not in merged else f"{name}_{theses[i].number}"
+                own, n = name, 1
+                while own in merged:  # another thesis's strategy of that name plays otherwise
+                    own, n = f"{name}_{theses[i].number}" + (f"_{n}" if n > 1 else ""), n + 1
                 merged[own], by_content[content] = strategy, own
             mine[name] = by_content[content]
         names.append(mine)
@@ -696,7 +697,7 @@ def _run_looks(batch: Batch, k: int, progress: _Progress, workers: Any, jobs: in
         half = replace(batch.design, strategies=tuple(s for s in batch.design.strategies if s in wanted),
                        draw_range=draws)  # fmt: skip
         start = progress.done
-        exp = _experiment(store, base, [batch.theses[p] for p in open_], half) if store is not None else None
+        exp = _experiment(store, base, batch, [batch.theses[p] for p in open_], half) if store is not None else None
         try:
             result = run_design(half, jobs=jobs, executor=workers, on_done=progress.tick(start), store=exp)
         except Interrupted as stop:
@@ -720,24 +721,6 @@ def _run_looks(batch: Batch, k: int, progress: _Progress, workers: Any, jobs: in
                 progress.on_done(progress.done, sum(progress.planned))
 
 
-def _decide(thesis: Thesis, results: list[DesignResult], planned_draws: int) -> Outcome:
-    return replace(evaluate(thesis, combine(results)), planned_draws=planned_draws)
-
-
-def _in_background(work: Callable[[], Outcome]) -> Future[Outcome]:
-    """``work()`` on a thread of its own; a daemon, so that Ctrl-C never waits for it."""
-    done: Future[Outcome] = Future()
-
-    def run() -> None:
-        try:
-            done.set_result(work())
-        except BaseException as err:  # noqa: BLE001 - handed to whoever reads the result
-            done.set_exception(err)
-
-    threading.Thread(target=run, daemon=True).start()
-    return done
-
-
 def early(o: Outcome) -> str | None:
     """A sentence for a thesis its first look decided (fewer draws ran than planned)."""
     ran = o.result.design.drawn
@@ -751,18 +734,21 @@ def early(o: Outcome) -> str | None:
     )
 
 
-def _experiment(store: Path, base: Scenario, theses: list[Thesis], design: Design):  # noqa: ANN202
-    """The store's experiment for one look of a batch of theses (of one thesis: named as before
-    batches, so that an earlier store resumes)."""
+def _experiment(store: Path, base: Scenario, batch: Batch, deciding: list[Thesis], design: Design):  # noqa: ANN202
+    """The store's experiment for one look of a batch (:class:`Batch`): named by its theses (a
+    batch of one as before batches, so that an earlier store resumes), its spec naming those
+    the look still decides."""
     from lever.model.loading import to_toml
     from lever.store import Experiment, spec_name
 
-    numbers = [t.number for t in theses]
+    numbers = [t.number for t in batch.theses]
     spec = {"kind": "thesis", "thesis": numbers[0] if len(numbers) == 1 else numbers, "scenario_name": base.name,
             "scenario": to_toml(design.scenario), "samples": design.samples,
             "replications": design.replications, "seed": design.seed, "steps": design.steps,
             "draw_range": list(design.draw_range) if design.draw_range else None,
             "strategies": list(design.strategies), "runs": design.runs,
             "until_milestones": design.until_milestones}  # fmt: skip
+    if len(numbers) > 1:
+        spec["deciding"] = [t.number for t in deciding]
     kind = f"thesis{numbers[0]}" if len(numbers) == 1 else "theses" + "-".join(map(str, numbers))
     return Experiment.create(store, spec_name(kind, base.name, spec), spec)
