@@ -1,6 +1,7 @@
 """Lever's benchmarks: peers side by side (idle, and under a background load the script
-starts and stops itself), Lever's own model up to 10^8 agents, weigh throughput and the
-machine's random-read limit. Prints the tables and writes BENCHMARKS.md.
+starts and stops itself), Lever's own model up to 10^8 agents, weigh throughput, weigh and
+explore against the previous commit (its ``src/`` from git, paired runs) and the machine's
+random-read limit. Prints the tables and writes BENCHMARKS.md.
 
     ./bin/bench            # full (about 25 minutes on 2 cores); sets up .venv/ if needed
     ./bin/bench --quick    # a smoke run (a few minutes); not for the record
@@ -483,6 +484,46 @@ def lever_run_scale1() -> dict:
 
 
 # ---------------------------------------------------------------------------------------- main
+def previous_commit() -> str | None:
+    """The commit before this one, short, or None (no git, or a first commit)."""
+    r = subprocess.run(["git", "rev-parse", "--short", "HEAD~1"], cwd=ROOT, capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() else None
+
+
+#: each rate against the previous commit: (name, script, its arguments after SAMPLES)
+RATES = (("weigh", "weigh_rate.py", ("2",)), ("explore (LHS)", "explore_rate.py", ("2", "lhs")))
+
+
+def against_previous(samples: int, pairs: int) -> dict | None:
+    """Runs per minute of weigh and explore at this commit and at the one before it, side by
+    side: the previous commit's ``src/`` taken from git into a temporary folder and run by the
+    same scripts and interpreter (its own compile cache), the two commits in pairs whose order
+    alternates (previous first, then this first, ...). None where there is no previous commit."""
+    import tempfile
+
+    prev = previous_commit()
+    if prev is None:
+        return None
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "archive", "--format=tar", prev, "src"], cwd=ROOT, capture_output=True)
+        if archive.returncode != 0:
+            return None
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        # an empty NUMBA_CACHE_DIR: each tree's lever keys a compile cache of its own
+        trees = {"previous": {"PYTHONPATH": str(Path(tmp) / "src"), "NUMBA_CACHE_DIR": ""},
+                 "this": {"PYTHONPATH": str(ROOT / "src"), "NUMBA_CACHE_DIR": ""}}  # fmt: skip
+        for rep in range(pairs):
+            order = ["previous", "this"] if rep % 2 == 0 else ["this", "previous"]
+            for which in order:
+                for name, script, args in RATES:
+                    r = run_json([str(LEVER_PY), str(HERE / script), str(samples), *args], env=trees[which])
+                    rows.append({"commit": which, "what": name, "rep": rep, **r})
+                    say(f"  {name}, {which} commit: {r['runs']} runs in {r['seconds']:.1f} s = "
+                        f"{r['runs_per_minute']:.0f} runs/min")  # fmt: skip
+    return {"previous": prev, "samples": samples, "pairs": pairs, "rows": rows}
+
+
 def use_tree_cache() -> None:
     """Compile into the cache bin/lever, bin/test and `import lever` share, keyed by the source
     tree (lever.numba_cache_folder): Numba's own __pycache__ check would miss edits to inlined
@@ -554,6 +595,9 @@ def main() -> None:
             f" = {w['runs_per_minute']:.0f} runs/min"
         )
 
+    say("3b. weigh and explore, this commit against the one before it")
+    versus = against_previous(2 if quick else 4, 1 if quick else 2)
+
     say("4. the limit: random reads")
     lim_args = ("1e7", "1e6", "1e6") if quick else ("1e8", "1e7", "1e7")
     limit = run_json([str(LEVER_PY), str(HERE / "limit.py"), *lim_args], timeout=1800)
@@ -569,6 +613,7 @@ def main() -> None:
         "model": model_rows,
         "scale1": scale1,
         "weigh": weigh_rows,
+        "versus_previous": versus,
         "limit": limit,
         "started": started.isoformat(),
         "elapsed_s": elapsed,
@@ -852,6 +897,7 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
         asked = w.get("asked", str(w["jobs"]))
         jobs = f"default (chose {w['jobs']})" if asked == "auto" else asked
         L.append(f"| {jobs} | {w['runs']} | {w['seconds']:.1f} | {w['runs_per_minute']:.0f} |")
+    L += render_versus(raw.get("versus_previous"), raw.get("commit", "?"))
     lim = raw["limit"]
     L += [
         "",
@@ -879,6 +925,38 @@ def render(raw, ptable, ratios, sizes, envs, reps, seconds) -> str:
             )
     L += ["", NOTES]
     return "\n".join(L) + "\n"
+
+
+def render_versus(versus: dict | None, commit: str) -> list[str]:
+    """Section 3b: this commit's runs per minute against the previous commit's, pair by pair."""
+    if not versus:
+        return ["", "## 3b. Against the previous commit", "", "Not measured (no previous commit in git)."]
+    L = [
+        "",
+        "## 3b. Against the previous commit",
+        "",
+        f"Runs per minute of britain-1933 at its default scale, this commit ({commit}) against the "
+        f"one before it ({versus['previous']}), in one run of this script: {versus['samples']} Latin-hypercube "
+        "draws, every strategy, one replication, 2 worker processes (their start counted); weigh's "
+        "design as `lever weigh` runs it (`benchmarks/weigh_rate.py`), explore as `lever explore --sampler lhs` "
+        f"(`benchmarks/explore_rate.py`). {versus['pairs']} pairs, the order alternating; the ratio is "
+        "this commit's rate over the previous one's within each pair (their median, and the range).",
+        "",
+        "| what | runs | previous, runs/min | this, runs/min | this / previous |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    rows = versus["rows"]
+    for name, _, _ in RATES:
+        pairs = sorted({r["rep"] for r in rows if r["what"] == name})
+        rate = {(r["commit"], r["rep"]): r["runs_per_minute"] for r in rows if r["what"] == name}
+        ratios = [rate["this", p] / rate["previous", p] for p in pairs]
+        prev = ", ".join(f"{rate['previous', p]:.0f}" for p in pairs)
+        this = ", ".join(f"{rate['this', p]:.0f}" for p in pairs)
+        runs = next(r["runs"] for r in rows if r["what"] == name)
+        L.append(
+            f"| {name} | {runs} | {prev} | {this} | {stats.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}) |"
+        )
+    return L
 
 
 if __name__ == "__main__":
