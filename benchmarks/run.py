@@ -456,11 +456,15 @@ def mem_available() -> int:
 
 
 def own_model(sizes_steps) -> list[dict]:
+    from lever.model.loading import max_agents
+
     rows = []
     for n, steps, ties in sizes_steps:
         need = 190 * n  # peak resident bytes per agent while building, measured at 10^7: ~155
-        if need > mem_available():
-            say(f"  {n:,} agents: skipped, needs ~{need / 2**30:.0f} GiB, {mem_available() / 2**30:.0f} GiB available")
+        # lever's own memory guard (400 B an agent since issue 23) refuses a field it may not hold
+        if need > mem_available() or n > max_agents():
+            say(f"  {n:,} agents: skipped, needs ~{need / 2**30:.0f} GiB, {mem_available() / 2**30:.0f} GiB available,"
+                f" lever holds at most {max_agents():,} agents here")  # fmt: skip
             rows.append({"agents": n, "skipped": True, "ties": ties})
             continue
         t = time.perf_counter()
