@@ -313,8 +313,8 @@ def _sigint_held() -> Iterator[None]:
     signal stays blocked across fork and exec, so a worker is out of reach of Ctrl-C from its
     first instruction, before its initializer could ignore it (a terminal sends it to the whole
     process group). A Ctrl-C meanwhile is held and delivered when this ends: another thread
-    (Rich's, a thesis being decided) may take the signal while this one blocks it, so on the
-    main thread its handler only notes it here, and it is raised again on the way out."""
+    (Rich's progress bar, a Dask client's) may take the signal while this one blocks it, so on
+    the main thread its handler only notes it here, and it is raised again on the way out."""
     main = threading.current_thread() is threading.main_thread()
     before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     noted: list[int] = []
