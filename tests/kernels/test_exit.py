@@ -189,3 +189,44 @@ def test_the_hazard_taken_only_where_it_matters_moves_the_same_members(hand, exi
         moved.append(may)
     assert np.array_equal(moved[0], moved[1])
     assert 0 < moved[0].sum() < n  # some leave, not all: the test can tell
+
+
+@pytest.mark.parametrize("exit_ties", [0.625, -0.625])
+def test_the_one_thread_pass_gives_the_staged_passes_bits(hand, exit_ties):
+    """On one thread the counts, typical leans, hazard and first draw are taken in two passes
+    (``_tied_may_move``) where the staged kernels take four: who may move, the hazard where it is read
+    and the kept counts must be the same bits. Members at every satisfaction, the unorganized, the
+    committed, the group's people, persons with no tie, recent leavers, and counts kept from a week
+    before with some persons changed since (so that only some rows are recounted)."""
+    from lever.kernels.draw import MOBILITY, step_key
+    from lever.kernels.mobility import _MAY_MOVE, _tied_may_move
+
+    rng = np.random.default_rng(8)
+    n = 600
+    orgs = list(rng.choice([HOST, BIG, GROUP, K], n, p=[0.5, 0.3, 0.1, 0.1]))
+    edges = [(int(a), int(b)) for a, b in rng.integers(0, n - 50, (1800, 2)) if a != b]  # the last 50: no tie
+    state = hand.state(orgs, rng.random((n, 2)), satisfaction=list(rng.random(n) ** 0.2),
+                       committed=list(rng.random(n) < 0.05), faction=list(rng.random(n) < 0.15),
+                       weight=list(rng.choice([1.0, 3.0], n)),
+                       branch=[hand.first_branch(o) if o != K else -1 for o in orgs])  # fmt: skip
+    state.left_at[: n // 4] = 1
+    state.left_from[: n // 4] = HOST
+    params = hand.params(exit_ties=exit_ties, exit_cascade=5.0, leave_steepness=2.5, join_rate=0.3)
+    net = hand.net(n, edges)
+    _tied_hazard(state, params, net, 1, n)  # counts kept from the week before
+    state.tie_counts[n - 50 : n] = 12345 | (3 << 42)  # never read for persons with no tie
+    state.org[rng.choice(n - 50, 40, replace=False)] = BIG
+    skey = np.uint64(step_key(np.uint64(4), MOBILITY, 2))
+    staged, fused = state.copy(), state.copy()
+    hazard = _tied_hazard(staged, params, net, 2, n, skey)
+    may = np.empty(n, np.bool_)
+    _MAY_MOVE(n, n, staged.org, staged.committed, staged.satisfaction, staged.ident, params.n_orgs, params.join_rate,
+              params.leave_steepness, skey, may, hazard)  # fmt: skip
+    may_fused = np.empty(n, np.bool_)
+    hazard_fused = _tied_may_move(fused, params, net, 2, n, skey, may_fused)
+    assert np.array_equal(may, may_fused)
+    assert np.array_equal(hazard[may], hazard_fused[may])
+    assert np.array_equal(staged.tie_counts[:n], fused.tie_counts[:n])
+    assert np.array_equal(staged.tie_word[:n], fused.tie_word[:n])
+    members = (state.org[:n] != K) & ~state.committed[:n]
+    assert 0 < may[members].sum() < members.sum() and may[~members].any()  # leavers and joiners: it can fail

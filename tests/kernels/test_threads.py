@@ -194,6 +194,12 @@ def test_a_kernel_runs_on_one_thread_below_its_size_and_else_as_its_choice_says(
         every_way(False)
         kernel(10**9, 0)
         assert threads == [2, 1] and numba.get_num_threads() == 2  # one thread only for the call
+        # what a caller with a one-thread way of its own asks (lever.kernels.mobility)
+        assert kernel.one_thread(10**9) and not (every_way(True) or kernel.one_thread(5))
+        every_way(None)
+        assert kernel.one_thread(99) and not kernel.one_thread(100)
+        numba.set_num_threads(1)
+        assert kernel.one_thread(10**9)
     finally:
         numba.set_num_threads(before)
 

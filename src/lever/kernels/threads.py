@@ -176,6 +176,14 @@ class Threaded:
         choice.record(parallel, agents, choice.clock() - start)
         return out
 
+    def one_thread(self, agents: int) -> bool:
+        """Whether a call for a field of ``agents`` is sure to run on one thread (forced so, too
+        small for threads, or Numba has one): a caller with a one-thread way of its own, that
+        fuses this kernel with others, can take it then."""
+        if Threaded.force is not None:
+            return not Threaded.force
+        return agents < self.min_agents or nb.get_num_threads() == 1
+
     def _run(self, parallel: bool, args: tuple) -> object:
         if parallel:
             return self.kernel(*args)

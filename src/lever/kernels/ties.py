@@ -44,14 +44,21 @@ def tie_shares(state, net, K: int, group: int, since: int) -> tuple[np.ndarray, 
     with no tie get 0 (not read). Recounts where something changed and keeps the counts and
     words in ``state`` (module docstring)."""
     n = int(state.count[0])
-    changed = np.empty(n, np.bool_)
-    _WORDS(n, n, state.org, state.committed, state.faction, state.left_at, state.left_from, since, state.tie_word,
-           changed)  # fmt: skip
-    recount = _rows_to_recount(n, changed, state.social, net.indptr, net.indices)
+    recount = rows_to_recount(state, net, since)
     lean, recent = np.empty(n), np.empty(n)
     _SHARES(n, n, state.org, state.committed, state.faction, state.social, net.indptr, net.indices, K, group,
             recount, state.tie_word, state.tie_counts, lean, recent)  # fmt: skip
     return lean, recent
+
+
+def rows_to_recount(state, net, since: int) -> np.ndarray:
+    """Each person's word brought up to date (``State.tie_word``), and the rows of the network whose
+    persons' counts may have changed since they were kept (module docstring)."""
+    n = int(state.count[0])
+    changed = np.empty(n, np.bool_)
+    _WORDS(n, n, state.org, state.committed, state.faction, state.left_at, state.left_from, since, state.tie_word,
+           changed)  # fmt: skip
+    return _rows_to_recount(n, changed, state.social, net.indptr, net.indices)
 
 
 def _words_body(n, org, committed, faction, left_at, left_from, since, word, changed) -> None:
@@ -97,17 +104,22 @@ def _shares_body(n, org, committed, faction, social, indptr, indices, K, group, 
             recent[i] = 0.0
             continue
         if recount[row]:
-            counts[i] = _count(word, indices, first, deg, k, group if faction[i] else k, faction[i], K)
-        c = counts[i]
-        inside = c & _MASK
-        outside = (c >> _BITS) & _MASK
-        left = c >> (2 * _BITS)
-        lean[i] = (outside - inside) / deg
-        recent[i] = left / deg
+            counts[i] = count_ties(word, indices, first, deg, k, group if faction[i] else k, faction[i], K)
+        lean[i], recent[i] = shares(counts[i], deg)
 
 
 @nb.njit(cache=True, inline="always")
-def _count(word, indices, first, deg, k, mine, in_group, K):
+def shares(counts, deg):
+    """``lean`` and ``recent`` (:func:`tie_shares`) of a person's packed counts and its ``deg`` ties
+    (at least one)."""
+    inside = counts & _MASK
+    outside = (counts >> _BITS) & _MASK
+    left = counts >> (2 * _BITS)
+    return (outside - inside) / deg, left / deg
+
+
+@nb.njit(cache=True, inline="always")
+def count_ties(word, indices, first, deg, k, mine, in_group, K):
     """A person's ties in its own organization (the group's people: in the group), elsewhere, and
     who left ``mine`` recently, packed in one word."""
     inside = outside = left = np.int64(0)
