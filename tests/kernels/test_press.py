@@ -204,3 +204,37 @@ def test_under_relative_agreement_a_paper_reaches_an_open_reader_beyond_confiden
     step = params.convergence * params.trust_inside
     assert state.opinion[0] == pytest.approx([far[0] - step * 0.4, 0.6], abs=1e-15)
     assert state.uncertainty[0] == pytest.approx(0.5 + step * (0.05 - 0.5), abs=1e-15)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.75])
+def test_only_coarse_agents_marked_as_reading_are_visited_and_nothing_else_changes(hand, weight):
+    """The coarse agents' reading visits only those the persons' pass marked (an organ's draw below
+    its reach, or a person's split-off draw below weight x reach x share): the same bits as visiting
+    every coarse agent, as before the marks. Coarse agents of every size in every organization, near
+    the line and far, the host's press carrying the group's voice while it is inside, every organ
+    reaching everyone; some read as a whole, some have persons split off, most do nothing."""
+    from lever.kernels.press import _READ_PERSONS, _read_coarse, _shares, _trusts
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    orgs = list(rng.choice([BIG, HOST, RIVAL, K], n)) + [HOST]
+    opinion = np.vstack([rng.uniform(0.5, 1.0, (n, 2)), [[0.9, 0.95]]])
+    reach = np.full((3, K + 1), 0.05)
+    params = hand.params(organ_reach=reach, organ_voice=np.array([0.5, 0.0, 0.0]), relative_agreement=weight)
+    state = hand.state(orgs, opinion, room=2 * n, weight=list(rng.choice([1.0, 2.0, 2.0, 5.0, 40.0], n)) + [1.0],
+                       uncertainty=list(rng.uniform(0.05, 0.5, n + 1)), faction=[False] * n + [True],
+                       committed=[False] * n + [True])  # fmt: skip
+    marked, every = state.copy(), state.copy()
+    read_press(marked, params, np.uint64(6), 3)
+    skey = np.uint64(step_key(np.uint64(6), PRESS, 3))
+    share = _shares(every, params)
+    reads = np.empty(n + 1, np.bool_)
+    _READ_PERSONS(n + 1, n + 1, every.opinion, every.org, every.committed, every.weight, every.stratum, every.ident,
+                  params.organ_reach, params.organ_owner, share, _trusts(params), params.line, every.platform,
+                  params.receptivity, params.convergence, params.confidence, skey, every.uncertainty,
+                  params.relative_agreement, params.uncertainty_committed, reads)  # fmt: skip
+    coarse = every.weight[: n + 1] > 1.0
+    _read_coarse(every, params, skey, share, coarse)  # every coarse agent visited
+    assert all(np.array_equal(a, b) for a, b in zip(marked, every, strict=True))
+    moved = np.any(marked.opinion[: n + 1] != state.opinion[: n + 1], axis=1)
+    assert 0 < reads.sum() < coarse.sum() // 2 and moved[coarse].any() and marked.n > state.n  # it can fail

@@ -30,18 +30,22 @@ def read_press(state, params, key, step: int) -> None:
 
     Persons read on all threads (each moves only their own opinion); coarse agents, which
     may split persons off, read after them on one, in index order: the same bits either way.
+    Which coarse agents have anything to read is found beside the persons, on all threads
+    (:func:`_coarse_reads`): issues reach a few percent of readers a week, and the pass in
+    order, drawing for every coarse agent, had been two thirds of the press's time.
     """
     n = int(state.count[0])
     skey = np.uint64(step_key(key, PRESS, step))
     share = _shares(state, params)
+    reads = np.empty(n, np.bool_)
     coarse = _READ_PERSONS(
         n, n, state.opinion, state.org, state.committed, state.weight, state.stratum, state.ident,
         params.organ_reach, params.organ_owner, share, _trusts(params), params.line, state.platform,
         params.receptivity, params.convergence, params.confidence, skey,
-        state.uncertainty, params.relative_agreement, params.uncertainty_committed,
+        state.uncertainty, params.relative_agreement, params.uncertainty_committed, reads,
     )  # fmt: skip
     if coarse:
-        _read_coarse(state, params, skey, share)
+        _read_coarse(state, params, skey, share, reads)
 
 
 @nb.njit(cache=True)
@@ -97,18 +101,20 @@ def _pull(d: float, bound: float, u_reader: float, u_organ: float, weight: float
 
 
 def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach, owner, share, trust, line,
-                       platform, receptivity, mu, bound, skey, uncertainty, ra, u_organ) -> int:  # fmt: skip
-    """The readers of weight one (each moves only their own opinion); returns how many
-    coarse agents are left for :func:`_read_coarse`."""
+                       platform, receptivity, mu, bound, skey, uncertainty, ra, u_organ, reads) -> int:  # fmt: skip
+    """The readers of weight one (each moves only their own opinion); marks in ``reads`` the
+    coarse agents that may read (:func:`_coarse_reads`) and returns how many."""
     coarse = 0
     for i in nb.prange(n):
+        reads[i] = False
         if committed[i]:
-            continue
-        if weight[i] > 1.0:
-            coarse += 1
             continue
         k = org[i]
         pkey = person_key(skey, ident[i])  # its draws, one per organ and line (keyed_at)
+        if weight[i] > 1.0:
+            reads[i] = _coarse_reads(pkey, k, weight[i], reach, share)
+            coarse += 1 if reads[i] else 0
+            continue
         for o in range(owner.shape[0]):
             if reach[o, k] <= 0.0 or keyed_at(pkey, 2 * o) >= reach[o, k]:
                 continue
@@ -134,14 +140,31 @@ def _read_persons_body(n, opinion, org, committed, weight, stratum, ident, reach
 _READ_PERSONS = Threaded(_read_persons_body)
 
 
+@nb.njit(cache=True, inline="always")
+def _coarse_reads(pkey, k, weight, reach, share) -> bool:
+    """Whether a coarse agent of organization ``k`` and ``weight`` persons (its draws keyed
+    ``pkey``) may read anything this week in :func:`_read_coarse`: an organ's first draw below
+    its reach (the agent's reading takes ``reach x (1 - share)``, a person's ``reach``), or its
+    second below ``weight x reach x share`` (a person split off to read the group's line; the
+    agent's weight only falls while it reads). An agent not marked would draw there and do
+    nothing."""
+    for o in range(reach.shape[0]):
+        r = reach[o, k]
+        if r > 0.0 and (
+            keyed_at(pkey, 2 * o) < r or (share[o] > 0.0 and keyed_at(pkey, 2 * o + 1) < weight * r * share[o])
+        ):
+            return True
+    return False
+
+
 @nb.njit(cache=True)
-def _read_coarse(state, params, skey, share) -> None:
-    """The coarse agents' reading, in index order (it may split persons off). An agent split
-    down to one person by one organ reads the next ones as a person, as readers of weight one
-    do in :func:`_read_persons_body`."""
+def _read_coarse(state, params, skey, share, reads) -> None:
+    """The reading of the coarse agents ``reads`` marks, in index order (it may split persons
+    off). An agent split down to one person by one organ reads the next ones as a person, as
+    readers of weight one do in :func:`_read_persons_body`."""
     n_organs = params.organ_owner.shape[0]
-    for i in range(state.count[0]):
-        if state.committed[i] or state.weight[i] <= 1.0:
+    for i in range(reads.shape[0]):
+        if not reads[i] or state.committed[i] or state.weight[i] <= 1.0:
             continue
         k = state.org[i]
         pkey = person_key(skey, state.ident[i])  # its draws, one per organ and line (keyed_at)
@@ -180,25 +203,14 @@ def _near_line(state, params, i: int) -> bool:
     return d < params.confidence
 
 
-@inner
-def _read(state, params, i: int, k: int, owner: int, line: bool) -> None:
+@nb.njit(cache=True, inline="always")
+def _read(state, params, i: int, k: int, owner: int, line: bool | np.bool_) -> None:
     """Reader ``i`` of organization ``k`` reads an issue of ``owner``'s organ carrying the
-    group's line or the owner's platform. A call, not inlined: :func:`_read_coarse` reads in
-    three places, and three inlined copies compiled three times as long."""
+    group's line or the owner's platform (:func:`_move`)."""
     if line:
         lx, ly = params.line[0], params.line[1]
     else:
         lx, ly = state.platform[owner, 0], state.platform[owner, 1]
-    dx = lx - state.opinion[i, 0]
-    dy = ly - state.opinion[i, 1]
-    pull, a = 1.0, 0.0
-    if params.relative_agreement > 0.0:  # issue 23 (see _pull); at 0 the bounded-confidence test below
-        pull, a = _pull(np.sqrt(dx * dx + dy * dy), params.confidence, state.uncertainty[i],
-                        params.uncertainty_committed, params.relative_agreement)  # fmt: skip
-        if pull <= 0.0:
-            return
-    elif np.sqrt(dx * dx + dy * dy) >= params.confidence:
-        return
     if owner == k:
         t = params.trust_inside
     elif owner == params.group and k < params.n_orgs:
@@ -206,8 +218,30 @@ def _read(state, params, i: int, k: int, owner: int, line: bool) -> None:
     else:
         t = params.trust_outside
     step = params.convergence * params.receptivity[state.stratum[i]] * t
-    if params.relative_agreement > 0.0:
-        state.uncertainty[i] += step * a * (params.uncertainty_committed - state.uncertainty[i])
+    _move(state.opinion, state.uncertainty, i, lx, ly, step, params.confidence, params.relative_agreement,
+          params.uncertainty_committed)  # fmt: skip
+
+
+@inner
+def _move(opinion, uncertainty, i: int, lx: float, ly: float, step: float, bound: float, ra: float,
+          u_organ: float) -> None:  # fmt: skip
+    """Reader ``i`` moves ``step`` of the way toward ``(lx, ly)`` if within ``bound`` (under
+    relative agreement of weight ``ra``, as far as :func:`_pull` says). A call, not inlined:
+    :func:`_read_coarse` reads in three places, and three inlined copies compiled three times
+    as long; it takes plain arrays and numbers, since a call given the population and the
+    parameters passes and counts references to each of their fifty arrays (the coarse agents'
+    reading took three times as long, issue 28)."""
+    dx = lx - opinion[i, 0]
+    dy = ly - opinion[i, 1]
+    pull, a = 1.0, 0.0
+    if ra > 0.0:  # issue 23 (see _pull); at 0 the bounded-confidence test below
+        pull, a = _pull(np.sqrt(dx * dx + dy * dy), bound, uncertainty[i], u_organ, ra)
+        if pull <= 0.0:
+            return
+    elif np.sqrt(dx * dx + dy * dy) >= bound:
+        return
+    if ra > 0.0:
+        uncertainty[i] += step * a * (u_organ - uncertainty[i])
         step *= pull
-    state.opinion[i, 0] += step * dx
-    state.opinion[i, 1] += step * dy
+    opinion[i, 0] += step * dx
+    opinion[i, 1] += step * dy
