@@ -167,7 +167,17 @@ def test_recruits_become_cadre_after_training(hand):
 
 def _contacts(state, net, c, branch_talk, group, runs=2000):
     return [
-        contact(state, net, c, branch_talk, group, np.uint64(step_key(np.uint64(1), RECRUIT, t)), 1)
+        contact(
+            state,
+            net,
+            state.branch_start,
+            state.branch_members,
+            c,
+            branch_talk,
+            group,
+            np.uint64(step_key(np.uint64(1), RECRUIT, t)),
+            1,
+        )
         for t in range(runs)
     ]
 

@@ -8,7 +8,7 @@ from inner_calls import called
 
 from lever.kernels import recruitment
 from lever.kernels.draw import RECRUIT, step_key
-from lever.kernels.social import regroup_branches, trust_of, trust_table
+from lever.kernels.social import branches_of, regroup_branches, trust_of, trust_table
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
 
@@ -62,11 +62,47 @@ def test_regroup_branches_builds_a_correct_csr(hand):
     assert np.array_equal(np.sort(members), np.arange(n))  # everyone exactly once
 
 
+def test_the_layer_of_a_few_branches_lists_them_as_the_whole_layer_does(hand):
+    """branches_of (recruitment's view of its cadre's branches): each branch a chosen person
+    belongs to lists the same agents in the same order as regroup_branches' layer; every other
+    branch is empty; the unorganized chosen add nothing; only the first ``n`` agents count."""
+    rng = np.random.default_rng(1)
+    n, nb = 800, hand.n_branches
+    branch = rng.integers(-1, nb, n).astype(np.int32)
+    state = hand.state(np.full(n, K, np.int16), np.full((n, 2), 0.5), branch=branch)
+    regroup_branches(state, nb)
+    chosen = np.array([3, 17, 17, 400, int(np.flatnonzero(branch < 0)[0])])
+    start, members = branches_of(branch, n, chosen, nb)
+    wanted = {int(branch[c]) for c in chosen if branch[c] >= 0}
+    assert len(wanted) >= 3
+    for b in range(nb):
+        listed = members[start[b] : start[b + 1]].tolist()
+        whole = state.branch_members[state.branch_start[b] : state.branch_start[b + 1]].tolist()
+        assert listed == (whole if b in wanted else [])
+    first = branches_of(branch, 300, chosen[:2], nb)
+    b = int(branch[3])
+    assert b >= 0
+    assert first[1][first[0][b] : first[0][b + 1]].tolist() == [i for i in range(300) if branch[i] == b]
+
+
 def _contacts(state, net, c, branch_talk=0.5, draws=300):
     """Whom cadre member ``c`` approaches over ``draws`` keyed draws."""
     key = np.uint64(3)
     return {
-        int(contact(state, net, c, branch_talk, GROUP, np.uint64(step_key(key, RECRUIT, t)), 1)) for t in range(draws)
+        int(
+            contact(
+                state,
+                net,
+                state.branch_start,
+                state.branch_members,
+                c,
+                branch_talk,
+                GROUP,
+                np.uint64(step_key(key, RECRUIT, t)),
+                1,
+            )
+        )
+        for t in range(draws)
     }
 
 

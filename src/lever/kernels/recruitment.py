@@ -10,7 +10,7 @@ from lever.kernels.inner import inner
 from lever.kernels.mobility import move, org_sizes
 from lever.kernels.opinion import agreement, overlap
 from lever.kernels.resolution import one_person
-from lever.kernels.social import trust
+from lever.kernels.social import branches_of, trust
 from lever.model.state import (
     TALLY_CONTACT_DISTANCE,
     TALLY_CONTACTS,
@@ -108,17 +108,19 @@ def within_reach(uncertainty, radius: float, by_agreement: bool, j: int, c: int,
 
 
 @inner
-def contact(state, net, c: int, branch_talk: float, group: int, skey, base: int) -> int:
+def contact(state, net, starts, members, c: int, branch_talk: float, group: int, skey, base: int) -> int:
     """Whom cadre member ``c`` approaches, or -1: a branch mate with chance ``branch_talk``
     (inside another organization only: outside, the branch is the group itself), otherwise
-    a social neighbour; never one of the group's own people. Keyed by ``c`` and ``base``."""
+    a social neighbour; never one of the group's own people. Keyed by ``c`` and ``base``.
+    ``starts`` and ``members`` list ``c``'s branch (the State's layer, or
+    :func:`lever.kernels.social.branches_of`)."""
     who = state.ident[c]
     b = state.branch[c]
     if state.org[c] != group and b >= 0 and keyed(skey, who, base) < branch_talk:
-        lo = state.branch_start[b]
-        size = state.branch_start[b + 1] - lo
+        lo = starts[b]
+        size = starts[b + 1] - lo
         if size >= 2:
-            j = state.branch_members[lo + keyed_below(skey, who, base + 1, size)]
+            j = members[lo + keyed_below(skey, who, base + 1, size)]
             if j != c and not state.faction[j]:
                 return j
     row = state.social[c]
@@ -148,7 +150,9 @@ def recruit(state, params, net, step: int, flows, key) -> None:
     n = int(state.count[0])
     recruiters = np.flatnonzero(state.cadre[:n] & state.convinced[:n])
     if recruiters.size:
-        _recruit(state, params, net, step, flows, key, recruiters)
+        # their branches as they are now (the State's layer was built before this week's moves)
+        starts, members = branches_of(state.branch, n, recruiters, state.branch_start.shape[0] - 1)
+        _recruit(state, params, net, step, flows, key, recruiters, starts, members)
     n = int(state.count[0])
     trainees = np.flatnonzero(state.faction[:n] & ~state.cadre[:n])
     if trainees.size:
@@ -156,8 +160,9 @@ def recruit(state, params, net, step: int, flows, key) -> None:
 
 
 @nb.njit(cache=True)
-def _recruit(state, params, net, step: int, flows, key, recruiters) -> None:
-    """The contacts of the convinced cadre ``recruiters`` (indices in order)."""
+def _recruit(state, params, net, step: int, flows, key, recruiters, starts, members) -> None:
+    """The contacts of the convinced cadre ``recruiters`` (indices in order; ``starts`` and
+    ``members`` list their branches)."""
     size = org_sizes(state, params.n_orgs)
     contacts = params.recruit_contacts
     skey = step_key(key, RECRUIT, step)
@@ -165,7 +170,7 @@ def _recruit(state, params, net, step: int, flows, key, recruiters) -> None:
     # the arrays read for every contact, taken once: read through the State inside the loop,
     # each kept a reference count the compiler could not drop (some 400 ns a contact; issue 28)
     opinion, uncertainty, committed, tally = state.opinion, state.uncertainty, state.committed, state.tally
-    org, ident, branch, starts, members = state.org, state.ident, state.branch, state.branch_start, state.branch_members
+    org, ident, branch = state.org, state.ident, state.branch
     social, faction, count, indptr, indices = state.social, state.faction, state.count, net.indptr, net.indices
     line, radius, by_agreement = params.line, params.recruit_radius, params.recruit_by_agreement
     cands, weights = np.empty(_CANDIDATES, np.int64), np.empty(_CANDIDATES)
@@ -183,7 +188,7 @@ def _recruit(state, params, net, step: int, flows, key, recruiters) -> None:
                              count[0], c, who, params.group, params.branch_talk, params.targeting, tkey,
                              t * _TARGET_SLOTS, cands, weights)  # fmt: skip
             else:
-                j = contact(state, net, c, params.branch_talk, params.group, skey, base)
+                j = contact(state, net, starts, members, c, params.branch_talk, params.group, skey, base)
             if j < 0:
                 continue
             dx, dy = opinion[j, 0] - line[0], opinion[j, 1] - line[1]

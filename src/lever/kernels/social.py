@@ -106,3 +106,32 @@ def _regroup_body(n, branch, branch_start, branch_members, n_branches, slices) -
 
 
 _REGROUP = Threaded(_regroup_body)
+
+
+@nb.njit(cache=True)
+def branches_of(branch, n: int, persons, n_branches: int) -> tuple[np.ndarray, np.ndarray]:
+    """The membership layer of only the branches ``persons`` belong to, as
+    :func:`regroup_branches` would build it now: ``(start, members)``, where
+    ``members[start[b]:start[b + 1]]`` are the first ``n`` agents of such a branch ``b`` in
+    index order, as in the State's layer; every other branch is listed empty. For a kernel that
+    reads the branches of a few (the recruiting cadre): two passes over the agents' branches,
+    where the whole layer's sort writes every agent (issue 28: a tenth of its cost)."""
+    wanted = np.zeros(n_branches + 1, np.bool_)
+    for c in persons:
+        if branch[c] >= 0:
+            wanted[branch[c]] = True
+    start = np.zeros(n_branches + 1, np.int64)
+    for i in range(n):
+        b = branch[i]
+        if b >= 0 and wanted[b]:
+            start[b + 1] += 1
+    for b in range(n_branches):
+        start[b + 1] += start[b]
+    members = np.empty(start[n_branches], np.int64)
+    at = start.copy()
+    for i in range(n):
+        b = branch[i]
+        if b >= 0 and wanted[b]:
+            members[at[b]] = i
+            at[b] += 1
+    return start, members

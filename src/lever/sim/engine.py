@@ -261,8 +261,7 @@ def step(
     # before it wins anyone ("expulsion at once")
     capitulate(state, params, t, key)
     expelled = expel_currents(state, params, t, flows, key)
-    regroup_branches(state, n_branches)
-    recruit(state, params, net, t, flows, key)
+    recruit(state, params, net, t, flows, key)  # it lists the recruiters' branches as they are now
     drift_platforms(state, params)
     return expelled
 
