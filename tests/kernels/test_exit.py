@@ -219,10 +219,10 @@ def test_the_one_thread_pass_gives_the_staged_passes_bits(hand, exit_ties):
     skey = np.uint64(step_key(np.uint64(4), MOBILITY, 2))
     staged, fused = state.copy(), state.copy()
     hazard = _tied_hazard(staged, params, net, 2, n, skey)
-    may = np.empty(n, np.bool_)
+    may = np.ones(n, np.bool_)  # every entry must be written
     _MAY_MOVE(n, n, staged.org, staged.committed, staged.satisfaction, staged.ident, params.n_orgs, params.join_rate,
               params.leave_steepness, skey, may, hazard)  # fmt: skip
-    may_fused = np.empty(n, np.bool_)
+    may_fused = np.ones(n, np.bool_)
     hazard_fused = _tied_may_move(fused, params, net, 2, n, skey, may_fused)
     assert np.array_equal(may, may_fused)
     assert np.array_equal(hazard[may], hazard_fused[may])

@@ -281,3 +281,44 @@ def test_after_an_expulsion_a_group_without_its_paper_rebuilds_its_contacts_over
             recruit(state, params, hand.net(n, [(0, j) for j in range(1, n)]), step, hand.flows(), np.uint64(2))
         won.append(np.count_nonzero(state.faction[1:]))
     assert won[0] < won[1] < won[2]
+
+
+def test_recruiting_from_its_cadres_branch_lists_draws_as_from_the_whole_layer_rebuilt():
+    """Recruitment lists its cadre's branches itself (lever.kernels.social.branches_of) where the
+    step used to rebuild the whole membership layer before it: britain-1933 inside the ILP, the
+    layer as the step's start built it and a week's moves since, recruiting from its own lists
+    and from the whole layer rebuilt give the same bits in every array of the population."""
+    from lever.kernels.entry import enter
+    from lever.kernels.recruitment import _recruit, _train
+    from lever.kernels.social import regroup_branches
+    from lever.model.build import allocation_vector, build_params
+    from lever.model.loading import load
+    from lever.model.state import TALLY_CONTACTS, TALLY_RECRUITED
+    from lever.sim.engine import build_world, step, with_room
+
+    scenario = load("britain-1933")
+    chosen = scenario.strategies[scenario.default_strategy]
+    world = build_world(scenario, 4)
+    state, net = world.state.copy(), world.network
+    state.tie_word[:] = -1
+    params = build_params(scenario, chosen)
+    K, key = params.n_orgs, np.uint64(5)
+    flows = np.zeros((K + 1, K + 1))
+    n_branches = state.branch_start.shape[0] - 1
+    for t in range(1, 13):
+        state = with_room(state, params)
+        if t == 1:
+            enter(state, params, allocation_vector(scenario, chosen), chosen.conviction, t, flows, key)
+        step(state, params, net, t, flows, key, n_branches)
+    own, whole = state.copy(), state.copy()
+    regroup_branches(whole, n_branches)
+    assert not np.array_equal(whole.branch_members, state.branch_members)  # the week moved people
+    n = whole.n
+    recruiters = np.flatnonzero(whole.cadre[:n] & whole.convinced[:n])
+    _recruit(whole, params, net, 13, flows.copy(), key, recruiters, whole.branch_start, whole.branch_members)
+    n = whole.n
+    _train(whole, params, 13, np.flatnonzero(whole.faction[:n] & ~whole.cadre[:n]))
+    recruit(own, params, net, 13, flows.copy(), key)
+    layer = {"branch_start", "branch_members"}
+    assert all(np.array_equal(getattr(own, f), getattr(whole, f)) for f in own._fields if f not in layer)
+    assert own.tally[TALLY_CONTACTS] > state.tally[TALLY_CONTACTS] and own.tally[TALLY_RECRUITED] > 0

@@ -44,7 +44,7 @@ def acquaintance(org, branch, branch_start, members, social, indptr, indices, fa
     if keyed(tkey, who, base) < branch_talk:
         if org[c] != group:
             b = branch[c]
-            if b >= 0:
+            if b >= 0:  # listed, with c in it: a recruiter's branch does not change while it recruits
                 lo = branch_start[b]
                 j = members[lo + keyed_below(tkey, who, base + 1, branch_start[b + 1] - lo)]
         else:

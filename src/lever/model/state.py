@@ -54,7 +54,8 @@ class State(NamedTuple):
     count : int64 ``(1,)``, agents alive: only rows ``[0, count[0])`` of the per-agent arrays
         hold persons, the rest is room for persons still to be split off.
     tally : float64 ``(T,)``, running counts of the run (see ``TALLY_*``).
-    branch_start : int64 ``(B + 1,)``, CSR offsets of the membership layer (branch -> agents).
+    branch_start : int64 ``(B + 1,)``, CSR offsets of the membership layer (branch -> agents),
+        as built at the start of the step (later moves of the step are not in it).
     branch_members : int32 ``(n,)``, agents sorted by branch (the unorganized at the end).
     expulsion : int64 ``(K,)``, the step at which each organization first expelled the group's
         people, ``-1`` if it never did (their contacts are rebuilt from then on).
