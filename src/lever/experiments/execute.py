@@ -308,20 +308,21 @@ class DaskPool(_Stopped):
 
 
 @contextmanager
-def _sigint_held() -> Iterator[None]:
+def _sigint_held() -> Iterator[list[int]]:
     """Processes started inside never see SIGINT: it is blocked in this thread, and a blocked
     signal stays blocked across fork and exec, so a worker is out of reach of Ctrl-C from its
     first instruction, before its initializer could ignore it (a terminal sends it to the whole
     process group). A Ctrl-C meanwhile is held and delivered when this ends: another thread
     (Rich's progress bar, a Dask client's) may take the signal while this one blocks it, so on
-    the main thread its handler only notes it here, and it is raised again on the way out."""
+    the main thread its handler only notes it here (in the list it yields), and it is raised
+    again on the way out."""
     main = threading.current_thread() is threading.main_thread()
     before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     noted: list[int] = []
     handler = signal.signal(signal.SIGINT, lambda signum, _frame: noted.append(signum)) if main else None
     try:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        yield
+        yield noted
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
         if main:
