@@ -166,20 +166,8 @@ def test_recruits_become_cadre_after_training(hand):
 
 
 def _contacts(state, net, c, branch_talk, group, runs=2000):
-    return [
-        contact(
-            state,
-            net,
-            state.branch_start,
-            state.branch_members,
-            c,
-            branch_talk,
-            group,
-            np.uint64(step_key(np.uint64(1), RECRUIT, t)),
-            1,
-        )
-        for t in range(runs)
-    ]
+    keys = (np.uint64(step_key(np.uint64(1), RECRUIT, t)) for t in range(runs))
+    return [contact(state, net, state.branch_start, state.branch_members, c, branch_talk, group, k, 1) for k in keys]
 
 
 def test_a_cadre_member_inside_another_organization_approaches_branch_mates(hand):

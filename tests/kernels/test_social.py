@@ -87,22 +87,9 @@ def test_the_layer_of_a_few_branches_lists_them_as_the_whole_layer_does(hand):
 
 def _contacts(state, net, c, branch_talk=0.5, draws=300):
     """Whom cadre member ``c`` approaches over ``draws`` keyed draws."""
-    key = np.uint64(3)
+    keys = (np.uint64(step_key(np.uint64(3), RECRUIT, t)) for t in range(draws))
     return {
-        int(
-            contact(
-                state,
-                net,
-                state.branch_start,
-                state.branch_members,
-                c,
-                branch_talk,
-                GROUP,
-                np.uint64(step_key(key, RECRUIT, t)),
-                1,
-            )
-        )
-        for t in range(draws)
+        int(contact(state, net, state.branch_start, state.branch_members, c, branch_talk, GROUP, k, 1)) for k in keys
     }
 
 
