@@ -256,16 +256,23 @@ def _tied_hazard_body(n, org, committed, satisfaction, faction, ident, group, K,
         hazard[i] = 0.0
         if k == K or committed[i]:
             continue
-        x = 1.0 - satisfaction[i]
         mine = group if faction[i] else k
-        spread = 1.0 + cascade * recent[i]
-        if not everyone and keyed(skey, ident[i], 0) >= _power_bound(x, whole) * spread * top[mine] * (1.0 + 1e-9):
-            continue
-        base = x**steep
-        if base <= 0.0:
-            continue
-        base *= np.exp(ties * (lean[i] - typical[mine])) * spread
-        hazard[i] = min(1.0, base)
+        u = -1.0 if everyone else keyed(skey, ident[i], 0)
+        hazard[i] = _member_hazard(u, 1.0 - satisfaction[i], whole, steep, 1.0 + cascade * recent[i], top[mine],
+                                   ties, lean[i], typical[mine])  # fmt: skip
+
+
+@nb.njit(cache=True, inline="always")
+def _member_hazard(u, x, whole, steep, spread, top, ties, lean, typical):
+    """One member's chance of leaving (:func:`_tied_hazard_body`), ``x`` its discontent: 0 where its
+    leaving draw ``u`` lies above a bound on the chance (-1: never), so that it stays either way."""
+    if u >= _power_bound(x, whole) * spread * top * (1.0 + 1e-9):
+        return 0.0
+    base = x**steep
+    if base <= 0.0:
+        return 0.0
+    base *= np.exp(ties * (lean - typical)) * spread
+    return min(1.0, base)
 
 
 _TIED_HAZARD = Threaded(_tied_hazard_body)
@@ -369,16 +376,9 @@ def _hazard_and_draw(n, org, committed, satisfaction, faction, ident, social, in
         row = social[i]
         deg = indptr[row + 1] - indptr[row]
         lean, recent = shares(counts[i], deg) if deg > 0 else (0.0, 0.0)
-        x = 1.0 - satisfaction[i]
         mine = group if faction[i] else k
-        spread = 1.0 + cascade * recent
-        if u >= _power_bound(x, whole) * spread * top[mine] * (1.0 + 1e-9):
-            continue
-        base = x**steep
-        if base <= 0.0:
-            continue
-        base *= np.exp(ties * (lean - typical[mine])) * spread
-        hazard[i] = min(1.0, base)
+        hazard[i] = _member_hazard(u, 1.0 - satisfaction[i], whole, steep, 1.0 + cascade * recent, top[mine], ties,
+                                   lean, typical[mine])  # fmt: skip
         may_move[i] = u < hazard[i]
 
 
