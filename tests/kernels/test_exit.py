@@ -223,7 +223,7 @@ def test_the_one_thread_pass_gives_the_staged_passes_bits(hand, exit_ties):
     _MAY_MOVE(n, n, staged.org, staged.committed, staged.satisfaction, staged.ident, params.n_orgs, params.join_rate,
               params.leave_steepness, skey, may, hazard)  # fmt: skip
     may_fused = np.ones(n, np.bool_)
-    hazard_fused = _tied_may_move(fused, params, net, 2, n, skey, may_fused)
+    hazard_fused = _tied_may_move(fused, params, net, 2, n, skey, may_fused, params.join_rate)
     assert np.array_equal(may, may_fused)
     assert np.array_equal(hazard[may], hazard_fused[may])
     assert np.array_equal(staged.tie_counts[:n], fused.tie_counts[:n])

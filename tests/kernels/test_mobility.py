@@ -129,13 +129,15 @@ def test_unorganized_join_at_the_base_rate(hand):
 
 
 def _modal_destination(hand, gravity: float) -> tuple[int, Counter]:
-    params = hand.params(gravity=gravity, closeness=6.0, ties_weight=0.0, attraction=np.ones(4))
+    params = hand.params(
+        gravity=gravity, closeness=6.0, ties_weight=0.0, attraction=np.ones_like(hand.params().attraction)
+    )
     state = hand.state([K], [[0.5, 0.5]])
     state.platform[:] = [[0.8, 0.5], [0.55, 0.5], [0.2, 0.9], [0.9, 0.95]]
     size = np.array([1000.0, 10.0, 0.0, 0.0, 5.0])  # big but farther; tiny but closest; empty
     net = hand.net(1)
     # the uniform on an even grid: each option's share of the draws is its weight's, to 1/2000
-    draws = Counter(int(choose_destination(state, params, net, 0, K, size, (t + 0.5) / 2000)) for t in range(2000))
+    draws = Counter(int(choose_destination(state, params, net, 0, K, size, (t + 0.5) / 2000, 0)) for t in range(2000))
     return draws.most_common(1)[0][0], draws
 
 
@@ -155,19 +157,21 @@ def test_gravity_three_sends_the_disappointed_to_the_biggest_even_if_farther(han
 
 
 def test_destination_weighs_ties_and_excludes_the_origin(hand):
-    params = hand.params(gravity=0.0, closeness=0.0, ties_weight=100.0, attraction=np.ones(4))
+    params = hand.params(
+        gravity=0.0, closeness=0.0, ties_weight=100.0, attraction=np.ones_like(hand.params().attraction)
+    )
     state = hand.state([HOST, RIVAL, RIVAL, BIG], np.full((4, 2), 0.5))
     size = np.array([1.0, 1.0, 2.0, 0.0, 0.0])
     net = hand.net(4, [(0, 1), (0, 2)])
-    draws = Counter(int(choose_destination(state, params, net, 0, HOST, size, (t + 0.5) / 500)) for t in range(500))
+    draws = Counter(int(choose_destination(state, params, net, 0, HOST, size, (t + 0.5) / 500, 0)) for t in range(500))
     assert HOST not in draws
     assert draws[RIVAL] == pytest.approx(500 * 201 / 202, abs=1)  # weight 201 against 1
     # the ties are read from the agent's row of the network: a person split off 0 knows them
     net = hand.net(5, [(0, 1), (0, 2)])
     split = hand.state([HOST, RIVAL, RIVAL, BIG, HOST], np.full((5, 2), 0.5), social=[0, 1, 2, 3, 0])
     alone = hand.state([HOST, RIVAL, RIVAL, BIG, HOST], np.full((5, 2), 0.5))  # its own row: no ties
-    assert choose_destination(split, params, net, 4, HOST, size, 0.4) == RIVAL  # 201 : 1
-    assert choose_destination(alone, params, net, 4, HOST, size, 0.4) == BIG  # 1 : 1, BIG first
+    assert choose_destination(split, params, net, 4, HOST, size, 0.4, 0) == RIVAL  # 201 : 1
+    assert choose_destination(alone, params, net, 4, HOST, size, 0.4, 0) == BIG  # 1 : 1, BIG first
 
 
 def test_no_destination_with_weight_means_none(hand):
@@ -175,7 +179,7 @@ def test_no_destination_with_weight_means_none(hand):
     state = hand.state([HOST], [[0.5, 0.5]])
     size = np.array([0.0, 5.0, 0.0, 0.0, 3.0])
     for u in (0.0, 0.5, 0.999):
-        assert choose_destination(state, params, hand.net(1), 0, HOST, size, u) == K
+        assert choose_destination(state, params, hand.net(1), 0, HOST, size, u, 0) == K
 
 
 # --- moving -----------------------------------------------------------------------------------
@@ -287,7 +291,12 @@ def test_the_stay_unorganized_coin_is_fair_to_its_share(hand):
 
 def test_a_leavers_destination_is_picked_by_their_own_draw_in_slot_2(hand):
     params = hand.params(
-        stay_unorganized=0.0, join_rate=0.0, gravity=0.0, closeness=0.0, ties_weight=0.0, attraction=np.ones(4)
+        stay_unorganized=0.0,
+        join_rate=0.0,
+        gravity=0.0,
+        closeness=0.0,
+        ties_weight=0.0,
+        attraction=np.ones_like(hand.params().attraction),
     )
     n = 300
     # three options of equal weight: big, rival and the group (one committed member each)
@@ -314,6 +323,46 @@ def test_unorganized_join_at_a_fractional_rate(hand):
     joined = np.count_nonzero(state.org[:n] == BIG)
     assert joined / n == pytest.approx(0.1, abs=4 * np.sqrt(0.09 / n))
     assert flows[K, BIG] == joined
+
+
+def _joined_under(hand, mobilisation: float) -> np.ndarray:
+    """Where 4,000 unorganized persons near BIG's platform are after a step at join_rate 0.05,
+    the step's joining ``mobilisation`` times that, its added joiners the rival's."""
+    n = 4000
+    params = hand.params(join_rate=0.05, gravity=0.0, closeness=6.0, ties_weight=0.0)  # sizes weigh nothing
+    params = params._replace(joining=np.full_like(params.joining, mobilisation),
+                             mobilised_to=np.full_like(params.mobilised_to, RIVAL))  # fmt: skip
+    org = [K] * n + [BIG, HOST, RIVAL, GROUP]
+    state = hand.state(org, np.full((n + 4, 2), 0.25), committed=[False] * n + [True] * 4)
+    leave_and_join(state, params, hand.net(n + 4), 1, hand.flows(), np.uint64(9))
+    return state.org[:n].copy()
+
+
+def test_an_opening_adds_joiners_and_its_leader_recruits_them(hand):
+    """Issue 24: the joiners an opening adds go to the organization that leads it; those the
+    base rate brings choose as before, with the same draws."""
+    n = 4000
+    base, opened = _joined_under(hand, 1.0), _joined_under(hand, 3.0)
+    joined = base != K
+    assert joined.mean() == pytest.approx(0.05, abs=4 * np.sqrt(0.05 * 0.95 / n))
+    assert (opened != K).mean() == pytest.approx(0.15, abs=4 * np.sqrt(0.15 * 0.85 / n))
+    assert np.array_equal(opened[joined], base[joined])  # the base rate's joiners: the same choices
+    added = (opened != K) & ~joined
+    assert np.all(opened[added] == RIVAL)
+    assert (base == RIVAL).mean() < 0.01  # the rival is far: without the opening few choose it
+
+
+def test_an_openings_pull_multiplies_its_leaders_weight_from_that_step(hand):
+    params = hand.params(gravity=0.0, closeness=0.0, ties_weight=0.0)
+    pull = np.ones_like(params.attraction)
+    pull[1:, RIVAL] = 5.0  # fully open from step 1
+    params = params._replace(attraction=pull)
+    state = hand.state([HOST], [[0.5, 0.5]])
+    size = np.array([1.0, 1.0, 1.0, 0.0, 0.0])
+    for step, share in ((0, 1 / 2), (1, 5 / 6), (99, 5 / 6)):  # past the schedule, its last row holds
+        draws = Counter(int(choose_destination(state, params, hand.net(1), 0, HOST, size, (t + 0.5) / 600, step))
+                        for t in range(600))  # fmt: skip
+        assert draws[RIVAL] / 600 == pytest.approx(share, abs=1 / 600)
 
 
 @pytest.mark.parametrize("dest", [RIVAL, GROUP])

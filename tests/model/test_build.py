@@ -184,6 +184,25 @@ def test_disappointment_schedule_is_linear_within_its_spell(tiny):
     assert np.all(params.disappointment[:, [BIG, RIVAL, GROUP]] == 0)
 
 
+def test_without_openings_the_pull_is_the_attraction_and_joining_the_base_rate(tiny):
+    params = build_params(tiny, None)
+    assert params.attraction.shape == (11, 4)
+    assert np.array_equal(params.attraction, np.tile([o.attraction for o in tiny.organizations.values()], (11, 1)))
+    assert np.all(params.joining == 1.0) and np.all(params.mobilised_to == K)
+
+
+def test_an_opening_ramps_its_leaders_pull_and_the_joining_then_holds_them(tiny):
+    opening = [{"start_week": 2.0, "end_week": 6.0, "pull": 3.0, "mobilisation": 2.0}]
+    params = build_params(with_values(tiny, {"organizations.rival.opening": opening}), None)
+    ramp = np.clip((np.arange(11) - 2.0) / 4.0, 0.0, 1.0)  # 0 to week 2, 1 from week 6
+    assert params.attraction[:, RIVAL] == pytest.approx(2.0 * (1.0 + 2.0 * ramp))  # the rival's attraction is 2
+    assert np.array_equal(
+        params.attraction[:, [BIG, HOST, GROUP]], build_params(tiny, None).attraction[:, [BIG, HOST, GROUP]]
+    )
+    assert params.joining == pytest.approx(1.0 + ramp)
+    assert params.mobilised_to.tolist() == [K] * 3 + [RIVAL] * 8  # from the week its mobilisation adds any
+
+
 def test_params_copy_the_scenario(tiny):
     p = build_params(tiny, None)
     assert (p.n_orgs, p.group, p.rival, p.host) == (4, GROUP, RIVAL, HOST)

@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from lever.model.scenario import NONE, Disappointment, Network, Scenario, Strategy, Uncertainty
+from lever.model.scenario import NONE, Disappointment, Network, Opening, Scenario, Strategy, Uncertainty
 
 
 def test_tiny_field_validates_with_org_keys_and_steps(tiny):
@@ -107,6 +107,8 @@ def test_unknown_field_is_refused(field_data):
 def test_disappointment_and_uncertainty_must_be_ordered():
     with pytest.raises(ValidationError, match="end_week must not precede start_week"):
         Disappointment(start_week=5, end_week=4, level=0.1)
+    with pytest.raises(ValidationError, match="end_week must not precede start_week"):
+        Opening(start_week=5, end_week=4, pull=2.0)
     with pytest.raises(ValidationError, match="high must not be below low"):
         Uncertainty(path="dynamics.gravity", low=2, high=1)
 

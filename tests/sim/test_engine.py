@@ -74,6 +74,16 @@ def test_steps_past_the_horizon_and_progress_callback(tiny):
     assert len(r.series) == 16
 
 
+def test_an_opening_at_its_off_values_changes_no_bit_and_one_on_runs_past_the_horizon(tiny):
+    off = with_values(tiny, {"organizations.rival.opening": [{"start_week": 0.0, "end_week": 5.0}]})
+    assert simulate(off, seed=3).series.equals(simulate(tiny, seed=3).series)
+    on = with_values(tiny, {"organizations.rival.opening": [{"start_week": 0.0, "end_week": 5.0, "pull": 4.0,
+                                                             "mobilisation": 3.0}]})  # fmt: skip
+    run = simulate(on, seed=3, steps=15)  # the schedules hold their last row past the horizon
+    assert len(run.series) == 16
+    assert run.flows[-1, 2] > simulate(tiny, seed=3, steps=15).flows[-1, 2]  # the rival gains joiners
+
+
 def test_strategy_defaults_to_the_scenarios(tiny):
     assert simulate(tiny, steps=1).strategy == tiny.default_strategy
     assert simulate(tiny, "outside", steps=1).strategy == "outside"

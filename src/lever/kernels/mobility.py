@@ -89,10 +89,10 @@ def _platform_distance(state, i: int, m: int) -> float:
 
 
 @inner
-def choose_destination(state, params, net, i: int, exclude: int, size, u: float) -> int:
-    """Where ``i`` goes: organization ``m`` with weight
+def choose_destination(state, params, net, i: int, exclude: int, size, u: float, step: int) -> int:
+    """Where ``i`` goes at ``step``: organization ``m`` with weight
     ``attraction * exp(-closeness * distance) * size**gravity * (1 + ties_weight * ties)``,
-    picked by the uniform ``u``.
+    picked by the uniform ``u``; ``attraction`` is the step's, its openings applied.
 
     ``ties`` counts ``i``'s social neighbours in ``m``. Empty organizations and ``exclude`` are
     not options; returns ``n_orgs`` (none) when no option has weight. Under ``nearer_gravity``
@@ -111,6 +111,7 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float)
     nearer = params.nearer_gravity >= 0.0 and exclude < K
     gravity = params.nearer_gravity if nearer else params.gravity
     left = _platform_distance(state, i, exclude) if nearer else 0.0
+    now = min(step, params.attraction.shape[0] - 1)  # the schedule's last row holds past the horizon
     w = np.zeros(K)
     total = 0.0
     for m in range(K):
@@ -120,7 +121,7 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float)
         if nearer and (d >= left or (m == params.group and ties[m] == 0.0)):
             continue
         w[m] = (
-            params.attraction[m]
+            params.attraction[now, m]
             * np.exp(-params.closeness * d)
             * size[m] ** gravity
             * (1.0 + params.ties_weight * ties[m])
@@ -200,26 +201,31 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     when fully satisfied, certainly at ``s = 0``, and rarely in between for steep values. One
     of the group's people inside another organization leaves the group and stays; anyone
     else goes to no organization with chance ``stay_unorganized``, otherwise to a destination
-    chosen by gravity. Each unorganized person joins with chance ``join_rate``. Draws are
-    keyed by (step, person); persons split off this step wait for the next. Mutates
-    membership arrays, ``flows`` and ``tally``.
+    chosen by gravity. Each unorganized person joins with chance ``join_rate`` and chooses by
+    gravity; under an opening (issue 24) they join ``joining`` times as often, and those the
+    opening adds join the organization that leads it (``mobilised_to``): the mobilised are
+    recruited by the campaign that mobilised them (McAdam 1982; Tarrow 1998). Draws are keyed
+    by (step, person); persons split off this step wait for the next. Mutates membership
+    arrays, ``flows`` and ``tally``.
 
     Who might move is decided first, on all threads for large fields (each person's draw is
     their own); the moves then run in index order on one: the same bits either way.
     """
     n = int(state.count[0])
     skey = np.uint64(step_key(key, MOBILITY, step))
+    now = min(step, params.joining.shape[0] - 1)  # the schedules' last row holds past the horizon
+    join = params.join_rate * params.joining[now]
     may_move = np.empty(n, np.bool_)
     hazard = _NO_HAZARD
     tied = params.exit_ties > 0.0 or params.exit_cascade > 0.0  # issue 23: ties weigh in leaving
     if tied and _MAY_MOVE.one_thread(n):
-        hazard = _tied_may_move(state, params, net, step, n, skey, may_move)
+        hazard = _tied_may_move(state, params, net, step, n, skey, may_move, join)
     else:
         if tied:
             hazard = _tied_hazard(state, params, net, step, n, skey)
         _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs,
-                  params.join_rate, params.leave_steepness, skey, may_move, hazard)  # fmt: skip
-    _leave_and_join(state, params, net, step, flows, skey, may_move, hazard)
+                  join, params.leave_steepness, skey, may_move, hazard)  # fmt: skip
+    _leave_and_join(state, params, net, step, flows, skey, may_move, hazard, join, params.mobilised_to[now])
 
 
 _NO_HAZARD = np.zeros(0)
@@ -313,7 +319,7 @@ def _tied_hazard(state, params, net, step: int, n: int, skey=None) -> np.ndarray
     return hazard
 
 
-def _tied_may_move(state, params, net, step: int, n: int, skey, may_move) -> np.ndarray:
+def _tied_may_move(state, params, net, step: int, n: int, skey, may_move, join: float) -> np.ndarray:
     """On one thread, what :func:`_tied_hazard` and ``_MAY_MOVE`` give together (``may_move``
     filled, the hazard returned where it is read), in two passes over the persons instead of
     four: the counts with the typical leans, then each person's hazard and first draw. The
@@ -326,7 +332,7 @@ def _tied_may_move(state, params, net, step: int, n: int, skey, may_move) -> np.
     hazard = np.empty(n)
     _hazard_and_draw(n, state.org, state.committed, state.satisfaction, state.faction, state.ident, state.social,
                      net.indptr, state.tie_counts, params.group, params.n_orgs, params.leave_steepness,
-                     params.exit_ties, params.exit_cascade, params.join_rate, typical, skey, hazard,
+                     params.exit_ties, params.exit_cascade, join, typical, skey, hazard,
                      may_move)  # fmt: skip
     return hazard
 
@@ -403,8 +409,9 @@ def _typical_lean(n, org, committed, faction, weight, social, indptr, K, group, 
 
 
 @nb.njit(cache=True)
-def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard) -> None:
-    """The moves of those ``may_move`` marks, in index order."""
+def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard, join: float, leader) -> None:
+    """The moves of those ``may_move`` marks, in index order; the unorganized join with chance
+    ``join``, those drawn above ``join_rate`` into ``leader``."""
     K = params.n_orgs
     size = org_sizes(state, K)
     steep = params.leave_steepness
@@ -414,10 +421,15 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
         k = state.org[i]
         who = state.ident[i]
         if k == K:
-            if keyed(skey, who, 0) < params.join_rate:
-                dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2))
-                if dest != K:
-                    move(state, params, i, dest, step, size, flows, skey, np.int64(-1))
+            u = keyed(skey, who, 0)
+            if u < params.join_rate:
+                dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2), step)
+            elif u < join and leader < K and size[leader] > 0.0:
+                dest = leader  # one the opening mobilised: its campaign recruits them
+            else:
+                continue
+            if dest != K:
+                move(state, params, i, dest, step, size, flows, skey, np.int64(-1))
             continue
         chance = hazard[i] if hazard.shape[0] > 0 else (1.0 - state.satisfaction[i]) ** steep
         if keyed(skey, who, 0) >= chance:
@@ -433,7 +445,7 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
         dest = K
         if keyed(skey, who, 1) >= params.stay_unorganized:
             # k is an int16 read from state.org: as int64, one compiled choose_destination serves both calls
-            dest = choose_destination(state, params, net, i, np.int64(k), size, keyed(skey, who, 2))
+            dest = choose_destination(state, params, net, i, np.int64(k), size, keyed(skey, who, 2), step)
         in_kernel = state.opinion[i, 0] >= params.kernel_threshold
         w = state.weight[i]  # a coarse agent may be split into persons on the way
         left_group = state.faction[i]

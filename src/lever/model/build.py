@@ -255,6 +255,27 @@ def _disappointment(scenario: Scenario) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
+def _openings(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each organization's pull at each step (its attraction times its openings' ramps), how many
+    times the base rate the unorganized join (the openings' mobilisation, multiplied) and who
+    recruits the joiners that mobilisation adds: the organization whose opening adds most at that
+    step (``K``, none, where no opening mobilises)."""
+    weeks = np.arange(scenario.steps + 1) * scenario.step_weeks
+    orgs = list(scenario.organizations.values())
+    pull = np.tile(np.array([o.attraction for o in orgs]), (weeks.size, 1))
+    joining = np.ones(weeks.size)
+    added = np.ones((weeks.size, len(orgs)))
+    for k, org in enumerate(orgs):
+        for spell in org.opening:
+            span = max(spell.end_week - spell.start_week, 1e-9)
+            ramp = np.clip((weeks - spell.start_week) / span, 0.0, 1.0)
+            pull[:, k] *= 1.0 + (spell.pull - 1.0) * ramp
+            added[:, k] *= 1.0 + (spell.mobilisation - 1.0) * ramp
+            joining *= 1.0 + (spell.mobilisation - 1.0) * ramp
+    leader = np.where(added.max(axis=1) > 1.0, added.argmax(axis=1), len(orgs)).astype(np.int16)
+    return pull, joining, leader
+
+
 def _press(scenario: Scenario, strategy: Strategy | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Organ owners, per-step reach and the group's voice in each organ.
 
@@ -287,6 +308,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
     dyn = scenario.dynamics
     orgs = list(scenario.organizations.values())
     owners, reach, voice = _press(scenario, strategy)
+    pull, joining, mobilised_to = _openings(scenario)
     group = keys.index(scenario.group)
     recruits = active and (strategy is None or strategy.recruit)
     speaks = active and (strategy is None or strategy.speak)
@@ -303,7 +325,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         rival=keys.index(scenario.rival) if scenario.rival else -1,  # a field may have none
         host=keys.index(scenario.host),
         homogeneity=np.array([o.homogeneity for o in orgs]),
-        attraction=np.array([o.attraction for o in orgs]),
+        attraction=pull,
         tolerance=np.array([o.tolerance for o in orgs]),
         branch_offset=np.concatenate([[0], np.cumsum(branch_counts(scenario))]).astype(np.int32),
         disappointment=_disappointment(scenario),
@@ -325,6 +347,8 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         ties_weight=dyn.ties_weight,
         stay_unorganized=dyn.stay_unorganized,
         join_rate=dyn.join_rate,
+        joining=joining,
+        mobilised_to=mobilised_to,
         branch_talk=scenario.network.branch_talk,
         recruit_contacts=(dyn.recruit_contacts * ((1.0 - dyn.organ_cost) if keeps_organ else 1.0) if recruits else 0.0),
         # one who would not listen (beyond the confidence bound) cannot be recruited

@@ -124,6 +124,29 @@ class Disappointment(_Strict):
         return self
 
 
+class Opening(_Strict):
+    """A political opening this organization leads (political process: McAdam 1982; cycles of
+    contention: Tarrow 1998): from ``start_week`` its pull on those choosing an organization
+    rises linearly to ``pull`` times its attraction at ``end_week``, and the unorganized join
+    ``mobilisation`` times as often; both stay so after ``end_week`` (an opening, once open,
+    stays open within a field's two or three years)."""
+
+    start_week: Weeks = describe(units="weeks from the start", about="when the opening begins")
+    end_week: Weeks = describe(units="weeks from the start", about="when it is fully open")
+    pull: Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)] = describe(
+        1.0, units="factor", about="the organization's attraction is multiplied by this once fully open (1: unchanged)"
+    )
+    mobilisation: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
+        1.0, units="factor", about="the unorganized join this many times as often once it is fully open (1: unchanged)"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Opening:
+        if self.end_week < self.start_week:
+            raise rule_error("value_rule", "end_week must not precede start_week", {"rule": "opening_order"})
+        return self
+
+
 class Population(_Strict):
     """People who share a starting place: an organization's members or the unorganized."""
 
@@ -180,6 +203,9 @@ class Organization(Population):
     )
     disappointment: list[Disappointment] = describe(
         [], units="list of spells", about="exogenous crises pulling members' satisfaction down"
+    )
+    opening: list[Opening] = describe(
+        [], units="list of spells", about="political openings it leads, raising its pull and the unorganized's joining"
     )
 
 

@@ -175,7 +175,7 @@ class Params(NamedTuple):
     host: int
     # per organization (length K)
     homogeneity: np.ndarray
-    attraction: np.ndarray
+    attraction: np.ndarray  # float64 (steps + 1, K), the pull at each step: attraction times openings
     tolerance: np.ndarray
     branch_offset: np.ndarray  # int32 (K + 1,), global branch ids of org k: [off[k], off[k+1])
     disappointment: np.ndarray  # float64 (steps + 1, K), level at each step
@@ -200,6 +200,8 @@ class Params(NamedTuple):
     ties_weight: float
     stay_unorganized: float
     join_rate: float
+    joining: np.ndarray  # float64 (steps + 1,), how many times join_rate the unorganized join (openings)
+    mobilised_to: np.ndarray  # int16 (steps + 1,), who recruits the joiners openings add (K: none)
     branch_talk: float
     recruit_contacts: float
     recruit_radius: float

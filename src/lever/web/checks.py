@@ -97,6 +97,8 @@ def _rule(found: dict[str, Any]) -> str:
         return f"The shares of {what} add up to {_shown(found.get('total'))}; they must add up to 1."
     if rule == "crisis_order":
         return "The crisis ends before it starts: its end week must not come before its start week."
+    if rule == "opening_order":
+        return "The opening is full before it starts: its end week must not come before its start week."
     if rule == "range_order":
         return "The highest value is below the lowest: swap them."
     if rule == "old_and_new_name":
@@ -149,8 +151,8 @@ def sentence(e: dict[str, Any]) -> str:
 
 
 #: Where in its table a rule's problem belongs: a share table's sum is its table's, a crisis's
-#: order its end week's, a range's order its high end's.
-_PLACED = {"crisis_order": "end_week", "range_order": "high"}
+#: or opening's order its end week's, a range's order its high end's.
+_PLACED = {"crisis_order": "end_week", "opening_order": "end_week", "range_order": "high"}
 
 
 def _where(e: dict[str, Any]) -> str:
