@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from lever.cli.main import app
 from lever.model.loading import load, to_toml
+from lever.weigh.job import posterior_for
 
 runner = CliRunner()
 
@@ -94,6 +95,19 @@ def test_weigh_from_a_posterior_says_which_uncertainties_it_drew_from_it(files, 
     assert f"1 of {sampled} uncertainties were drawn from the posterior" in said
     assert "does not sample organizations.cpgb.attraction" in said
     assert "drawn from the posterior" in (tmp_path / "w" / "report.html").read_text()
+
+
+def test_weigh_reads_its_own_cases_columns_of_a_joint_posterior_and_not_anothers(files, tmp_path):
+    """A joint calibration writes each case's facts as ``<field>:<path>``, the shared mechanism
+    parameters bare: weigh on one of its fields draws both, and leaves the other case's."""
+    field = load(str(files / "weigh.toml"))
+    fact = next(u for u in field.uncertainties if not u.path.startswith(("dynamics.", "network.")))
+    posterior = tmp_path / "posterior.csv"
+    middle = (fact.low + fact.high) / 2
+    posterior.write_text(f"dynamics.gravity,{field.name}:{fact.path},other-field:{fact.path}\n0.7,{middle},{middle}\n")
+    drawn, unused = posterior_for(posterior, field)
+    assert list(drawn.columns) == ["dynamics.gravity", fact.path]
+    assert unused == [f"other-field:{fact.path}"]
 
 
 def test_weigh_refuses_a_posterior_of_nothing_it_samples(files, tmp_path):

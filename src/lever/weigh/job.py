@@ -225,10 +225,13 @@ def experiment_spec(field_: Scenario, design: Design) -> dict[str, Any]:
 
 def posterior_for(path: Path, field_: Scenario) -> tuple[pd.DataFrame, list[str]]:
     """A calibration's posterior draws of the paths ``field_`` samples, and the paths it holds
-    that are not sampled (their values are not used); one that holds none is refused."""
+    that are not sampled (their values are not used); one that holds none is refused. A joint
+    calibration names each case's own facts ``<field>:<path>``: this field's are read as its
+    paths, another case's are not used."""
     from lever.calibration import read_posterior
 
     drawn = read_posterior(path, field_)
+    drawn = drawn.rename(columns=lambda c: c.removeprefix(f"{field_.name}:"))
     sampled = {u.path for u in field_.uncertainties}
     unused = [c for c in drawn.columns if c not in sampled]
     if len(unused) == len(drawn.columns):
