@@ -142,3 +142,17 @@ def test_calibrate_fits_several_cases_together_and_tables_their_hold_out_coverag
 def test_a_case_that_is_not_scenario_record_cutoff_is_refused(files, tmp_path):
     result = runner.invoke(app, ["calibrate", "--case", "britain-1932:britain", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "not SCENARIO:RECORD:CUTOFF" in result.output
+
+
+def test_the_commands_budget_defaults_are_the_calibrations():
+    """``lever calibrate``'s options default to :class:`Budget`'s numbers (the command does not
+    import the calibration's stack until it runs, so it writes them out)."""
+    import dataclasses
+    import inspect
+
+    from lever.calibration import Budget
+    from lever.cli.calibrate import calibrate_command
+
+    options = inspect.signature(calibrate_command).parameters
+    for number in dataclasses.fields(Budget):
+        assert options[number.name].default == getattr(Budget(), number.name), number.name
