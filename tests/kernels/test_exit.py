@@ -220,10 +220,11 @@ def test_the_one_thread_pass_gives_the_staged_passes_bits(hand, exit_ties):
     staged, fused = state.copy(), state.copy()
     hazard = _tied_hazard(staged, params, net, 2, n, skey)
     may = np.ones(n, np.bool_)  # every entry must be written
-    _MAY_MOVE(n, n, staged.org, staged.committed, staged.satisfaction, staged.ident, params.n_orgs, params.join_rate,
+    join = 3.0 * params.join_rate  # an opening's joining: both paths must read the same
+    _MAY_MOVE(n, n, staged.org, staged.committed, staged.satisfaction, staged.ident, params.n_orgs, join,
               params.leave_steepness, skey, may, hazard)  # fmt: skip
     may_fused = np.ones(n, np.bool_)
-    hazard_fused = _tied_may_move(fused, params, net, 2, n, skey, may_fused, params.join_rate)
+    hazard_fused = _tied_may_move(fused, params, net, 2, n, skey, may_fused, join)
     assert np.array_equal(may, may_fused)
     assert np.array_equal(hazard[may], hazard_fused[may])
     assert np.array_equal(staged.tie_counts[:n], fused.tie_counts[:n])

@@ -325,24 +325,26 @@ def test_unorganized_join_at_a_fractional_rate(hand):
     assert flows[K, BIG] == joined
 
 
-def _joined_under(hand, mobilisation: float) -> np.ndarray:
+def _joined_under(hand, mobilisation: float, exit_ties: float = 0.0, shares=(0.0, 0.0, 1.0, 0.0), empty=()):
     """Where 4,000 unorganized persons near BIG's platform are after a step at join_rate 0.05,
-    the step's joining ``mobilisation`` times that, its added joiners the rival's."""
+    the step's joining ``mobilisation`` times that, its added joiners recruited by the leaders'
+    ``shares``; ``empty``: organizations with no member. ``exit_ties`` > 0 takes leaving's tied path."""
     n = 4000
-    params = hand.params(join_rate=0.05, gravity=0.0, closeness=6.0, ties_weight=0.0)  # sizes weigh nothing
+    params = hand.params(join_rate=0.05, gravity=0.0, closeness=6.0, ties_weight=0.0, exit_ties=exit_ties)
     params = params._replace(joining=np.full_like(params.joining, mobilisation),
-                             mobilised_to=np.full_like(params.mobilised_to, RIVAL))  # fmt: skip
-    org = [K] * n + [BIG, HOST, RIVAL, GROUP]
-    state = hand.state(org, np.full((n + 4, 2), 0.25), committed=[False] * n + [True] * 4)
-    leave_and_join(state, params, hand.net(n + 4), 1, hand.flows(), np.uint64(9))
+                             mobilised=np.tile(shares, (params.joining.size, 1)))  # fmt: skip
+    kept = [m for m in (BIG, HOST, RIVAL, GROUP) if m not in empty]  # one committed member each
+    state = hand.state([K] * n + kept, np.full((n + len(kept), 2), 0.25), committed=[False] * n + [True] * len(kept))
+    leave_and_join(state, params, hand.net(n + len(kept)), 1, hand.flows(), np.uint64(9))
     return state.org[:n].copy()
 
 
-def test_an_opening_adds_joiners_and_its_leader_recruits_them(hand):
+@pytest.mark.parametrize("exit_ties", [0.0, 0.5])
+def test_an_opening_adds_joiners_and_its_leader_recruits_them(hand, exit_ties):
     """Issue 24: the joiners an opening adds go to the organization that leads it; those the
-    base rate brings choose as before, with the same draws."""
+    base rate brings choose as before, with the same draws (on leaving's plain and tied paths)."""
     n = 4000
-    base, opened = _joined_under(hand, 1.0), _joined_under(hand, 3.0)
+    base, opened = _joined_under(hand, 1.0, exit_ties), _joined_under(hand, 3.0, exit_ties)
     joined = base != K
     assert joined.mean() == pytest.approx(0.05, abs=4 * np.sqrt(0.05 * 0.95 / n))
     assert (opened != K).mean() == pytest.approx(0.15, abs=4 * np.sqrt(0.15 * 0.85 / n))
@@ -350,6 +352,20 @@ def test_an_opening_adds_joiners_and_its_leader_recruits_them(hand):
     added = (opened != K) & ~joined
     assert np.all(opened[added] == RIVAL)
     assert (base == RIVAL).mean() < 0.01  # the rival is far: without the opening few choose it
+
+
+def test_the_added_joiners_are_shared_by_the_leaders_and_choose_freely_where_theirs_is_empty(hand):
+    n = 4000
+    base = _joined_under(hand, 1.0) != K
+    shared = _joined_under(hand, 4.0, shares=(0.0, 1 / 3, 2 / 3, 0.0))
+    added = (shared != K) & ~base
+    assert added.mean() == pytest.approx(0.15, abs=4 * np.sqrt(0.15 * 0.85 / n))
+    assert set(shared[added]) == {HOST, RIVAL}
+    assert np.mean(shared[added] == HOST) == pytest.approx(1 / 3, abs=4 * np.sqrt(2 / 9 / added.sum()))
+    # the rival has no members: those it would have recruited choose by gravity, and still join
+    orphaned = _joined_under(hand, 3.0, empty=(RIVAL,))
+    assert (orphaned != K).mean() == pytest.approx(0.15, abs=4 * np.sqrt(0.15 * 0.85 / n))
+    assert not np.any(orphaned == RIVAL)
 
 
 def test_an_openings_pull_multiplies_its_leaders_weight_from_that_step(hand):

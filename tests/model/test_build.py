@@ -188,7 +188,7 @@ def test_without_openings_the_pull_is_the_attraction_and_joining_the_base_rate(t
     params = build_params(tiny, None)
     assert params.attraction.shape == (11, 4)
     assert np.array_equal(params.attraction, np.tile([o.attraction for o in tiny.organizations.values()], (11, 1)))
-    assert np.all(params.joining == 1.0) and np.all(params.mobilised_to == K)
+    assert np.all(params.joining == 1.0) and np.all(params.mobilised == 0.0)
 
 
 def test_an_opening_ramps_its_leaders_pull_and_the_joining_then_holds_them(tiny):
@@ -200,7 +200,19 @@ def test_an_opening_ramps_its_leaders_pull_and_the_joining_then_holds_them(tiny)
         params.attraction[:, [BIG, HOST, GROUP]], build_params(tiny, None).attraction[:, [BIG, HOST, GROUP]]
     )
     assert params.joining == pytest.approx(1.0 + ramp)
-    assert params.mobilised_to.tolist() == [K] * 3 + [RIVAL] * 8  # from the week its mobilisation adds any
+    assert params.mobilised[:, RIVAL].tolist() == [0.0] * 3 + [1.0] * 8  # it recruits all it adds, once it adds any
+    assert np.all(params.mobilised[:, [BIG, HOST, GROUP]] == 0.0)
+
+
+def test_openings_add_joiners_and_each_leader_recruits_its_share(field_data):
+    """Two openings, fully open: 1 + (2 - 1) + (3 - 1) times the base rate; the rival recruits a
+    third of the added joiners, the host two thirds."""
+    data = field_data()
+    data["organizations"]["rival"]["opening"] = [{"start_week": 0.0, "end_week": 0.0, "mobilisation": 2.0}]
+    data["organizations"]["host"]["opening"] = [{"start_week": 0.0, "end_week": 0.0, "mobilisation": 3.0}]
+    params = build_params(validate(data, "two"), None)
+    assert params.joining == pytest.approx(np.full(11, 4.0))
+    assert params.mobilised[:, [RIVAL, HOST]] == pytest.approx(np.tile([1 / 3, 2 / 3], (11, 1)))
 
 
 def test_params_copy_the_scenario(tiny):

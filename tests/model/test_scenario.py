@@ -7,6 +7,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
+from lever.model.loading import ScenarioError, validate
 from lever.model.scenario import NONE, Disappointment, Network, Opening, Scenario, Strategy, Uncertainty
 
 
@@ -102,6 +103,16 @@ def test_unknown_field_is_refused(field_data):
     data = field_data()
     data["dynamics"] = {"gravty": 2.0}
     _refused(data, "Extra inputs are not permitted")
+
+
+def test_the_group_leads_no_opening(field_data):
+    data = field_data()
+    data["organizations"]["group"]["opening"] = [{"start_week": 0.0, "end_week": 2.0, "mobilisation": 2.0}]
+    with pytest.raises(ScenarioError, match="the group leads no opening") as refused:
+        validate(data, "f.toml")
+    assert "organizations.group.opening" in str(refused.value)
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        Opening(start_week=0, end_week=1, mobilisation=0.5)  # an opening adds joiners, never takes them
 
 
 def test_disappointment_and_uncertainty_must_be_ordered():

@@ -45,6 +45,8 @@ def _breaks() -> dict[str, dict]:
     broken("shares", lambda d: d["strategies"]["join"].update(allocation={"larger": 0.5}))
     broken("crisis order", lambda d: d["organizations"]["larger"].update(
         disappointment=[{"start_week": 10.0, "end_week": 2.0, "level": 0.3}]))  # fmt: skip
+    broken("group opening", lambda d: d["organizations"]["group"].update(
+        opening=[{"start_week": 0.0, "end_week": 2.0, "mobilisation": 2.0}]))  # fmt: skip
     broken("opening order", lambda d: d["organizations"]["larger"].update(
         opening=[{"start_week": 10.0, "end_week": 2.0, "pull": 2.0}]))  # fmt: skip
     broken("range order", lambda d: d["uncertainties"][0].update(low=0.5, high=0.1))

@@ -140,6 +140,21 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float,
     return K
 
 
+@nb.njit(cache=True, inline="always")
+def _mobilised_leader(shares, size, u: float) -> int:
+    """The leader whose campaign recruits a joiner the openings added, by their ``shares`` and
+    the uniform ``u``; ``len(shares)`` (none) where that leader has no members."""
+    K = shares.shape[0]
+    for m in range(K):
+        u -= shares[m]
+        if u < 0.0 and shares[m] > 0.0:
+            return m if size[m] > 0.0 else K
+    for m in range(K - 1, -1, -1):  # rounding left u >= 0: the last leader
+        if shares[m] > 0.0:
+            return m if size[m] > 0.0 else K
+    return K
+
+
 @inner
 def _place(state, params, i: int, dest: int | np.integer, step: int, skey, branch: int | np.integer) -> None:
     """Put agent ``i`` into ``dest``: its branch (``branch``, or one drawn for the person)."""
@@ -202,9 +217,10 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     of the group's people inside another organization leaves the group and stays; anyone
     else goes to no organization with chance ``stay_unorganized``, otherwise to a destination
     chosen by gravity. Each unorganized person joins with chance ``join_rate`` and chooses by
-    gravity; under an opening (issue 24) they join ``joining`` times as often, and those the
-    opening adds join the organization that leads it (``mobilised_to``): the mobilised are
-    recruited by the campaign that mobilised them (McAdam 1982; Tarrow 1998). Draws are keyed
+    gravity; under openings (issue 24) they join ``joining`` times as often, and each joiner the
+    openings add joins one of their leaders, drawn by the leaders' shares (``mobilised``): the
+    mobilised are recruited by the campaign that mobilised them (McAdam 1982; Tarrow 1998); by
+    gravity where the drawn leader has no members left. Draws are keyed
     by (step, person); persons split off this step wait for the next. Mutates membership
     arrays, ``flows`` and ``tally``.
 
@@ -225,7 +241,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
             hazard = _tied_hazard(state, params, net, step, n, skey)
         _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs,
                   join, params.leave_steepness, skey, may_move, hazard)  # fmt: skip
-    _leave_and_join(state, params, net, step, flows, skey, may_move, hazard, join, params.mobilised_to[now])
+    _leave_and_join(state, params, net, step, flows, skey, may_move, hazard, join, params.mobilised[now])
 
 
 _NO_HAZARD = np.zeros(0)
@@ -409,9 +425,9 @@ def _typical_lean(n, org, committed, faction, weight, social, indptr, K, group, 
 
 
 @nb.njit(cache=True)
-def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard, join: float, leader) -> None:
+def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard, join: float, leaders) -> None:
     """The moves of those ``may_move`` marks, in index order; the unorganized join with chance
-    ``join``, those drawn above ``join_rate`` into ``leader``."""
+    ``join``, those drawn above ``join_rate`` into a leader drawn by the shares ``leaders``."""
     K = params.n_orgs
     size = org_sizes(state, K)
     steep = params.leave_steepness
@@ -424,8 +440,10 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
             u = keyed(skey, who, 0)
             if u < params.join_rate:
                 dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2), step)
-            elif u < join and leader < K and size[leader] > 0.0:
-                dest = leader  # one the opening mobilised: its campaign recruits them
+            elif u < join:  # one an opening mobilised: its campaign recruits them
+                dest = _mobilised_leader(leaders, size, keyed(skey, who, 2))
+                if dest == K:  # that leader has no members left: the mobilised choose as others do
+                    dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2), step)
             else:
                 continue
             if dest != K:

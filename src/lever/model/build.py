@@ -257,23 +257,23 @@ def _disappointment(scenario: Scenario) -> np.ndarray:
 
 def _openings(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each organization's pull at each step (its attraction times its openings' ramps), how many
-    times the base rate the unorganized join (the openings' mobilisation, multiplied) and who
-    recruits the joiners that mobilisation adds: the organization whose opening adds most at that
-    step (``K``, none, where no opening mobilises)."""
+    times the base rate the unorganized join, and who recruits the joiners the openings add:
+    each leader's share of them. Openings add joiners: an organization's own add ``mobilisation -
+    1`` times the base rate, ramped; it recruits those it adds (a row of shares, all 0 where no
+    opening mobilises)."""
     weeks = np.arange(scenario.steps + 1) * scenario.step_weeks
     orgs = list(scenario.organizations.values())
     pull = np.tile(np.array([o.attraction for o in orgs]), (weeks.size, 1))
-    joining = np.ones(weeks.size)
-    added = np.ones((weeks.size, len(orgs)))
+    added = np.zeros((weeks.size, len(orgs)))
     for k, org in enumerate(orgs):
         for spell in org.opening:
             span = max(spell.end_week - spell.start_week, 1e-9)
-            ramp = np.clip((weeks - spell.start_week) / span, 0.0, 1.0)
+            ramp = np.where(weeks >= spell.end_week, 1.0, np.clip((weeks - spell.start_week) / span, 0.0, 1.0))
             pull[:, k] *= 1.0 + (spell.pull - 1.0) * ramp
-            added[:, k] *= 1.0 + (spell.mobilisation - 1.0) * ramp
-            joining *= 1.0 + (spell.mobilisation - 1.0) * ramp
-    leader = np.where(added.max(axis=1) > 1.0, added.argmax(axis=1), len(orgs)).astype(np.int16)
-    return pull, joining, leader
+            added[:, k] += (spell.mobilisation - 1.0) * ramp
+    total = added.sum(axis=1)
+    shares = np.divide(added, total[:, None], out=np.zeros_like(added), where=total[:, None] > 0.0)
+    return pull, 1.0 + total, shares
 
 
 def _press(scenario: Scenario, strategy: Strategy | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -308,7 +308,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
     dyn = scenario.dynamics
     orgs = list(scenario.organizations.values())
     owners, reach, voice = _press(scenario, strategy)
-    pull, joining, mobilised_to = _openings(scenario)
+    pull, joining, mobilised = _openings(scenario)
     group = keys.index(scenario.group)
     recruits = active and (strategy is None or strategy.recruit)
     speaks = active and (strategy is None or strategy.speak)
@@ -348,7 +348,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         stay_unorganized=dyn.stay_unorganized,
         join_rate=dyn.join_rate,
         joining=joining,
-        mobilised_to=mobilised_to,
+        mobilised=mobilised,
         branch_talk=scenario.network.branch_talk,
         recruit_contacts=(dyn.recruit_contacts * ((1.0 - dyn.organ_cost) if keeps_organ else 1.0) if recruits else 0.0),
         # one who would not listen (beyond the confidence bound) cannot be recruited

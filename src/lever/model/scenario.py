@@ -136,7 +136,7 @@ class Opening(_Strict):
     pull: Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)] = describe(
         1.0, units="factor", about="the organization's attraction is multiplied by this once fully open (1: unchanged)"
     )
-    mobilisation: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = describe(
+    mobilisation: Annotated[float, Field(ge=1.0, le=100.0, allow_inf_nan=False)] = describe(
         1.0, units="factor", about="the unorganized join this many times as often once it is fully open (1: unchanged)"
     )
 
@@ -770,6 +770,15 @@ def _person_by_person(s: Scenario) -> Iterator[Problem]:
     yield from _each(s.roles.items(), check)
 
 
+def _group_opening(s: Scenario) -> Iterator[Problem]:
+    """The group leads no opening: it wins persons through its cadre and their ties, and in the
+    twin world it must do nothing (an opening would put the mobilised in it there too)."""
+    if s.group in s.organizations and s.organizations[s.group].opening:
+        yield Problem(("organizations", s.group, "opening"), "the group leads no opening: it recruits through its"
+                      " cadre (give the opening to the organization whose campaign it is)", "group_opening",
+                      {"given": s.group})  # fmt: skip
+
+
 def _default_strategy(s: Scenario) -> Iterator[Problem]:
     if s.default_strategy not in s.strategies:
         yield _unknown(("default_strategy",), f"default_strategy '{s.default_strategy}' is not a strategy",
@@ -851,7 +860,7 @@ def _uncertainties_once(s: Scenario) -> Iterator[Problem]:
 
 #: The rules across fields, each run on its own so that every problem is found at once.
 RULES = (_names, _keys, _roles_distinct, _uncertainties_once, _reach, _horizon, _agents, _organizations,
-         _person_by_person, _default_strategy, _strata, _organs, _allocations)  # fmt: skip
+         _person_by_person, _group_opening, _default_strategy, _strata, _organs, _allocations)  # fmt: skip
 
 
 def rule_error(error_type: str, message: str, context: dict[str, Any]) -> PydanticCustomError:

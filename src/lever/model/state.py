@@ -201,7 +201,7 @@ class Params(NamedTuple):
     stay_unorganized: float
     join_rate: float
     joining: np.ndarray  # float64 (steps + 1,), how many times join_rate the unorganized join (openings)
-    mobilised_to: np.ndarray  # int16 (steps + 1,), who recruits the joiners openings add (K: none)
+    mobilised: np.ndarray  # float64 (steps + 1, K), each leader's share of the joiners openings add
     branch_talk: float
     recruit_contacts: float
     recruit_radius: float

@@ -212,7 +212,7 @@ def simulate(
 def _schedules(params: Params) -> dict[str, np.ndarray]:
     """The parameters that change week by week: crises, the pull of openings, joining."""
     return {"disappointment": params.disappointment, "attraction": params.attraction, "joining": params.joining,
-            "mobilised_to": params.mobilised_to}  # fmt: skip
+            "mobilised": params.mobilised}  # fmt: skip
 
 
 def _schedules_to(params: Params, steps: int) -> Params:

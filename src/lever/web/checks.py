@@ -97,6 +97,8 @@ def _rule(found: dict[str, Any]) -> str:
         return f"The shares of {what} add up to {_shown(found.get('total'))}; they must add up to 1."
     if rule == "crisis_order":
         return "The crisis ends before it starts: its end week must not come before its start week."
+    if rule == "group_opening":
+        return "Your group leads no opening: it wins people through its members. Give it to the organization whose campaign it is."
     if rule == "opening_order":
         return "The opening is full before it starts: its end week must not come before its start week."
     if rule == "range_order":
