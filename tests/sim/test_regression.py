@@ -1,6 +1,8 @@
 """The mechanisms of issue 11 (capitulation, gagging, branding, demoralisation, rebuilding,
 splits over the step, the prestige of a declaration), every one switched off, give the series
-of the issue-10 engine bit for bit (stored by ``tests/data/make_regression.py``)."""
+of the issue-10 engine bit for bit (stored by ``tests/data/make_regression.py``); and britain-1933
+with the mechanisms it runs, which has no opening (issue 24), gives the series stored at 84743aa
+(``tests/data/make_regression_mechanisms.py``), its exits through ties on leaving's tied path."""
 
 from __future__ import annotations
 
@@ -61,6 +63,36 @@ def test_every_new_mechanism_off_gives_the_stored_series_bit_for_bit(name):
     columns = [RENAMED_COLUMNS.get(str(c), str(c)) for c in STORED[f"{name}.columns"]]
     got = series[columns].to_numpy(np.float64)  # columns added since are not compared
     want = STORED[name]
+    assert got.shape == want.shape
+    assert np.array_equal(got, want, equal_nan=True), (
+        f"{name}: first differing column {columns[int(np.argmax((got != want).any(axis=0)))]}"
+    )
+
+
+MECHANISMS = np.load(DATA / "regression-mechanisms.npz")
+
+
+def _field_with_its_mechanisms():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_mechanisms", DATA / "make_regression_mechanisms.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.field()
+
+
+ON = _field_with_its_mechanisms()
+
+
+@pytest.mark.parametrize("name", [*ON.strategies, "twin"])
+def test_britain_1933_with_its_mechanisms_gives_the_series_stored_before_the_openings(name):
+    """britain-1933 runs issue 23's mechanisms (exits through ties on the tied path among them) and
+    has no opening: what issue 24 added, off, must leave its series as 84743aa stored them."""
+    assert str(MECHANISMS["commit"]).startswith("84743aa")
+    twin = name == "twin"
+    series = simulate(ON, None if twin else name, seed=3, steps=60, twin=twin).series
+    columns = [str(c) for c in MECHANISMS[f"{name}.columns"]]
+    got, want = series[columns].to_numpy(np.float64), MECHANISMS[name]
     assert got.shape == want.shape
     assert np.array_equal(got, want, equal_nan=True), (
         f"{name}: first differing column {columns[int(np.argmax((got != want).any(axis=0)))]}"
