@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from field import scaled_field
 
 from lever.kernels.draw import run_key
-from lever.model.build import build_params, build_state
+from lever.model.build import build_params, build_state, schedules_to
 from lever.sim.engine import make_network, step, with_room
 
 #: steps run on the measured field before the timed ones: each kernel with a parallel twin
@@ -67,7 +67,8 @@ def main() -> None:
     t1 = time.perf_counter()
     net = make_network(field, state.n, rng)
     t2 = time.perf_counter()
-    params = build_params(field, field.strategies[field.default_strategy])
+    # the schedules held past the horizon, as simulate holds them: the steps asked may outrun it
+    params = schedules_to(build_params(field, field.strategies[field.default_strategy]), WARM_STEPS + a.steps)
     n = state.n
     flows = np.zeros((K + 1, K + 1))
     nb = state.branch_start.shape[0] - 1

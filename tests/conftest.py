@@ -28,7 +28,7 @@ if _TEST_STORE is not None:
 # E402: lever is imported only now, after LEVER_STORE is set above, so that nothing it does
 # on import can see the work tree's store
 from lever.kernels.social import regroup_branches  # noqa: E402
-from lever.model.build import build_params  # noqa: E402
+from lever.model.build import build_params, schedules_to  # noqa: E402
 from lever.model.loading import validate  # noqa: E402
 from lever.model.network import from_edges  # noqa: E402
 from lever.model.scenario import Scenario  # noqa: E402
@@ -220,7 +220,9 @@ class Hand:
     def params(self, strategy: str | None = None, **changes: Any) -> Params:
         """The tiny field's parameters (before entry, or under ``strategy``), with changes."""
         chosen = None if strategy is None else self.scenario.strategies[strategy]
-        return build_params(self.scenario, chosen)._replace(**changes)
+        # the schedules held to step 1,000, as simulate holds them past the horizon: a kernel's
+        # test may take any step as the key of its draws
+        return schedules_to(build_params(self.scenario, chosen), 1000)._replace(**changes)
 
     def state(self, org, opinion, room: int = 0, **arrays: Any) -> State:
         """A population with the given organizations and opinions; every other attribute

@@ -25,6 +25,7 @@ choose_destination, move, org_sizes = called(mobility.choose_destination, mobili
 one_person, split_off = called(resolution.one_person, resolution.split_off)
 
 BIG, HOST, RIVAL, GROUP, K = 0, 1, 2, 3, 4
+EVEN = np.ones(4)  # every organization's pull the same
 
 
 # --- satisfaction -----------------------------------------------------------------------------
@@ -129,15 +130,15 @@ def test_unorganized_join_at_the_base_rate(hand):
 
 
 def _modal_destination(hand, gravity: float) -> tuple[int, Counter]:
-    params = hand.params(
-        gravity=gravity, closeness=6.0, ties_weight=0.0, attraction=np.ones_like(hand.params().attraction)
-    )
+    params = hand.params(gravity=gravity, closeness=6.0, ties_weight=0.0)
     state = hand.state([K], [[0.5, 0.5]])
     state.platform[:] = [[0.8, 0.5], [0.55, 0.5], [0.2, 0.9], [0.9, 0.95]]
     size = np.array([1000.0, 10.0, 0.0, 0.0, 5.0])  # big but farther; tiny but closest; empty
     net = hand.net(1)
     # the uniform on an even grid: each option's share of the draws is its weight's, to 1/2000
-    draws = Counter(int(choose_destination(state, params, net, 0, K, size, (t + 0.5) / 2000, 0)) for t in range(2000))
+    draws = Counter(
+        int(choose_destination(state, params, net, 0, K, size, (t + 0.5) / 2000, EVEN)) for t in range(2000)
+    )
     return draws.most_common(1)[0][0], draws
 
 
@@ -157,21 +158,21 @@ def test_gravity_three_sends_the_disappointed_to_the_biggest_even_if_farther(han
 
 
 def test_destination_weighs_ties_and_excludes_the_origin(hand):
-    params = hand.params(
-        gravity=0.0, closeness=0.0, ties_weight=100.0, attraction=np.ones_like(hand.params().attraction)
-    )
+    params = hand.params(gravity=0.0, closeness=0.0, ties_weight=100.0)
     state = hand.state([HOST, RIVAL, RIVAL, BIG], np.full((4, 2), 0.5))
     size = np.array([1.0, 1.0, 2.0, 0.0, 0.0])
     net = hand.net(4, [(0, 1), (0, 2)])
-    draws = Counter(int(choose_destination(state, params, net, 0, HOST, size, (t + 0.5) / 500, 0)) for t in range(500))
+    draws = Counter(
+        int(choose_destination(state, params, net, 0, HOST, size, (t + 0.5) / 500, EVEN)) for t in range(500)
+    )
     assert HOST not in draws
     assert draws[RIVAL] == pytest.approx(500 * 201 / 202, abs=1)  # weight 201 against 1
     # the ties are read from the agent's row of the network: a person split off 0 knows them
     net = hand.net(5, [(0, 1), (0, 2)])
     split = hand.state([HOST, RIVAL, RIVAL, BIG, HOST], np.full((5, 2), 0.5), social=[0, 1, 2, 3, 0])
     alone = hand.state([HOST, RIVAL, RIVAL, BIG, HOST], np.full((5, 2), 0.5))  # its own row: no ties
-    assert choose_destination(split, params, net, 4, HOST, size, 0.4, 0) == RIVAL  # 201 : 1
-    assert choose_destination(alone, params, net, 4, HOST, size, 0.4, 0) == BIG  # 1 : 1, BIG first
+    assert choose_destination(split, params, net, 4, HOST, size, 0.4, EVEN) == RIVAL  # 201 : 1
+    assert choose_destination(alone, params, net, 4, HOST, size, 0.4, EVEN) == BIG  # 1 : 1, BIG first
 
 
 def test_no_destination_with_weight_means_none(hand):
@@ -179,7 +180,7 @@ def test_no_destination_with_weight_means_none(hand):
     state = hand.state([HOST], [[0.5, 0.5]])
     size = np.array([0.0, 5.0, 0.0, 0.0, 3.0])
     for u in (0.0, 0.5, 0.999):
-        assert choose_destination(state, params, hand.net(1), 0, HOST, size, u, 0) == K
+        assert choose_destination(state, params, hand.net(1), 0, HOST, size, u, params.attraction[0]) == K
 
 
 # --- moving -----------------------------------------------------------------------------------
@@ -368,17 +369,19 @@ def test_the_added_joiners_are_shared_by_the_leaders_and_choose_freely_where_the
     assert not np.any(orphaned == RIVAL)
 
 
-def test_an_openings_pull_multiplies_its_leaders_weight_from_that_step(hand):
-    params = hand.params(gravity=0.0, closeness=0.0, ties_weight=0.0)
+def test_an_openings_pull_multiplies_its_leaders_weight_from_its_step(hand):
+    """The unorganized choose by the step's row of the pull: four equal options, the rival's pull
+    five times the others' from step 1."""
+    n = 4000
+    params = hand.params(join_rate=1.0, gravity=0.0, closeness=0.0, ties_weight=0.0)
     pull = np.ones_like(params.attraction)
-    pull[1:, RIVAL] = 5.0  # fully open from step 1
+    pull[1:, RIVAL] = 5.0
     params = params._replace(attraction=pull)
-    state = hand.state([HOST], [[0.5, 0.5]])
-    size = np.array([1.0, 1.0, 1.0, 0.0, 0.0])
-    for step, share in ((0, 1 / 2), (1, 5 / 6), (99, 5 / 6)):  # past the schedule, its last row holds
-        draws = Counter(int(choose_destination(state, params, hand.net(1), 0, HOST, size, (t + 0.5) / 600, step))
-                        for t in range(600))  # fmt: skip
-        assert draws[RIVAL] / 600 == pytest.approx(share, abs=1 / 600)
+    for step, share in ((0, 1 / 4), (1, 5 / 8)):
+        state = hand.state([K] * n + [BIG, HOST, RIVAL, GROUP], np.full((n + 4, 2), 0.5),
+                           committed=[False] * n + [True] * 4)  # fmt: skip
+        leave_and_join(state, params, hand.net(n + 4), step, hand.flows(), np.uint64(5))
+        assert np.mean(state.org[:n] == RIVAL) == pytest.approx(share, abs=4 * np.sqrt(share * (1 - share) / n))
 
 
 @pytest.mark.parametrize("dest", [RIVAL, GROUP])

@@ -89,10 +89,11 @@ def _platform_distance(state, i: int, m: int) -> float:
 
 
 @inner
-def choose_destination(state, params, net, i: int, exclude: int, size, u: float, step: int) -> int:
-    """Where ``i`` goes at ``step``: organization ``m`` with weight
-    ``attraction * exp(-closeness * distance) * size**gravity * (1 + ties_weight * ties)``,
-    picked by the uniform ``u``; ``attraction`` is the step's, its openings applied.
+def choose_destination(state, params, net, i: int, exclude: int, size, u: float, pull) -> int:
+    """Where ``i`` goes: organization ``m`` with weight
+    ``pull[m] * exp(-closeness * distance) * size**gravity * (1 + ties_weight * ties)``,
+    picked by the uniform ``u``; ``pull`` is the step's row of ``params.attraction`` (each
+    organization's attraction, its openings applied).
 
     ``ties`` counts ``i``'s social neighbours in ``m``. Empty organizations and ``exclude`` are
     not options; returns ``n_orgs`` (none) when no option has weight. Under ``nearer_gravity``
@@ -111,7 +112,6 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float,
     nearer = params.nearer_gravity >= 0.0 and exclude < K
     gravity = params.nearer_gravity if nearer else params.gravity
     left = _platform_distance(state, i, exclude) if nearer else 0.0
-    now = min(step, params.attraction.shape[0] - 1)  # the schedule's last row holds past the horizon
     w = np.zeros(K)
     total = 0.0
     for m in range(K):
@@ -120,12 +120,7 @@ def choose_destination(state, params, net, i: int, exclude: int, size, u: float,
         d = _platform_distance(state, i, m)
         if nearer and (d >= left or (m == params.group and ties[m] == 0.0)):
             continue
-        w[m] = (
-            params.attraction[now, m]
-            * np.exp(-params.closeness * d)
-            * size[m] ** gravity
-            * (1.0 + params.ties_weight * ties[m])
-        )
+        w[m] = pull[m] * np.exp(-params.closeness * d) * size[m] ** gravity * (1.0 + params.ties_weight * ties[m])
         total += w[m]
     if total <= 0.0:
         return K
@@ -229,8 +224,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     """
     n = int(state.count[0])
     skey = np.uint64(step_key(key, MOBILITY, step))
-    now = min(step, params.joining.shape[0] - 1)  # the schedules' last row holds past the horizon
-    join = params.join_rate * params.joining[now]
+    join = params.join_rate * params.joining[step]  # simulate holds the schedules' last row past the horizon
     may_move = np.empty(n, np.bool_)
     hazard = _NO_HAZARD
     tied = params.exit_ties > 0.0 or params.exit_cascade > 0.0  # issue 23: ties weigh in leaving
@@ -241,7 +235,8 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
             hazard = _tied_hazard(state, params, net, step, n, skey)
         _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs,
                   join, params.leave_steepness, skey, may_move, hazard)  # fmt: skip
-    _leave_and_join(state, params, net, step, flows, skey, may_move, hazard, join, params.mobilised[now])
+    _leave_and_join(state, params, net, step, flows, skey, may_move, hazard, join, params.attraction[step],
+                    params.mobilised[step])  # fmt: skip
 
 
 _NO_HAZARD = np.zeros(0)
@@ -425,9 +420,11 @@ def _typical_lean(n, org, committed, faction, weight, social, indptr, K, group, 
 
 
 @nb.njit(cache=True)
-def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard, join: float, leaders) -> None:
-    """The moves of those ``may_move`` marks, in index order; the unorganized join with chance
-    ``join``, those drawn above ``join_rate`` into a leader drawn by the shares ``leaders``."""
+def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard, join: float, pull,
+                    leaders) -> None:  # fmt: skip
+    """The moves of those ``may_move`` marks, in index order, destinations weighed by the step's
+    ``pull``; the unorganized join with chance ``join``, those drawn above ``join_rate`` into a
+    leader drawn by the shares ``leaders``."""
     K = params.n_orgs
     size = org_sizes(state, K)
     steep = params.leave_steepness
@@ -438,14 +435,13 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
         who = state.ident[i]
         if k == K:
             u = keyed(skey, who, 0)
-            if u < params.join_rate:
-                dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2), step)
-            elif u < join:  # one an opening mobilised: its campaign recruits them
-                dest = _mobilised_leader(leaders, size, keyed(skey, who, 2))
-                if dest == K:  # that leader has no members left: the mobilised choose as others do
-                    dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2), step)
-            else:
+            if u >= join:
                 continue
+            dest = K
+            if u >= params.join_rate:  # one an opening mobilised: its campaign recruits them
+                dest = _mobilised_leader(leaders, size, keyed(skey, who, 2))
+            if dest == K:  # the base rate's joiners, and the mobilised whose leader has no members left
+                dest = choose_destination(state, params, net, i, K, size, keyed(skey, who, 2), pull)
             if dest != K:
                 move(state, params, i, dest, step, size, flows, skey, np.int64(-1))
             continue
@@ -463,7 +459,7 @@ def _leave_and_join(state, params, net, step: int, flows, skey, may_move, hazard
         dest = K
         if keyed(skey, who, 1) >= params.stay_unorganized:
             # k is an int16 read from state.org: as int64, one compiled choose_destination serves both calls
-            dest = choose_destination(state, params, net, i, np.int64(k), size, keyed(skey, who, 2), step)
+            dest = choose_destination(state, params, net, i, np.int64(k), size, keyed(skey, who, 2), pull)
         in_kernel = state.opinion[i, 0] >= params.kernel_threshold
         w = state.weight[i]  # a coarse agent may be split into persons on the way
         left_group = state.faction[i]

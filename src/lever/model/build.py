@@ -299,6 +299,22 @@ def _press(scenario: Scenario, strategy: Strategy | None) -> tuple[np.ndarray, n
     return owners, reach, voice
 
 
+def schedules(params: Params) -> dict[str, np.ndarray]:
+    """The parameters that change week by week: crises, the pull of openings, joining."""
+    return {"disappointment": params.disappointment, "attraction": params.attraction, "joining": params.joining,
+            "mobilised": params.mobilised}  # fmt: skip
+
+
+def schedules_to(params: Params, steps: int) -> Params:
+    """``params`` with its schedules covering ``steps`` steps, even past the horizon (their last
+    row held); the kernels index them by step and do not check."""
+    extra = max(0, steps + 1 - params.disappointment.shape[0])
+    if not extra:
+        return params
+    return params._replace(**{name: np.concatenate([row, np.repeat(row[-1:], extra, axis=0)])
+                              for name, row in schedules(params).items()})  # fmt: skip
+
+
 def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool = True) -> Params:
     """Parameters for the kernels; ``strategy=None`` gives the group's posture before entry.
 

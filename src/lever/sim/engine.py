@@ -24,7 +24,7 @@ from lever.kernels.press import read_press
 from lever.kernels.recruitment import recruit
 from lever.kernels.resolution import persons_beyond_one
 from lever.kernels.social import regroup_branches
-from lever.model.build import allocation_vector, build_params, build_state
+from lever.model.build import allocation_vector, build_params, build_state, schedules, schedules_to
 from lever.model.network import checked_network, from_networkx, read_edge_list, workplace_network
 from lever.model.scenario import NONE, Scenario, Strategy
 from lever.model.state import N_TALLY, Network, Params, State
@@ -174,8 +174,8 @@ def simulate(
         before = after = build_params(scenario, None, active=False)
     else:
         before, after = build_params(scenario, None), build_params(scenario, chosen)
-    before = _schedules_to(before, steps)
-    after = after._replace(**_schedules(before))
+    before = schedules_to(before, steps)
+    after = after._replace(**schedules(before))
     entry_step = -1 if twin else round(chosen.entry_week / scenario.step_weeks)
     allocation = allocation_vector(scenario, chosen)
     K = len(scenario.organizations)
@@ -209,22 +209,6 @@ def simulate(
     return Run(scenario, name, seed, series, flows, state.trimmed(), twin)
 
 
-def _schedules(params: Params) -> dict[str, np.ndarray]:
-    """The parameters that change week by week: crises, the pull of openings, joining."""
-    return {"disappointment": params.disappointment, "attraction": params.attraction, "joining": params.joining,
-            "mobilised": params.mobilised}  # fmt: skip
-
-
-def _schedules_to(params: Params, steps: int) -> Params:
-    """``params`` with its schedules covering every step run, even past the horizon (their last
-    row held)."""
-    extra = max(0, steps + 1 - params.disappointment.shape[0])
-    if not extra:
-        return params
-    return params._replace(**{name: np.concatenate([row, np.repeat(row[-1:], extra, axis=0)])
-                              for name, row in _schedules(params).items()})  # fmt: skip
-
-
 def _rebuilt_paper(scenario: Scenario, chosen: Strategy, params: Params, state: State, t: int) -> Params:
     """``params`` once a group that gave up its paper on entry has rebuilt it,
     ``rebuild_steps`` after its first expulsion: its own organ reaches its readers again and
@@ -235,7 +219,7 @@ def _rebuilt_paper(scenario: Scenario, chosen: Strategy, params: Params, state: 
     if first.size == 0 or t - int(first.min()) < params.rebuild_steps:
         return params
     rebuilt = build_params(scenario, chosen.model_copy(update={"press": "both"}))
-    return rebuilt._replace(**_schedules(params), rebuild_steps=-1)
+    return rebuilt._replace(**schedules(params), rebuild_steps=-1)
 
 
 def with_room(state: State, params: Params) -> State:
