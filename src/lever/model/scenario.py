@@ -105,6 +105,12 @@ class Stratum(_Strict):
     sources: Sources = {}
 
 
+def _check_order(spell: Disappointment | Opening, rule: str) -> None:
+    """A spell that ends before it starts is refused under ``rule``."""
+    if spell.end_week < spell.start_week:
+        raise rule_error("value_rule", "end_week must not precede start_week", {"rule": rule})
+
+
 class Disappointment(_Strict):
     """A spell of exogenous disappointment: members' satisfaction is pulled below their fit
     with the platform by ``level`` at ``start_week``, rising (or falling) linearly to
@@ -119,17 +125,16 @@ class Disappointment(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Disappointment:
-        if self.end_week < self.start_week:
-            raise rule_error("value_rule", "end_week must not precede start_week", {"rule": "crisis_order"})
+        _check_order(self, "crisis_order")
         return self
 
 
 class Opening(_Strict):
     """A political opening this organization leads (political process: McAdam 1982; cycles of
     contention: Tarrow 1998): from ``start_week`` its pull on those choosing an organization
-    rises linearly to ``pull`` times its attraction at ``end_week``, and the unorganized join
-    ``mobilisation`` times as often; both stay so after ``end_week`` (an opening, once open,
-    stays open within a field's two or three years)."""
+    rises linearly to ``pull`` times its attraction at ``end_week``, and it adds ``mobilisation
+    - 1`` times the base rate to the unorganized's joining, joiners it recruits; both stay so
+    after ``end_week`` (an opening, once open, stays open within a field's two or three years)."""
 
     start_week: Weeks = describe(units="weeks from the start", about="when the opening begins")
     end_week: Weeks = describe(units="weeks from the start", about="when it is fully open")
@@ -137,13 +142,15 @@ class Opening(_Strict):
         1.0, units="factor", about="the organization's attraction is multiplied by this once fully open (1: unchanged)"
     )
     mobilisation: Annotated[float, Field(ge=1.0, le=100.0, allow_inf_nan=False)] = describe(
-        1.0, units="factor", about="the unorganized join this many times as often once it is fully open (1: unchanged)"
+        1.0,
+        units="factor",
+        about="the unorganized join this many times as often once it is fully open, those added joining"
+        " it (1: unchanged; several openings add their joiners)",
     )
 
     @model_validator(mode="after")
     def _ordered(self) -> Opening:
-        if self.end_week < self.start_week:
-            raise rule_error("value_rule", "end_week must not precede start_week", {"rule": "opening_order"})
+        _check_order(self, "opening_order")
         return self
 
 
