@@ -2,7 +2,7 @@
 splits over the step, the prestige of a declaration), every one switched off, give the series
 of the issue-10 engine bit for bit (stored by ``tests/data/make_regression.py``); and britain-1933
 with the mechanisms it runs, which has no opening (issue 24), gives the series stored at 84743aa
-(``tests/data/make_regression_mechanisms.py``), its exits through ties on leaving's tied path."""
+(``tests/data/make_regression.py mechanisms``), its exits through ties on leaving's tied path."""
 
 from __future__ import annotations
 
@@ -43,16 +43,17 @@ OFF = {
 }
 
 
-def _field():
+def _stored_field():
+    """britain-1933 as the stored series were made of it (tests/data/make_regression.py)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("make_regression", DATA / "make_regression.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return with_values(module.field(), OFF, "regression")
+    return module.field()
 
 
-FIELD = _field()
+FIELD = with_values(_stored_field(), OFF, "regression")
 
 
 @pytest.mark.parametrize("name", [*FIELD.strategies, "twin"])
@@ -72,16 +73,7 @@ def test_every_new_mechanism_off_gives_the_stored_series_bit_for_bit(name):
 MECHANISMS = np.load(DATA / "regression-mechanisms.npz")
 
 
-def _field_with_its_mechanisms():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_mechanisms", DATA / "make_regression_mechanisms.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.field()
-
-
-ON = _field_with_its_mechanisms()
+ON = _stored_field()
 
 
 @pytest.mark.parametrize("name", [*ON.strategies, "twin"])
