@@ -107,6 +107,16 @@ def test_with_values_sets_dotted_paths_and_list_entries(britain):
     assert with_values(britain, {}) is britain
 
 
+def test_with_values_sets_one_number_of_a_point(britain):
+    """A platform is two numbers; one of them can be set (and so sampled) alone."""
+    changed = with_values(britain, {"organizations.cpgb.platform.0": 0.6})
+    assert changed.organizations["cpgb"].platform == (0.6, britain.organizations["cpgb"].platform[1])
+    assert britain.organizations["cpgb"].platform[0] != 0.6  # the original is untouched
+    with pytest.raises(ScenarioError) as err:
+        with_values(britain, {"organizations.cpgb.platform.2": 0.6}, "src")
+    assert err.value.field == "organizations.cpgb.platform.2"
+
+
 def test_with_values_on_a_share_table_rescales_the_others(britain):
     changed = with_values(britain, {"organizations.labour.strata.worker": 0.4})
     assert changed.organizations["labour"].strata == pytest.approx({"worker": 0.4, "petty_bourgeois": 0.6})

@@ -189,9 +189,12 @@ def _set(data: Any, parts: list[str], value: Any, path: str, source: str, named:
     for depth, part in enumerate(parts[:-1]):
         key: Any = int(part) if isinstance(node, list) and part.isdigit() else part
         try:
-            node = node[key]
+            child = node[key]
         except (KeyError, IndexError, TypeError):
             raise ScenarioError(source, ".".join(parts[: depth + 1]), f"no such field in '{path}'") from None
+        if isinstance(child, tuple):  # a point (two numbers) is set number by number, as a list
+            child = node[key] = list(child)
+        node = child
     last = parts[-1]
     if isinstance(node, list):
         if not last.isdigit() or int(last) >= len(node):
