@@ -44,6 +44,17 @@ def test_satisfaction_relaxes_toward_fit_minus_disappointment(hand):
     assert state.satisfaction[1] == pytest.approx(0.5 + rate * 0.5, abs=1e-14)
 
 
+def test_an_openings_elation_lifts_satisfaction_above_fit(hand):
+    """Under a schedule below 0 (an opening's elation) a member far from the platform settles at
+    the elation, not at 0: it is held whatever its fit (Klandermans 1984), and never above 1."""
+    elated = hand.params(satisfaction_rate=1.0)
+    elated.disappointment[3, HOST] = -0.3
+    state = hand.state([HOST, HOST], [[0.0, 0.0], [0.7, 0.6]], satisfaction=[0.9, 0.2])
+    update_satisfaction(state, elated, 3)
+    assert state.satisfaction[0] == pytest.approx(0.3, abs=1e-14)  # fit 0, lifted by 0.3
+    assert state.satisfaction[1] == 1.0  # fit 1 - 0.1 / 0.8, plus 0.3, clipped
+
+
 def test_satisfaction_of_the_groups_people_follows_the_line_and_the_groups_schedule(hand):
     params = hand.params()
     state = hand.state([HOST], [[0.9, 0.95]], satisfaction=[0.5], faction=[True])

@@ -204,6 +204,22 @@ def test_an_opening_ramps_its_leaders_pull_and_the_joining_then_holds_them(tiny)
     assert np.all(params.mobilised[:, [BIG, HOST, GROUP]] == 0.0)
 
 
+def test_an_openings_elation_is_its_leaders_crisis_turned_round(tiny):
+    """Elation lowers the leader's disappointment schedule below 0 on the opening's ramp, added to
+    its crises; the other organizations' schedules keep their bits."""
+    opening = [{"start_week": 2.0, "end_week": 6.0, "mobilisation": 2.0, "elation": 0.4}]
+    bare = build_params(tiny, None)
+    params = build_params(with_values(tiny, {"organizations.host.opening": opening}), None)
+    ramp = np.clip((np.arange(11) - 2.0) / 4.0, 0.0, 1.0)
+    assert params.disappointment[:, HOST] == pytest.approx(bare.disappointment[:, HOST] - 0.4 * ramp)
+    assert params.disappointment[6, HOST] < 0.0  # the tiny host's crisis (0.2 rising to 0.4) outweighed
+    others = [BIG, RIVAL, GROUP]
+    assert np.array_equal(params.disappointment[:, others], bare.disappointment[:, others])
+    quiet = [{"start_week": 2.0, "end_week": 6.0, "mobilisation": 2.0}]  # no elation: no bit moves
+    assert np.array_equal(build_params(with_values(tiny, {"organizations.host.opening": quiet}), None).disappointment,
+                          bare.disappointment)  # fmt: skip
+
+
 def test_openings_add_joiners_and_each_leader_recruits_its_share(field_data):
     """Two openings, fully open: 1 + (2 - 1) + (3 - 1) times the base rate; the rival recruits a
     third of the added joiners, the host two thirds."""

@@ -252,7 +252,15 @@ def _disappointment(scenario: Scenario) -> np.ndarray:
             level = spell.level + (end - spell.level) * (weeks - spell.start_week) / span
             inside = (weeks >= spell.start_week) & (weeks <= spell.end_week)
             out[:, k] += np.where(inside, level, 0.0)
-    return np.clip(out, 0.0, 1.0)
+        for spell in org.opening:  # an opening's elation is a crisis turned round, ramped as its pull
+            out[:, k] -= spell.elation * _ramp(weeks, spell.start_week, spell.end_week)
+    return np.clip(out, -1.0, 1.0)
+
+
+def _ramp(weeks: np.ndarray, start: float, end: float) -> np.ndarray:
+    """An opening's ramp: 0 until ``start``, rising linearly to 1 at ``end`` and held after."""
+    span = max(end - start, 1e-9)
+    return np.where(weeks >= end, 1.0, np.clip((weeks - start) / span, 0.0, 1.0))
 
 
 def _openings(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -267,8 +275,7 @@ def _openings(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     added = np.zeros((weeks.size, len(orgs)))
     for k, org in enumerate(orgs):
         for spell in org.opening:
-            span = max(spell.end_week - spell.start_week, 1e-9)
-            ramp = np.where(weeks >= spell.end_week, 1.0, np.clip((weeks - spell.start_week) / span, 0.0, 1.0))
+            ramp = _ramp(weeks, spell.start_week, spell.end_week)
             pull[:, k] *= 1.0 + (spell.pull - 1.0) * ramp
             added[:, k] += (spell.mobilisation - 1.0) * ramp
     total = added.sum(axis=1)

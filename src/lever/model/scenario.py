@@ -134,7 +134,9 @@ class Opening(_Strict):
     contention: Tarrow 1998): from ``start_week`` its pull on those choosing an organization
     rises linearly to ``pull`` times its attraction at ``end_week``, and it adds ``mobilisation
     - 1`` times the base rate to the unorganized's joining, joiners it recruits; both stay so
-    after ``end_week`` (an opening, once open, stays open within a field's two or three years)."""
+    after ``end_week`` (an opening, once open, stays open within a field's two or three years).
+    Its ``elation`` lifts its members' satisfaction as a crisis pulls it down, ramped the same
+    way: people stay in a movement they expect to succeed (Klandermans 1984), whatever its line."""
 
     start_week: Weeks = describe(units="weeks from the start", about="when the opening begins")
     end_week: Weeks = describe(units="weeks from the start", about="when it is fully open")
@@ -146,6 +148,12 @@ class Opening(_Strict):
         units="factor",
         about="the unorganized join this many times as often once it is fully open, those added joining"
         " it (1: unchanged; several openings add their joiners)",
+    )
+    elation: Fraction = describe(
+        0.0,
+        units="satisfaction, 0-1",
+        about="how far its members' satisfaction is lifted above their fit once fully open, a crisis"
+        " turned round: a movement that seems to win holds those it draws (0: not at all)",
     )
 
     @model_validator(mode="after")

@@ -178,7 +178,7 @@ class Params(NamedTuple):
     attraction: np.ndarray  # float64 (steps + 1, K), the pull at each step: attraction times openings
     tolerance: np.ndarray
     branch_offset: np.ndarray  # int32 (K + 1,), global branch ids of org k: [off[k], off[k+1])
-    disappointment: np.ndarray  # float64 (steps + 1, K), level at each step
+    disappointment: np.ndarray  # float64 (steps + 1, K), level at each step (below 0: an opening's elation)
     # per stratum
     receptivity: np.ndarray
     # press (O organs)
