@@ -215,6 +215,10 @@ def test_an_openings_elation_is_its_leaders_crisis_turned_round(tiny):
     assert params.disappointment[6, HOST] < 0.0  # the tiny host's crisis (0.2 rising to 0.4) outweighed
     others = [BIG, RIVAL, GROUP]
     assert np.array_equal(params.disappointment[:, others], bare.disappointment[:, others])
+    crises = [{"start_week": 0.0, "end_week": 10.0, "level": 0.8}, {"start_week": 0.0, "end_week": 10.0, "level": 0.6}]
+    heavy = with_values(tiny, {"organizations.host.opening": opening, "organizations.host.disappointment": crises})
+    # crises past 1 are clipped before the elation is subtracted: none of it is lost
+    assert build_params(heavy, None).disappointment[:, HOST] == pytest.approx(1.0 - 0.4 * ramp)
     quiet = [{"start_week": 2.0, "end_week": 6.0, "mobilisation": 2.0}]  # no elation: no bit moves
     assert np.array_equal(build_params(with_values(tiny, {"organizations.host.opening": quiet}), None).disappointment,
                           bare.disappointment)  # fmt: skip

@@ -252,6 +252,8 @@ def _disappointment(scenario: Scenario) -> np.ndarray:
             level = spell.level + (end - spell.level) * (weeks - spell.start_week) / span
             inside = (weeks >= spell.start_week) & (weeks <= spell.end_week)
             out[:, k] += np.where(inside, level, 0.0)
+        # the crises are clipped first, so that no elation is lost to crises adding up past 1
+        out[:, k] = np.clip(out[:, k], 0.0, 1.0)
         for spell in org.opening:  # an opening's elation is a crisis turned round, ramped as its pull
             out[:, k] -= spell.elation * _ramp(weeks, spell.start_week, spell.end_week)
     return np.clip(out, -1.0, 1.0)
