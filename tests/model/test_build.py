@@ -41,6 +41,27 @@ def test_branches_are_dealt_evenly(state, tiny):
         assert per_branch.max() - per_branch.min() <= 1, k
 
 
+@pytest.mark.parametrize("sorting", [0.5, 1.0])
+def test_sorted_branches_are_dealt_evenly_and_hold_like_views(tiny, sorting):
+    """Under branch_sorting a branch holds members of like views (the big organization's
+    radicalism by branch rises with the branch's index, and the more so the stronger the
+    sorting), dealt as evenly as at random; at 0 no draw moves (the random order is the same)."""
+    offsets = np.concatenate([[0], np.cumsum(branch_counts(tiny))])
+    sorted_ = build_state(with_values(tiny, {"network.branch_sorting": sorting}), np.random.default_rng(0))
+    plain = build_state(tiny, np.random.default_rng(0))
+    assert np.array_equal(sorted_.opinion, plain.opinion) and np.array_equal(sorted_.org, plain.org)
+    big = sorted_.org == BIG
+    branch = sorted_.branch[big] - offsets[BIG]
+    per_branch = np.bincount(branch)
+    assert per_branch.max() - per_branch.min() <= 1
+    mean = np.bincount(branch, weights=sorted_.opinion[big, 0]) / per_branch
+    if sorting == 1.0:  # sorted outright: each branch's members all lie above the last branch's
+        assert np.all(np.diff(mean) > 0.0)
+    assert np.corrcoef(np.arange(mean.size), mean)[0, 1] > 0.8
+    at_random = np.bincount(plain.branch[big] - offsets[BIG], weights=plain.opinion[big, 0]) / per_branch
+    assert np.ptp(mean) > 2 * np.ptp(at_random)
+
+
 def test_state_shapes_and_dtypes(state, tiny):
     n = 520
     assert state.n == n

@@ -53,7 +53,8 @@ def test_the_count_sees_a_missing_source():
     ]
     network = sc.network.model_copy(update={"sources": {}})
     assert unsourced(sc.model_copy(update={"network": network})) == [
-        "network.workplace_size", "network.workplace_ties", "network.random_ties", "network.branch_talk"
+        "network.workplace_size", "network.workplace_ties", "network.random_ties", "network.branch_talk",
+        "network.branch_sorting"
     ]  # fmt: skip
     record = load_record("britain")
     figure = record.figures[3].model_copy(update={"source": "under 2,500 in 1930 (a brief not in the repository)"})

@@ -16,7 +16,9 @@ def enter(state, params, allocation, conviction: float, step: int, flows, key) -
     ``allocation`` (float64 ``(K,)`` summing to 1; the group's own share stays outside).
 
     Counts per host follow the largest-remainder rule; who goes where is a random draw; each
-    entrant takes a random branch of the host, so the group sits spread among its branches.
+    entrant takes a random branch of the host, so the group sits spread among its branches, or,
+    where branches differ in views (``branch_sorting`` > 0), a branch of its own, those nearest
+    the group's line first (:func:`_sympathetic_branches`).
     Each member is convinced of the step with chance ``conviction``; an unconvinced one
     breaks away with chance ``split_share`` (:func:`_break_away`), or else enters and, if
     cadre, makes no recruiting contacts ("your entry will be to no purpose").
@@ -30,7 +32,26 @@ def enter(state, params, allocation, conviction: float, step: int, flows, key) -
         return
     skey = np.uint64(step_key(key, ENTRY, step))
     order = np.argsort(_ranks(state.ident, members, skey), kind="stable")
-    _enter(state, params, allocation, conviction, step, flows, skey, members, order)
+    ranked = _sympathetic_branches(state, params, alive) if params.branch_sorting > 0.0 else np.zeros(0, np.int64)
+    _enter(state, params, allocation, conviction, step, flows, skey, members, order, ranked)
+
+
+def _sympathetic_branches(state, params, alive: int) -> np.ndarray:
+    """Every organization's branches, each organization's run ordered by its members' mean
+    distance to the group's line, nearest first (where the group's people are, the host's left is:
+    the Ligue's Parisians entered a Seine federation that leaned left)."""
+    top = int(params.branch_offset[-1])
+    inside = (state.branch[:alive] >= 0) & (state.org[:alive] < params.n_orgs)
+    b = state.branch[:alive][inside]
+    gap = np.linalg.norm(state.opinion[:alive][inside] - params.line, axis=1)
+    w = state.weight[:alive][inside]
+    total = np.bincount(b, weights=w, minlength=top)
+    mean = np.divide(np.bincount(b, weights=w * gap, minlength=top), total, out=np.full(top, np.inf), where=total > 0)
+    ranked = np.empty(top, np.int64)
+    for k in range(params.n_orgs):
+        lo, hi = int(params.branch_offset[k]), int(params.branch_offset[k + 1])
+        ranked[lo:hi] = lo + np.argsort(mean[lo:hi], kind="stable")
+    return ranked
 
 
 @nb.njit(cache=True)
@@ -43,7 +64,7 @@ def _ranks(ident, members, skey) -> np.ndarray:
 
 
 @nb.njit(cache=True)
-def _enter(state, params, allocation, conviction: float, step: int, flows, skey, members, order) -> None:
+def _enter(state, params, allocation, conviction: float, step: int, flows, skey, members, order, ranked) -> None:
     """The moves of :func:`enter`: ``members`` dealt out in ``order``."""
     K = params.n_orgs
     n = members.shape[0]
@@ -57,6 +78,7 @@ def _enter(state, params, allocation, conviction: float, step: int, flows, skey,
     size = org_sizes(state, K)
     pos = 0
     for k in range(K):
+        placed = 0
         for _ in range(counts[k]):
             i = members[order[pos]]
             pos += 1
@@ -65,7 +87,12 @@ def _enter(state, params, allocation, conviction: float, step: int, flows, skey,
                 if not convinced and params.split_share > 0.0 and keyed(skey, state.ident[i], 2) < params.split_share:
                     _break_away(state, params, i, step, size, flows, skey)
                     continue
-                move(state, params, i, k, step, size, flows, skey, np.int64(-1))
+                branch = np.int64(-1)
+                if ranked.shape[0] > 0:  # one entrant a branch, the most sympathetic first
+                    lo = params.branch_offset[k]
+                    branch = np.int64(ranked[lo + placed % (params.branch_offset[k + 1] - lo)])
+                    placed += 1
+                move(state, params, i, k, step, size, flows, skey, branch)
                 if state.cadre[i]:
                     state.convinced[i] = convinced
 

@@ -153,7 +153,8 @@ def _population(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.nd
         is_org = k < len(scenario.organizations)
         # dealt round-robin in random order: every branch gets n // branches agents or one more
         n_br = branches[k + 1] - branches[k] if is_org else 0
-        branch = (branches[k] + rng.permutation(n) % n_br if is_org else np.full(n, -1)).astype(np.int32)
+        branch = (branches[k] + _deal(rng.permutation(n), opinion[:, 0], n_br, scenario.network.branch_sorting)
+                  if is_org else np.full(n, -1)).astype(np.int32)  # fmt: skip
         for name, arr in (
             ("org", np.full(n, k, np.int16)),
             ("branch", branch),
@@ -164,6 +165,21 @@ def _population(scenario: Scenario, rng: np.random.Generator) -> dict[str, np.nd
         ):
             cols[name].append(arr)
     return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def _deal(order: np.ndarray, radicalism: np.ndarray, n_branches: int, sorting: float) -> np.ndarray:
+    """Each member's branch (0..n_branches-1): round-robin in the random ``order`` when
+    ``sorting`` is 0; otherwise in contiguous runs of a key mixing that order with the rank of
+    the member's first view, so that nearby branches hold members of like views."""
+    n = order.shape[0]
+    if sorting <= 0.0 or n_branches < 2:
+        return order % n_branches
+    rank = np.empty(n)
+    rank[np.argsort(radicalism, kind="stable")] = np.arange(n) / n
+    key = sorting * rank + (1.0 - sorting) * order / n
+    place = np.empty(n, np.int64)
+    place[np.argsort(key, kind="stable")] = np.arange(n)
+    return place * n_branches // n
 
 
 def build_state(scenario: Scenario, rng: np.random.Generator) -> State:
@@ -375,6 +391,7 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         joining=joining,
         mobilised=mobilised,
         branch_talk=scenario.network.branch_talk,
+        branch_sorting=scenario.network.branch_sorting,
         recruit_contacts=(dyn.recruit_contacts * ((1.0 - dyn.organ_cost) if keeps_organ else 1.0) if recruits else 0.0),
         # one who would not listen (beyond the confidence bound) cannot be recruited
         recruit_radius=min(dyn.recruit_radius, dyn.confidence),

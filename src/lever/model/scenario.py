@@ -253,6 +253,9 @@ class Network(_Strict):
     branch_talk: Fraction = describe(
         0.5, units="chance, 0-1", about="chance a member's conversation is with a branch mate rather than"
         " a social tie")  # fmt: skip
+    branch_sorting: Fraction = describe(
+        0.0, units="0-1", about="how far an organization's branches differ in views: 0 members dealt to"
+        " branches at random, 1 sorted by the first view, the most radical together")  # fmt: skip
     edges: str | None = describe(
         None, units="file path", about="an edge list (two integer agent ids per line, beside the scenario)"
         " replacing the woven social layer; it must name every agent 0..N-1 (lever.model.build.agent_order)")  # fmt: skip

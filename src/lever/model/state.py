@@ -203,6 +203,7 @@ class Params(NamedTuple):
     joining: np.ndarray  # float64 (steps + 1,), how many times join_rate the unorganized join (openings)
     mobilised: np.ndarray  # float64 (steps + 1, K), each leader's share of the joiners openings add
     branch_talk: float
+    branch_sorting: float  # how far branches differ in views; entrants then take the most sympathetic
     recruit_contacts: float
     recruit_radius: float
     recruit_prob: float
