@@ -144,24 +144,25 @@ def test_members_not_convinced_break_away_instead_of_entering(hand, conviction, 
     assert not (gone & ~unconvinced).any()
 
 
+def _three_beside_the_host(hand, params):
+    """Three of the group's people in its branch, and a host member in each host branch, their
+    views farther from the line (0.9, 0.95) branch by branch."""
+    lo, hi = int(params.branch_offset[HOST]), int(params.branch_offset[HOST + 1])
+    views = [[0.9 - 0.1 * b, 0.95 - 0.1 * b] for b in range(hi - lo)]
+    faction = [True] * 3 + [False] * (hi - lo)
+    return hand.state([GROUP] * 3 + [HOST] * (hi - lo), np.array([[0.9, 0.95]] * 3 + views), faction=faction,
+                      cadre=faction, committed=faction, convinced=faction,
+                      branch=[int(params.branch_offset[GROUP])] * 3 + list(range(lo, hi)))  # fmt: skip
+
+
 def test_under_sorted_branches_entrants_take_the_branches_nearest_the_line(hand):
     """With branch_sorting > 0 each entrant takes a branch of its own, the host's branches
     whose members lie nearest the group's line first; at 0 the branches are drawn as before."""
     params = hand.params(branch_sorting=0.5)
     lo, hi = int(params.branch_offset[HOST]), int(params.branch_offset[HOST + 1])
-    n_branches = hi - lo
-    # host members, one a branch, their views farther from the line (0.9, 0.95) branch by branch
-    views = [[0.9 - 0.1 * b, 0.95 - 0.1 * b] for b in range(n_branches)]
-    org = [GROUP] * 3 + [HOST] * n_branches
-    faction = [True] * 3 + [False] * n_branches
-    state = hand.state(org, np.array([[0.9, 0.95]] * 3 + views), faction=faction, cadre=faction,
-                       committed=faction, convinced=faction, branch=[-1] * 3 + list(range(lo, hi)))  # fmt: skip
-    state.branch[:3] = params.branch_offset[GROUP]
-    flows = hand.flows()
-    enter(state, params, np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, flows, np.uint64(0))
+    state = _three_beside_the_host(hand, params)
+    enter(state, params, np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, hand.flows(), np.uint64(0))
     assert sorted(state.branch[:3].tolist()) == [lo, lo + 1, lo + 2]  # the three nearest, one each
-    plain = hand.state(org, np.array([[0.9, 0.95]] * 3 + views), faction=faction, cadre=faction,
-                       committed=faction, convinced=faction, branch=[-1] * 3 + list(range(lo, hi)))  # fmt: skip
-    plain.branch[:3] = params.branch_offset[GROUP]
+    plain = _three_beside_the_host(hand, hand.params())
     enter(plain, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, hand.flows(), np.uint64(0))
     assert np.all((plain.branch[:3] >= lo) & (plain.branch[:3] < hi))
