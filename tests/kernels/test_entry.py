@@ -160,9 +160,11 @@ def test_under_sorted_branches_entrants_take_the_branches_nearest_the_line(hand)
     whose members lie nearest the group's line first; at 0 the branches are drawn as before."""
     params = hand.params(branch_sorting=0.5)
     lo, hi = int(params.branch_offset[HOST]), int(params.branch_offset[HOST + 1])
+    key = np.uint64(2)  # a key whose random branches are not the three nearest (at key 0 they are)
     state = _three_beside_the_host(hand, params)
-    enter(state, params, np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, hand.flows(), np.uint64(0))
+    enter(state, params, np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, hand.flows(), key)
     assert sorted(state.branch[:3].tolist()) == [lo, lo + 1, lo + 2]  # the three nearest, one each
     plain = _three_beside_the_host(hand, hand.params())
-    enter(plain, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, hand.flows(), np.uint64(0))
+    enter(plain, hand.params(), np.array([0.0, 1.0, 0.0, 0.0]), 1.0, 1, hand.flows(), key)
     assert np.all((plain.branch[:3] >= lo) & (plain.branch[:3] < hi))
+    assert sorted(plain.branch[:3].tolist()) != [lo, lo + 1, lo + 2]  # so the first assertion can fail
