@@ -337,14 +337,17 @@ def test_unorganized_join_at_a_fractional_rate(hand):
     assert flows[K, BIG] == joined
 
 
-def _joined_under(hand, mobilisation: float, exit_ties: float = 0.0, shares=(0.0, 0.0, 1.0, 0.0), empty=()):
+def _joined_under(hand, mobilisation: float, exit_ties: float = 0.0, shares=(0.0, 0.0, 1.0, 0.0), empty=(),
+                  member_recruitment: float = 0.0, start_size=(1.0, 1.0, 1.0, 1.0)):  # fmt: skip
     """Where 4,000 unorganized persons near BIG's platform are after a step at join_rate 0.05,
     the step's joining ``mobilisation`` times that, its added joiners recruited by the leaders'
-    ``shares``; ``empty``: organizations with no member. ``exit_ties`` > 0 takes leaving's tied path."""
+    ``shares``; ``empty``: organizations with no member. ``exit_ties`` > 0 takes leaving's tied path.
+    Every organization has one member (a committed one), against ``start_size`` at the start."""
     n = 4000
     params = hand.params(join_rate=0.05, gravity=0.0, closeness=6.0, ties_weight=0.0, exit_ties=exit_ties)
     params = params._replace(joining=np.full_like(params.joining, mobilisation),
-                             mobilised=np.tile(shares, (params.joining.size, 1)))  # fmt: skip
+                             mobilised=np.tile(shares, (params.joining.size, 1)),
+                             member_recruitment=member_recruitment, start_size=np.array(start_size))  # fmt: skip
     kept = [m for m in (BIG, HOST, RIVAL, GROUP) if m not in empty]  # one committed member each
     state = hand.state([K] * n + kept, np.full((n + len(kept), 2), 0.25), committed=[False] * n + [True] * len(kept))
     leave_and_join(state, params, hand.net(n + len(kept)), 1, hand.flows(), np.uint64(9))
@@ -378,6 +381,40 @@ def test_the_added_joiners_are_shared_by_the_leaders_and_choose_freely_where_the
     orphaned = _joined_under(hand, 3.0, empty=(RIVAL,))
     assert (orphaned != K).mean() == pytest.approx(0.15, abs=4 * np.sqrt(0.15 * 0.85 / n))
     assert not np.any(orphaned == RIVAL)
+
+
+@pytest.mark.parametrize(("recruitment", "start", "added"), [(1.0, 0.5, 0.2), (1.0, 2.0, 0.05), (0.5, 0.5, 0.15)])
+def test_a_campaign_recruiting_through_its_members_adds_joiners_as_its_leader_grew(hand, recruitment, start, added):
+    """Issue 24: under member_recruitment v the joiners an opening adds (here 0.10 a step, twice
+    the base rate) are times 1 - v + v x the leader's members over its start: the rival, one
+    member now, started with ``start``. The base rate's joiners keep their draws and choices."""
+    n = 4000
+    base = _joined_under(hand, 1.0)
+    grown = _joined_under(hand, 3.0, member_recruitment=recruitment, start_size=(1.0, 1.0, start, 1.0))
+    joined = base != K
+    assert (grown != K).mean() == pytest.approx(0.05 + added, abs=4 * np.sqrt((0.05 + added) * 0.5 / n))
+    assert np.array_equal(grown[joined], base[joined])
+    assert np.all(grown[(grown != K) & ~joined] == RIVAL)
+
+
+def test_member_recruitment_off_or_no_growth_leaves_joining_as_it_was(hand):
+    """At v = 0 any start size gives today's joiners, person for person; a leader at its start
+    size recruits as many at v = 1 (the same chance, up to rounding, and so the same draws)."""
+    plain = _joined_under(hand, 3.0)
+    assert np.array_equal(_joined_under(hand, 3.0, start_size=(1.0, 1.0, 9.0, 1.0)), plain)
+    assert np.array_equal(_joined_under(hand, 3.0, member_recruitment=1.0), plain)
+
+
+def test_member_recruitment_shares_the_added_joiners_by_each_leaders_growth(hand):
+    """Two leaders with equal shares: the one that doubled recruits twice as many as the one that
+    stayed at its start (v = 1)."""
+    size = np.array([1.0, 2.0, 1.0, 1.0, 10.0])
+    params = hand.params(join_rate=0.05)._replace(member_recruitment=1.0, start_size=np.ones(4))
+    params = params._replace(joining=np.full_like(params.joining, 3.0),
+                             mobilised=np.tile((0.0, 0.5, 0.5, 0.0), (params.joining.size, 1)))  # fmt: skip
+    join, leaders = mobility.member_recruited(params, size, 1)
+    assert join == pytest.approx(0.05 * (1.0 + 2.0 * (0.5 * 2.0 + 0.5 * 1.0)))
+    assert leaders == pytest.approx([0.0, 2 / 3, 1 / 3, 0.0])
 
 
 def test_an_openings_pull_multiplies_its_leaders_weight_from_its_step(hand):

@@ -40,8 +40,10 @@ OFF = {
     "dynamics.nearer_gravity": None,
     "dynamics.encapsulation": 0.0,
     "dynamics.homophily": 0.0,
-    # issue 24: branches that differ in views (and entrants placed by them)
+    # issue 24: branches that differ in views (and entrants placed by them); campaigns that recruit
+    # through their members (read only under an opening, which britain-1933 has none of)
     "network.branch_sorting": 0.0,
+    "dynamics.member_recruitment": 0.0,
 }
 
 

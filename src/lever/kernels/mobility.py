@@ -225,6 +225,10 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     n = int(state.count[0])
     skey = np.uint64(step_key(key, MOBILITY, step))
     join = params.join_rate * params.joining[step]  # simulate holds the schedules' last row past the horizon
+    leaders = params.mobilised[step]
+    if params.member_recruitment > 0.0 and join > params.join_rate:  # issue 24: off at 0, the same bits
+        size = np.bincount(state.org[:n], weights=state.weight[:n], minlength=params.n_orgs + 1)
+        join, leaders = member_recruited(params, size, step)
     may_move = np.empty(n, np.bool_)
     hazard = _NO_HAZARD
     tied = params.exit_ties > 0.0 or params.exit_cascade > 0.0  # issue 23: ties weigh in leaving
@@ -236,7 +240,24 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
         _MAY_MOVE(n, n, state.org, state.committed, state.satisfaction, state.ident, params.n_orgs,
                   join, params.leave_steepness, skey, may_move, hazard)  # fmt: skip
     _leave_and_join(state, params, net, step, flows, skey, may_move, hazard, join, params.attraction[step],
-                    params.mobilised[step])  # fmt: skip
+                    leaders)  # fmt: skip
+
+
+def member_recruited(params, size: np.ndarray, step: int) -> tuple[float, np.ndarray]:
+    """The unorganized's joining chance at ``step`` and each leader's share of the joiners the
+    openings add, when the openings recruit through their leaders' members (issue 24; Snow,
+    Zurcher & Ekland-Olson 1980: most recruits join through a tie to a member, so a campaign's
+    reach grows with its members): a leader's added joiners are times ``1 - v + v x`` its
+    members now (``size``, persons, the unorganized last) over those it started with,
+    ``v = member_recruitment``."""
+    v = params.member_recruitment
+    K = params.n_orgs
+    growth = np.divide(size[:K], params.start_size, out=np.zeros(K), where=params.start_size > 0.0)
+    added = (params.joining[step] - 1.0) * params.mobilised[step] * (1.0 - v + v * growth)
+    total = added.sum()
+    if total <= 0.0:
+        return params.join_rate, params.mobilised[step]
+    return params.join_rate * (1.0 + total), added / total
 
 
 _NO_HAZARD = np.zeros(0)

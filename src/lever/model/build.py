@@ -434,6 +434,8 @@ def build_params(scenario: Scenario, strategy: Strategy | None, *, active: bool 
         nearer_gravity=-1.0 if dyn.nearer_gravity is None else dyn.nearer_gravity,
         encapsulation=dyn.encapsulation,
         homophily=dyn.homophily,
+        member_recruitment=dyn.member_recruitment,
+        start_size=np.array([o.size for o in orgs], np.float64),
     )
 
 

@@ -439,6 +439,11 @@ class Dynamics(_Strict):
         0.0, units="per opinion distance", about="people talk most with those like them (McPherson, Smith-Lovin &"
         " Cook 2001): each conversation partner is the nearer of two drawn with chance 1 - exp(-this x their"
         " difference in distance) (0: the partner drawn first, the engine before issue 23)")  # fmt: skip
+    member_recruitment: Fraction = describe(
+        0.0, units="share, 0-1", about="an opening's campaign recruits through its leader's members (Snow,"
+        " Zurcher & Ekland-Olson 1980; McAdam & Paulsen 1993): the joiners an opening adds are times 1 - this"
+        " + this x the leader's members now over its size at the start, so a growing party recruits more"
+        " (0: a fixed share of the unorganized, whatever the leader's size)")  # fmt: skip
     kernel_threshold: OpenFraction = describe(
         0.65, units="first-axis opinion, 0-1", about="a person at or above it on the first axis counts in"
         " an organization's kernel (britain-1933: revolutionary-minded); formerly revolutionary_threshold")  # fmt: skip

@@ -254,3 +254,7 @@ class Params(NamedTuple):
     nearer_gravity: float = -1.0
     encapsulation: float = 0.0
     homophily: float = 0.0
+    # issue 24, off at 0: an opening's added joiners scale with its leader's members (of the sizes
+    # each organization starts with, in persons)
+    member_recruitment: float = 0.0
+    start_size: np.ndarray = np.zeros(0)  # float64 (K,)
