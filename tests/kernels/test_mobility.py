@@ -342,7 +342,7 @@ def _joined_under(hand, mobilisation: float, exit_ties: float = 0.0, shares=(0.0
     """Where 4,000 unorganized persons near BIG's platform are after a step at join_rate 0.05,
     the step's joining ``mobilisation`` times that, its added joiners recruited by the leaders'
     ``shares``; ``empty``: organizations with no member. ``exit_ties`` > 0 takes leaving's tied path.
-    Every organization has one member (a committed one), against ``start_size`` at the start."""
+    Every other organization has one member (a committed one), against ``start_size`` at the start."""
     n = 4000
     params = hand.params(join_rate=0.05, gravity=0.0, closeness=6.0, ties_weight=0.0, exit_ties=exit_ties)
     params = params._replace(joining=np.full_like(params.joining, mobilisation),
@@ -392,7 +392,8 @@ def test_a_campaign_recruiting_through_its_members_adds_joiners_as_its_leader_gr
     base = _joined_under(hand, 1.0)
     grown = _joined_under(hand, 3.0, member_recruitment=recruitment, start_size=(1.0, 1.0, start, 1.0))
     joined = base != K
-    assert (grown != K).mean() == pytest.approx(0.05 + added, abs=4 * np.sqrt((0.05 + added) * 0.5 / n))
+    p = 0.05 + added
+    assert (grown != K).mean() == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / n))
     assert np.array_equal(grown[joined], base[joined])
     assert np.all(grown[(grown != K) & ~joined] == RIVAL)
 
@@ -405,6 +406,31 @@ def test_member_recruitment_off_or_no_growth_leaves_joining_as_it_was(hand):
     assert np.array_equal(_joined_under(hand, 3.0, member_recruitment=1.0), plain)
 
 
+def test_a_run_shares_the_added_joiners_by_each_leaders_growth(hand):
+    """Two leaders with equal shares, the host at twice its start and the rival at half (v = 1):
+    the host recruits four in five of the joiners the openings add, and they add 0.125 a step."""
+    n = 4000
+    base = _joined_under(hand, 1.0) != K
+    grown = _joined_under(hand, 3.0, shares=(0.0, 0.5, 0.5, 0.0), member_recruitment=1.0,
+                          start_size=(1.0, 0.5, 2.0, 1.0))  # fmt: skip
+    added = (grown != K) & ~base
+    assert added.mean() == pytest.approx(0.125, abs=4 * np.sqrt(0.125 * 0.875 / n))
+    assert set(grown[added]) == {HOST, RIVAL}
+    assert np.mean(grown[added] == HOST) == pytest.approx(0.8, abs=4 * np.sqrt(0.16 / added.sum()))
+
+
+def test_a_leader_with_no_members_adds_its_unscaled_share_who_choose_freely(hand):
+    """At v = 0.5 a leader with no members left adds half its joiners (0.05 a step of the 0.10),
+    who choose by gravity; so does a leader that started empty (its growth counts as none)."""
+    n = 4000
+    for kwargs in ({"empty": (RIVAL,)}, {"start_size": (1.0, 1.0, 0.0, 1.0)}):
+        base = _joined_under(hand, 1.0, **kwargs) != K
+        joined = _joined_under(hand, 3.0, member_recruitment=0.5, **kwargs)
+        added = (joined != K) & ~base
+        assert added.mean() == pytest.approx(0.05, abs=4 * np.sqrt(0.05 * 0.95 / n))
+        assert not np.any(joined[added] == RIVAL) if "empty" in kwargs else np.all(joined[added] == RIVAL)
+
+
 def test_member_recruitment_shares_the_added_joiners_by_each_leaders_growth(hand):
     """Two leaders with equal shares: the one that doubled recruits twice as many as the one that
     stayed at its start (v = 1)."""
@@ -412,7 +438,7 @@ def test_member_recruitment_shares_the_added_joiners_by_each_leaders_growth(hand
     params = hand.params(join_rate=0.05)._replace(member_recruitment=1.0, start_size=np.ones(4))
     params = params._replace(joining=np.full_like(params.joining, 3.0),
                              mobilised=np.tile((0.0, 0.5, 0.5, 0.0), (params.joining.size, 1)))  # fmt: skip
-    join, leaders = mobility.member_recruited(params, size, 1)
+    join, leaders = mobility.joining_through_members(params, size, 1)
     assert join == pytest.approx(0.05 * (1.0 + 2.0 * (0.5 * 2.0 + 0.5 * 1.0)))
     assert leaders == pytest.approx([0.0, 2 / 3, 1 / 3, 0.0])
 

@@ -123,6 +123,16 @@ def test_state_places_everyone_with_weights_summing_to_sizes(state, tiny):
     assert np.all(state.expelled_from == -1)
 
 
+def test_the_start_sizes_member_recruitment_reads_are_the_persons_at_week_0(state, tiny):
+    """Issue 24: a leader's growth is read against its persons at week 0, whatever the scale."""
+    coarse = [k for k in tiny.org_keys if k not in (tiny.group, tiny.host, tiny.rival)]
+    for field in (tiny, with_values(tiny, {f"organizations.{k}.persons_per_agent": 3.0 for k in coarse})):
+        params = build_params(field, None)
+        built = build_state(field, np.random.default_rng(0))
+        persons = np.bincount(built.org[: built.n], weights=built.weight[: built.n], minlength=K + 1)
+        assert params.start_size.tolist() == persons[:K].tolist()
+
+
 def test_members_start_as_satisfied_as_fit_less_disappointment_allows(state, tiny):
     dis = _disappointment(tiny)[0]
     assert dis[HOST] == 0.2

@@ -215,7 +215,8 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     gravity; under openings (issue 24) they join ``joining`` times as often, and each joiner the
     openings add joins one of their leaders, drawn by the leaders' shares (``mobilised``): the
     mobilised are recruited by the campaign that mobilised them (McAdam 1982; Tarrow 1998); by
-    gravity where the drawn leader has no members left. Draws are keyed
+    gravity where the drawn leader has no members left; under ``member_recruitment`` the joiners an
+    opening adds grow with its leader's members (:func:`joining_through_members`). Draws are keyed
     by (step, person); persons split off this step wait for the next. Mutates membership
     arrays, ``flows`` and ``tally``.
 
@@ -228,7 +229,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     leaders = params.mobilised[step]
     if params.member_recruitment > 0.0 and join > params.join_rate:  # issue 24: off at 0, the same bits
         size = np.bincount(state.org[:n], weights=state.weight[:n], minlength=params.n_orgs + 1)
-        join, leaders = member_recruited(params, size, step)
+        join, leaders = joining_through_members(params, size, step)
     may_move = np.empty(n, np.bool_)
     hazard = _NO_HAZARD
     tied = params.exit_ties > 0.0 or params.exit_cascade > 0.0  # issue 23: ties weigh in leaving
@@ -243,7 +244,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
                     leaders)  # fmt: skip
 
 
-def member_recruited(params, size: np.ndarray, step: int) -> tuple[float, np.ndarray]:
+def joining_through_members(params, size: np.ndarray, step: int) -> tuple[float, np.ndarray]:
     """The unorganized's joining chance at ``step`` and each leader's share of the joiners the
     openings add, when the openings recruit through their leaders' members (issue 24; Snow,
     Zurcher & Ekland-Olson 1980: most recruits join through a tie to a member, so a campaign's
@@ -252,6 +253,8 @@ def member_recruited(params, size: np.ndarray, step: int) -> tuple[float, np.nda
     ``v = member_recruitment``."""
     v = params.member_recruitment
     K = params.n_orgs
+    if params.start_size.shape[0] != K:
+        raise ValueError(f"Params.start_size holds {params.start_size.shape[0]} sizes for {K} organizations")
     growth = np.divide(size[:K], params.start_size, out=np.zeros(K), where=params.start_size > 0.0)
     added = (params.joining[step] - 1.0) * params.mobilised[step] * (1.0 - v + v * growth)
     total = added.sum()

@@ -147,7 +147,8 @@ class Opening(_Strict):
         1.0,
         units="factor",
         about="the unorganized join this many times as often once it is fully open, those added joining"
-        " it (1: unchanged; several openings add their joiners)",
+        " it (1: unchanged; several openings add their joiners); under dynamics.member_recruitment the added"
+        " are scaled by the leader's growth since the field's start",
     )
     elation: Fraction = describe(
         0.0,
@@ -441,8 +442,8 @@ class Dynamics(_Strict):
         " difference in distance) (0: the partner drawn first, the engine before issue 23)")  # fmt: skip
     member_recruitment: Fraction = describe(
         0.0, units="share, 0-1", about="an opening's campaign recruits through its leader's members (Snow,"
-        " Zurcher & Ekland-Olson 1980; McAdam & Paulsen 1993): the joiners an opening adds are times 1 - this"
-        " + this x the leader's members now over its size at the start, so a growing party recruits more"
+        " Zurcher & Ekland-Olson 1980; McAdam 1986): the joiners an opening adds are times 1 - this"
+        " + this x the leader's members now over its size at the field's start, so a growing party recruits more"
         " (0: a fixed share of the unorganized, whatever the leader's size)")  # fmt: skip
     kernel_threshold: OpenFraction = describe(
         0.65, units="first-axis opinion, 0-1", about="a person at or above it on the first axis counts in"
