@@ -53,8 +53,10 @@ VALUES = st.one_of(
     st.integers(min_value=-(10**40), max_value=10**40),
     st.text(max_size=8),
     st.booleans(),
-    st.just([]),
-    st.just({}),
+    # a new empty list or table each time: st.just would hand every example the same object,
+    # which a later mutation can write into, until a table holds itself (a cycle no TOML has)
+    st.builds(list),
+    st.builds(dict),
     st.lists(st.floats(allow_nan=True), max_size=3),
 )
 
