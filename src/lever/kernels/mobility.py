@@ -74,9 +74,16 @@ _SATISFY = Threaded(_satisfy_body)
 @inner
 def org_sizes(state, n_orgs: int) -> np.ndarray:
     """Persons in each organization, the unorganized last: float64 ``(K + 1,)``."""
+    return persons_by_org(state.org, state.weight, state.count[0], n_orgs)
+
+
+@nb.njit(cache=True)
+def persons_by_org(org, weight, n: int, n_orgs: int) -> np.ndarray:
+    """:func:`org_sizes` of the first ``n`` agents' arrays, callable from Python too (no copy of
+    the organizations, as ``np.bincount`` would make)."""
     size = np.zeros(n_orgs + 1)
-    for i in range(state.count[0]):
-        size[state.org[i]] += state.weight[i]
+    for i in range(n):
+        size[org[i]] += weight[i]
     return size
 
 
@@ -228,8 +235,7 @@ def leave_and_join(state, params, net, step: int, flows, key) -> None:
     join = params.join_rate * params.joining[step]  # simulate holds the schedules' last row past the horizon
     leaders = params.mobilised[step]
     if params.member_recruitment > 0.0 and join > params.join_rate:  # issue 24: off at 0, the same bits
-        size = np.bincount(state.org[:n], weights=state.weight[:n], minlength=params.n_orgs + 1)
-        join, leaders = joining_through_members(params, size, step)
+        join, leaders = joining_through_members(params, persons_by_org(state.org, state.weight, n, params.n_orgs), step)
     may_move = np.empty(n, np.bool_)
     hazard = _NO_HAZARD
     tied = params.exit_ties > 0.0 or params.exit_cascade > 0.0  # issue 23: ties weigh in leaving

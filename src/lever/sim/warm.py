@@ -17,6 +17,9 @@ from __future__ import annotations
 import sys
 import time
 
+import numpy as np
+
+from lever.kernels.mobility import persons_by_org
 from lever.kernels.threads import Threaded
 from lever.model.loading import load
 from lever.sim.engine import simulate
@@ -29,6 +32,8 @@ def warm(parallel: bool = True) -> float:
     field = load("britain-1933")
     simulate(field)
     simulate(field, steps=4, twin=True)  # the built-in field runs every mechanism of issue 23
+    # read only under an opening that recruits through its members, which britain-1933 has not
+    persons_by_org(np.zeros(1, np.int16), np.ones(1), 1, 1)
     if parallel:
         before = Threaded.force
         Threaded.force = True
