@@ -6,7 +6,7 @@ each figure's ``source``, and ``sources`` for the rest). A source is either a ci
 the text — or ``assumption: <reason>`` (``assumption, sampled below: <reason>`` where the
 uncertainties range over it), which may cite the literature its reason rests on as well.
 :func:`unsourced` lists the numbers of a field that have neither; the built-in fields have none
-(``tests/test_sources.py``).
+(``tests/model/test_sources.py``).
 """
 
 from __future__ import annotations
