@@ -187,3 +187,47 @@ def test_odd_thesis_world_counts():
     few, many = min(worlds, key=worlds.get), max(worlds, key=worlds.get)
     assert (f"each thesis has {worlds[few]} (thesis {few}) to {worlds[many]} (thesis {many}) paired"
             in " ".join(ODD.split()))  # fmt: skip
+
+
+# -- paths and names the documents point a reader to -----------------------------------------
+
+#: the documents a reader follows into the repository
+GUIDES = ["README.md", "BENCHMARKS.md", "docs/ODD.md", "docs/SOURCES.md", "docs/DESIGN.md"]
+
+#: a repository path in backticks or parentheses: a top folder of the repository, then a file name
+REPO_PATH = re.compile(r"(?<![\w/.-])((?:src/lever|tests|benchmarks|docs|bin)/[\w./-]*\.(?:py|md|toml|bib|cff|csv))")
+
+
+def _guides() -> dict[str, str]:
+    return {name: (ROOT / name).read_text() for name in GUIDES if (ROOT / name).exists()}
+
+
+def test_the_documents_name_files_that_exist():
+    """A file a document sends its reader to is there: the house's folders moved once, and the
+    README, the ODD and SOURCES kept naming tests/test_sources.py and src/lever/scenario.py."""
+    named = [(name, path) for name, text in _guides().items() for path in REPO_PATH.findall(text)]
+    assert len(named) > 20, "the pattern no longer finds the documents' paths"
+    missing = [f"{name}: {path}" for name, path in named if "*" not in path and not (ROOT / path).exists()]
+    assert not missing, missing
+
+
+def test_the_readme_names_python_objects_that_exist():
+    """Each ``lever.x.y`` the README names imports (a module) or is an attribute of one."""
+    import importlib
+
+    bad, named = [], sorted(set(re.findall(r"`(lever(?:\.[a-z_]\w*)+)", README)))
+    assert len(named) > 5, "the pattern no longer finds the README's names"
+    for dotted in named:
+        parts = dotted.split(".")
+        for k in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:k]))
+                break
+            except ImportError:
+                continue
+        for name in parts[k:]:
+            if not hasattr(obj, name):
+                bad.append(dotted)
+                break
+            obj = getattr(obj, name)
+    assert not bad, bad
