@@ -46,8 +46,9 @@ from lever.store.outputs import TaskOutput
 FITTED, HELD_OUT, BEFORE, BEYOND = "fitted", "held out", "before the start", "beyond the horizon"
 #: a figure within the fitting window that the record marks a prior: shown, never fitted
 PRIOR = "prior, not fitted"
-#: January 1934: the record up to Trotsky's letter and the British group's split (docs/ODD.md §9, history as the judge).
-DEFAULT_CUTOFF = dt.date(1934, 1, 1)
+#: 1 February 1934: britain-1932's case cut at the British group's entry into the ILP, as `lever
+#: calibrate` cuts it (docs/ODD.md §9, history as the judge); a case of another field names its own.
+DEFAULT_CUTOFF = dt.date(1934, 2, 1)
 #: The tables whose parameters are the model's mechanisms: one set shared by every case.
 SHARED = ("dynamics.", "network.")
 #: The posterior the emulator screens toward: at least this many candidates not ruled out ...

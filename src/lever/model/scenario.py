@@ -259,7 +259,7 @@ class Network(_Strict):
         " branches at random, 1 sorted by the first view, the most radical together")  # fmt: skip
     edges: str | None = describe(
         None, units="file path", about="an edge list (two integer agent ids per line, beside the scenario)"
-        " replacing the woven social layer; it must name every agent 0..N-1 (lever.model.build.agent_order)")  # fmt: skip
+        " replacing the woven social layer; it must name every agent 0..N-1 (lever.model.network.agent_ids)")  # fmt: skip
     sources: Sources = {}
 
 
