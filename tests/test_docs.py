@@ -211,12 +211,14 @@ def test_the_documents_name_files_that_exist():
     assert not missing, missing
 
 
-def test_the_readme_names_python_objects_that_exist():
-    """Each ``lever.x.y`` the README names imports (a module) or is an attribute of one."""
+def test_the_documents_name_python_objects_that_exist():
+    """Each ``lever.x.y`` the documents name imports (a module) or is an attribute of one (an
+    audit found ODD naming weigh.run_task and theses.THESES after they moved)."""
     import importlib
 
-    bad, named = [], sorted(set(re.findall(r"`(lever(?:\.[a-z_]\w*)+)", README)))
-    assert len(named) > 5, "the pattern no longer finds the README's names"
+    text = "\n".join(_guides().values())
+    bad, named = [], sorted(set(re.findall(r"`(lever(?:\.[A-Za-z_]\w*)+)", text)))
+    assert len(named) > 20, "the pattern no longer finds the documents' names"
     for dotted in named:
         parts = dotted.split(".")
         for k in range(len(parts), 0, -1):
