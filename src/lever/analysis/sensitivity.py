@@ -16,6 +16,7 @@ sampled parameter), so the indices see one value per point of the design, as SAL
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -112,11 +113,16 @@ def usable(y: np.ndarray) -> bool:
 
 
 def analyze_design(problem: dict, sampler: str, x: np.ndarray, runs: pd.DataFrame, outcomes: list[str],
-                   baseline: str | None, levels: int = 4, seed: int = 0) -> pd.DataFrame:  # fmt: skip
+                   baseline: str | None, levels: int = 4, seed: int = 0,
+                   progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:  # fmt: skip
     """Indices for every outcome of every strategy and every paired difference against
     ``baseline``, as a tidy table (:data:`COLUMNS`); outcomes missing in some rows or constant
-    are left out (their indices are undefined)."""
+    are left out (their indices are undefined). ``progress(done, total)`` hears of each target
+    (an outcome of a strategy, or of a difference) as it is done: RBD-FAST's noise floor takes
+    fifty analyses a target, minutes for a whole exploration."""
     strategies = list(dict.fromkeys(runs["strategy"]))
+    per_outcome = len(strategies) + (len(strategies) - 1 if baseline is not None and baseline in strategies else 0)
+    total, done = len(outcomes) * per_outcome, 0
     rows: list[dict] = []
     for outcome in outcomes:
         targets = [("outcome", s, per_draw(runs, outcome, s, len(x))) for s in strategies]
@@ -124,6 +130,9 @@ def analyze_design(problem: dict, sampler: str, x: np.ndarray, runs: pd.DataFram
             targets += [("difference", s, per_draw_difference(runs, outcome, s, baseline, len(x)))
                         for s in strategies if s != baseline]  # fmt: skip
         for target, strategy, y in targets:
+            done += 1
+            if progress is not None:
+                progress(done, total)
             if not usable(y):
                 continue
             with warnings.catch_warnings():  # a constant subset leaves an index NaN: shown as such
@@ -154,9 +163,11 @@ def design_points(design: pd.DataFrame, names: list[str], rows: int) -> np.ndarr
     return first[names].to_numpy(float)
 
 
-def from_experiment(exp, outcomes: list[str] | None = None, baseline: str | None = None) -> pd.DataFrame:  # noqa: ANN001
+def from_experiment(exp, outcomes: list[str] | None = None, baseline: str | None = None,  # noqa: ANN001
+                    progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:  # fmt: skip
     """Indices of a store experiment explored with ``--sampler sobol`` or ``morris`` (or
-    ``lhs``: RBD-FAST); ``outcomes`` default to every numeric outcome stored."""
+    ``lhs``: RBD-FAST, from :data:`MIN_DRAWS` draws); ``outcomes`` default to every numeric
+    outcome stored; ``progress`` as :func:`analyze_design`'s."""
     from lever.experiments.explore import MORRIS_LEVELS
 
     spec = exp.spec
@@ -164,6 +175,10 @@ def from_experiment(exp, outcomes: list[str] | None = None, baseline: str | None
     if spec.get("kind") != "explore" or sampler not in ("sobol", "morris", "lhs"):
         raise NotADesign(f"{exp.name}: not an exploration with --sampler sobol, morris or lhs "
                          f"(kind {spec.get('kind')}, sampler {sampler})")  # fmt: skip
+    if sampler == "lhs" and int(spec["rows"]) < MIN_DRAWS:
+        # with fewer draws RBD-FAST has no harmonic to resolve: every index 0, after minutes
+        raise NotADesign(f"{exp.name}: {spec['rows']} draws; RBD-FAST needs at least {MIN_DRAWS} "
+                         f"(explore again with --samples {MIN_DRAWS} or more)")  # fmt: skip
     problem = spec["problem"]
     x = design_points(exp.design(), problem["names"], int(spec["rows"]))
     runs = exp.runs()
@@ -172,7 +187,7 @@ def from_experiment(exp, outcomes: list[str] | None = None, baseline: str | None
         from lever.sim.outcomes import OUTCOMES
 
         outcomes = [k for k in OUTCOMES if k in runs.columns]
-    return analyze_design(problem, sampler, x, runs, outcomes, baseline, levels=MORRIS_LEVELS)
+    return analyze_design(problem, sampler, x, runs, outcomes, baseline, levels=MORRIS_LEVELS, progress=progress)
 
 
 def write(exp, table: pd.DataFrame) -> str:  # noqa: ANN001

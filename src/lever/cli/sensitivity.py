@@ -12,7 +12,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from lever.cli.common import StoreOption, fail, out_console, warn
+from lever.cli.common import Reporter, StoreOption, fail, out_console, warn
 from lever.sim.outcomes import DEFAULT_OUTCOME, RENAMED
 from lever.store import DEFAULT_STORE, Experiment, StoreError
 
@@ -42,7 +42,8 @@ def sensitivity(
         raise fail(f"{name}: the exploration is unfinished; run its lever explore command again to finish it")
     baseline, labels = _baseline(exp)
     try:
-        table = from_experiment(exp, baseline=baseline)
+        with Reporter(f"sensitivity {name}", "strategy outcomes") as progress:
+            table = from_experiment(exp, baseline=baseline, progress=progress)
     except (NotADesign, StoreError) as err:
         raise fail(str(err)) from None
     if outcome not in set(table["outcome"]):
