@@ -189,7 +189,10 @@ def _summary_table(summary: dict[str, Any]) -> Table:
     if summary["agents"] != summary["agents_start"]:
         agents += f", {summary['agents']:,} at the end: persons split off coarse agents where the group acts"
     table = Table(
-        title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, {summary['weeks']:g} weeks, {agents})"
+        title=f"{summary['scenario']} — {summary['strategy']} (seed {summary['seed']}, {summary['weeks']:g} weeks, {agents})",
+        # a new user read the group's 0 at the end beside its 229 members below as a contradiction
+        caption="each organization counts those who hold its card: the group's people inside a host count there;"
+        " the group's lever, below, counts them wherever they are",
     )
     for col in ("organization", "members at start", "at end", "kernel at start", "at end"):
         table.add_column(col, justify="left" if col == "organization" else "right")
