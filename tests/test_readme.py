@@ -64,5 +64,7 @@ def test_readme_duckdb_query_runs_over_the_store(tmp_path, monkeypatch):
             "--jobs", "1", "--store", "lever-out/store"]  # fmt: skip
     assert CliRunner().invoke(app, args).exit_code == 0
     rows = duckdb.sql(query).fetchall()
-    assert sorted(r[0] for r in rows) == ["enter_ilp_faction", "outside"]
-    assert [r[1] for r in rows] == [4, 4]
+    [experiment] = {r[0] for r in rows}
+    assert experiment.startswith(f"{tiny().name}-explore-") and (tmp_path / "lever-out/store" / experiment).is_dir()
+    assert sorted(r[1] for r in rows) == ["enter_ilp_faction", "outside"]
+    assert [r[2] for r in rows] == [4, 4]
