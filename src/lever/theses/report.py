@@ -112,7 +112,9 @@ def _design_html(o: Outcome) -> str:
         parts.append(f"factor: {html.escape(d.factor.name)} = {', '.join(d.factor.labels)}")
     for path, value in o.thesis.changes.items():
         parts.append(f"<code>{html.escape(path)} = {html.escape(str(value))}</code>")
-    parts.append(f"{d.drawn} draws of the uncertainties × {d.replications} replications = {len(o.result.runs)} runs")
+    parts.append(
+        f"{d.drawn} draws of the uncertainties × {d.replications} replication{'' if d.replications == 1 else 's'} = {len(o.result.runs)} runs"
+    )
     if (stopped := early(o)) is not None:
         parts.append(html.escape(stopped[:1].upper() + stopped[1:]))
     return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"

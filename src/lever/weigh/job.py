@@ -105,7 +105,7 @@ class Weighed:
     def title(self) -> str:
         design = self.result.design
         return (f"{self.field.name}: {len(design.strategies)} strategies × {design.samples} draws × "
-                f"{self.settings.replications} replications")  # fmt: skip
+                f"{self.settings.replications} replication{'' if self.settings.replications == 1 else 's'}")  # fmt: skip
 
     def until_sure_line(self) -> str:
         """Why ``until_sure`` stopped, and after how many runs."""
