@@ -76,6 +76,13 @@ def test_scenarios_lists_britain(runner):
     assert load("britain-1933").title in result.stdout
 
 
+def test_scenarios_lists_the_templates_too(runner):
+    """A new user looked for the README's templates in `lever scenarios` and did not find them."""
+    result = runner.invoke(app, ["scenarios"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "join-or-stay-alone" in result.stdout and "template" in result.stdout
+
+
 def test_scenario_show_round_trips(shown):
     assert shown == builtin_text("britain-1933")
     assert validate(parse(shown, "shown"), "shown") == load("britain-1933")

@@ -106,10 +106,13 @@ app.command("weigh")(weigh_command)
 
 @app.command("scenarios")
 def scenarios_command() -> None:
-    """List the built-in scenarios."""
-    table = Table("name", "title")
+    """List the built-in scenarios, then the templates a field of one's own starts from."""
+    table = Table("name", "title", "kind")
     for name in builtin_names():
-        table.add_row(name, load(name).title)
+        table.add_row(name, load(name).title, "built-in field")
+    for name in template_names():
+        title = validate(parse(template_text(name), name), name).title
+        table.add_row(name, title, "template (lever scenario show NAME > my.toml)")
     out_console.print(table)
 
 
