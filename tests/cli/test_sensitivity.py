@@ -29,6 +29,8 @@ def explored(tmp_path_factory):
                 "--strategies", "outside,enter_ilp_faction", "--store", str(store), *sets]  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
+        # said before the runs: four draws are too few for what a Latin hypercube is read by
+        assert ("reads a Latin hypercube of at least 16" in result.stderr) == (sampler == "lhs")
     return store, {e.spec["sampler"]: e.name for e in experiments(store)}
 
 

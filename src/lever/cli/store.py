@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from lever.analysis.sensitivity import MIN_DRAWS
 from lever.cli.common import (
     NameOption,
     Reporter,
@@ -62,6 +63,9 @@ def explore(
     if sampler not in SAMPLERS:
         raise fail(f"--sampler: '{sampler}' is not one of {', '.join(SAMPLERS)}")
     check_executor(executor)
+    if sampler == "lhs" and samples < MIN_DRAWS:  # said before the runs, not after them
+        warn(f"{samples} draws: lever sensitivity reads a Latin hypercube of at least {MIN_DRAWS} (RBD-FAST); "
+             f"explore with --samples {MIN_DRAWS} or more to see what drives the outcomes")  # fmt: skip
     with clean_errors():
         design = _exploration(scenario, set_ or [], strategies, sampler, samples, replications, seed, steps)
         exp = Experiment.create(store or DEFAULT_STORE, name or spec_name("explore", design.scenario.name,
