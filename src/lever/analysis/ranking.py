@@ -133,7 +133,7 @@ def few_worlds(ranking: Ranking) -> list[str]:
     out = []
     if ranking.draws < MIN_DRAWS:
         out.append(
-            f"only {_count(ranking.draws, 'draw')} of the uncertainties: intervals resampled over so few draws are "
+            f"only {counted(ranking.draws, 'draw')} of the uncertainties: intervals resampled over so few draws are "
             f"rough (fewer than {MIN_DRAWS}); more draws (--samples, or --until-sure) may reorder the ranking"
         )
     for i in range(1, len(t)):
@@ -149,8 +149,9 @@ def few_worlds(ranking: Ranking) -> list[str]:
 ONE_DRAW = "a single draw of the uncertainties cannot tell two strategies apart"
 
 
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'' if n == 1 else 's'}"
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` things in words: "1 draw", "8 draws", "2,000 strategies" (``many``, where not ``one`` + s)."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def decimals(values: Iterable[float | None], most: int = 4) -> int:
@@ -205,7 +206,7 @@ def conclusion(ranking: Ranking, samples: int, replications: int) -> str:
     t = ranking.table
     best = t.iloc[0]
     what = OUTCOMES[ranking.outcome][0]
-    worlds = f"{_count(samples, 'draw')} of the uncertainties x {_count(replications, 'replication')}"
+    worlds = f"{counted(samples, 'draw')} of the uncertainties x {counted(replications, 'replication')}"
     d = resolvable(t["diff_mean_high"] - t["diff_mean_low"])
     if len(t) > 1 and not ranking.sure:
         return " ".join([_tied_text(ranking, worlds, what, d), _weakest_text(t, d)])

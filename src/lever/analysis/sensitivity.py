@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -121,27 +122,25 @@ def analyze_design(problem: dict, sampler: str, x: np.ndarray, runs: pd.DataFram
     (an outcome of a strategy, or of a difference) as it is done: RBD-FAST's noise floor takes
     fifty analyses a target, minutes for a whole exploration."""
     strategies = list(dict.fromkeys(runs["strategy"]))
-    per_outcome = len(strategies) + (len(strategies) - 1 if baseline is not None and baseline in strategies else 0)
-    total, done = len(outcomes) * per_outcome, 0
+    against = [s for s in strategies if s != baseline] if baseline in strategies else []
+    # per outcome, each strategy's, then each one's difference against the baseline
+    targets = [(target, s, outcome) for outcome in outcomes
+               for target, among in (("outcome", strategies), ("difference", against)) for s in among]  # fmt: skip
     rows: list[dict] = []
-    for outcome in outcomes:
-        targets = [("outcome", s, per_draw(runs, outcome, s, len(x))) for s in strategies]
-        if baseline is not None and baseline in strategies:
-            targets += [("difference", s, per_draw_difference(runs, outcome, s, baseline, len(x)))
-                        for s in strategies if s != baseline]  # fmt: skip
-        for target, strategy, y in targets:
-            done += 1
-            if progress is not None:
-                progress(done, total)
-            if not usable(y):
-                continue
-            with warnings.catch_warnings():  # a constant subset leaves an index NaN: shown as such
-                warnings.simplefilter("ignore", UserWarning)
-                warnings.simplefilter("ignore", RuntimeWarning)
-                found = (sobol_indices(problem, y, seed) if sampler == "sobol"
-                         else morris_indices(problem, x, y, levels, seed) if sampler == "morris"
-                         else rbd_fast_indices(problem, x, y, seed))  # fmt: skip
-            rows += [{"target": target, "strategy": strategy, "outcome": outcome, **r} for r in found]
+    for done, (target, strategy, outcome) in enumerate(targets, 1):
+        if progress is not None:
+            progress(done, len(targets))
+        y = (per_draw(runs, outcome, strategy, len(x)) if target == "outcome"
+             else per_draw_difference(runs, outcome, strategy, cast(str, baseline), len(x)))  # fmt: skip
+        if not usable(y):
+            continue
+        with warnings.catch_warnings():  # a constant subset leaves an index NaN: shown as such
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            found = (sobol_indices(problem, y, seed) if sampler == "sobol"
+                     else morris_indices(problem, x, y, levels, seed) if sampler == "morris"
+                     else rbd_fast_indices(problem, x, y, seed))  # fmt: skip
+        rows += [{"target": target, "strategy": strategy, "outcome": outcome, **r} for r in found]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

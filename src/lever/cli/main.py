@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
+from lever.analysis import counted
 from lever.cli.calibrate import calibrate_command
 from lever.cli.classic import classic
 from lever.cli.common import (
@@ -48,11 +49,10 @@ from lever.model.loading import (
     builtin_text,
     check_scenario,
     load,
-    parse,
+    load_template,
     template_names,
     template_text,
     to_toml,
-    validate,
 )
 from lever.model.scenario import Labels
 from lever.sim.stored import run_spec, store_run
@@ -111,7 +111,7 @@ def scenarios_command() -> None:
     for name in builtin_names():
         table.add_row(name, load(name).title, "built-in field")
     for name in template_names():
-        title = validate(parse(template_text(name), name), name).title
+        title = load_template(name).title
         table.add_row(name, title, "template (lever scenario show NAME > my.toml)")
     out_console.print(table)
 
@@ -129,7 +129,7 @@ def scenario_show(
     with clean_errors():
         template = name in template_names()
         if explain:
-            field = validate(parse(template_text(name), name), name) if template else load(name)
+            field = load_template(name) if template else load(name)
             sys.stdout.write(commented_toml(field))
         elif template:
             sys.stdout.write(template_text(name))
@@ -153,8 +153,8 @@ def check_command(
     coarse = any(p.persons_per_agent > 1 and p.size > 0 for p in [*field.organizations.values(), field.unorganized])
     out_console.print(
         f"{scenario}: valid — {len(field.organizations)} organizations ({roles}), "
-        f"{_count(len(field.strategies), 'strategy', 'strategies')}, "
-        f"{_count(len(field.uncertainties), 'uncertainty', 'uncertainties')}, "
+        f"{counted(len(field.strategies), 'strategy', 'strategies')}, "
+        f"{counted(len(field.uncertainties), 'uncertainty', 'uncertainties')}, "
         f"{n:,} agents at week 0{_SPLITS if coarse else ''}, {field.steps:,} steps",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
@@ -181,10 +181,6 @@ def explain_command(
     except KeyError as err:
         raise fail(f"{path}: {err.args[0]} (lever explain --all lists every field)") from None
     sys.stdout.write(text + "\n")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:

@@ -74,6 +74,11 @@ def template_text(name: str) -> str:
     return (resources.files("lever") / "model" / "builtin" / "templates" / f"{name}.toml").read_text()
 
 
+def load_template(name: str) -> Scenario:
+    """A template, validated: the field the CLI and the page offer as a starting point."""
+    return validate(parse(template_text(name), name), name)
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("function-after", "tagged-union"))
 

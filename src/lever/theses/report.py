@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from lever.analysis import counted
 from lever.analysis.verdict import RULE
 from lever.sim.outcomes import OUTCOMES
 from lever.sim.plots import png_bytes, subplots
@@ -113,7 +114,7 @@ def _design_html(o: Outcome) -> str:
     for path, value in o.thesis.changes.items():
         parts.append(f"<code>{html.escape(path)} = {html.escape(str(value))}</code>")
     parts.append(
-        f"{d.drawn} draws of the uncertainties × {d.replications} replication{'' if d.replications == 1 else 's'} = {len(o.result.runs)} runs"
+        f"{d.drawn} draws of the uncertainties × {counted(d.replications, 'replication')} = {len(o.result.runs)} runs"
     )
     if (stopped := early(o)) is not None:
         parts.append(html.escape(stopped[:1].upper() + stopped[1:]))

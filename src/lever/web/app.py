@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from lever.experiments.bounds import MAX_REPLICATIONS, MAX_SAMPLES, MAX_SEED, MAX_STEPS
-from lever.model.loading import builtin_names, builtin_text, parse, template_names, template_text, to_toml, validate
+from lever.model.loading import builtin_names, builtin_text, load_template, parse, template_names, to_toml, validate
 from lever.model.scenario import Scenario
 from lever.sim.stored import run_spec
 from lever.store import spec_name
@@ -179,7 +179,7 @@ def _scenario_routes(app: FastAPI, limits: Limits) -> None:
     def templates() -> list[dict[str, str]]:
         out = []
         for name in template_names():
-            field = validate(parse(template_text(name), name), name)
+            field = load_template(name)
             out.append({"name": name, "title": field.title, "description": field.description})
         return out
 
@@ -187,7 +187,7 @@ def _scenario_routes(app: FastAPI, limits: Limits) -> None:
     def template(name: Annotated[str, PathParam(max_length=200)]) -> dict[str, Any]:
         if name not in template_names():
             raise Refused(404, f"template: no template '{name}' (templates: {', '.join(template_names())})")
-        return validate(parse(template_text(name), name), name).model_dump(mode="json")
+        return load_template(name).model_dump(mode="json")
 
     @app.get("/api/outcomes", summary="What each outcome is called and means, in plain words")
     def outcomes() -> dict[str, dict[str, Any]]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from lever.analysis import Ranking, baseline_strategy, conclusion, rank
+from lever.analysis import Ranking, baseline_strategy, conclusion, counted, rank
 from lever.analysis.ranking import few_worlds
 from lever.analysis.regions import Region, regions
 from lever.experiments.design import Design
@@ -105,7 +105,7 @@ class Weighed:
     def title(self) -> str:
         design = self.result.design
         return (f"{self.field.name}: {len(design.strategies)} strategies × {design.samples} draws × "
-                f"{self.settings.replications} replication{'' if self.settings.replications == 1 else 's'}")  # fmt: skip
+                f"{counted(self.settings.replications, 'replication')}")  # fmt: skip
 
     def until_sure_line(self) -> str:
         """Why ``until_sure`` stopped, and after how many runs."""

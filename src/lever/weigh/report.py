@@ -13,7 +13,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from lever.analysis import Ranking, conclusion, differences, table_text
+from lever.analysis import Ranking, conclusion, counted, differences, table_text
 from lever.experiments.runs import DesignResult
 from lever.experiments.tasks import TRACKED
 from lever.sim.outcomes import OUTCOMES, plain
@@ -368,7 +368,7 @@ def _page(
 <h2>The group's funnel</h2><p>{html.escape(FUNNEL_CAPTION)}</p>
 <img alt="funnel" src="data:image/png;base64,{img["funnel"]}">
 <h2>Ranking</h2>
-<p>{len(d.strategies)} strategies × {d.samples} draws × {d.replications} replication{"" if d.replications == 1 else "s"} = {len(result.runs)} runs
+<p>{len(d.strategies)} strategies × {d.samples} draws × {counted(d.replications, "replication")} = {len(result.runs)} runs
 of {result.weeks[-1]:g} weeks each ({"the field's horizon" if d.steps is None else "cut short by --steps"}),
 seed {d.seed}. Every strategy runs each (draw, replication) with the same seed, so differences are paired;
 intervals of means and chances resample draws (a draw's replications share its parameters). A rank marked
